@@ -1,0 +1,187 @@
+import { SocketManagerError, ValidationError } from "./errors";
+import { isPermission } from "./pipeline/permission";
+import { isStandardSchema } from "./pipeline/schema";
+import { assertEventName } from "./pipeline/validate";
+import type {
+  Channel,
+  EmitOptions,
+  EmitReport,
+  Handler,
+  HandlerOptions,
+  RequestAllOptions,
+  RequestOptions,
+  RequestResult,
+  Responder,
+} from "./types";
+
+/** What a channel asks of the manager that owns it. */
+export interface ChannelHost {
+  emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport>;
+  request<R>(channel: string, event: string, data: unknown, opts: RequestOptions): Promise<R>;
+  requestAll<R>(
+    channel: string,
+    event: string,
+    data: unknown,
+    opts: RequestAllOptions,
+  ): Promise<Map<string, RequestResult<R>>>;
+}
+
+export interface HandlerEntry {
+  readonly fn: Handler;
+  readonly opts: HandlerOptions;
+  /** The function the user passed, for off(event, fn). */
+  readonly original: Handler;
+}
+
+export interface ResponderEntry {
+  readonly fn: Responder;
+  readonly opts: HandlerOptions;
+}
+
+function checkOptions(opts: HandlerOptions | undefined, moduleId: string, event: string): HandlerOptions {
+  if (opts === undefined) return {};
+  if (typeof opts !== "object" || opts === null) {
+    throw new ValidationError("handler options must be an object", { moduleId, event });
+  }
+  if (opts.permission !== undefined && !isPermission(opts.permission)) {
+    throw new ValidationError(`permission must be "player", "trusted", "assistant", "gm" or a function`, {
+      moduleId,
+      event,
+    });
+  }
+  if (opts.schema !== undefined && !isStandardSchema(opts.schema)) {
+    throw new ValidationError("schema must implement the Standard Schema interface (~standard)", {
+      moduleId,
+      event,
+    });
+  }
+  return { ...opts };
+}
+
+function checkFunction(fn: unknown, moduleId: string, event: string): void {
+  if (typeof fn !== "function") throw new ValidationError("handler must be a function", { moduleId, event });
+}
+
+/** One consumer module's namespace: its handlers, its responders, and its way to send. */
+export class ChannelImpl implements Channel {
+  private readonly handlers = new Map<string, HandlerEntry[]>();
+  private readonly responders = new Map<string, ResponderEntry>();
+  /** Per-event counts for api.events(). */
+  readonly received = new Map<string, number>();
+  readonly sent = new Map<string, number>();
+
+  constructor(
+    readonly moduleId: string,
+    private readonly host: ChannelHost,
+    /** Only Socket Manager's own channel may use `$` event names. */
+    private readonly allowReserved = false,
+  ) {}
+
+  on<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void {
+    return this.add(event, handler as Handler, handler as Handler, opts);
+  }
+
+  once<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void {
+    let fired = false;
+    const wrapper: Handler = (data, ctx) => {
+      if (fired) return;
+      fired = true;
+      unsubscribe();
+      return (handler as Handler)(data, ctx);
+    };
+    const unsubscribe = this.add(event, wrapper, handler as Handler, opts);
+    return unsubscribe;
+  }
+
+  off(event: string, handler?: Handler<never>): void {
+    const list = this.handlers.get(event);
+    if (!list) return;
+    const rest = handler ? list.filter((h) => h.original !== handler && h.fn !== handler) : [];
+    if (rest.length > 0) this.handlers.set(event, rest);
+    else this.handlers.delete(event);
+  }
+
+  handle<T = unknown, R = unknown>(event: string, fn: Responder<T, R>, opts?: HandlerOptions): () => void {
+    assertEventName(event, this.moduleId, this.allowReserved);
+    checkFunction(fn, this.moduleId, event);
+    if (this.responders.has(event)) {
+      throw new SocketManagerError(
+        "a responder for this event is already registered; call its unsubscribe first",
+        {
+          moduleId: this.moduleId,
+          event,
+        },
+      );
+    }
+    const entry: ResponderEntry = { fn: fn as Responder, opts: checkOptions(opts, this.moduleId, event) };
+    this.responders.set(event, entry);
+    return () => {
+      if (this.responders.get(event) === entry) this.responders.delete(event);
+    };
+  }
+
+  emit(event: string, data?: unknown, opts: EmitOptions = {}): Promise<EmitReport> {
+    return this.host.emit(this.moduleId, event, data, opts);
+  }
+
+  request<R = unknown>(event: string, data?: unknown, opts: RequestOptions = {}): Promise<R> {
+    return this.host.request<R>(this.moduleId, event, data, opts);
+  }
+
+  requestAll<R = unknown>(
+    event: string,
+    data?: unknown,
+    opts: RequestAllOptions = {},
+  ): Promise<Map<string, RequestResult<R>>> {
+    return this.host.requestAll<R>(this.moduleId, event, data, opts);
+  }
+
+  dispose(): void {
+    this.handlers.clear();
+    this.responders.clear();
+  }
+
+  /** A snapshot, so handlers may unsubscribe while the list is being run. */
+  handlersFor(event: string): readonly HandlerEntry[] {
+    return this.handlers.get(event)?.slice() ?? [];
+  }
+
+  responderFor(event: string): ResponderEntry | undefined {
+    return this.responders.get(event);
+  }
+
+  eventNames(): string[] {
+    return [
+      ...new Set([
+        ...this.handlers.keys(),
+        ...this.responders.keys(),
+        ...this.received.keys(),
+        ...this.sent.keys(),
+      ]),
+    ];
+  }
+
+  handlerCount(event: string): number {
+    return this.handlers.get(event)?.length ?? 0;
+  }
+
+  count(map: Map<string, number>, event: string): void {
+    map.set(event, (map.get(event) ?? 0) + 1);
+  }
+
+  private add(event: string, fn: Handler, original: Handler, opts: HandlerOptions | undefined): () => void {
+    assertEventName(event, this.moduleId, this.allowReserved);
+    checkFunction(original, this.moduleId, event);
+    const entry: HandlerEntry = { fn, original, opts: checkOptions(opts, this.moduleId, event) };
+    const list = this.handlers.get(event);
+    if (list) list.push(entry);
+    else this.handlers.set(event, [entry]);
+    return () => {
+      const current = this.handlers.get(event);
+      if (!current) return;
+      const rest = current.filter((h) => h !== entry);
+      if (rest.length > 0) this.handlers.set(event, rest);
+      else this.handlers.delete(event);
+    };
+  }
+}

@@ -1,0 +1,123 @@
+import { ValidationError } from "./errors";
+
+/** Every option, its default, and the rule it must satisfy. */
+export interface Config {
+  /** Max envelopes per frame. */
+  batchSize: number;
+  /** The longest a low-priority message may wait for company (ms). Normal messages flush at end of task. */
+  batchTimeout: number;
+  /** Older messages are refused on receipt (ms, clock-offset corrected). */
+  maxMessageAge: number;
+  maxReconnectionAttempts: number;
+  initialReconnectionDelay: number;
+  maxReconnectionDelay: number;
+  preferSocketLib: boolean;
+  fallbackToLocal: boolean;
+  enableDebugLogging: boolean;
+  logAllMessages: boolean;
+  performanceMonitoring: boolean;
+  /** Default `request()` timeout (ms). */
+  requestTimeout: number;
+  /** Largest payload accepted by emit/request, in bytes of JSON. Larger ones are chunked up to this size. */
+  maxPayloadBytes: number;
+  /** Largest frame put on the wire, in bytes (socket.io disconnects at 1 MB). */
+  maxFrameBytes: number;
+  /** Envelopes kept while disconnected. */
+  outboxSize: number;
+  /** Per-sender sustained message rate (messages per second). */
+  rateLimit: number;
+  /** Per-sender burst allowance (messages). */
+  rateBurst: number;
+  /** Ping interval per peer (ms); 0 disables the heartbeat. */
+  heartbeatInterval: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
+  batchSize: 200,
+  batchTimeout: 100,
+  maxMessageAge: 30_000,
+  maxReconnectionAttempts: 5,
+  initialReconnectionDelay: 1000,
+  maxReconnectionDelay: 30_000,
+  preferSocketLib: true,
+  fallbackToLocal: true,
+  enableDebugLogging: false,
+  logAllMessages: false,
+  performanceMonitoring: true,
+  requestTimeout: 10_000,
+  maxPayloadBytes: 16 * 1024 * 1024,
+  maxFrameBytes: 256 * 1024,
+  outboxSize: 1000,
+  rateLimit: 2000,
+  rateBurst: 20_000,
+  heartbeatInterval: 10_000,
+});
+
+type Rule = (value: unknown) => string | null;
+
+const int =
+  (min: number, max: number): Rule =>
+  (v) =>
+    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
+      ? null
+      : `must be a whole number from ${min} to ${max}`;
+const bool: Rule = (v) => (typeof v === "boolean" ? null : "must be true or false");
+
+const RULES: { [K in keyof Config]: Rule } = {
+  batchSize: int(1, 10_000),
+  batchTimeout: int(0, 60_000),
+  maxMessageAge: int(100, 86_400_000),
+  maxReconnectionAttempts: int(0, 1000),
+  initialReconnectionDelay: int(1, 600_000),
+  maxReconnectionDelay: int(1, 3_600_000),
+  preferSocketLib: bool,
+  fallbackToLocal: bool,
+  enableDebugLogging: bool,
+  logAllMessages: bool,
+  performanceMonitoring: bool,
+  requestTimeout: int(1, 3_600_000),
+  maxPayloadBytes: int(1024, 256 * 1024 * 1024),
+  maxFrameBytes: int(4096, 900 * 1024),
+  outboxSize: int(0, 1_000_000),
+  rateLimit: int(1, 10_000_000),
+  rateBurst: int(1, 10_000_000),
+  heartbeatInterval: int(0, 3_600_000),
+};
+
+export const CONFIG_KEYS = Object.keys(RULES) as (keyof Config)[];
+
+/** Returns base with patch applied, or throws ValidationError naming every bad key. Never mutates. */
+export function mergeConfig(
+  base: Readonly<Config>,
+  patch: unknown,
+  moduleId = "socket-manager",
+): Readonly<Config> {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
+    throw new ValidationError("configure() takes an object of options", { moduleId });
+  }
+  const issues: { message: string; path: string[] }[] = [];
+  const next: Config = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    const rule = (RULES as Record<string, Rule | undefined>)[key];
+    if (!Object.hasOwn(RULES, key) || !rule) {
+      issues.push({ message: `unknown option "${key}"`, path: [key] });
+      continue;
+    }
+    const problem = rule(value);
+    if (problem) issues.push({ message: `${key} ${problem} (got ${JSON.stringify(value)})`, path: [key] });
+    else (next as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (next.initialReconnectionDelay > next.maxReconnectionDelay) {
+    issues.push({
+      message: "initialReconnectionDelay must not exceed maxReconnectionDelay",
+      path: ["initialReconnectionDelay"],
+    });
+  }
+  if (issues.length > 0) {
+    throw new ValidationError(`invalid configuration: ${issues.map((i) => i.message).join("; ")}`, {
+      moduleId,
+      issues,
+    });
+  }
+  return Object.freeze(next);
+}

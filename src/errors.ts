@@ -1,0 +1,96 @@
+/**
+ * Every error Socket Manager throws or rejects with. Each names the module (channel) it concerns, so a
+ * console full of errors says at a glance which package is at fault.
+ */
+export interface ErrorDetails {
+  /** The consumer module the error concerns ("socket-manager" for the module itself). */
+  moduleId?: string;
+  event?: string;
+  userId?: string;
+  cause?: unknown;
+}
+
+export class SocketManagerError extends Error {
+  /** Stable machine-readable name, also used on the wire. */
+  readonly code: string = "SocketManagerError";
+  readonly moduleId: string | undefined;
+  readonly event: string | undefined;
+  readonly userId: string | undefined;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(prefix(details) + message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.moduleId = details.moduleId;
+    this.event = details.event;
+    this.userId = details.userId;
+  }
+}
+
+function prefix(d: ErrorDetails): string {
+  if (!d.moduleId) return "Socket Manager | ";
+  return `Socket Manager | ${d.moduleId}${d.event ? ` "${d.event}"` : ""}: `;
+}
+
+export class TimeoutError extends SocketManagerError {
+  override readonly code = "TimeoutError";
+  /** Users that never answered (requests) or never acknowledged (reliable emits). */
+  readonly missing: readonly string[];
+  constructor(message: string, details: ErrorDetails & { missing?: readonly string[] } = {}) {
+    super(message, details);
+    this.missing = details.missing ?? [];
+  }
+}
+export class NoGMError extends SocketManagerError {
+  override readonly code = "NoGMError";
+}
+export class UserOfflineError extends SocketManagerError {
+  override readonly code = "UserOfflineError";
+}
+export class PermissionDeniedError extends SocketManagerError {
+  override readonly code = "PermissionDeniedError";
+}
+export class ValidationError extends SocketManagerError {
+  override readonly code = "ValidationError";
+  /** Schema issues or the list of bad config keys, when there are any. */
+  readonly issues: readonly { message: string; path?: readonly PropertyKey[] }[];
+  constructor(
+    message: string,
+    details: ErrorDetails & { issues?: readonly { message: string; path?: readonly PropertyKey[] }[] } = {},
+  ) {
+    super(message, details);
+    this.issues = details.issues ?? [];
+  }
+}
+export class RemoteHandlerError extends SocketManagerError {
+  override readonly code = "RemoteHandlerError";
+  /** The message of the error thrown by the remote handler. */
+  readonly remoteMessage: string;
+  constructor(message: string, details: ErrorDetails & { remoteMessage?: string } = {}) {
+    super(message, details);
+    this.remoteMessage = details.remoteMessage ?? "";
+  }
+}
+export class NoHandlerError extends SocketManagerError {
+  override readonly code = "NoHandlerError";
+}
+export class PayloadTooLargeError extends SocketManagerError {
+  override readonly code = "PayloadTooLargeError";
+}
+export class TransportError extends SocketManagerError {
+  override readonly code = "TransportError";
+}
+
+export const errors = Object.freeze({
+  SocketManagerError,
+  TimeoutError,
+  NoGMError,
+  UserOfflineError,
+  PermissionDeniedError,
+  ValidationError,
+  RemoteHandlerError,
+  NoHandlerError,
+  PayloadTooLargeError,
+  TransportError,
+});
+
+export type ErrorCode = keyof typeof errors;

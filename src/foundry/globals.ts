@@ -1,0 +1,67 @@
+/**
+ * The Foundry globals Socket Manager reads, declared from public documentation. Only this folder and
+ * src/index.ts may touch them.
+ */
+import type { FoundryHooks, FoundrySocket, FoundryUser, FoundryUsers, SocketlibGlobal } from "./types";
+
+export interface SettingConfig {
+  name?: string;
+  hint?: string;
+  scope: "world" | "client" | "user";
+  config: boolean;
+  type?: typeof Number | typeof Boolean | typeof String;
+  default: unknown;
+  choices?: Record<string, string>;
+  range?: { min: number; max: number; step: number };
+  requiresReload?: boolean;
+  onChange?: (value: unknown) => void;
+}
+
+export interface FoundryGame {
+  readonly userId: string;
+  readonly user: FoundryUser | null;
+  readonly users: FoundryUsers;
+  readonly socket: FoundrySocket | null;
+  readonly modules: { get(id: string): { active: boolean; api?: unknown } | undefined };
+  readonly settings: {
+    register(ns: string, key: string, config: SettingConfig): void;
+    get(ns: string, key: string): unknown;
+    set(ns: string, key: string, value: unknown): Promise<unknown>;
+  };
+  readonly i18n: {
+    localize(key: string): string;
+    format(key: string, data?: Record<string, unknown>): string;
+  };
+  readonly keybindings?: {
+    register(
+      ns: string,
+      action: string,
+      config: {
+        name: string;
+        hint?: string;
+        editable: { key: string; modifiers?: string[] }[];
+        onDown: () => boolean | undefined;
+        restricted?: boolean;
+      },
+    ): void;
+  };
+}
+
+export interface FoundryUi {
+  notifications?: {
+    info(message: string, options?: { permanent?: boolean }): unknown;
+    warn(message: string, options?: { permanent?: boolean }): unknown;
+    error(message: string, options?: { permanent?: boolean }): unknown;
+  };
+}
+
+interface FoundryGlobalScope {
+  game?: FoundryGame;
+  Hooks?: FoundryHooks;
+  ui?: FoundryUi;
+  socketlib?: SocketlibGlobal;
+}
+
+export function globals(): FoundryGlobalScope {
+  return globalThis as unknown as FoundryGlobalScope;
+}

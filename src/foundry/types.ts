@@ -1,0 +1,92 @@
+/**
+ * The slice of Foundry VTT (v12/v13) and socketlib that Socket Manager uses, declared here from public
+ * documentation. Only `src/index.ts` and this folder read globals; everything else receives a FoundryEnv.
+ */
+
+/** Foundry's user roles (CONST.USER_ROLES). */
+export const UserRole = { PLAYER: 1, TRUSTED: 2, ASSISTANT: 3, GAMEMASTER: 4 } as const;
+
+export interface FoundryUser {
+  readonly id: string;
+  readonly name: string;
+  /** Connected right now. */
+  readonly active: boolean;
+  /** Assistant GM or full GM. */
+  readonly isGM: boolean;
+  /** 1 player, 2 trusted, 3 assistant, 4 game master. */
+  readonly role: number;
+}
+
+export interface FoundryUsers extends Iterable<FoundryUser> {
+  get(id: string): FoundryUser | undefined;
+  /** The one designated active GM (v11+); v12 prefers a full GM over an assistant. */
+  readonly activeGM?: FoundryUser | null;
+}
+
+export type Listener = (...args: never[]) => void;
+
+/** The socket.io v4 client socket behind `game.socket`. */
+export interface FoundrySocket {
+  readonly connected: boolean;
+  emit(event: string, ...args: unknown[]): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener?: (...args: never[]) => void): unknown;
+  /** The socket.io Manager: reconnection events live here. */
+  readonly io?: {
+    on(event: string, listener: (...args: never[]) => void): unknown;
+    off(event: string, listener?: (...args: never[]) => void): unknown;
+  };
+}
+
+export interface FoundryHooks {
+  on(name: string, fn: (...args: never[]) => unknown): number;
+  once(name: string, fn: (...args: never[]) => unknown): number;
+  off(name: string, fnOrId: number | ((...args: never[]) => unknown)): void;
+  callAll(name: string, ...args: unknown[]): boolean;
+}
+
+/** What socketlib passes as `this` to a handler declared with `function`. */
+export interface SocketlibHandlerThis {
+  readonly socketdata?: { readonly userId?: string };
+}
+
+export type SocketlibHandler = (this: SocketlibHandlerThis, ...args: never[]) => unknown;
+
+/** The socket returned by `socketlib.registerModule(id)`. */
+export interface SocketlibSocket {
+  register(name: string, fn: SocketlibHandler): void;
+  executeAsGM(name: string, ...args: unknown[]): Promise<unknown>;
+  executeAsUser(name: string, userId: string, ...args: unknown[]): Promise<unknown>;
+  executeForEveryone(name: string, ...args: unknown[]): Promise<void>;
+  executeForOthers(name: string, ...args: unknown[]): Promise<void>;
+  executeForAllGMs(name: string, ...args: unknown[]): Promise<void>;
+  executeForOtherGMs?(name: string, ...args: unknown[]): Promise<void>;
+  executeForUsers(name: string, userIds: string[], ...args: unknown[]): Promise<void>;
+}
+
+export interface SocketlibGlobal {
+  registerModule(id: string): SocketlibSocket | undefined;
+}
+
+export type NotifyLevel = "info" | "warn" | "error";
+
+/**
+ * Everything Socket Manager needs from the world around it. Built from globals in production
+ * (`fromGlobals`), built by hand in tests so several simulated users can live in one process.
+ */
+export interface FoundryEnv {
+  /** This client's user id (`game.userId`). */
+  readonly userId: string;
+  /** Live users collection (`game.users`). */
+  readonly users: FoundryUsers;
+  /** `game.socket`, or null when there is no server connection at all. */
+  readonly socket: FoundrySocket | null;
+  readonly hooks: FoundryHooks;
+  /**
+   * socketlib as seen from this module: `active` when the socketlib module is enabled, `socket` the socket
+   * registered for "socket-manager" at `socketlib.ready` (null when registration failed or did not happen).
+   */
+  readonly socketlib: { readonly active: boolean; readonly socket: SocketlibSocket | null };
+  notify(level: NotifyLevel, message: string): void;
+  localize(key: string, data?: Record<string, string | number>): string;
+}

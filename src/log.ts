@@ -1,0 +1,23 @@
+/** Console output, every line prefixed so a GM can tell which package spoke. */
+export interface Logger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+const PREFIX = "Socket Manager |";
+
+export function createLogger(
+  isDebug: () => boolean,
+  sink: Pick<Console, "debug" | "info" | "warn" | "error"> = console,
+): Logger {
+  return {
+    debug: (...args) => {
+      if (isDebug()) sink.debug(PREFIX, ...args);
+    },
+    info: (...args) => sink.info(PREFIX, ...args),
+    warn: (...args) => sink.warn(PREFIX, ...args),
+    error: (...args) => sink.error(PREFIX, ...args),
+  };
+}

@@ -1,0 +1,148 @@
+import type { Clock, TimerHandle } from "../clock";
+
+export type Priority = "low" | "normal" | "high";
+
+export interface BatchItem {
+  /** The encoded envelope. */
+  readonly text: string;
+  /** Its UTF-8 size. */
+  readonly bytes: number;
+  readonly priority: Priority;
+  /** A later item with the same key replaces this one while it is unsent. */
+  readonly coalesce?: string | undefined;
+}
+
+export interface BatcherOptions<T extends BatchItem = BatchItem> {
+  /** Read on every push so configure() applies at once. */
+  limits(): { maxCount: number; maxBytes: number; windowMs: number };
+  clock: Clock;
+  /** Runs `fn` at the end of the current task. */
+  defer(fn: () => void): void;
+  /** Receives one frame's worth of items, in send order. */
+  send(items: T[]): void;
+  /** Told each time a coalesced item replaces an unsent one. */
+  onCoalesced?(): void;
+}
+
+interface Slot<T> {
+  item: T;
+  live: boolean;
+}
+
+/**
+ * Groups envelopes into frames. The queue is strictly first-in first-out, so per-sender order holds across
+ * priorities: any flush carries everything queued before it.
+ * - high: flushes at once (with whatever is queued ahead of it);
+ * - normal: flushes at the end of the current task, so a lone message is not delayed;
+ * - low: waits up to `windowMs` for company, unless a normal or high flush takes it along first;
+ * - a full frame (`maxCount` envelopes or `maxBytes`) flushes at once.
+ */
+export class Batcher<T extends BatchItem = BatchItem> {
+  private queue: Slot<T>[] = [];
+  private liveCount = 0;
+  private liveBytes = 0;
+  private readonly byKey = new Map<string, Slot<T>>();
+  private deferred = false;
+  private timer: TimerHandle | null = null;
+
+  constructor(private readonly opts: BatcherOptions<T>) {}
+
+  get pending(): number {
+    return this.liveCount;
+  }
+
+  push(item: T): void {
+    const slot: Slot<T> = { item, live: true };
+    if (item.coalesce !== undefined) {
+      const earlier = this.byKey.get(item.coalesce);
+      if (earlier?.live) {
+        earlier.live = false;
+        this.liveCount--;
+        this.liveBytes -= earlier.item.bytes;
+        this.opts.onCoalesced?.();
+      }
+      this.byKey.set(item.coalesce, slot);
+    }
+    this.queue.push(slot);
+    this.liveCount++;
+    this.liveBytes += item.bytes;
+
+    const { maxCount, maxBytes, windowMs } = this.opts.limits();
+    if (item.priority === "high") return this.flush();
+    if (this.liveCount >= maxCount || this.liveBytes >= maxBytes) this.sendFullFrames(maxCount, maxBytes);
+    if (this.liveCount === 0) return;
+    if (item.priority === "normal") this.deferFlush();
+    else if (this.timer === null) this.timer = this.opts.clock.setTimeout(() => this.flush(), windowMs);
+  }
+
+  /** Sends everything queued now. */
+  flush(): void {
+    const { maxCount, maxBytes } = this.opts.limits();
+    this.drain(maxCount, maxBytes, false);
+  }
+
+  /** Removes and returns everything queued, in order, without sending it. */
+  take(): T[] {
+    const items = this.queue.filter((slot) => slot.live).map((slot) => slot.item);
+    this.clear();
+    return items;
+  }
+
+  /** Forgets everything queued (used on dispose). */
+  clear(): void {
+    this.queue = [];
+    this.byKey.clear();
+    this.liveCount = 0;
+    this.liveBytes = 0;
+    this.cancelTimer();
+  }
+
+  private sendFullFrames(maxCount: number, maxBytes: number): void {
+    this.drain(maxCount, maxBytes, true);
+  }
+
+  /** Sends frames in queue order; with `onlyFull`, keeps back a last frame that is not yet full. */
+  private drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
+    const live = this.queue.filter((slot) => slot.live);
+    let start = 0;
+    while (start < live.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < live.length && end - start < maxCount) {
+        const next = live[end]!.item.bytes;
+        if (end > start && bytes + next > maxBytes) break;
+        bytes += next;
+        end++;
+      }
+      const full = end - start >= maxCount || end < live.length || bytes >= maxBytes;
+      if (onlyFull && !full) break;
+      this.opts.send(live.slice(start, end).map((slot) => slot.item));
+      start = end;
+    }
+    this.queue = live.slice(start);
+    this.byKey.clear();
+    this.liveBytes = 0;
+    for (const slot of this.queue) {
+      this.liveBytes += slot.item.bytes;
+      if (slot.item.coalesce !== undefined) this.byKey.set(slot.item.coalesce, slot);
+    }
+    this.liveCount = this.queue.length;
+    if (this.liveCount === 0) this.cancelTimer();
+  }
+
+  private deferFlush(): void {
+    if (this.deferred) return;
+    this.deferred = true;
+    this.opts.defer(() => {
+      this.deferred = false;
+      if (this.liveCount > 0) this.flush();
+    });
+  }
+
+  private cancelTimer(): void {
+    if (this.timer !== null) {
+      this.opts.clock.clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+}

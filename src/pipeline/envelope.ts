@@ -1,0 +1,50 @@
+/**
+ * Wire protocol, version 1. A frame is one socket message: `{"v":1,"s":"<sender session>","e":[...]}`.
+ * Each envelope carries a per-session increasing sequence number `q`; the message id is `${s}:${q}`,
+ * unique across reloads because every page load draws a new random session id.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export const KINDS = ["msg", "req", "res", "err", "ack", "hello", "ping", "pong", "chunk"] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface Envelope {
+  /** Sequence number, per sender session, starting at 1. */
+  q: number;
+  k: Kind;
+  /** Channel: the consumer module id. */
+  c: string;
+  /** Event name. */
+  e: string;
+  /** Payload (absent when undefined). */
+  d?: unknown;
+  /** Recipient user ids; absent means every other client. */
+  t?: string[];
+  /** Send time on the sender's clock (ms since epoch). */
+  a: number;
+  /** The message id this one answers (res, err, ack, pong). */
+  r?: string;
+  /** Flags: see FLAG_*. */
+  f?: number;
+}
+
+export interface Frame {
+  v: number;
+  /** Sender session id. */
+  s: string;
+  e: Envelope[];
+}
+
+/** The recipient must acknowledge (reliable delivery). */
+export const FLAG_RELIABLE = 1;
+
+export const MAX_NAME_LENGTH = 64;
+
+export function messageId(session: string, seq: number): string {
+  return `${session}:${seq}`;
+}
+
+/** Whether this envelope is addressed to `userId` (broadcast envelopes are for everyone but the sender). */
+export function isAddressedTo(env: Envelope, userId: string): boolean {
+  return env.t === undefined || env.t.includes(userId);
+}

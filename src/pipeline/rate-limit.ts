@@ -1,0 +1,32 @@
+import type { Clock } from "../clock";
+
+/** Per-key token buckets: `rate` tokens per second, holding at most `burst`. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly limits: () => { rate: number; burst: number },
+    private readonly clock: Pick<Clock, "now">,
+  ) {}
+
+  /** Takes one token for `key`; false when the bucket is empty. */
+  allow(key: string): boolean {
+    const { rate, burst } = this.limits();
+    const now = this.clock.now();
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: burst, at: now };
+      this.buckets.set(key, bucket);
+    } else if (now > bucket.at) {
+      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
+      bucket.at = now;
+    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  forget(key: string): void {
+    this.buckets.delete(key);
+  }
+}

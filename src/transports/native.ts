@@ -1,0 +1,79 @@
+import type { FoundrySocket } from "../foundry/types";
+import { SOCKET_EVENT, SOCKETLIB_HANDLER, type Transport, type TransportSink } from "./transport";
+
+/** socketlib's command message type on the wire (see FOUNDRY.md). */
+const SOCKETLIB_COMMAND = 0;
+
+/**
+ * If `payload` is one of our frames wrapped by socketlib (a client that chose the socketlib path), returns
+ * the frame inside it.
+ */
+export function unwrapSocketlibFrame(payload: unknown): string | null {
+  if (typeof payload !== "object" || payload === null) return null;
+  const msg = payload as { handlerName?: unknown; type?: unknown; args?: unknown };
+  if (msg.handlerName !== SOCKETLIB_HANDLER || msg.type !== SOCKETLIB_COMMAND || !Array.isArray(msg.args))
+    return null;
+  return typeof msg.args[0] === "string" ? msg.args[0] : null;
+}
+
+/**
+ * The server appends the sender's user id after whatever the client emitted, so the trustworthy id is the
+ * last argument; a client that emits extra arguments cannot push a forged id into its place.
+ */
+export function splitRelayArgs(args: unknown[]): { payload: unknown; senderId: string } | null {
+  if (args.length < 2) return null;
+  const senderId = args[args.length - 1];
+  return typeof senderId === "string" ? { payload: args[0], senderId } : null;
+}
+
+/** Watches `connect` / `disconnect` on a socket.io socket. Returns the detach function. */
+export function watchConnectivity(socket: FoundrySocket, sink: TransportSink): () => void {
+  const up = () => sink.connectivity(true);
+  const down = () => sink.connectivity(false);
+  socket.on("connect", up);
+  socket.on("disconnect", down);
+  return () => {
+    socket.off("connect", up);
+    socket.off("disconnect", down);
+  };
+}
+
+/** Foundry's own socket: `game.socket.emit("module.socket-manager", frame)`; the server appends the sender. */
+export class NativeTransport implements Transport {
+  readonly kind = "native" as const;
+  private readonly detach: () => void;
+  private readonly listener: (...args: unknown[]) => void;
+
+  constructor(
+    private readonly socket: FoundrySocket,
+    sink: TransportSink,
+  ) {
+    this.listener = (...args) => {
+      const relayed = splitRelayArgs(args);
+      if (!relayed) return;
+      const { payload, senderId } = relayed;
+      if (typeof payload === "string") {
+        sink.frame({ raw: payload, senderId, via: "native", simulated: false });
+        return;
+      }
+      // A client on the socketlib path: socketlib wraps our frame in its own command message.
+      const inner = unwrapSocketlibFrame(payload);
+      sink.frame({ raw: inner ?? payload, senderId, via: "socketlib", simulated: false });
+    };
+    socket.on(SOCKET_EVENT, this.listener as (...args: never[]) => void);
+    this.detach = watchConnectivity(socket, sink);
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  send(frame: string): void {
+    this.socket.emit(SOCKET_EVENT, frame);
+  }
+
+  dispose(): void {
+    this.socket.off(SOCKET_EVENT, this.listener as (...args: never[]) => void);
+    this.detach();
+  }
+}

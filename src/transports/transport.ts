@@ -1,0 +1,38 @@
+/**
+ * A transport moves opaque frames (strings) between clients and reports connectivity. It knows nothing of
+ * events, batching or handlers. `send` always goes to every other client: the Foundry server relays each
+ * message to everyone but the sender, and receivers filter by target themselves.
+ */
+export type TransportKind = "socketlib" | "native" | "local";
+
+export interface IncomingFrame {
+  /** The raw frame as received (normally a JSON string). */
+  readonly raw: unknown;
+  /** Server-stamped sender user id: the only identity Socket Manager trusts. */
+  readonly senderId: string;
+  /** Which path carried it (a frame may arrive by the path this client did not choose). */
+  readonly via: TransportKind;
+  /** True for frames looped back by the local transport. */
+  readonly simulated: boolean;
+}
+
+export interface Transport {
+  readonly kind: TransportKind;
+  /** Whether frames can leave now. */
+  readonly connected: boolean;
+  /** Broadcast one frame to every other client. */
+  send(frame: string): void;
+  /** Stop listening and release every resource. */
+  dispose(): void;
+}
+
+/** What a transport calls back into. */
+export interface TransportSink {
+  frame(frame: IncomingFrame): void;
+  connectivity(connected: boolean): void;
+}
+
+/** The one socket event this module may use. */
+export const SOCKET_EVENT = "module.socket-manager";
+/** The socketlib handler name that carries frames. */
+export const SOCKETLIB_HANDLER = "frame";

@@ -1,0 +1,190 @@
+/** Public types of the Socket Manager API (see DESIGN.md: these names are the contract). */
+import type { Config } from "./config";
+import type { errors } from "./errors";
+import type { FoundryUser } from "./foundry/types";
+import type { CounterSnapshot } from "./metrics/counters";
+import type { Priority } from "./pipeline/batcher";
+import type { Permission } from "./pipeline/permission";
+import type { StandardSchemaV1 } from "./pipeline/schema";
+import type { TransportKind } from "./transports/transport";
+
+export type { Config, FoundryUser, Permission, Priority, StandardSchemaV1, TransportKind };
+
+export type ConnectionState = "initializing" | "connected" | "reconnecting" | "local-fallback";
+
+export type Target = "others" | "all" | "self" | "gm" | "gms" | string[];
+
+export interface HandlerOptions {
+  /** Minimum role of the sender, or a predicate over the server-stamped sender. Default: anyone. */
+  permission?: Permission;
+  /** Any Standard Schema (zod, valibot, arktype...): the handler receives the schema's output. */
+  schema?: StandardSchemaV1;
+}
+
+export interface EmitOptions {
+  to?: Target;
+  priority?: Priority;
+  /** Drop instead of queueing while disconnected. */
+  volatile?: boolean;
+  /** A later message with the same key replaces an unsent earlier one. */
+  coalesce?: string;
+  /** Acked, retried with backoff, delivered once and in order. */
+  reliable?: boolean;
+  timeout?: number;
+}
+
+export interface RequestOptions {
+  /** "gm" (default): the active GM; or one user id. */
+  to?: "gm" | string;
+  timeout?: number;
+}
+
+export interface RequestAllOptions {
+  /** Default "others": every other active user. */
+  to?: "others" | "all" | "gms" | string[];
+  timeout?: number;
+}
+
+export interface MessageContext {
+  readonly moduleId: string;
+  readonly event: string;
+  readonly messageId: string;
+  /** The server-stamped sender: never taken from the payload. */
+  readonly senderId: string;
+  readonly sender: FoundryUser;
+  /** Sender's clock (ms since epoch). */
+  readonly sentAt: number;
+  /** This client's clock. */
+  readonly receivedAt: number;
+  /** One-way latency, clock-offset corrected when the offset is known. */
+  readonly latencyMs: number;
+  readonly transport: TransportKind;
+  readonly simulated: boolean;
+}
+
+/** Returns nothing (or a promise); a returned value is ignored. */
+export type Handler<T = unknown> = (data: T, ctx: MessageContext) => unknown;
+export type Responder<T = unknown, R = unknown> = (data: T, ctx: MessageContext) => R | Promise<R>;
+
+export interface EmitReport {
+  readonly messageId: string;
+  /** Users this message is addressed to (resolved at send time). */
+  readonly recipients: string[];
+  /** True when it waits in the outbox because the socket is down. */
+  readonly queued: boolean;
+  /** Reliable messages: who acknowledged. */
+  readonly acked?: string[];
+}
+
+export type RequestResult<R> = { ok: true; value: R } | { ok: false; error: Error };
+
+export interface Channel {
+  readonly moduleId: string;
+  on<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void;
+  once<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void;
+  off(event: string, handler?: Handler<never>): void;
+  /** The one responder for `event` on this channel (a second registration throws). */
+  handle<T = unknown, R = unknown>(event: string, fn: Responder<T, R>, opts?: HandlerOptions): () => void;
+  emit(event: string, data?: unknown, opts?: EmitOptions): Promise<EmitReport>;
+  request<R = unknown>(event: string, data?: unknown, opts?: RequestOptions): Promise<R>;
+  requestAll<R = unknown>(
+    event: string,
+    data?: unknown,
+    opts?: RequestAllOptions,
+  ): Promise<Map<string, RequestResult<R>>>;
+  /** Drops every handler and responder of this module. */
+  dispose(): void;
+}
+
+export interface PeerInfo {
+  userId: string;
+  name: string;
+  role: number;
+  isGM: boolean;
+  active: boolean;
+  /** Known once the peer said hello. */
+  hasModule: boolean;
+  moduleVersion?: string;
+  protocol?: number;
+  transport?: TransportKind;
+  rttMs?: number;
+  clockOffsetMs?: number;
+}
+
+export interface PeerTestResult {
+  userId: string;
+  name: string;
+  ok: boolean;
+  rttMs?: number;
+  error?: string;
+}
+
+export interface EventInfo {
+  moduleId: string;
+  event: string;
+  handlers: number;
+  responder: boolean;
+  received: number;
+  sent: number;
+}
+
+export interface Status {
+  version: string;
+  protocol: number;
+  transport: TransportKind | null;
+  state: ConnectionState;
+  userId: string;
+  session: string;
+  connected: boolean;
+  channels: string[];
+  pendingRequests: number;
+  outbox: number;
+  peers: number;
+}
+
+export interface MetricsSnapshot extends CounterSnapshot {
+  at: number;
+}
+
+export interface SimulateOptions {
+  /** The user the message appears to come from (default: this user). */
+  from?: string;
+}
+
+export interface SocketlibCompatSocket {
+  register(name: string, fn: (...args: never[]) => unknown): void;
+  executeAsGM<R = unknown>(name: string, ...args: unknown[]): Promise<R>;
+  executeAsUser<R = unknown>(name: string, userId: string, ...args: unknown[]): Promise<R>;
+  executeForEveryone(name: string, ...args: unknown[]): Promise<void>;
+  executeForOthers(name: string, ...args: unknown[]): Promise<void>;
+  executeForAllGMs(name: string, ...args: unknown[]): Promise<void>;
+  executeForOtherGMs(name: string, ...args: unknown[]): Promise<void>;
+  executeForUsers(name: string, userIds: string[], ...args: unknown[]): Promise<void>;
+}
+
+export interface Api {
+  readonly version: string;
+  readonly protocol: number;
+  readonly transport: TransportKind | null;
+  readonly state: ConnectionState;
+  whenReady(): Promise<Api>;
+  channel(moduleId: string): Channel;
+  configure(patch: Partial<Config>): Readonly<Config>;
+  config(): Readonly<Config>;
+  status(): Status;
+  metrics(): MetricsSnapshot;
+  events(): EventInfo[];
+  peers(): PeerInfo[];
+  test(opts?: { timeout?: number }): Promise<PeerTestResult[]>;
+  onStateChange(fn: (state: ConnectionState, transport: TransportKind | null) => void): () => void;
+  readonly errors: typeof errors;
+  readonly local: {
+    simulate(moduleId: string, event: string, data?: unknown, opts?: SimulateOptions): Promise<void>;
+    enable(): void;
+  };
+  readonly socketlib: { registerModule(moduleId: string): SocketlibCompatSocket };
+  registerEvent(event: string, handler: Handler, options?: HandlerOptions): string;
+  unregisterEvent(handlerId: string): boolean;
+  registerModuleHandler(moduleId: string, event: string, handler: Handler): string;
+  emit(event: string, data?: unknown, options?: EmitOptions): Promise<EmitReport>;
+}

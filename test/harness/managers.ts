@@ -1,0 +1,31 @@
+/** Starts a real SocketManager (through its public API) on simulated clients. */
+import { createApi } from "../../src/api";
+import type { Config } from "../../src/config";
+import { SocketManager } from "../../src/manager";
+import type { Api } from "../../src/types";
+import type { SimClient } from "./client";
+import type { World } from "./world";
+
+export interface Peer {
+  readonly api: Api;
+  readonly manager: SocketManager;
+  readonly client: SimClient;
+}
+
+export function startPeer(client: SimClient, config: Partial<Config> = {}): Peer {
+  const manager = new SocketManager({ env: client.env, config, version: "test" });
+  const api = createApi(manager);
+  manager.start();
+  return { api, manager, client };
+}
+
+/** One started manager per connected client of the world, keyed by user id. */
+export function startPeers(world: World, config: Partial<Config> = {}): Map<string, Peer> {
+  const peers = new Map<string, Peer>();
+  for (const [id, client] of world.clients) peers.set(id, startPeer(client, config));
+  return peers;
+}
+
+export function stopPeers(peers: Map<string, Peer>): void {
+  for (const peer of peers.values()) peer.manager.dispose();
+}

@@ -1,0 +1,226 @@
+/**
+ * A stand-in for the Foundry server's socket relay: a real socket.io v4 server on 127.0.0.1 that relays every
+ * `module.*` message to every other connected client (never back to the sender), appending the sender's
+ * user id as the last argument, and announces presence changes like Foundry's `userActivity` event.
+ */
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, type Socket } from "socket.io";
+
+export interface RelayOptions {
+  /** Port to bind; 0 (default) picks a free one. */
+  port?: number;
+  /** socket.io's per-message limit; a bigger message disconnects its sender. Default 1e6, as socket.io. */
+  maxHttpBufferSize?: number;
+}
+
+export type RelayMessageListener = (event: string, args: unknown[], senderId: string) => void;
+
+export interface Relay {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Count of `module.*` messages received by the server. */
+  readonly framesRelayed: number;
+  /** Sum of the approximate JSON byte length of every relayed payload. */
+  readonly bytesRelayed: number;
+  /** Approximate JSON byte length of the largest relayed payload. */
+  readonly largestFrameBytes: number;
+  /** Whether the server is listening now. */
+  readonly running: boolean;
+  /** User ids with at least one connected socket now. */
+  connectedUsers(): string[];
+  /** Observe every relayed `module.*` message; returns an unsubscribe function. */
+  onMessage(fn: RelayMessageListener): () => void;
+  /** Server-side forced disconnect of every socket of that user (socket.io will not auto-reconnect it). */
+  disconnectUser(userId: string): void;
+  /** Zero the counters. */
+  resetStats(): void;
+  /** Close the server and every client connection; the port is freed. Idempotent. */
+  stop(): Promise<void>;
+  /** Listen again on the same port (clients' auto-reconnect will find it). */
+  restart(): Promise<void>;
+}
+
+const MODULE_EVENT_PREFIX = "module.";
+const DEFAULT_MAX_BUFFER = 1e6;
+
+function jsonBytes(value: unknown): number {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? 0 : Buffer.byteLength(text, "utf8");
+  } catch {
+    return 0;
+  }
+}
+
+export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
+  const maxHttpBufferSize = opts.maxHttpBufferSize ?? DEFAULT_MAX_BUFFER;
+  const listeners = new Set<RelayMessageListener>();
+  /** userId -> ids of that user's connected sockets. */
+  const presence = new Map<string, Set<string>>();
+  let framesRelayed = 0;
+  let bytesRelayed = 0;
+  let largestFrameBytes = 0;
+  let port = opts.port ?? 0;
+  let http: HttpServer | null = null;
+  let io: Server | null = null;
+
+  const userOf = (socket: Socket): string => (socket.data as { userId: string }).userId;
+
+  function onConnection(server: Server, socket: Socket): void {
+    const userId = userOf(socket);
+    let sockets = presence.get(userId);
+    const firstSocket = !sockets || sockets.size === 0;
+    if (!sockets) {
+      sockets = new Set();
+      presence.set(userId, sockets);
+    }
+    sockets.add(socket.id);
+
+    socket.emit("presence", [...presence.keys()]);
+    if (firstSocket) socket.broadcast.emit("userActivity", userId, { active: true });
+
+    socket.onAny((event: string, ...raw: unknown[]) => {
+      if (typeof event !== "string" || !event.startsWith(MODULE_EVENT_PREFIX)) return;
+      // An acknowledgement callback only says the server received the message.
+      let ack: ((...a: unknown[]) => void) | undefined;
+      const args = raw.filter((a) => {
+        if (typeof a === "function") {
+          ack = a as (...a: unknown[]) => void;
+          return false;
+        }
+        return true;
+      });
+      const bytes = jsonBytes(args);
+      framesRelayed += 1;
+      bytesRelayed += bytes;
+      if (bytes > largestFrameBytes) largestFrameBytes = bytes;
+      // The sender id is always the server's own record, appended last: a client cannot forge it.
+      socket.broadcast.emit(event, ...args, userId);
+      ack?.();
+      for (const fn of [...listeners]) {
+        try {
+          fn(event, args, userId);
+        } catch (err) {
+          console.error("relay | onMessage listener threw", err);
+        }
+      }
+    });
+
+    socket.on("disconnect", () => {
+      const set = presence.get(userId);
+      if (!set) return;
+      set.delete(socket.id);
+      if (set.size === 0) {
+        presence.delete(userId);
+        server.emit("userActivity", userId, { active: false });
+      }
+    });
+  }
+
+  async function listen(): Promise<void> {
+    const httpServer = createServer();
+    const server = new Server(httpServer, {
+      maxHttpBufferSize,
+      serveClient: false,
+      cors: { origin: "*" },
+      // Keep the ping short-ish so that dead peers are noticed in tests, but long enough never to fire spuriously.
+      pingInterval: 10_000,
+      pingTimeout: 5_000,
+    });
+    server.use((socket, next) => {
+      const userId = (socket.handshake.auth as { userId?: unknown } | undefined)?.userId;
+      if (typeof userId !== "string" || userId.length === 0) {
+        next(new Error("auth.userId is required"));
+        return;
+      }
+      (socket.data as { userId: string }).userId = userId;
+      next();
+    });
+    server.on("connection", (socket) => onConnection(server, socket));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      httpServer.once("error", onError);
+      httpServer.listen(port, "127.0.0.1", () => {
+        httpServer.off("error", onError);
+        resolve();
+      });
+    });
+    port = (httpServer.address() as AddressInfo).port;
+    http = httpServer;
+    io = server;
+  }
+
+  async function stop(): Promise<void> {
+    const server = io;
+    const httpServer = http;
+    io = null;
+    http = null;
+    if (!server || !httpServer) return;
+    // Like a crashed or restarted Foundry server: connections drop without a socket.io DISCONNECT packet,
+    // so clients see "transport close" and their auto-reconnect keeps trying.
+    const closing = server.close();
+    httpServer.closeAllConnections();
+    await closing;
+    presence.clear();
+  }
+
+  async function restart(): Promise<void> {
+    if (io) return;
+    // The port was just released; retry briefly in case the OS has not let go of it yet.
+    const deadline = Date.now() + 2_000;
+    for (;;) {
+      try {
+        await listen();
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+
+  await listen();
+
+  return {
+    get url() {
+      return `http://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
+    get framesRelayed() {
+      return framesRelayed;
+    },
+    get bytesRelayed() {
+      return bytesRelayed;
+    },
+    get largestFrameBytes() {
+      return largestFrameBytes;
+    },
+    get running() {
+      return io !== null;
+    },
+    connectedUsers: () => [...presence.keys()],
+    onMessage(fn) {
+      listeners.add(fn);
+      return () => {
+        listeners.delete(fn);
+      };
+    },
+    disconnectUser(userId) {
+      if (!io) return;
+      for (const socket of io.sockets.sockets.values()) {
+        if (userOf(socket) === userId) socket.disconnect(true);
+      }
+    },
+    resetStats() {
+      framesRelayed = 0;
+      bytesRelayed = 0;
+      largestFrameBytes = 0;
+    },
+    stop,
+    restart,
+  };
+}

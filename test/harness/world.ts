@@ -1,0 +1,118 @@
+/** A whole simulated world: one relay plus one SimClient per connected user. */
+import { createSimClient, type SimClient, type UserSpec } from "./client";
+import { type Relay, startRelay } from "./relay";
+import { waitFor } from "./wait";
+
+export { sleep, type WaitOptions, waitFor, withTimeout } from "./wait";
+
+/** gm1, gm2 (full GMs), asst (assistant), trusted, p1, p2 (players). */
+export const STANDARD_USERS: readonly UserSpec[] = Object.freeze([
+  { id: "gm1", name: "Gamemaster", role: 4 },
+  { id: "gm2", name: "Second GM", role: 4 },
+  { id: "asst", name: "Assistant", role: 3 },
+  { id: "trusted", name: "Trusted Player", role: 2 },
+  { id: "p1", name: "Player One", role: 1 },
+  { id: "p2", name: "Player Two", role: 1 },
+] as const satisfies readonly UserSpec[]);
+
+export interface WorldOptions {
+  users: readonly UserSpec[];
+  /** Simulate socketlib on every client. */
+  socketlib?: boolean;
+  /** Which user ids connect at start (default: all), in this order. */
+  connect?: readonly string[];
+  /** Relay's per-message limit (default 1e6). */
+  maxHttpBufferSize?: number;
+  /** Client reconnection delay (default 50 ms). */
+  reconnectionDelay?: number;
+  /** Bound for every wait inside the world (default 5000 ms). */
+  timeout?: number;
+}
+
+export interface World {
+  readonly relay: Relay;
+  readonly users: readonly UserSpec[];
+  /** Live clients by user id (a client removed by `leave` is gone from here). */
+  readonly clients: Map<string, SimClient>;
+  /** The client of that user; throws when it is not in the world. */
+  client(id: string): SimClient;
+  /** Connect that user and wait until every other connected client sees it active. */
+  join(id: string): Promise<SimClient>;
+  /** Close that user's client and wait until every other connected client saw `userConnected(user, false)`. */
+  leave(id: string): Promise<void>;
+  /** Close every client and stop the relay. */
+  close(): Promise<void>;
+}
+
+export async function createWorld(opts: WorldOptions): Promise<World> {
+  const relay = await startRelay({ maxHttpBufferSize: opts.maxHttpBufferSize });
+  const clients = new Map<string, SimClient>();
+  const timeout = opts.timeout ?? 5000;
+
+  const spec = (id: string): UserSpec => {
+    const s = opts.users.find((u) => u.id === id);
+    if (!s) throw new Error(`no user "${id}" in this world`);
+    return s;
+  };
+
+  const others = (id: string): SimClient[] =>
+    [...clients.entries()].filter(([uid, c]) => uid !== id && c.socket.connected).map(([, c]) => c);
+
+  async function join(id: string): Promise<SimClient> {
+    if (clients.has(id)) throw new Error(`user "${id}" already joined`);
+    const client = await createSimClient({
+      url: relay.url,
+      user: spec(id),
+      users: opts.users,
+      socketlib: opts.socketlib,
+      reconnectionDelay: opts.reconnectionDelay,
+      connectTimeout: timeout,
+    });
+    const peers = others(id);
+    clients.set(id, client);
+    await waitFor(() => peers.every((c) => c.users.get(id)?.active === true), {
+      timeout,
+      message: `every client sees ${id} active`,
+    });
+    return client;
+  }
+
+  async function leave(id: string): Promise<void> {
+    const client = clients.get(id);
+    if (!client) throw new Error(`user "${id}" is not in the world`);
+    const peers = others(id);
+    clients.delete(id);
+    client.close();
+    await waitFor(() => peers.every((c) => c.users.get(id)?.active === false), {
+      timeout,
+      message: `every client sees ${id} inactive`,
+    });
+  }
+
+  async function close(): Promise<void> {
+    for (const c of clients.values()) c.close();
+    clients.clear();
+    await relay.stop();
+  }
+
+  try {
+    for (const id of opts.connect ?? opts.users.map((u) => u.id)) await join(id);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  return {
+    relay,
+    users: opts.users,
+    clients,
+    client(id) {
+      const c = clients.get(id);
+      if (!c) throw new Error(`no client for user "${id}"`);
+      return c;
+    },
+    join,
+    leave,
+    close,
+  };
+}

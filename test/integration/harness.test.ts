@@ -1,0 +1,338 @@
+/** Proves that the simulated Foundry in test/harness behaves like the facts in FOUNDRY.md. */
+import { afterEach, describe, expect, it } from "vitest";
+import { createSimClient, type SimClient, type SimUser } from "../harness/client";
+import { SimHooks } from "../harness/hooks";
+import { startRelay } from "../harness/relay";
+import {
+  type SimSocketlibSocket,
+  SocketlibNoGMConnectedError,
+  SocketlibRemoteException,
+} from "../harness/socketlib";
+import { createWorld, STANDARD_USERS, sleep, type World, waitFor } from "../harness/world";
+
+const EVENT = "module.socket-manager";
+
+let world: World | null = null;
+afterEach(async () => {
+  await world?.close();
+  world = null;
+});
+
+async function open(opts: Parameters<typeof createWorld>[0]): Promise<World> {
+  world = await createWorld(opts);
+  return world;
+}
+
+function record(client: SimClient, event = EVENT): unknown[][] {
+  const got: unknown[][] = [];
+  client.socket.on(event, (...args: unknown[]) => {
+    got.push(args);
+  });
+  return got;
+}
+
+describe("relay", () => {
+  it("relays a module message to every other client once, appending the sender id, never to the sender", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1", "p2"] });
+    const [a, b, c] = [w.client("gm1"), w.client("p1"), w.client("p2")];
+    const [gotA, gotB, gotC] = [record(a), record(b), record(c)];
+
+    a.socket.emit(EVENT, "hello", { x: 1 });
+    await waitFor(() => gotB.length === 1 && gotC.length === 1);
+    await sleep(50);
+
+    expect(gotA).toEqual([]);
+    expect(gotB).toEqual([["hello", { x: 1 }, "gm1"]]);
+    expect(gotC).toEqual([["hello", { x: 1 }, "gm1"]]);
+    expect(w.relay.framesRelayed).toBe(1);
+    expect(w.relay.largestFrameBytes).toBe(JSON.stringify(["hello", { x: 1 }]).length);
+  });
+
+  it("a forged sender argument never replaces the appended id, which is the last argument", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["p1", "p2"] });
+    const gotP2 = record(w.client("p2"));
+
+    w.client("p1").socket.emit(EVENT, "payload", "gm1");
+    await waitFor(() => gotP2.length === 1);
+
+    const args = gotP2[0]!;
+    expect(args).toEqual(["payload", "gm1", "p1"]);
+    expect(args[args.length - 1]).toBe("p1");
+  });
+
+  it("reports relayed messages to onMessage observers and ignores non-module events", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["p1", "p2"] });
+    const seen: Array<[string, unknown[], string]> = [];
+    const off = w.relay.onMessage((event, args, sender) => seen.push([event, args, sender]));
+    const gotOther = record(w.client("p2"), "other-event");
+
+    w.client("p1").socket.emit("other-event", 1);
+    w.client("p1").socket.emit("module.another", 2);
+    await waitFor(() => seen.length === 1);
+    off();
+    w.client("p1").socket.emit(EVENT, 3);
+    await sleep(50);
+
+    expect(seen).toEqual([["module.another", [2], "p1"]]);
+    expect(gotOther).toEqual([]);
+    expect(w.relay.framesRelayed).toBe(2);
+  });
+
+  it("a message over 1 MB disconnects its sender and reaches nobody", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
+    const sender = w.client("p1");
+    const gotGm = record(w.client("gm1"));
+    const reasons: string[] = [];
+    sender.socket.on("disconnect", (reason) => reasons.push(reason));
+
+    sender.socket.emit(EVENT, "x".repeat(1_200_000));
+    await waitFor(() => reasons.length > 0);
+    expect(sender.socket.connected).toBe(false);
+
+    // socket.io then reconnects by itself; nothing was relayed.
+    await sender.waitConnected();
+    await sleep(50);
+    expect(gotGm).toEqual([]);
+    expect(w.relay.framesRelayed).toBe(0);
+  });
+
+  it("a client that leaves fires userConnected(user, false) on the others and activeGM moves to gm2", async () => {
+    const w = await open({ users: STANDARD_USERS });
+    const p1 = w.client("p1");
+    expect(p1.users.activeGM?.id).toBe("gm1");
+    expect(w.client("gm1").users.activeGM?.id).toBe("gm1");
+    const events: Array<[string, boolean]> = [];
+    p1.hooks.on("userConnected", (user: SimUser, connected: boolean) => {
+      events.push([user.id, connected]);
+    });
+
+    await w.leave("gm1");
+
+    expect(events).toEqual([["gm1", false]]);
+    for (const c of w.clients.values()) expect(c.users.activeGM?.id).toBe("gm2");
+
+    await w.join("gm1");
+    expect(events).toEqual([
+      ["gm1", false],
+      ["gm1", true],
+    ]);
+    expect(p1.users.activeGM?.id).toBe("gm1");
+  });
+
+  it("activeGM prefers a full GM over an assistant, and self never fires userConnected", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["asst", "p1"] });
+    const p1 = w.client("p1");
+    expect(p1.users.activeGM?.id).toBe("asst");
+    await w.join("gm2");
+    expect(p1.users.activeGM?.id).toBe("gm2");
+    const selfEvents = w.client("gm2").hooks.calls.filter((c) => (c.args[0] as SimUser).id === "gm2");
+    expect(selfEvents).toEqual([]);
+    expect(w.client("gm2").user.active).toBe(true);
+    expect(w.client("gm2").users.get("p1")?.active).toBe(true);
+    expect(w.client("gm2").users.get("gm1")?.active).toBe(false);
+  });
+
+  it("disconnectUser forces a user off and the others see it leave", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
+    w.relay.disconnectUser("p1");
+    await waitFor(
+      () => !w.client("p1").socket.connected && w.client("gm1").users.get("p1")?.active === false,
+    );
+    // A server-side disconnect is not retried by socket.io; the stale view stays on p1.
+    await sleep(100);
+    expect(w.client("p1").socket.connected).toBe(false);
+    expect(w.client("p1").users.get("gm1")?.active).toBe(true);
+    await w.client("p1").connect();
+    await waitFor(() => w.client("gm1").users.get("p1")?.active === true);
+  });
+
+  it("stop() then restart() lets clients reconnect on the same port", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
+    const port = w.relay.port;
+    await w.relay.stop();
+    expect(w.relay.running).toBe(false);
+    await waitFor(() => [...w.clients.values()].every((c) => !c.socket.connected));
+    await sleep(100);
+
+    await w.relay.restart();
+    expect(w.relay.port).toBe(port);
+    await Promise.all([...w.clients.values()].map((c) => c.waitConnected()));
+
+    const got = record(w.client("p1"));
+    w.client("gm1").socket.emit(EVENT, "after restart");
+    await waitFor(() => got.length === 1);
+    expect(got[0]).toEqual(["after restart", "gm1"]);
+  });
+
+  it("a client created with connect: false stays offline until connect()", async () => {
+    const relay = await startRelay();
+    const user = STANDARD_USERS[4]!;
+    const client = await createSimClient({ url: relay.url, user, users: STANDARD_USERS, connect: false });
+    try {
+      await sleep(50);
+      expect(client.socket.connected).toBe(false);
+      expect(relay.connectedUsers()).toEqual([]);
+      await client.connect();
+      expect(client.user.active).toBe(true);
+      expect(relay.connectedUsers()).toEqual(["p1"]);
+      client.disconnect();
+      await waitFor(() => relay.connectedUsers().length === 0);
+      expect(client.user.active).toBe(false);
+    } finally {
+      client.close();
+      await relay.stop();
+    }
+  });
+
+  it("env exposes notify and localize", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["p1"] });
+    const { env, notifications } = w.client("p1");
+    env.notify("warn", "careful");
+    expect(notifications).toEqual([{ level: "warn", message: "careful" }]);
+    expect(env.localize("X.Hello {name}", { name: "Bob" })).toBe("X.Hello Bob");
+    expect(env.localize("X.Plain")).toBe("X.Plain");
+    expect(env.userId).toBe("p1");
+    expect(env.socket?.connected).toBe(true);
+    expect(env.socketlib).toEqual({ active: false, socket: null });
+  });
+});
+
+describe("hooks", () => {
+  it("on/once/off and callAll that survives throwing handlers and off during a call", () => {
+    const hooks = new SimHooks();
+    const calls: string[] = [];
+    const errSpy = console.error;
+    console.error = () => {};
+    try {
+      const idA = hooks.on("h", () => calls.push("a"));
+      hooks.once("h", () => calls.push("once"));
+      hooks.on("h", () => {
+        throw new Error("boom");
+      });
+      const fnC = () => {
+        calls.push("c");
+        hooks.off("h", idA);
+      };
+      hooks.on("h", fnC);
+      expect(typeof idA).toBe("number");
+      expect(hooks.callAll("h")).toBe(true);
+      expect(calls).toEqual(["a", "once", "c"]);
+      expect(hooks.errors).toHaveLength(1);
+      calls.length = 0;
+      hooks.callAll("h");
+      expect(calls).toEqual(["c"]);
+      hooks.off("h", fnC);
+      calls.length = 0;
+      hooks.callAll("h");
+      expect(calls).toEqual([]);
+    } finally {
+      console.error = errSpy;
+    }
+  });
+});
+
+describe("simulated socketlib", () => {
+  function sockets(w: World): Map<string, SimSocketlibSocket> {
+    const out = new Map<string, SimSocketlibSocket>();
+    for (const [id, c] of w.clients) out.set(id, c.env.socketlib.socket as SimSocketlibSocket);
+    return out;
+  }
+
+  it("executeAsGM from a player returns the GM handler's value and sees the server-stamped sender", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm1", "gm2", "p1"] });
+    const ran: Array<{ on: string; sender: string | undefined }> = [];
+    for (const [id, s] of sockets(w)) {
+      s.register("whoami", function (this: { socketdata?: { userId?: string } }, a: number, b: number) {
+        ran.push({ on: id, sender: this.socketdata?.userId });
+        return { sum: a + b, ranOn: id };
+      } as never);
+    }
+    expect(w.client("p1").env.socketlib.active).toBe(true);
+
+    const result = await w.client("p1").env.socketlib.socket!.executeAsGM("whoami", 2, 3);
+
+    expect(result).toEqual({ sum: 5, ranOn: "gm1" });
+    expect(ran).toEqual([{ on: "gm1", sender: "p1" }]);
+    expect(sockets(w).get("p1")!.pendingCount).toBe(0);
+  });
+
+  it("executeAsGM on a GM runs locally with the GM's own id", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm2"] });
+    const s = sockets(w).get("gm2")!;
+    s.register("me", function (this: { socketdata?: { userId?: string } }) {
+      return this.socketdata?.userId;
+    } as never);
+    await expect(s.executeAsGM("me")).resolves.toBe("gm2");
+  });
+
+  it("executeForOthers reaches every other client but not the caller", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm1", "p1", "p2"] });
+    const got: Array<[string, unknown, string | undefined]> = [];
+    for (const [id, s] of sockets(w)) {
+      s.register("note", function (this: { socketdata?: { userId?: string } }, text: unknown) {
+        got.push([id, text, this.socketdata?.userId]);
+      } as never);
+    }
+    await w.client("p1").env.socketlib.socket!.executeForOthers("note", "hi");
+    await waitFor(() => got.length === 2);
+    await sleep(50);
+    expect(got.sort()).toEqual([
+      ["gm1", "hi", "p1"],
+      ["p2", "hi", "p1"],
+    ]);
+  });
+
+  it("executeForUsers mutates its array, runs locally for self, and reaches the listed users only", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm1", "p1", "p2"] });
+    const got: string[] = [];
+    for (const [id, s] of sockets(w)) s.register("ping", (() => got.push(id)) as never);
+    const ids = ["p1", "p2"];
+    await w.client("p1").env.socketlib.socket!.executeForUsers("ping", ids);
+    expect(ids).toEqual(["p2"]);
+    await waitFor(() => got.length === 2);
+    await sleep(50);
+    expect(got.sort()).toEqual(["p1", "p2"]);
+  });
+
+  it("executeAsUser, remote exceptions and executeForAllGMs", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm1", "asst", "p1", "p2"] });
+    const gmHits: string[] = [];
+    const errSpy = console.error;
+    console.error = () => {};
+    try {
+      for (const [id, s] of sockets(w)) {
+        s.register("id", (() => id) as never);
+        s.register("fail", (() => {
+          throw new Error("secret");
+        }) as never);
+        s.register("gm", (() => gmHits.push(id)) as never);
+      }
+      const p1 = w.client("p1").env.socketlib.socket!;
+      await expect(p1.executeAsUser("id", "p2")).resolves.toBe("p2");
+      await expect(p1.executeAsUser("fail", "p2")).rejects.toBeInstanceOf(SocketlibRemoteException);
+      await expect(p1.executeAsUser("id", "gm2")).rejects.toThrow(/not connected/);
+      await p1.executeForAllGMs("gm");
+      await waitFor(() => gmHits.length === 2);
+      expect(gmHits.sort()).toEqual(["asst", "gm1"]);
+    } finally {
+      console.error = errSpy;
+    }
+  });
+
+  it("executeAsGM rejects when no GM is connected", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["p1", "p2"] });
+    for (const s of sockets(w).values()) s.register("whoami", (() => "x") as never);
+    await expect(w.client("p1").env.socketlib.socket!.executeAsGM("whoami")).rejects.toBeInstanceOf(
+      SocketlibNoGMConnectedError,
+    );
+  });
+
+  it("ignores frames that are not socketlib messages on the same event", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm1", "p1"] });
+    for (const [id, s] of sockets(w)) s.register("id", (() => id) as never);
+    w.client("gm1").socket.emit(EVENT, '{"v":1,"frame":"plain string"}');
+    w.client("gm1").socket.emit(EVENT, null);
+    w.client("gm1").socket.emit(EVENT, { type: "not-a-number" });
+    await expect(w.client("p1").env.socketlib.socket!.executeAsGM("id")).resolves.toBe("gm1");
+  });
+});
