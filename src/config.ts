@@ -48,8 +48,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   maxPayloadBytes: 16 * 1024 * 1024,
   maxFrameBytes: 256 * 1024,
   outboxSize: 1000,
-  rateLimit: 2000,
-  rateBurst: 20_000,
+  rateLimit: 10_000,
+  rateBurst: 200_000,
   heartbeatInterval: 10_000,
 });
 

@@ -1,14 +1,10 @@
 import { type ChannelHost, ChannelImpl } from "./channel";
-import { type Clock, systemClock, type TimerHandle } from "./clock";
+import { type Clock, systemClock } from "./clock";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "./config";
 import {
   NoGMError,
-  NoHandlerError,
   PayloadTooLargeError,
-  PermissionDeniedError,
-  RemoteHandlerError,
   SocketManagerError,
-  TimeoutError,
   UserOfflineError,
   ValidationError,
 } from "./errors";
@@ -16,21 +12,27 @@ import type { FoundryEnv, FoundryUser } from "./foundry/types";
 import { createLogger, type Logger } from "./log";
 import { Counters } from "./metrics/counters";
 import { Batcher, type BatchItem, type Priority } from "./pipeline/batcher";
-import { decodeFrame, encodeEnvelope, encodeFrame, isValidEnvelope, utf8Length } from "./pipeline/codec";
-import { Dedupe } from "./pipeline/dedupe";
-import { type Envelope, type Frame, isAddressedTo, type Kind, messageId } from "./pipeline/envelope";
-import { isPermitted } from "./pipeline/permission";
-import { RateLimiter } from "./pipeline/rate-limit";
-import { runSchema } from "./pipeline/schema";
+import { isChunkPayload, Reassembler, splitText } from "./pipeline/chunker";
+import {
+  decodeFrame,
+  encodeEnvelope,
+  encodeFrame,
+  isValidEnvelope,
+  parseSafe,
+  utf8Length,
+} from "./pipeline/codec";
+import { Dispatcher } from "./pipeline/dispatch";
+import { type Envelope, isAddressedTo, type Kind, messageId } from "./pipeline/envelope";
+import { InboundChecks } from "./pipeline/inbound";
 import { assertEventName, assertJsonSafe, assertModuleId } from "./pipeline/validate";
 import { Outbox } from "./reliability/outbox";
+import { errorFromOutcome, type PendingCall, RequestTracker, type ResponderOutcome } from "./requests";
 import { createTransport, detectTransport } from "./transports/detect";
 import type { IncomingFrame, Transport, TransportKind, TransportSink } from "./transports/transport";
 import type {
   ConnectionState,
   EmitOptions,
   EmitReport,
-  HandlerOptions,
   MessageContext,
   RequestAllOptions,
   RequestOptions,
@@ -41,8 +43,10 @@ import type {
 export const MODULE_ID = "socket-manager";
 /** socket.io's default maxHttpBufferSize: nothing larger can reach us anyway. */
 const MAX_INCOMING_FRAME = 1_000_000;
-/** Accepted clock skew while a peer's clock offset is still unknown. */
-const SKEW_TOLERANCE = 15 * 60_000;
+/** Room kept in every frame for the frame header and one chunk envelope's own fields. */
+const FRAME_OVERHEAD = 512;
+/** All senders' half-rebuilt chunked messages together. */
+const MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
 
 export interface ManagerOptions {
   env: FoundryEnv;
@@ -61,23 +65,11 @@ interface QueuedEnvelope extends BatchItem {
   readonly volatile: boolean;
 }
 
-/** A request waiting for answers from one or more users. */
-interface PendingCall {
-  id: string;
-  readonly channel: string;
-  readonly event: string;
-  readonly data: unknown;
-  /** Addressed to "the GM": another GM takes over if this one leaves. */
-  readonly toGM: boolean;
-  readonly waiting: Set<string>;
-  readonly results: Map<string, RequestResult<unknown>>;
-  timer: TimerHandle;
-  finish(results: Map<string, RequestResult<unknown>>): void;
+interface SendOptions {
+  priority: Priority;
+  coalesce?: string | undefined;
+  volatile?: boolean | undefined;
 }
-
-type ResponderOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; code: string; message: string; issues?: { message: string; path?: PropertyKey[] }[] };
 
 function randomSession(random: () => number): string {
   let s = "";
@@ -102,20 +94,20 @@ export class SocketManager implements ChannelHost {
   private transportImpl: Transport | null = null;
   private stateValue: ConnectionState = "initializing";
   private seq = 0;
+  private started = false;
   private readonly channels = new Map<string, ChannelImpl>();
-  private readonly pending = new Map<string, PendingCall>();
   private readonly stateListeners = new Set<
     (state: ConnectionState, transport: TransportKind | null) => void
   >();
   private readonly readyListeners: (() => void)[] = [];
-  private readonly batcher: Batcher<QueuedEnvelope>;
-  private readonly outbox: Outbox<QueuedEnvelope>;
-  private readonly dedupe = new Dedupe();
-  private readonly rate: RateLimiter;
   private readonly defer: (fn: () => void) => void;
   private readonly sink: TransportSink;
-  private started = false;
-  private readonly offsets = new Map<string, number>();
+  private readonly batcher: Batcher<QueuedEnvelope>;
+  private readonly outbox: Outbox<QueuedEnvelope>;
+  private readonly inbound: InboundChecks;
+  private readonly reassembler: Reassembler;
+  private readonly requests: RequestTracker;
+  private readonly dispatcher: Dispatcher;
   private unhookUsers: (() => void) | null = null;
 
   constructor(opts: ManagerOptions) {
@@ -141,7 +133,18 @@ export class SocketManager implements ChannelHost {
       () => ({ size: this.cfg.outboxSize, maxAge: this.cfg.maxMessageAge }),
       (reason) => this.counters.drop(reason),
     );
-    this.rate = new RateLimiter(() => ({ rate: this.cfg.rateLimit, burst: this.cfg.rateBurst }), this.clock);
+    this.inbound = new InboundChecks(() => this.cfg, this.clock);
+    this.reassembler = new Reassembler(
+      () => ({
+        maxMessageBytes: this.cfg.maxPayloadBytes,
+        maxTotalBytes: MAX_REASSEMBLY_BYTES,
+        maxAgeMs: this.cfg.maxMessageAge,
+      }),
+      this.clock,
+      (n) => this.counters.drop("chunk-incomplete", n),
+    );
+    this.requests = new RequestTracker(this.clock, () => this.counters.requestsFailed++);
+    this.dispatcher = new Dispatcher((id) => this.channels.get(id), this.counters, this.log);
     this.sink = {
       frame: (frame) => this.receive(frame),
       connectivity: (connected) => this.onConnectivity(connected),
@@ -171,7 +174,7 @@ export class SocketManager implements ChannelHost {
   }
 
   get pendingRequests(): number {
-    return this.pending.size;
+    return this.requests.size;
   }
 
   get isReady(): boolean {
@@ -189,8 +192,8 @@ export class SocketManager implements ChannelHost {
     const detection = detectTransport(this.env, this.cfg);
     if (detection.warning) this.log.warn(detection.warning);
     this.unhookUsers = this.watchUsers();
-    this.useTransport(detection.kind);
     this.started = true;
+    this.useTransport(detection.kind);
     for (const fn of this.readyListeners.splice(0)) fn();
   }
 
@@ -229,14 +232,13 @@ export class SocketManager implements ChannelHost {
 
   /** Stops everything: pending requests fail, timers stop, the transport is released. */
   dispose(): void {
-    for (const call of [...this.pending.values()]) {
-      this.failAll(
-        call,
-        (u) => new SocketManagerError("Socket Manager was shut down", { moduleId: call.channel, userId: u }),
-      );
-    }
+    this.requests.failEverything(
+      (call, userId) =>
+        new SocketManagerError("Socket Manager was shut down", { moduleId: call.channel, userId }),
+    );
     this.batcher.clear();
     this.outbox.clear();
+    this.reassembler.clear();
     this.transportImpl?.dispose();
     this.transportImpl = null;
     this.unhookUsers?.();
@@ -298,10 +300,47 @@ export class SocketManager implements ChannelHost {
     return gms[0] ?? null;
   }
 
+  private onUserLeft(userId: string): void {
+    for (const call of this.requests.waitingFor(userId)) {
+      const details = { moduleId: call.channel, event: call.event, userId };
+      if (!call.toGM) {
+        const error = new UserOfflineError(`user ${userId} disconnected before answering`, details);
+        this.requests.record(call, userId, { ok: false, error });
+        continue;
+      }
+      const next = this.pickGM(userId);
+      if (!next) {
+        const error = new NoGMError("the answering GM left and no other GM is connected", details);
+        this.requests.record(call, userId, { ok: false, error });
+        continue;
+      }
+      // Another GM takes over under a new id, so a late answer from the old GM is ignored.
+      this.log.debug(`GM ${userId} left; ${next.id} takes over ${call.channel} "${call.event}"`);
+      const env = this.envelope("req", call.channel, call.event, call.data, [next.id]);
+      this.requests.reassign(call, userId, next.id, messageId(this.session, env.q));
+      if (next.id === this.userId) this.answerLocally(call);
+      else this.sendRequest(call, env);
+    }
+  }
+
   // ---- sending -----------------------------------------------------------------------------------------
 
-  private nextSeq(): number {
-    return ++this.seq;
+  private envelope(
+    kind: Kind,
+    channel: string,
+    event: string,
+    data: unknown,
+    to: string[] | undefined,
+  ): Envelope {
+    const env: Envelope = { q: ++this.seq, k: kind, c: channel, e: event, a: this.clock.now() };
+    if (data !== undefined) env.d = data;
+    if (to !== undefined) env.t = to;
+    return env;
+  }
+
+  /** Bytes available for envelopes in one frame. */
+  private frameBudget(): number {
+    return this.cfg.maxFrameBytes - FRAME_OVERHEAD;
   }
 
   private checkTimeout(timeout: unknown, channel: string, event: string): number {
@@ -336,9 +375,8 @@ export class SocketManager implements ChannelHost {
       case "gm": {
         const gm = this.pickGM();
         if (!gm) throw new NoGMError("no GM is connected", { moduleId: channel, event });
-        return gm.id === me
-          ? { self: true, wire: [], recipients: [me] }
-          : { self: false, wire: [gm.id], recipients: [gm.id] };
+        if (gm.id === me) return { self: true, wire: [], recipients: [me] };
+        return { self: false, wire: [gm.id], recipients: [gm.id] };
       }
       case "gms": {
         const gms = this.activeUsers()
@@ -357,41 +395,42 @@ export class SocketManager implements ChannelHost {
     return { self: ids.includes(me), wire: ids.filter((id) => id !== me), recipients: ids };
   }
 
-  /** Validates a payload and returns its envelope, encoded; throws ValidationError / PayloadTooLargeError. */
+  /** Encodes an envelope after checking its payload; throws ValidationError / PayloadTooLargeError. */
   private seal(env: Envelope): { text: string; bytes: number } {
     assertJsonSafe(env.d, env.c, env.e);
     const text = encodeEnvelope(env);
-    const bytes = text.length * 3 <= this.cfg.maxPayloadBytes ? text.length : utf8Length(text);
-    if (bytes > this.cfg.maxPayloadBytes) {
-      throw new PayloadTooLargeError(
-        `payload is ${bytes} bytes; the limit (maxPayloadBytes) is ${this.cfg.maxPayloadBytes}`,
-        {
-          moduleId: env.c,
-          event: env.e,
-        },
-      );
+    const limit = this.cfg.maxPayloadBytes;
+    const bytes = text.length * 3 <= limit ? text.length : utf8Length(text);
+    if (bytes > limit) {
+      throw new PayloadTooLargeError(`payload is ${bytes} bytes; the limit (maxPayloadBytes) is ${limit}`, {
+        moduleId: env.c,
+        event: env.e,
+      });
     }
-    if (bytes > this.frameBudget()) {
-      throw new PayloadTooLargeError(
-        `payload is ${bytes} bytes; frames are limited to ${this.frameBudget()} bytes (maxFrameBytes)`,
-        { moduleId: env.c, event: env.e },
-      );
-    }
-    return { text, bytes };
+    return { text, bytes: text.length === bytes ? bytes : utf8Length(text) };
   }
 
-  /** Bytes available for envelopes in one frame. */
-  private frameBudget(): number {
-    return this.cfg.maxFrameBytes - 64;
+  /** Queues an envelope, cut into chunks when it does not fit one frame. Returns whether it waits offline. */
+  private send(env: Envelope, opts: SendOptions): boolean {
+    const sealed = this.seal(env);
+    const budget = this.frameBudget();
+    if (sealed.bytes <= budget) return this.enqueue(sealed.text, sealed.bytes, opts);
+    // Chunks keep the parent's targets; they are never coalesced (a partial set would be useless).
+    const pieces = splitText(sealed.text, budget - FRAME_OVERHEAD);
+    let queued = false;
+    pieces.forEach((piece, index) => {
+      const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
+      const text = encodeEnvelope(chunk);
+      queued =
+        this.enqueue(text, utf8Length(text), { priority: opts.priority, volatile: opts.volatile }) || queued;
+    });
+    return queued;
   }
 
-  private enqueue(
-    sealed: { text: string; bytes: number },
-    opts: { priority: Priority; coalesce?: string | undefined; volatile?: boolean | undefined },
-  ): boolean {
+  private enqueue(text: string, bytes: number, opts: SendOptions): boolean {
     const item: QueuedEnvelope = {
-      text: sealed.text,
-      bytes: sealed.bytes,
+      text,
+      bytes,
       priority: opts.priority,
       coalesce: opts.coalesce,
       volatile: opts.volatile === true,
@@ -411,8 +450,7 @@ export class SocketManager implements ChannelHost {
   }
 
   private flushOutbox(): void {
-    const items = this.outbox.drain(this.clock.now());
-    for (const item of items) this.batcher.push(item);
+    for (const item of this.outbox.drain(this.clock.now())) this.batcher.push(item);
   }
 
   private sendFrame(items: QueuedEnvelope[]): void {
@@ -425,33 +463,13 @@ export class SocketManager implements ChannelHost {
       this.session,
       items.map((i) => i.text),
     );
-    let bytes = 0;
-    for (const item of items) bytes += item.bytes;
     transport.send(frame);
     this.counters.framesSent++;
     this.counters.envelopesOut += items.length;
-    this.counters.bytesOut += bytes + 32;
-  }
-
-  private envelope(
-    kind: Kind,
-    channel: string,
-    event: string,
-    data: unknown,
-    wire: string[] | undefined,
-  ): Envelope {
-    const env: Envelope = { q: this.nextSeq(), k: kind, c: channel, e: event, a: this.clock.now() };
-    if (data !== undefined) env.d = data;
-    if (wire !== undefined) env.t = wire;
-    return env;
+    this.counters.bytesOut += frame.length;
   }
 
   async emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
-    return this.emitNow(channel, event, data, opts);
-  }
-
-  /** Synchronous core of emit: validation errors throw here and become the promise's rejection. */
-  private emitNow(channel: string, event: string, data: unknown, opts: EmitOptions): EmitReport {
     assertEventName(event, channel, channel === MODULE_ID);
     const priority = opts.priority ?? "normal";
     if (priority !== "low" && priority !== "normal" && priority !== "high") {
@@ -461,32 +479,31 @@ export class SocketManager implements ChannelHost {
       throw new ValidationError("coalesce must be a string key", { moduleId: channel, event });
     }
     const target = this.resolveTarget(opts.to ?? "others", channel, event);
-    const wireless = this.transport === "local" && target.self;
     const env = this.envelope("msg", channel, event, data, target.wire);
-    const sealed = this.seal(env);
     const id = messageId(this.session, env.q);
-    this.counters.messagesSent++;
-    this.channel(channel).count(this.channel(channel).sent, event);
-    if (target.self) this.deliverToSelf(env, id);
+    // In local mode a message that includes this client is delivered once, not also looped back.
+    const networked =
+      (target.wire === undefined || target.wire.length > 0) && !(this.transport === "local" && target.self);
     let queued = false;
-    const hasNetworkPart = target.wire === undefined || target.wire.length > 0;
-    if (hasNetworkPart && !wireless) {
-      const key = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
-      queued = this.enqueue(sealed, { priority, coalesce: key, volatile: opts.volatile });
+    if (networked) {
+      const coalesce = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
+      queued = this.send(env, { priority, coalesce, volatile: opts.volatile });
+    } else {
+      assertJsonSafe(data, channel, event);
     }
+    if (target.self) this.deliverToSelf(env, id);
+    this.counters.messagesSent++;
+    const ch = this.channel(channel);
+    ch.count(ch.sent, event);
     return { messageId: id, recipients: target.recipients, queued };
   }
 
   private deliverToSelf(env: Envelope, id: string): void {
     const me = this.user(this.userId);
     if (!me) return;
-    const copy = env.d === undefined ? undefined : structuredClone(env.d);
-    this.defer(() => {
-      void this.dispatchMessage(
-        { ...env, d: copy },
-        this.context(env, id, me, this.transport ?? "local", false),
-      );
-    });
+    const data = env.d === undefined ? undefined : structuredClone(env.d);
+    const ctx = this.context(env, id, me, this.transport ?? "local", false);
+    this.defer(() => void this.dispatcher.message(data, ctx));
   }
 
   async request<R>(channel: string, event: string, data: unknown, opts: RequestOptions): Promise<R> {
@@ -496,31 +513,23 @@ export class SocketManager implements ChannelHost {
     if (typeof to !== "string") {
       throw new ValidationError(`request "to" must be "gm" or a user id`, { moduleId: channel, event });
     }
-    let targetId: string;
+    const details = { moduleId: channel, event, userId: to };
+    let target: string;
     if (this.transport === "local") {
-      targetId = this.userId;
+      target = this.userId;
     } else if (to === "gm") {
       const gm = this.pickGM();
       if (!gm) throw new NoGMError("no GM is connected to answer", { moduleId: channel, event });
-      targetId = gm.id;
+      target = gm.id;
     } else {
       const user = this.user(to);
-      if (!user)
-        throw new UserOfflineError(`no user with id "${to}" exists`, {
-          moduleId: channel,
-          event,
-          userId: to,
-        });
+      if (!user) throw new UserOfflineError(`no user with id "${to}" exists`, details);
       if (!user.active && user.id !== this.userId) {
-        throw new UserOfflineError(`user "${user.name}" is not connected`, {
-          moduleId: channel,
-          event,
-          userId: to,
-        });
+        throw new UserOfflineError(`user "${user.name}" is not connected`, details);
       }
-      targetId = to;
+      target = to;
     }
-    const results = await this.call(channel, event, data, [targetId], timeout, to === "gm");
+    const results = await this.call(channel, event, data, [target], timeout, to === "gm");
     // One target, one result (under the id of whichever GM finally answered).
     const result = results.values().next().value;
     if (!result)
@@ -541,8 +550,7 @@ export class SocketManager implements ChannelHost {
       this.transport === "local"
         ? [this.userId]
         : this.resolveTarget(opts.to ?? "others", channel, event).recipients;
-    const results = await this.call(channel, event, data, targets, timeout, false);
-    return results as Map<string, RequestResult<R>>;
+    return (await this.call(channel, event, data, targets, timeout, false)) as Map<string, RequestResult<R>>;
   }
 
   /** Sends one request to `targets` and settles when each answered, failed, left or timed out. */
@@ -554,125 +562,48 @@ export class SocketManager implements ChannelHost {
     timeout: number,
     toGM: boolean,
   ): Promise<Map<string, RequestResult<unknown>>> {
-    const env = this.envelope("req", channel, event, data, undefined);
-    // Validate before anything is registered, so a bad payload rejects cleanly.
     assertJsonSafe(data, channel, event);
+    const local = this.transport === "local";
+    const network = local ? [] : targets.filter((id) => id !== this.userId);
+    const env = this.envelope("req", channel, event, data, network);
+    const id = messageId(this.session, env.q);
+    const { call, settled } = this.requests.open({ id, channel, event, data, toGM, targets, timeout });
     this.counters.requestsSent++;
-    return new Promise((resolve) => {
-      const call: PendingCall = {
-        id: messageId(this.session, env.q),
-        channel,
-        event,
-        data,
-        toGM,
-        waiting: new Set(targets),
-        results: new Map(),
-        timer: null,
-        finish: resolve,
-      };
-      if (targets.length === 0) return resolve(call.results);
-      this.pending.set(call.id, call);
-      call.timer = this.clock.setTimeout(() => {
-        const missing = [...call.waiting];
-        this.failAll(
-          call,
-          () =>
-            new TimeoutError(`no answer within ${timeout} ms from ${missing.join(", ")}`, {
-              moduleId: channel,
-              event,
-              missing,
-            }),
-        );
-      }, timeout);
-      const local = this.transport === "local";
-      if (local || targets.includes(this.userId)) this.answerLocally(call);
-      const network = local ? [] : targets.filter((id) => id !== this.userId);
-      if (network.length > 0) this.sendRequest(call, env, network);
-    });
+    if (local || targets.includes(this.userId)) this.answerLocally(call);
+    if (network.length > 0) this.sendRequest(call, env);
+    return settled;
   }
 
-  private sendRequest(call: PendingCall, env: Envelope, targets: string[]): void {
-    env.t = targets;
+  private sendRequest(call: PendingCall, env: Envelope): void {
     try {
-      this.enqueue(this.seal(env), { priority: "high" });
+      this.send(env, { priority: "high" });
     } catch (e) {
-      this.failAll(call, () => (e instanceof Error ? e : new SocketManagerError(String(e))));
+      this.requests.failAll(call, () => (e instanceof Error ? e : new SocketManagerError(String(e))));
     }
   }
 
   private answerLocally(call: PendingCall): void {
     const me = this.user(this.userId);
-    const simulated = this.transport === "local";
+    if (!me) {
+      this.requests.record(call, this.userId, {
+        ok: false,
+        error: new UserOfflineError("this user is unknown"),
+      });
+      return;
+    }
     const env = this.envelope("req", call.channel, call.event, call.data, [this.userId]);
-    const id = call.id;
+    const ctx = this.context(env, call.id, me, this.transport ?? "local", this.transport === "local");
+    const data = call.data === undefined ? undefined : structuredClone(call.data);
     this.defer(() => {
-      if (!me)
-        return this.record(call, this.userId, {
-          ok: false,
-          error: new UserOfflineError("this user is unknown"),
-        });
-      const ctx = this.context(env, id, me, this.transport ?? "local", simulated);
-      const data = call.data === undefined ? undefined : structuredClone(call.data);
-      void this.runResponder(call.channel, call.event, data, ctx).then((outcome) =>
-        this.record(call, this.userId, this.toResult(outcome, call)),
-      );
+      void this.dispatcher.request(data, ctx).then((outcome) => {
+        this.requests.record(call, this.userId, this.toResult(outcome, call, this.userId));
+      });
     });
   }
 
-  private record(call: PendingCall, userId: string, result: RequestResult<unknown>): void {
-    if (!call.waiting.delete(userId)) return;
-    call.results.set(userId, result);
-    if (!result.ok) this.counters.requestsFailed++;
-    if (call.waiting.size === 0) this.settle(call);
-  }
-
-  private failAll(call: PendingCall, error: (userId: string) => Error): void {
-    for (const userId of [...call.waiting]) this.record(call, userId, { ok: false, error: error(userId) });
-  }
-
-  private settle(call: PendingCall): void {
-    this.clock.clearTimeout(call.timer);
-    this.pending.delete(call.id);
-    call.finish(call.results);
-  }
-
-  private onUserLeft(userId: string): void {
-    for (const call of [...this.pending.values()]) {
-      if (!call.waiting.has(userId)) continue;
-      if (!call.toGM) {
-        this.record(call, userId, {
-          ok: false,
-          error: new UserOfflineError(`user ${userId} disconnected before answering`, {
-            moduleId: call.channel,
-            event: call.event,
-            userId,
-          }),
-        });
-        continue;
-      }
-      const next = this.pickGM(userId);
-      if (!next) {
-        this.record(call, userId, {
-          ok: false,
-          error: new NoGMError("the answering GM left and no other GM is connected", {
-            moduleId: call.channel,
-            event: call.event,
-            userId,
-          }),
-        });
-        continue;
-      }
-      // Another GM takes the request over: re-address it under a new id (late answers to the old id are ignored).
-      this.log.debug(`GM ${userId} left; ${next.id} takes over ${call.channel} "${call.event}"`);
-      call.waiting.delete(userId);
-      call.waiting.add(next.id);
-      this.pending.delete(call.id);
-      const env = this.envelope("req", call.channel, call.event, call.data, undefined);
-      call.id = messageId(this.session, env.q);
-      this.pending.set(call.id, call);
-      if (next.id === this.userId) this.answerLocally(call);
-      else this.sendRequest(call, env, [next.id]);
-    }
+  private toResult(outcome: ResponderOutcome, call: PendingCall, userId: string): RequestResult<unknown> {
+    if (outcome.ok) return { ok: true, value: outcome.value };
+    return { ok: false, error: errorFromOutcome(outcome, call, userId, this.user(userId)?.name ?? userId) };
   }
 
   // ---- receiving -------------------------------------------------------------------------------------------
@@ -691,30 +622,48 @@ export class SocketManager implements ChannelHost {
       this.counters.drop("unknown-sender", decoded.frame.e.length);
       return;
     }
-    for (const raw of decoded.frame.e) this.receiveEnvelope(raw, decoded.frame, sender, incoming);
+    for (const env of decoded.frame.e) this.receiveEnvelope(env, decoded.frame.s, sender, incoming);
   }
 
-  private receiveEnvelope(raw: unknown, frame: Frame, sender: FoundryUser, incoming: IncomingFrame): void {
-    if (!isValidEnvelope(raw)) {
-      this.counters.drop("envelope-shape");
-      return;
-    }
-    const env = raw;
+  private receiveEnvelope(env: unknown, session: string, sender: FoundryUser, incoming: IncomingFrame): void {
+    if (!isValidEnvelope(env)) return this.counters.drop("envelope-shape");
     if (!incoming.simulated && !isAddressedTo(env, this.userId)) {
       this.counters.notForMe++;
       return;
     }
-    if (this.dedupe.isDuplicate(`${sender.id}/${frame.s}`, env.q)) return this.counters.drop("duplicate");
-    const now = this.clock.now();
-    if (this.isExpired(env.a, now, sender.id)) return this.counters.drop("expired");
-    if (!incoming.simulated && !this.rate.allow(sender.id)) return this.counters.drop("rate-limited");
+    const refused = this.inbound.check(env, sender.id, session, incoming.simulated);
+    if (refused) return this.counters.drop(refused);
+    if (env.k === "chunk") return this.receiveChunk(env, session, sender, incoming);
+    this.accept(env, session, sender, incoming);
+  }
+
+  private receiveChunk(env: Envelope, session: string, sender: FoundryUser, incoming: IncomingFrame): void {
+    if (!isChunkPayload(env.d)) return this.counters.drop("chunk-invalid");
+    const result = this.reassembler.add(`${sender.id}/${session}`, env.d);
+    if (result.status === "pending") return;
+    if (result.status !== "complete")
+      return this.counters.drop(result.status === "over-budget" ? "oversize" : "chunk-invalid");
+    let parent: unknown;
+    try {
+      parent = parseSafe(result.text);
+    } catch {
+      return this.counters.drop("chunk-invalid");
+    }
+    // The rebuilt envelope must be what its chunks announced, and passes the same checks as any other.
+    if (!isValidEnvelope(parent) || parent.k === "chunk" || parent.q !== env.d[0])
+      return this.counters.drop("chunk-invalid");
+    const refused = this.inbound.check(parent, sender.id, session, incoming.simulated);
+    if (refused) return this.counters.drop(refused);
+    this.accept(parent, session, sender, incoming);
+  }
+
+  private accept(env: Envelope, session: string, sender: FoundryUser, incoming: IncomingFrame): void {
     this.counters.messagesReceived++;
-    const id = messageId(frame.s, env.q);
     if (this.cfg.logAllMessages) this.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);
-    const ctx = this.context(env, id, sender, incoming.via, incoming.simulated);
+    const ctx = this.context(env, messageId(session, env.q), sender, incoming.via, incoming.simulated);
     switch (env.k) {
       case "msg":
-        void this.dispatchMessage(env, ctx);
+        void this.dispatcher.message(env.d, ctx);
         return;
       case "req":
         void this.answerRemote(env, ctx);
@@ -724,16 +673,9 @@ export class SocketManager implements ChannelHost {
         this.acceptReply(env, sender.id);
         return;
       default:
-        // hello / ping / pong / ack / chunk are handled by later protocol stages.
+        // hello / ping / pong / ack belong to the reliability layer.
         this.counters.drop("no-handler");
     }
-  }
-
-  private isExpired(sentAt: number, now: number, senderId: string): boolean {
-    const offset = this.offsets.get(senderId);
-    const age = offset === undefined ? now - sentAt : now - (sentAt - offset);
-    const tolerance = offset === undefined ? SKEW_TOLERANCE : 0;
-    return age > this.cfg.maxMessageAge + tolerance || age < -(this.cfg.maxMessageAge + tolerance);
   }
 
   private context(
@@ -743,8 +685,6 @@ export class SocketManager implements ChannelHost {
     via: TransportKind,
     simulated: boolean,
   ): MessageContext {
-    const receivedAt = this.clock.now();
-    const offset = this.offsets.get(sender.id) ?? 0;
     return Object.freeze({
       moduleId: env.c,
       event: env.e,
@@ -752,193 +692,43 @@ export class SocketManager implements ChannelHost {
       senderId: sender.id,
       sender,
       sentAt: env.a,
-      receivedAt,
-      latencyMs: Math.max(0, receivedAt - (env.a - offset)),
+      receivedAt: this.clock.now(),
+      latencyMs: this.inbound.latency(env.a, sender.id),
       transport: via,
       simulated,
     });
   }
 
-  /** Runs the handlers of one message in registration order; one's failure never stops the others. */
-  async dispatchMessage(env: Envelope, ctx: MessageContext): Promise<void> {
-    const channel = this.channels.get(env.c);
-    if (!channel) return this.counters.drop("no-channel");
-    channel.count(channel.received, env.e);
-    const handlers = channel.handlersFor(env.e);
-    if (handlers.length === 0) return this.counters.drop("no-handler");
-    for (const handler of handlers) {
-      if (!isPermitted(handler.opts.permission, ctx.sender)) {
-        this.counters.drop("permission");
-        this.log.debug(`${ctx.sender.name} may not trigger ${env.c} "${env.e}"`);
-        continue;
-      }
-      let data = env.d;
-      if (handler.opts.schema) {
-        const checked = runSchema(handler.opts.schema, data);
-        const outcome = checked instanceof Promise ? await checked : checked;
-        if (!outcome.ok) {
-          this.counters.drop("schema");
-          this.log.debug(`${env.c} "${env.e}" from ${ctx.sender.name} failed its schema`, outcome.issues);
-          continue;
-        }
-        data = outcome.value;
-      }
-      try {
-        const result = handler.fn(data, ctx);
-        if (result instanceof Promise) result.catch((e: unknown) => this.handlerFailed(env, e));
-      } catch (e) {
-        this.handlerFailed(env, e);
-      }
-    }
-  }
-
-  private handlerFailed(env: Envelope, error: unknown): void {
-    this.counters.handlerErrors++;
-    this.log.error(`a handler of ${env.c} "${env.e}" threw:`, error);
-  }
-
-  /** Runs this client's responder for a request, with permission and schema checks. */
-  async runResponder(
-    channel: string,
-    event: string,
-    data: unknown,
-    ctx: MessageContext,
-  ): Promise<ResponderOutcome> {
-    const ch = this.channels.get(channel);
-    ch?.count(ch.received, event);
-    const responder = ch?.responderFor(event);
-    if (!responder) {
-      this.counters.drop("no-handler");
-      return {
-        ok: false,
-        code: "NoHandlerError",
-        message: `${ctx.moduleId} has no responder for "${event}" on this client`,
-      };
-    }
-    return this.runChecked(responder.opts, data, ctx, async (value) => {
-      const result = await responder.fn(value, ctx);
-      try {
-        assertJsonSafe(result, channel, event);
-      } catch (e) {
-        return {
-          ok: false,
-          code: "RemoteHandlerError",
-          message: `the responder returned a value that is not JSON-safe: ${errorMessage(e)}`,
-        };
-      }
-      return { ok: true, value: result };
-    });
-  }
-
-  private async runChecked(
-    opts: HandlerOptions,
-    data: unknown,
-    ctx: MessageContext,
-    run: (value: unknown) => Promise<ResponderOutcome>,
-  ): Promise<ResponderOutcome> {
-    if (!isPermitted(opts.permission, ctx.sender)) {
-      this.counters.drop("permission");
-      return {
-        ok: false,
-        code: "PermissionDeniedError",
-        message: `${ctx.sender.name} may not call "${ctx.event}"`,
-      };
-    }
-    let value = data;
-    if (opts.schema) {
-      const outcome = await runSchema(opts.schema, data);
-      if (!outcome.ok) {
-        this.counters.drop("schema");
-        return {
-          ok: false,
-          code: "ValidationError",
-          message: `payload failed the schema: ${outcome.issues.map((i) => i.message).join("; ")}`,
-          issues: outcome.issues,
-        };
-      }
-      value = outcome.value;
-    }
-    try {
-      return await run(value);
-    } catch (e) {
-      this.counters.handlerErrors++;
-      this.log.error(`the responder of ${ctx.moduleId} "${ctx.event}" threw:`, e);
-      return { ok: false, code: "RemoteHandlerError", message: errorMessage(e) };
-    }
-  }
-
   private async answerRemote(env: Envelope, ctx: MessageContext): Promise<void> {
-    const outcome = await this.runResponder(env.c, env.e, env.d, ctx);
-    const reply: Envelope = this.envelope(outcome.ok ? "res" : "err", env.c, env.e, undefined, [
-      ctx.senderId,
-    ]);
+    const outcome = await this.dispatcher.request(env.d, ctx);
+    const payload = outcome.ok
+      ? outcome.value
+      : { code: outcome.code, message: outcome.message, issues: outcome.issues };
+    const reply = this.envelope(outcome.ok ? "res" : "err", env.c, env.e, payload, [ctx.senderId]);
     reply.r = ctx.messageId;
-    if (outcome.ok) {
-      if (outcome.value !== undefined) reply.d = outcome.value;
-    } else {
-      reply.d = {
-        code: outcome.code,
-        message: outcome.message,
-        ...(outcome.issues ? { issues: outcome.issues } : {}),
-      };
-    }
     try {
-      this.enqueue(this.seal(reply), { priority: "high" });
+      this.send(reply, { priority: "high" });
     } catch (e) {
-      // The answer itself was too large or unsafe: tell the requester rather than leave it waiting.
-      const fallback = this.envelope(
-        "err",
-        env.c,
-        env.e,
-        { code: "RemoteHandlerError", message: errorMessage(e) },
-        [ctx.senderId],
-      );
+      // The answer itself could not be sent (too large): tell the requester rather than leave it waiting.
+      const failure = {
+        code: "RemoteHandlerError",
+        message: `the answer could not be sent: ${errorMessage(e)}`,
+      };
+      const fallback = this.envelope("err", env.c, env.e, failure, [ctx.senderId]);
       fallback.r = ctx.messageId;
-      this.enqueue(this.seal(fallback), { priority: "high" });
+      this.send(fallback, { priority: "high" });
     }
   }
 
   private acceptReply(env: Envelope, senderId: string): void {
-    const call = env.r === undefined ? undefined : this.pending.get(env.r);
+    const call = env.r === undefined ? undefined : this.requests.get(env.r);
     if (!call?.waiting.has(senderId)) return this.counters.drop("stale-reply");
-    if (env.k === "res") return this.record(call, senderId, { ok: true, value: env.d });
-    this.record(call, senderId, { ok: false, error: this.remoteError(env.d, call, senderId) });
+    if (env.k === "res") return this.requests.record(call, senderId, { ok: true, value: env.d });
+    const who = this.user(senderId)?.name ?? senderId;
+    this.requests.record(call, senderId, { ok: false, error: errorFromOutcome(env.d, call, senderId, who) });
   }
 
-  private toResult(outcome: ResponderOutcome, call: PendingCall): RequestResult<unknown> {
-    if (outcome.ok) return { ok: true, value: outcome.value };
-    return { ok: false, error: this.remoteError(outcome, call, this.userId) };
-  }
-
-  /** Rebuilds the typed error a responder reported. */
-  private remoteError(payload: unknown, call: PendingCall, userId: string): Error {
-    const p = (typeof payload === "object" && payload !== null ? payload : {}) as {
-      code?: unknown;
-      message?: unknown;
-      issues?: unknown;
-    };
-    const message = typeof p.message === "string" ? p.message : "the remote client reported an error";
-    const details = { moduleId: call.channel, event: call.event, userId };
-    const who = this.user(userId)?.name ?? userId;
-    switch (p.code) {
-      case "NoHandlerError":
-        return new NoHandlerError(`${who} has no responder for this event`, details);
-      case "PermissionDeniedError":
-        return new PermissionDeniedError(`${who} refused: ${message}`, details);
-      case "ValidationError":
-        return new ValidationError(`${who} refused the payload: ${message}`, {
-          ...details,
-          issues: Array.isArray(p.issues) ? (p.issues as { message: string }[]) : [],
-        });
-      default:
-        return new RemoteHandlerError(`${who}'s handler failed: ${message}`, {
-          ...details,
-          remoteMessage: message,
-        });
-    }
-  }
-
-  /** Injects a message as if it came from `from` (default: this user), through the receive checks. */
+  /** Injects a message as if it came from `from` (default: this user), through permission and schema checks. */
   async simulate(channel: string, event: string, data: unknown, from?: string): Promise<void> {
     assertModuleId(channel);
     assertEventName(event, channel, true);
@@ -954,6 +744,6 @@ export class SocketManager implements ChannelHost {
       undefined,
     );
     const ctx = this.context(env, messageId(this.session, env.q), sender, this.transport ?? "local", true);
-    await this.dispatchMessage(env, ctx);
+    await this.dispatcher.message(env.d, ctx);
   }
 }

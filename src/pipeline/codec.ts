@@ -40,6 +40,11 @@ export function utf8Length(text: string): number {
   return bytes;
 }
 
+/** JSON.parse that drops prototype-polluting keys; throws on malformed text like JSON.parse does. */
+export function parseSafe(text: string): unknown {
+  return RISKY_TEXT.test(text) ? JSON.parse(text, stripForbidden) : JSON.parse(text);
+}
+
 /**
  * Parses a raw frame. Never throws. Payload keys `__proto__`, `constructor` and `prototype` are removed at
  * any depth (the slow reviver path only runs when the text could contain one, escaped or not).
@@ -50,7 +55,7 @@ export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
   if (bytes > maxBytes) return { ok: false, reason: "oversize", bytes };
   let parsed: unknown;
   try {
-    parsed = RISKY_TEXT.test(raw) ? JSON.parse(raw, stripForbidden) : JSON.parse(raw);
+    parsed = parseSafe(raw);
   } catch {
     return { ok: false, reason: "malformed", bytes };
   }

@@ -1,0 +1,107 @@
+import type { ChannelImpl } from "../channel";
+import type { Logger } from "../log";
+import type { Counters } from "../metrics/counters";
+import type { ResponderOutcome } from "../requests";
+import type { HandlerOptions, MessageContext } from "../types";
+import { isPermitted } from "./permission";
+import { runSchema } from "./schema";
+import { assertJsonSafe } from "./validate";
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The last stages of the receive path: permission, schema, then the handlers themselves. Handlers of one
+ * event run in registration order; a throw or rejection is caught, counted and logged.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly channels: (moduleId: string) => ChannelImpl | undefined,
+    private readonly counters: Counters,
+    private readonly log: Logger,
+  ) {}
+
+  async message(data: unknown, ctx: MessageContext): Promise<void> {
+    const channel = this.channels(ctx.moduleId);
+    if (!channel) return this.counters.drop("no-channel");
+    channel.count(channel.received, ctx.event);
+    const handlers = channel.handlersFor(ctx.event);
+    if (handlers.length === 0) return this.counters.drop("no-handler");
+    for (const handler of handlers) {
+      if (!isPermitted(handler.opts.permission, ctx.sender)) {
+        this.counters.drop("permission");
+        this.log.debug(`${ctx.sender.name} may not trigger ${ctx.moduleId} "${ctx.event}"`);
+        continue;
+      }
+      let value = data;
+      if (handler.opts.schema) {
+        const checked = runSchema(handler.opts.schema, data);
+        // Only await when the schema is async, so synchronous handlers keep their order across messages.
+        const outcome = checked instanceof Promise ? await checked : checked;
+        if (!outcome.ok) {
+          this.counters.drop("schema");
+          this.log.debug(
+            `${ctx.moduleId} "${ctx.event}" from ${ctx.sender.name} failed its schema`,
+            outcome.issues,
+          );
+          continue;
+        }
+        value = outcome.value;
+      }
+      try {
+        const result = handler.fn(value, ctx);
+        if (result instanceof Promise) result.catch((e: unknown) => this.failed(ctx, e));
+      } catch (e) {
+        this.failed(ctx, e);
+      }
+    }
+  }
+
+  /** Runs this client's responder for a request; never throws. */
+  async request(data: unknown, ctx: MessageContext): Promise<ResponderOutcome> {
+    const channel = this.channels(ctx.moduleId);
+    channel?.count(channel.received, ctx.event);
+    const responder = channel?.responderFor(ctx.event);
+    if (!responder) {
+      this.counters.drop("no-handler");
+      return { ok: false, code: "NoHandlerError", message: `no responder for "${ctx.event}" on this client` };
+    }
+    const checked = await this.check(responder.opts, data, ctx);
+    if (!checked.ok) return checked;
+    try {
+      const value = await responder.fn(checked.value, ctx);
+      assertJsonSafe(value, ctx.moduleId, ctx.event);
+      return { ok: true, value };
+    } catch (e) {
+      this.failed(ctx, e);
+      return { ok: false, code: "RemoteHandlerError", message: errorMessage(e) };
+    }
+  }
+
+  private async check(opts: HandlerOptions, data: unknown, ctx: MessageContext): Promise<ResponderOutcome> {
+    if (!isPermitted(opts.permission, ctx.sender)) {
+      this.counters.drop("permission");
+      return {
+        ok: false,
+        code: "PermissionDeniedError",
+        message: `${ctx.sender.name} may not call "${ctx.event}"`,
+      };
+    }
+    if (!opts.schema) return { ok: true, value: data };
+    const outcome = await runSchema(opts.schema, data);
+    if (outcome.ok) return outcome;
+    this.counters.drop("schema");
+    return {
+      ok: false,
+      code: "ValidationError",
+      message: `payload failed the schema: ${outcome.issues.map((i) => i.message).join("; ")}`,
+      issues: outcome.issues,
+    };
+  }
+
+  private failed(ctx: MessageContext, error: unknown): void {
+    this.counters.handlerErrors++;
+    this.log.error(`a handler of ${ctx.moduleId} "${ctx.event}" threw:`, error);
+  }
+}

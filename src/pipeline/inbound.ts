@@ -1,0 +1,55 @@
+import type { Clock } from "../clock";
+import type { DropReason } from "../metrics/counters";
+import { Dedupe } from "./dedupe";
+import type { Envelope } from "./envelope";
+import { RateLimiter } from "./rate-limit";
+
+/** Accepted clock skew while a peer's clock offset is still unknown. */
+export const SKEW_TOLERANCE_MS = 15 * 60_000;
+
+export interface InboundLimits {
+  maxMessageAge: number;
+  rateLimit: number;
+  rateBurst: number;
+}
+
+/**
+ * The per-envelope receive checks that need memory of the past: duplicates (replays), age (corrected by
+ * the sender's clock offset once known) and the per-sender rate limit.
+ */
+export class InboundChecks {
+  private readonly dedupe = new Dedupe();
+  private readonly rate: RateLimiter;
+  /** Per user: how far their clock runs ahead of ours (ms). */
+  readonly offsets = new Map<string, number>();
+
+  constructor(
+    private readonly limits: () => InboundLimits,
+    private readonly clock: Pick<Clock, "now">,
+  ) {
+    this.rate = new RateLimiter(
+      () => ({ rate: this.limits().rateLimit, burst: this.limits().rateBurst }),
+      clock,
+    );
+  }
+
+  /** Returns why the envelope must be dropped, or null to accept it. */
+  check(env: Envelope, senderId: string, session: string, simulated: boolean): DropReason | null {
+    if (this.dedupe.isDuplicate(`${senderId}/${session}`, env.q)) return "duplicate";
+    if (this.isExpired(env.a, senderId)) return "expired";
+    if (!simulated && !this.rate.allow(senderId)) return "rate-limited";
+    return null;
+  }
+
+  isExpired(sentAt: number, senderId: string): boolean {
+    const offset = this.offsets.get(senderId);
+    const age = this.clock.now() - (sentAt - (offset ?? 0));
+    const limit = this.limits().maxMessageAge + (offset === undefined ? SKEW_TOLERANCE_MS : 0);
+    return age > limit || age < -limit;
+  }
+
+  /** One-way latency of a message sent at `sentAt` by `senderId`, offset-corrected when known. */
+  latency(sentAt: number, senderId: string): number {
+    return Math.max(0, this.clock.now() - (sentAt - (this.offsets.get(senderId) ?? 0)));
+  }
+}

@@ -1,0 +1,159 @@
+import type { Clock, TimerHandle } from "./clock";
+import {
+  NoHandlerError,
+  PermissionDeniedError,
+  RemoteHandlerError,
+  SocketManagerError,
+  TimeoutError,
+  ValidationError,
+} from "./errors";
+import type { RequestResult } from "./types";
+
+/** A request waiting for answers from one or more users. */
+export interface PendingCall {
+  /** The id of the request envelope currently out (changes when another GM takes over). */
+  id: string;
+  readonly channel: string;
+  readonly event: string;
+  readonly data: unknown;
+  /** Addressed to "the GM": another GM takes over if this one leaves. */
+  readonly toGM: boolean;
+  readonly waiting: Set<string>;
+  readonly results: Map<string, RequestResult<unknown>>;
+}
+
+interface Entry extends PendingCall {
+  timer: TimerHandle;
+  finish(results: Map<string, RequestResult<unknown>>): void;
+}
+
+/** What a responder reported: a value, or an error travelling by name. */
+export type ResponderOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; code: string; message: string; issues?: { message: string; path?: PropertyKey[] }[] };
+
+/**
+ * Every request in flight, with its timeout. A call settles once each addressed user answered, failed,
+ * left, or the timeout struck; so no request can hang.
+ */
+export class RequestTracker {
+  private readonly calls = new Map<string, Entry>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly onFailure: () => void,
+  ) {}
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  open(spec: Omit<PendingCall, "waiting" | "results"> & { targets: readonly string[]; timeout: number }): {
+    call: PendingCall;
+    settled: Promise<Map<string, RequestResult<unknown>>>;
+  } {
+    let finish: (results: Map<string, RequestResult<unknown>>) => void = () => {};
+    const settled = new Promise<Map<string, RequestResult<unknown>>>((resolve) => {
+      finish = resolve;
+    });
+    const entry: Entry = {
+      id: spec.id,
+      channel: spec.channel,
+      event: spec.event,
+      data: spec.data,
+      toGM: spec.toGM,
+      waiting: new Set(spec.targets),
+      results: new Map(),
+      timer: null,
+      finish,
+    };
+    if (entry.waiting.size === 0) {
+      finish(entry.results);
+      return { call: entry, settled };
+    }
+    this.calls.set(entry.id, entry);
+    entry.timer = this.clock.setTimeout(() => {
+      const missing = [...entry.waiting];
+      this.failAll(
+        entry,
+        () =>
+          new TimeoutError(`no answer within ${spec.timeout} ms from ${missing.join(", ")}`, {
+            moduleId: entry.channel,
+            event: entry.event,
+            missing,
+          }),
+      );
+    }, spec.timeout);
+    return { call: entry, settled };
+  }
+
+  get(id: string): PendingCall | undefined {
+    return this.calls.get(id);
+  }
+
+  /** Calls still waiting for `userId`. */
+  waitingFor(userId: string): PendingCall[] {
+    return [...this.calls.values()].filter((c) => c.waiting.has(userId));
+  }
+
+  /** Records one user's result; settles the call when nobody is left. */
+  record(call: PendingCall, userId: string, result: RequestResult<unknown>): void {
+    if (!call.waiting.delete(userId)) return;
+    call.results.set(userId, result);
+    if (!result.ok) this.onFailure();
+    if (call.waiting.size === 0) this.settle(call as Entry);
+  }
+
+  failAll(call: PendingCall, error: (userId: string) => Error): void {
+    for (const userId of [...call.waiting]) this.record(call, userId, { ok: false, error: error(userId) });
+  }
+
+  /** Re-addresses a call from one user to another under a new request id. */
+  reassign(call: PendingCall, from: string, to: string, newId: string): void {
+    call.waiting.delete(from);
+    call.waiting.add(to);
+    this.calls.delete(call.id);
+    call.id = newId;
+    this.calls.set(newId, call as Entry);
+  }
+
+  /** Fails every call (used on shutdown). */
+  failEverything(error: (call: PendingCall, userId: string) => Error): void {
+    for (const call of [...this.calls.values()]) this.failAll(call, (u) => error(call, u));
+  }
+
+  private settle(entry: Entry): void {
+    this.clock.clearTimeout(entry.timer);
+    this.calls.delete(entry.id);
+    entry.finish(entry.results);
+  }
+}
+
+/** Rebuilds the typed error a responder reported (locally or over the wire). */
+export function errorFromOutcome(payload: unknown, call: PendingCall, userId: string, who: string): Error {
+  const p = (typeof payload === "object" && payload !== null ? payload : {}) as {
+    code?: unknown;
+    message?: unknown;
+    issues?: unknown;
+  };
+  const message = typeof p.message === "string" ? p.message : "the remote client reported an error";
+  const details = { moduleId: call.channel, event: call.event, userId };
+  switch (p.code) {
+    case "NoHandlerError":
+      return new NoHandlerError(`${who} has no responder for this event`, details);
+    case "PermissionDeniedError":
+      return new PermissionDeniedError(`${who} refused: ${message}`, details);
+    case "ValidationError":
+      return new ValidationError(`${who} refused the payload: ${message}`, {
+        ...details,
+        issues: Array.isArray(p.issues) ? (p.issues as { message: string }[]) : [],
+      });
+    case "RemoteHandlerError":
+      return new RemoteHandlerError(`${who}'s handler failed: ${message}`, {
+        ...details,
+        remoteMessage: message,
+      });
+    default:
+      return new SocketManagerError(`${who} reported: ${message}`, details);
+  }
+}
