@@ -3,18 +3,12 @@ import { errors } from "./errors";
 import { MODULE_ID, type SocketManager } from "./manager";
 import { PROTOCOL_VERSION } from "./pipeline/envelope";
 import { createSocketlibCompat } from "./socketlib-compat";
-import type {
-  Api,
-  EventInfo,
-  Handler,
-  HandlerOptions,
-  MetricsSnapshot,
-  PeerInfo,
-  PeerTestResult,
-  Status,
-} from "./types";
+import type { Api, EventInfo, Handler, HandlerOptions, MetricsSnapshot, Status } from "./types";
 
 export type * from "./types";
+
+/** Default time api.test() waits for each peer's answer. */
+const TEST_TIMEOUT_MS = 5000;
 
 /** Builds the one frozen public API object over a manager. */
 export function createApi(manager: SocketManager): Api {
@@ -29,18 +23,6 @@ export function createApi(manager: SocketManager): Api {
     seedHandlers.set(id, off);
     return id;
   };
-
-  const peers = (): PeerInfo[] =>
-    [...manager.env.users]
-      .filter((u) => u.id !== manager.userId)
-      .map((u) => ({
-        userId: u.id,
-        name: u.name,
-        role: u.role,
-        isGM: u.isGM,
-        active: u.active,
-        hasModule: false,
-      }));
 
   const api: Api = {
     get version() {
@@ -61,6 +43,7 @@ export function createApi(manager: SocketManager): Api {
     configure: (patch: Partial<Config>) => manager.configure(patch),
     config: () => manager.config,
     status(): Status {
+      const peers = manager.peers();
       return {
         version: manager.version,
         protocol: PROTOCOL_VERSION,
@@ -68,43 +51,45 @@ export function createApi(manager: SocketManager): Api {
         state: manager.state,
         userId: manager.userId,
         session: manager.session,
-        connected: manager.state === "connected" || manager.state === "local-fallback",
+        connected: manager.state === "connected",
         channels: manager.channelList().map((c) => c.moduleId),
         pendingRequests: manager.pendingRequests,
         outbox: manager.outboxDepth,
-        peers: peers().filter((p) => p.active).length,
+        peers: peers.filter((p) => p.active).length,
+        peersWithModule: peers.filter((p) => p.active && p.hasModule).length,
       };
     },
     metrics(): MetricsSnapshot {
-      return { ...manager.counters.snapshot(), at: manager.clock.now() };
+      return { ...manager.metrics.snapshot(), outboxDepth: manager.outboxDepth, at: manager.clock.now() };
     },
     events(): EventInfo[] {
-      return manager.channelList().flatMap((channel) =>
-        channel.eventNames().map((event) => ({
-          moduleId: channel.moduleId,
+      const seen = new Set<string>();
+      const out: EventInfo[] = [];
+      for (const channel of manager.channelList()) {
+        for (const event of channel.eventNames()) seen.add(`${channel.moduleId}/${event}`);
+      }
+      for (const key of Object.keys(manager.metrics.snapshot().events)) seen.add(key);
+      for (const key of [...seen].sort()) {
+        const slash = key.indexOf("/");
+        const moduleId = key.slice(0, slash);
+        const event = key.slice(slash + 1);
+        const channel = manager.channelList().find((c) => c.moduleId === moduleId);
+        const counts = manager.metrics.eventCounts(moduleId, event);
+        out.push({
+          moduleId,
           event,
-          handlers: channel.handlerCount(event),
-          responder: channel.responderFor(event) !== undefined,
-          received: channel.received.get(event) ?? 0,
-          sent: channel.sent.get(event) ?? 0,
-        })),
-      );
+          handlers: channel?.handlerCount(event) ?? 0,
+          responder: channel?.responderFor(event) !== undefined,
+          received: counts?.received ?? 0,
+          sent: counts?.sent ?? 0,
+          bytesIn: counts?.bytesIn ?? 0,
+          bytesOut: counts?.bytesOut ?? 0,
+        });
+      }
+      return out;
     },
-    peers,
-    async test(opts = {}): Promise<PeerTestResult[]> {
-      const started = manager.clock.now();
-      const answers = await manager.requestAll<number>(MODULE_ID, "$ping", started, {
-        to: "others",
-        ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }),
-      });
-      const now = manager.clock.now();
-      return [...answers].map(([userId, result]) => ({
-        userId,
-        name: manager.env.users.get(userId)?.name ?? userId,
-        ok: result.ok,
-        ...(result.ok ? { rttMs: now - started } : { error: result.error.message }),
-      }));
-    },
+    peers: () => manager.peers(),
+    test: (opts = {}) => manager.probe(opts.timeout ?? TEST_TIMEOUT_MS),
     onStateChange: (fn) => manager.onStateChange(fn),
     errors,
     local: Object.freeze({
@@ -134,8 +119,6 @@ export function createApi(manager: SocketManager): Api {
     emit: (event, data, options = {}) => manager.channel(MODULE_ID).emit(event, data, options),
   };
 
-  // Answers api.test() round trips from peers.
-  manager.channel(MODULE_ID).handle("$ping", () => manager.clock.now());
   manager.onReady(() => manager.env.hooks.callAll(`${MODULE_ID}.ready`, api));
   return Object.freeze(api);
 }

@@ -66,9 +66,6 @@ function checkFunction(fn: unknown, moduleId: string, event: string): void {
 export class ChannelImpl implements Channel {
   private readonly handlers = new Map<string, HandlerEntry[]>();
   private readonly responders = new Map<string, ResponderEntry>();
-  /** Per-event counts for api.events(). */
-  readonly received = new Map<string, number>();
-  readonly sent = new Map<string, number>();
 
   constructor(
     readonly moduleId: string,
@@ -150,23 +147,13 @@ export class ChannelImpl implements Channel {
     return this.responders.get(event);
   }
 
+  /** Events with a handler or a responder on this client. */
   eventNames(): string[] {
-    return [
-      ...new Set([
-        ...this.handlers.keys(),
-        ...this.responders.keys(),
-        ...this.received.keys(),
-        ...this.sent.keys(),
-      ]),
-    ];
+    return [...new Set([...this.handlers.keys(), ...this.responders.keys()])];
   }
 
   handlerCount(event: string): number {
     return this.handlers.get(event)?.length ?? 0;
-  }
-
-  count(map: Map<string, number>, event: string): void {
-    map.set(event, (map.get(event) ?? 0) + 1);
   }
 
   private add(event: string, fn: Handler, original: Handler, opts: HandlerOptions | undefined): () => void {

@@ -11,18 +11,25 @@ export interface ErrorDetails {
 }
 
 export class SocketManagerError extends Error {
-  /** Stable machine-readable name, also used on the wire. */
-  readonly code: string = "SocketManagerError";
   readonly moduleId: string | undefined;
   readonly event: string | undefined;
   readonly userId: string | undefined;
 
   constructor(message: string, details: ErrorDetails = {}) {
     super(prefix(details) + message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = new.target.name;
     this.moduleId = details.moduleId;
     this.event = details.event;
     this.userId = details.userId;
+  }
+
+  /** Spelled out, not taken from the constructor, so minified bundles keep readable names. */
+  override get name(): string {
+    return "SocketManagerError";
+  }
+
+  /** Stable machine-readable name, also used on the wire. */
+  get code(): string {
+    return this.name;
   }
 }
 
@@ -32,7 +39,9 @@ function prefix(d: ErrorDetails): string {
 }
 
 export class TimeoutError extends SocketManagerError {
-  override readonly code = "TimeoutError";
+  override get name(): string {
+    return "TimeoutError";
+  }
   /** Users that never answered (requests) or never acknowledged (reliable emits). */
   readonly missing: readonly string[];
   constructor(message: string, details: ErrorDetails & { missing?: readonly string[] } = {}) {
@@ -41,16 +50,24 @@ export class TimeoutError extends SocketManagerError {
   }
 }
 export class NoGMError extends SocketManagerError {
-  override readonly code = "NoGMError";
+  override get name(): string {
+    return "NoGMError";
+  }
 }
 export class UserOfflineError extends SocketManagerError {
-  override readonly code = "UserOfflineError";
+  override get name(): string {
+    return "UserOfflineError";
+  }
 }
 export class PermissionDeniedError extends SocketManagerError {
-  override readonly code = "PermissionDeniedError";
+  override get name(): string {
+    return "PermissionDeniedError";
+  }
 }
 export class ValidationError extends SocketManagerError {
-  override readonly code = "ValidationError";
+  override get name(): string {
+    return "ValidationError";
+  }
   /** Schema issues or the list of bad config keys, when there are any. */
   readonly issues: readonly { message: string; path?: readonly PropertyKey[] }[];
   constructor(
@@ -62,7 +79,9 @@ export class ValidationError extends SocketManagerError {
   }
 }
 export class RemoteHandlerError extends SocketManagerError {
-  override readonly code = "RemoteHandlerError";
+  override get name(): string {
+    return "RemoteHandlerError";
+  }
   /** The message of the error thrown by the remote handler. */
   readonly remoteMessage: string;
   constructor(message: string, details: ErrorDetails & { remoteMessage?: string } = {}) {
@@ -71,13 +90,19 @@ export class RemoteHandlerError extends SocketManagerError {
   }
 }
 export class NoHandlerError extends SocketManagerError {
-  override readonly code = "NoHandlerError";
+  override get name(): string {
+    return "NoHandlerError";
+  }
 }
 export class PayloadTooLargeError extends SocketManagerError {
-  override readonly code = "PayloadTooLargeError";
+  override get name(): string {
+    return "PayloadTooLargeError";
+  }
 }
 export class TransportError extends SocketManagerError {
-  override readonly code = "TransportError";
+  override get name(): string {
+    return "TransportError";
+  }
 }
 
 export const errors = Object.freeze({

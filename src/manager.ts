@@ -1,39 +1,31 @@
 import { type ChannelHost, ChannelImpl } from "./channel";
-import { type Clock, systemClock } from "./clock";
+import { type Clock, systemClock, type TimerHandle } from "./clock";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "./config";
-import {
-  NoGMError,
-  PayloadTooLargeError,
-  SocketManagerError,
-  UserOfflineError,
-  ValidationError,
-} from "./errors";
+import { NoGMError, SocketManagerError, UserOfflineError, ValidationError } from "./errors";
 import type { FoundryEnv, FoundryUser } from "./foundry/types";
 import { createLogger, type Logger } from "./log";
-import { Counters } from "./metrics/counters";
-import { Batcher, type BatchItem, type Priority } from "./pipeline/batcher";
-import { isChunkPayload, Reassembler, splitText } from "./pipeline/chunker";
-import {
-  decodeFrame,
-  encodeEnvelope,
-  encodeFrame,
-  isValidEnvelope,
-  parseSafe,
-  utf8Length,
-} from "./pipeline/codec";
+import type { Counters } from "./metrics/counters";
+import { Metrics } from "./metrics/metrics";
 import { Dispatcher } from "./pipeline/dispatch";
-import { type Envelope, isAddressedTo, type Kind, messageId } from "./pipeline/envelope";
-import { InboundChecks } from "./pipeline/inbound";
+import { type Envelope, FLAG_RELIABLE, messageId, PROTOCOL_VERSION } from "./pipeline/envelope";
+import { type Accepted, Incoming } from "./pipeline/incoming";
+import { Outgoing } from "./pipeline/outgoing";
 import { assertEventName, assertJsonSafe, assertModuleId } from "./pipeline/validate";
-import { Outbox } from "./reliability/outbox";
+import { isAckPayload, ReliableInbox } from "./reliability/acks";
+import { ConnectionMonitor } from "./reliability/connection";
+import { ClockEstimates, clockSample, isPongPayload } from "./reliability/heartbeat";
+import { type HelloPayload, isHelloPayload, Presence } from "./reliability/presence";
+import { ReliableSender } from "./reliability/reliable";
 import { errorFromOutcome, type PendingCall, RequestTracker, type ResponderOutcome } from "./requests";
 import { createTransport, detectTransport } from "./transports/detect";
-import type { IncomingFrame, Transport, TransportKind, TransportSink } from "./transports/transport";
+import type { Transport, TransportKind } from "./transports/transport";
 import type {
   ConnectionState,
   EmitOptions,
   EmitReport,
   MessageContext,
+  PeerInfo,
+  PeerTestResult,
   RequestAllOptions,
   RequestOptions,
   RequestResult,
@@ -41,12 +33,6 @@ import type {
 } from "./types";
 
 export const MODULE_ID = "socket-manager";
-/** socket.io's default maxHttpBufferSize: nothing larger can reach us anyway. */
-const MAX_INCOMING_FRAME = 1_000_000;
-/** Room kept in every frame for the frame header and one chunk envelope's own fields. */
-const FRAME_OVERHEAD = 512;
-/** All senders' half-rebuilt chunked messages together. */
-const MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
 
 export interface ManagerOptions {
   env: FoundryEnv;
@@ -56,19 +42,8 @@ export interface ManagerOptions {
   /** Runs a function at the end of the current task (default: queueMicrotask). */
   defer?: (fn: () => void) => void;
   logger?: Logger;
-  /** Random source for session ids. */
+  /** Random source for session ids and jitter. */
   random?: () => number;
-}
-
-interface QueuedEnvelope extends BatchItem {
-  readonly at: number;
-  readonly volatile: boolean;
-}
-
-interface SendOptions {
-  priority: Priority;
-  coalesce?: string | undefined;
-  volatile?: boolean | undefined;
 }
 
 function randomSession(random: () => number): string {
@@ -87,28 +62,35 @@ export class SocketManager implements ChannelHost {
   readonly clock: Clock;
   readonly version: string;
   readonly session: string;
-  readonly counters = new Counters();
+  readonly metrics: Metrics;
   readonly log: Logger;
+  readonly presence = new Presence();
+  readonly clocks = new ClockEstimates();
 
   private cfg: Readonly<Config>;
-  private transportImpl: Transport | null = null;
+  private network: Transport | null = null;
   private stateValue: ConnectionState = "initializing";
-  private seq = 0;
   private started = false;
+  private wasConnected = false;
   private readonly channels = new Map<string, ChannelImpl>();
   private readonly stateListeners = new Set<
     (state: ConnectionState, transport: TransportKind | null) => void
   >();
   private readonly readyListeners: (() => void)[] = [];
   private readonly defer: (fn: () => void) => void;
-  private readonly sink: TransportSink;
-  private readonly batcher: Batcher<QueuedEnvelope>;
-  private readonly outbox: Outbox<QueuedEnvelope>;
-  private readonly inbound: InboundChecks;
-  private readonly reassembler: Reassembler;
+  private readonly random: () => number;
+  private readonly out: Outgoing;
+  private readonly incoming: Incoming;
   private readonly requests: RequestTracker;
   private readonly dispatcher: Dispatcher;
-  private unhookUsers: (() => void) | null = null;
+  private readonly monitor: ConnectionMonitor;
+  private readonly reliable: ReliableSender;
+  private readonly reliableInbox = new ReliableInbox();
+  private readonly acksDue = new Map<string, { senderSession: string; numbers: number[] }>();
+  private readonly pongWaiters = new Map<string, Set<(rtt: number) => void>>();
+  private readonly warnedProtocol = new Set<string>();
+  private heartbeat: TimerHandle | null = null;
+  private unhooks: (() => void)[] = [];
 
   constructor(opts: ManagerOptions) {
     this.env = opts.env;
@@ -116,42 +98,62 @@ export class SocketManager implements ChannelHost {
     this.version = opts.version ?? "0.0.0";
     this.cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config) : DEFAULT_CONFIG;
     this.defer = opts.defer ?? ((fn) => queueMicrotask(fn));
+    this.random = opts.random ?? Math.random;
     this.log = opts.logger ?? createLogger(() => this.cfg.enableDebugLogging);
-    this.session = randomSession(opts.random ?? Math.random);
-    this.batcher = new Batcher<QueuedEnvelope>({
-      limits: () => ({
-        maxCount: this.cfg.batchSize,
-        maxBytes: this.frameBudget(),
-        windowMs: this.cfg.batchTimeout,
-      }),
+    this.session = randomSession(this.random);
+    this.metrics = new Metrics(
+      () => this.clock.now(),
+      () => this.cfg.performanceMonitoring,
+      (message) => this.log.warn(message),
+    );
+    const config = () => this.cfg;
+    this.out = new Outgoing({
+      session: this.session,
       clock: this.clock,
       defer: this.defer,
-      send: (items) => this.sendFrame(items),
-      onCoalesced: () => this.counters.coalesced++,
+      config,
+      counters: this.counters,
+      transport: () => (this.canSend() ? this.network : null),
     });
-    this.outbox = new Outbox<QueuedEnvelope>(
-      () => ({ size: this.cfg.outboxSize, maxAge: this.cfg.maxMessageAge }),
-      (reason) => this.counters.drop(reason),
-    );
-    this.inbound = new InboundChecks(() => this.cfg, this.clock);
-    this.reassembler = new Reassembler(
-      () => ({
-        maxMessageBytes: this.cfg.maxPayloadBytes,
-        maxTotalBytes: MAX_REASSEMBLY_BYTES,
-        maxAgeMs: this.cfg.maxMessageAge,
-      }),
-      this.clock,
-      (n) => this.counters.drop("chunk-incomplete", n),
-    );
+    this.incoming = new Incoming({
+      clock: this.clock,
+      config,
+      counters: this.counters,
+      log: this.log,
+      userId: () => this.userId,
+      user: (id) => this.user(id),
+      accept: (message) => this.accept(message),
+    });
     this.requests = new RequestTracker(this.clock, () => this.counters.requestsFailed++);
     this.dispatcher = new Dispatcher((id) => this.channels.get(id), this.counters, this.log);
-    this.sink = {
-      frame: (frame) => this.receive(frame),
-      connectivity: (connected) => this.onConnectivity(connected),
-    };
+    this.reliable = new ReliableSender({
+      out: this.out,
+      clock: this.clock,
+      counters: this.counters,
+      random: this.random,
+      online: () => this.canSend(),
+    });
+    this.monitor = new ConnectionMonitor(
+      () => this.cfg,
+      this.clock,
+      {
+        probe: () => {
+          const socket = this.env.socket;
+          if (socket && !socket.connected) socket.connect?.();
+        },
+        attempt: () => this.counters.reconnectAttempts++,
+        fallback: () => this.enterFallback(),
+        recovered: () => this.gmNotice("info", "SOCKET_MANAGER.Notify.Recovered", {}),
+      },
+      this.random,
+    );
   }
 
   // ---- lifecycle and state ----------------------------------------------------------------------------
+
+  get counters(): Counters {
+    return this.metrics.counters;
+  }
 
   get config(): Readonly<Config> {
     return this.cfg;
@@ -161,8 +163,10 @@ export class SocketManager implements ChannelHost {
     return this.stateValue;
   }
 
+  /** "local" while in local mode or in fallback after the socket stayed down. */
   get transport(): TransportKind | null {
-    return this.transportImpl?.kind ?? null;
+    if (this.monitor.fallenBack) return "local";
+    return this.network?.kind ?? null;
   }
 
   get userId(): string {
@@ -170,7 +174,7 @@ export class SocketManager implements ChannelHost {
   }
 
   get outboxDepth(): number {
-    return this.outbox.size;
+    return this.out.outboxDepth;
   }
 
   get pendingRequests(): number {
@@ -182,7 +186,9 @@ export class SocketManager implements ChannelHost {
   }
 
   configure(patch: unknown): Readonly<Config> {
+    const before = this.cfg.heartbeatInterval;
     this.cfg = mergeConfig(this.cfg, patch);
+    if (this.cfg.heartbeatInterval !== before) this.restartHeartbeat();
     return this.cfg;
   }
 
@@ -191,9 +197,10 @@ export class SocketManager implements ChannelHost {
     if (this.started) return;
     const detection = detectTransport(this.env, this.cfg);
     if (detection.warning) this.log.warn(detection.warning);
-    this.unhookUsers = this.watchUsers();
+    this.unhooks.push(this.watchUsers());
     this.started = true;
     this.useTransport(detection.kind);
+    this.restartHeartbeat();
     for (const fn of this.readyListeners.splice(0)) fn();
   }
 
@@ -202,13 +209,22 @@ export class SocketManager implements ChannelHost {
     else this.readyListeners.push(fn);
   }
 
-  /** Switches transport (api.local.enable(), fallback and recovery). */
+  /** Switches transport (api.local.enable() uses this to enter local mode). */
   useTransport(kind: TransportKind): void {
-    this.transportImpl?.dispose();
-    this.transportImpl = createTransport(kind, this.env, this.sink, this.defer);
-    if (kind === "local") this.setState("local-fallback");
-    else this.setState(this.transportImpl.connected ? "connected" : "reconnecting");
-    if (this.canSend()) this.flushOutbox();
+    this.network?.dispose();
+    this.monitor.stop();
+    this.network = createTransport(
+      kind,
+      this.env,
+      { frame: (f) => this.incoming.receive(f), connectivity: (c) => this.onConnectivity(c) },
+      this.defer,
+    );
+    if (kind === "local") return this.setState("local-fallback");
+    if (this.network.connected) this.onConnectivity(true);
+    else {
+      this.setState("reconnecting");
+      this.monitor.disconnected();
+    }
   }
 
   onStateChange(fn: (state: ConnectionState, transport: TransportKind | null) => void): () => void {
@@ -232,17 +248,18 @@ export class SocketManager implements ChannelHost {
 
   /** Stops everything: pending requests fail, timers stop, the transport is released. */
   dispose(): void {
-    this.requests.failEverything(
-      (call, userId) =>
-        new SocketManagerError("Socket Manager was shut down", { moduleId: call.channel, userId }),
-    );
-    this.batcher.clear();
-    this.outbox.clear();
-    this.reassembler.clear();
-    this.transportImpl?.dispose();
-    this.transportImpl = null;
-    this.unhookUsers?.();
-    this.unhookUsers = null;
+    const shutDown = (moduleId: string, userId?: string) =>
+      new SocketManagerError("Socket Manager was shut down", { moduleId, ...(userId ? { userId } : {}) });
+    this.requests.failEverything((call, userId) => shutDown(call.channel, userId));
+    this.reliable.abort(shutDown(MODULE_ID));
+    this.out.clear();
+    this.incoming.clear();
+    this.monitor.stop();
+    if (this.heartbeat !== null) this.clock.clearTimeout(this.heartbeat);
+    this.heartbeat = null;
+    this.network?.dispose();
+    this.network = null;
+    for (const off of this.unhooks.splice(0)) off();
   }
 
   private setState(state: ConnectionState): void {
@@ -260,20 +277,43 @@ export class SocketManager implements ChannelHost {
   }
 
   private onConnectivity(connected: boolean): void {
-    if (this.transport === "local") return;
-    this.setState(connected ? "connected" : "reconnecting");
-    if (connected) this.flushOutbox();
+    if (this.network?.kind === "local") return;
+    if (!connected) {
+      if (!this.monitor.fallenBack) this.setState("reconnecting");
+      this.monitor.disconnected();
+      return;
+    }
+    if (this.wasConnected) this.counters.reconnections++;
+    this.wasConnected = true;
+    this.monitor.connected();
+    this.setState("connected");
+    this.out.flushOutbox();
+    this.sayHello(undefined, true);
+  }
+
+  private enterFallback(): void {
+    this.setState("local-fallback");
+    this.log.warn(`the socket stayed down after ${this.monitor.failedAttempts} attempts: local fallback`);
+    this.gmNotice("warn", "SOCKET_MANAGER.Notify.Fallback", { attempts: this.monitor.failedAttempts });
+  }
+
+  /** A notification for GMs (players get the console line only). */
+  private gmNotice(level: "info" | "warn", key: string, data: Record<string, string | number>): void {
+    const message = this.env.localize(key, data);
+    if (this.user(this.userId)?.isGM) this.env.notify(level, message);
+    else this.log.info(message);
   }
 
   private canSend(): boolean {
-    return this.started && this.transportImpl?.connected === true;
+    return this.started && this.network?.connected === true;
   }
 
-  // ---- users -------------------------------------------------------------------------------------------
+  // ---- users and presence ------------------------------------------------------------------------------
 
   private watchUsers(): () => void {
     const fn = (user: FoundryUser, connected: boolean) => {
-      if (!connected) this.onUserLeft(user.id);
+      if (connected) this.sayHello([user.id], false);
+      else this.onUserLeft(user.id);
     };
     const id = this.env.hooks.on("userConnected", fn as (...args: never[]) => unknown);
     return () => this.env.hooks.off("userConnected", id);
@@ -300,6 +340,65 @@ export class SocketManager implements ChannelHost {
     return gms[0] ?? null;
   }
 
+  private sayHello(to: string[] | undefined, reply: boolean): void {
+    if (!this.canSend() || this.network?.kind === "local") return;
+    const hello: HelloPayload = {
+      v: this.version,
+      p: PROTOCOL_VERSION,
+      tr: this.network?.kind ?? "native",
+      s: this.session,
+    };
+    if (reply) hello.reply = 1;
+    this.out.send(this.out.envelope("hello", MODULE_ID, "$hello", hello, to), {
+      priority: "high",
+      volatile: true,
+    });
+  }
+
+  private onHello(payload: unknown, sender: FoundryUser): void {
+    if (!isHelloPayload(payload)) return this.counters.drop("envelope-shape");
+    const { peer, isNew, sessionChanged } = this.presence.hello(sender.id, payload, this.clock.now());
+    if (sessionChanged) this.reliable.peerRestarted(sender.id, peer.session);
+    if (payload.p !== PROTOCOL_VERSION && !this.warnedProtocol.has(`${sender.id}/${payload.s}`)) {
+      this.warnedProtocol.add(`${sender.id}/${payload.s}`);
+      const data = { name: sender.name, theirs: payload.p, ours: PROTOCOL_VERSION, version: payload.v };
+      this.log.warn(
+        `${sender.name} runs Socket Manager ${payload.v} with protocol ${payload.p} (ours: ${PROTOCOL_VERSION})`,
+      );
+      this.gmNotice("warn", "SOCKET_MANAGER.Notify.ProtocolMismatch", data);
+    }
+    if (payload.reply) this.sayHello([sender.id], false);
+    if (isNew || sessionChanged) this.ping([sender.id]);
+  }
+
+  /** Everyone but this user, with what presence and the heartbeat know of them. */
+  peers(): PeerInfo[] {
+    return [...this.env.users]
+      .filter((u) => u.id !== this.userId)
+      .map((u) => {
+        const peer = this.presence.get(u.id);
+        const estimate = this.clocks.best(u.id);
+        const rtt = this.clocks.latestRtt(u.id);
+        const info: PeerInfo = {
+          userId: u.id,
+          name: u.name,
+          role: u.role,
+          isGM: u.isGM,
+          active: u.active,
+          hasModule: peer !== undefined,
+        };
+        if (peer)
+          Object.assign(info, {
+            moduleVersion: peer.version,
+            protocol: peer.protocol,
+            transport: peer.transport,
+          });
+        if (rtt !== undefined) info.rttMs = rtt;
+        if (estimate) info.clockOffsetMs = estimate.offset;
+        return info;
+      });
+  }
+
   private onUserLeft(userId: string): void {
     for (const call of this.requests.waitingFor(userId)) {
       const details = { moduleId: call.channel, event: call.event, userId };
@@ -316,32 +415,85 @@ export class SocketManager implements ChannelHost {
       }
       // Another GM takes over under a new id, so a late answer from the old GM is ignored.
       this.log.debug(`GM ${userId} left; ${next.id} takes over ${call.channel} "${call.event}"`);
-      const env = this.envelope("req", call.channel, call.event, call.data, [next.id]);
+      const env = this.out.envelope("req", call.channel, call.event, call.data, [next.id]);
       this.requests.reassign(call, userId, next.id, messageId(this.session, env.q));
       if (next.id === this.userId) this.answerLocally(call);
       else this.sendRequest(call, env);
     }
   }
 
+  // ---- heartbeat ------------------------------------------------------------------------------------------
+
+  private restartHeartbeat(): void {
+    if (this.heartbeat !== null) this.clock.clearTimeout(this.heartbeat);
+    this.heartbeat = null;
+    const interval = this.cfg.heartbeatInterval;
+    if (!this.started || interval <= 0) return;
+    this.heartbeat = this.clock.setTimeout(() => {
+      this.heartbeat = null;
+      this.ping(undefined);
+      this.restartHeartbeat();
+    }, interval);
+  }
+
+  private ping(to: string[] | undefined): void {
+    if (!this.canSend() || this.network?.kind === "local") return;
+    const env = this.out.envelope("ping", MODULE_ID, "$ping", this.clock.now(), to);
+    this.out.send(env, { priority: "high", volatile: true });
+  }
+
+  private onPing(env: Envelope, ctx: MessageContext): void {
+    if (typeof env.d !== "number") return this.counters.drop("envelope-shape");
+    const pong = this.out.envelope(
+      "pong",
+      MODULE_ID,
+      "$pong",
+      [env.d, ctx.receivedAt, this.clock.now()],
+      [ctx.senderId],
+    );
+    pong.r = ctx.messageId;
+    this.out.send(pong, { priority: "high", volatile: true });
+  }
+
+  private onPong(payload: unknown, sender: FoundryUser): void {
+    if (!isPongPayload(payload)) return this.counters.drop("envelope-shape");
+    const sample = clockSample(payload[0], payload[1], payload[2], this.clock.now());
+    const best = this.clocks.add(sender.id, sample);
+    this.incoming.checks.offsets.set(sender.id, best.offset);
+    this.metrics.recordRtt(sender.id, sender.name, sample.rtt);
+    const waiters = this.pongWaiters.get(sender.id);
+    this.pongWaiters.delete(sender.id);
+    for (const resolve of waiters ?? []) resolve(sample.rtt);
+  }
+
+  /** Round trip to every other active user (api.test()). */
+  async probe(timeout: number): Promise<PeerTestResult[]> {
+    const peers = this.activeUsers().filter((u) => u.id !== this.userId);
+    const results = peers.map(
+      (u) =>
+        new Promise<PeerTestResult>((resolve) => {
+          const base = { userId: u.id, name: u.name };
+          if (!this.canSend() || this.network?.kind === "local") {
+            return resolve({ ...base, ok: false, error: `not connected (${this.state})` });
+          }
+          const waiters = this.pongWaiters.get(u.id) ?? new Set();
+          const done = (rtt: number) => {
+            this.clock.clearTimeout(timer);
+            resolve({ ...base, ok: true, rttMs: rtt });
+          };
+          const timer = this.clock.setTimeout(() => {
+            waiters.delete(done);
+            resolve({ ...base, ok: false, error: `no answer within ${timeout} ms` });
+          }, timeout);
+          waiters.add(done);
+          this.pongWaiters.set(u.id, waiters);
+        }),
+    );
+    this.ping(peers.map((u) => u.id));
+    return Promise.all(results);
+  }
+
   // ---- sending -----------------------------------------------------------------------------------------
-
-  private envelope(
-    kind: Kind,
-    channel: string,
-    event: string,
-    data: unknown,
-    to: string[] | undefined,
-  ): Envelope {
-    const env: Envelope = { q: ++this.seq, k: kind, c: channel, e: event, a: this.clock.now() };
-    if (data !== undefined) env.d = data;
-    if (to !== undefined) env.t = to;
-    return env;
-  }
-
-  /** Bytes available for envelopes in one frame. */
-  private frameBudget(): number {
-    return this.cfg.maxFrameBytes - FRAME_OVERHEAD;
-  }
 
   private checkTimeout(timeout: unknown, channel: string, event: string): number {
     if (timeout === undefined) return this.cfg.requestTimeout;
@@ -395,80 +547,6 @@ export class SocketManager implements ChannelHost {
     return { self: ids.includes(me), wire: ids.filter((id) => id !== me), recipients: ids };
   }
 
-  /** Encodes an envelope after checking its payload; throws ValidationError / PayloadTooLargeError. */
-  private seal(env: Envelope): { text: string; bytes: number } {
-    assertJsonSafe(env.d, env.c, env.e);
-    const text = encodeEnvelope(env);
-    const limit = this.cfg.maxPayloadBytes;
-    const bytes = text.length * 3 <= limit ? text.length : utf8Length(text);
-    if (bytes > limit) {
-      throw new PayloadTooLargeError(`payload is ${bytes} bytes; the limit (maxPayloadBytes) is ${limit}`, {
-        moduleId: env.c,
-        event: env.e,
-      });
-    }
-    return { text, bytes: text.length === bytes ? bytes : utf8Length(text) };
-  }
-
-  /** Queues an envelope, cut into chunks when it does not fit one frame. Returns whether it waits offline. */
-  private send(env: Envelope, opts: SendOptions): boolean {
-    const sealed = this.seal(env);
-    const budget = this.frameBudget();
-    if (sealed.bytes <= budget) return this.enqueue(sealed.text, sealed.bytes, opts);
-    // Chunks keep the parent's targets; they are never coalesced (a partial set would be useless).
-    const pieces = splitText(sealed.text, budget - FRAME_OVERHEAD);
-    let queued = false;
-    pieces.forEach((piece, index) => {
-      const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
-      const text = encodeEnvelope(chunk);
-      queued =
-        this.enqueue(text, utf8Length(text), { priority: opts.priority, volatile: opts.volatile }) || queued;
-    });
-    return queued;
-  }
-
-  private enqueue(text: string, bytes: number, opts: SendOptions): boolean {
-    const item: QueuedEnvelope = {
-      text,
-      bytes,
-      priority: opts.priority,
-      coalesce: opts.coalesce,
-      volatile: opts.volatile === true,
-      at: this.clock.now(),
-    };
-    if (this.canSend()) {
-      this.batcher.push(item);
-      return false;
-    }
-    this.park(item);
-    return true;
-  }
-
-  private park(item: QueuedEnvelope): void {
-    if (item.volatile) this.counters.drop("volatile-offline");
-    else this.outbox.add(item);
-  }
-
-  private flushOutbox(): void {
-    for (const item of this.outbox.drain(this.clock.now())) this.batcher.push(item);
-  }
-
-  private sendFrame(items: QueuedEnvelope[]): void {
-    const transport = this.transportImpl;
-    if (!transport?.connected) {
-      for (const item of items) this.park(item);
-      return;
-    }
-    const frame = encodeFrame(
-      this.session,
-      items.map((i) => i.text),
-    );
-    transport.send(frame);
-    this.counters.framesSent++;
-    this.counters.envelopesOut += items.length;
-    this.counters.bytesOut += frame.length;
-  }
-
   async emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
     assertEventName(event, channel, channel === MODULE_ID);
     const priority = opts.priority ?? "normal";
@@ -478,24 +556,67 @@ export class SocketManager implements ChannelHost {
     if (opts.coalesce !== undefined && typeof opts.coalesce !== "string") {
       throw new ValidationError("coalesce must be a string key", { moduleId: channel, event });
     }
+    if (opts.reliable && (opts.coalesce !== undefined || opts.volatile)) {
+      throw new ValidationError("a reliable message cannot also be volatile or coalesced", {
+        moduleId: channel,
+        event,
+      });
+    }
     const target = this.resolveTarget(opts.to ?? "others", channel, event);
-    const env = this.envelope("msg", channel, event, data, target.wire);
+    const env = this.out.envelope("msg", channel, event, data, target.wire);
     const id = messageId(this.session, env.q);
+    if (opts.reliable)
+      return this.emitReliable(env, id, target, this.checkTimeout(opts.timeout, channel, event));
     // In local mode a message that includes this client is delivered once, not also looped back.
     const networked =
-      (target.wire === undefined || target.wire.length > 0) && !(this.transport === "local" && target.self);
+      (target.wire === undefined || target.wire.length > 0) &&
+      !(this.network?.kind === "local" && target.self);
     let queued = false;
+    let bytes = 0;
     if (networked) {
       const coalesce = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
-      queued = this.send(env, { priority, coalesce, volatile: opts.volatile });
+      ({ queued, bytes } = this.out.send(env, { priority, coalesce, volatile: opts.volatile }));
     } else {
       assertJsonSafe(data, channel, event);
     }
     if (target.self) this.deliverToSelf(env, id);
     this.counters.messagesSent++;
-    const ch = this.channel(channel);
-    ch.count(ch.sent, event);
+    this.metrics.sent(channel, event, bytes);
     return { messageId: id, recipients: target.recipients, queued };
+  }
+
+  private async emitReliable(
+    env: Envelope,
+    id: string,
+    target: { self: boolean; recipients: string[] },
+    timeout: number,
+  ): Promise<EmitReport> {
+    assertJsonSafe(env.d, env.c, env.e);
+    // Reliable recipients are the peers known to run Socket Manager (they said hello).
+    const peers = target.recipients
+      .filter((userId) => userId !== this.userId)
+      .flatMap((userId) => {
+        const peer = this.presence.get(userId);
+        return peer ? [{ userId, session: peer.session }] : [];
+      });
+    const recipients = peers.map((p) => p.userId);
+    if (target.self) {
+      this.deliverToSelf(env, id);
+      recipients.push(this.userId);
+    }
+    const sent =
+      this.network?.kind === "local"
+        ? { queued: false, acked: Promise.resolve([]) }
+        : this.reliable.send(env, peers, timeout);
+    this.counters.messagesSent++;
+    this.metrics.sent(env.c, env.e, 0);
+    const acked = await sent.acked;
+    return {
+      messageId: id,
+      recipients,
+      queued: sent.queued,
+      acked: target.self ? [...acked, this.userId] : acked,
+    };
   }
 
   private deliverToSelf(env: Envelope, id: string): void {
@@ -510,9 +631,8 @@ export class SocketManager implements ChannelHost {
     assertEventName(event, channel, channel === MODULE_ID);
     const timeout = this.checkTimeout(opts.timeout, channel, event);
     const to = opts.to ?? "gm";
-    if (typeof to !== "string") {
+    if (typeof to !== "string")
       throw new ValidationError(`request "to" must be "gm" or a user id`, { moduleId: channel, event });
-    }
     const details = { moduleId: channel, event, userId: to };
     let target: string;
     if (this.transport === "local") {
@@ -524,9 +644,8 @@ export class SocketManager implements ChannelHost {
     } else {
       const user = this.user(to);
       if (!user) throw new UserOfflineError(`no user with id "${to}" exists`, details);
-      if (!user.active && user.id !== this.userId) {
+      if (!user.active && user.id !== this.userId)
         throw new UserOfflineError(`user "${user.name}" is not connected`, details);
-      }
       target = to;
     }
     const results = await this.call(channel, event, data, [target], timeout, to === "gm");
@@ -565,10 +684,11 @@ export class SocketManager implements ChannelHost {
     assertJsonSafe(data, channel, event);
     const local = this.transport === "local";
     const network = local ? [] : targets.filter((id) => id !== this.userId);
-    const env = this.envelope("req", channel, event, data, network);
+    const env = this.out.envelope("req", channel, event, data, network);
     const id = messageId(this.session, env.q);
     const { call, settled } = this.requests.open({ id, channel, event, data, toGM, targets, timeout });
     this.counters.requestsSent++;
+    this.metrics.sent(channel, event, 0);
     if (local || targets.includes(this.userId)) this.answerLocally(call);
     if (network.length > 0) this.sendRequest(call, env);
     return settled;
@@ -576,7 +696,7 @@ export class SocketManager implements ChannelHost {
 
   private sendRequest(call: PendingCall, env: Envelope): void {
     try {
-      this.send(env, { priority: "high" });
+      this.out.send(env, { priority: "high" });
     } catch (e) {
       this.requests.failAll(call, () => (e instanceof Error ? e : new SocketManagerError(String(e))));
     }
@@ -591,7 +711,7 @@ export class SocketManager implements ChannelHost {
       });
       return;
     }
-    const env = this.envelope("req", call.channel, call.event, call.data, [this.userId]);
+    const env = this.out.envelope("req", call.channel, call.event, call.data, [this.userId]);
     const ctx = this.context(env, call.id, me, this.transport ?? "local", this.transport === "local");
     const data = call.data === undefined ? undefined : structuredClone(call.data);
     this.defer(() => {
@@ -608,74 +728,70 @@ export class SocketManager implements ChannelHost {
 
   // ---- receiving -------------------------------------------------------------------------------------------
 
-  private receive(incoming: IncomingFrame): void {
-    const decoded = decodeFrame(incoming.raw, MAX_INCOMING_FRAME);
-    this.counters.framesReceived++;
-    this.counters.bytesIn += decoded.bytes;
-    if (!decoded.ok) {
-      this.counters.drop(decoded.reason);
-      this.log.debug(`dropped a frame from ${incoming.senderId}: ${decoded.reason}`);
-      return;
-    }
-    const sender = this.user(incoming.senderId);
-    if (!sender) {
-      this.counters.drop("unknown-sender", decoded.frame.e.length);
-      return;
-    }
-    for (const env of decoded.frame.e) this.receiveEnvelope(env, decoded.frame.s, sender, incoming);
-  }
-
-  private receiveEnvelope(env: unknown, session: string, sender: FoundryUser, incoming: IncomingFrame): void {
-    if (!isValidEnvelope(env)) return this.counters.drop("envelope-shape");
-    if (!incoming.simulated && !isAddressedTo(env, this.userId)) {
-      this.counters.notForMe++;
-      return;
-    }
-    const refused = this.inbound.check(env, sender.id, session, incoming.simulated);
-    if (refused) return this.counters.drop(refused);
-    if (env.k === "chunk") return this.receiveChunk(env, session, sender, incoming);
-    this.accept(env, session, sender, incoming);
-  }
-
-  private receiveChunk(env: Envelope, session: string, sender: FoundryUser, incoming: IncomingFrame): void {
-    if (!isChunkPayload(env.d)) return this.counters.drop("chunk-invalid");
-    const result = this.reassembler.add(`${sender.id}/${session}`, env.d);
-    if (result.status === "pending") return;
-    if (result.status !== "complete")
-      return this.counters.drop(result.status === "over-budget" ? "oversize" : "chunk-invalid");
-    let parent: unknown;
-    try {
-      parent = parseSafe(result.text);
-    } catch {
-      return this.counters.drop("chunk-invalid");
-    }
-    // The rebuilt envelope must be what its chunks announced, and passes the same checks as any other.
-    if (!isValidEnvelope(parent) || parent.k === "chunk" || parent.q !== env.d[0])
-      return this.counters.drop("chunk-invalid");
-    const refused = this.inbound.check(parent, sender.id, session, incoming.simulated);
-    if (refused) return this.counters.drop(refused);
-    this.accept(parent, session, sender, incoming);
-  }
-
-  private accept(env: Envelope, session: string, sender: FoundryUser, incoming: IncomingFrame): void {
+  /** Routes one envelope that passed the generic checks of the receive path. */
+  private accept({ env, session, sender, frame, bytes }: Accepted): void {
     this.counters.messagesReceived++;
     if (this.cfg.logAllMessages) this.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);
-    const ctx = this.context(env, messageId(session, env.q), sender, incoming.via, incoming.simulated);
+    const ctx = this.context(env, messageId(session, env.q), sender, frame.via, frame.simulated);
     switch (env.k) {
       case "msg":
+        this.metrics.received(env.c, env.e, bytes);
+        if (!frame.simulated) this.metrics.recordLatency(sender.id, sender.name, ctx.latencyMs);
+        if ((env.f ?? 0) & FLAG_RELIABLE && !frame.simulated) return this.acceptReliable(env, session, ctx);
         void this.dispatcher.message(env.d, ctx);
         return;
       case "req":
+        this.metrics.received(env.c, env.e, bytes);
         void this.answerRemote(env, ctx);
         return;
       case "res":
       case "err":
-        this.acceptReply(env, sender.id);
-        return;
+        return this.acceptReply(env, sender.id);
+      case "hello":
+        return this.onHello(env.d, sender);
+      case "ping":
+        return this.onPing(env, ctx);
+      case "pong":
+        return this.onPong(env.d, sender);
+      case "ack":
+        if (!isAckPayload(env.d) || env.d[0] !== this.session) return this.counters.drop("reliable-stale");
+        return this.reliable.ack(sender.id, env.d[1], env.d[2]);
       default:
-        // hello / ping / pong / ack belong to the reliability layer.
-        this.counters.drop("no-handler");
+        this.counters.drop("envelope-shape");
     }
+  }
+
+  private acceptReliable(env: Envelope, session: string, ctx: MessageContext): void {
+    const tag = env.o?.[this.userId];
+    if (!tag || !Array.isArray(tag)) return this.counters.drop("envelope-shape");
+    const verdict = this.reliableInbox.receive(`${ctx.senderId}/${session}`, this.session, tag, () => {
+      void this.dispatcher.message(env.d, ctx);
+    });
+    if (verdict === "stale") return this.counters.drop("reliable-stale");
+    if (verdict === "overflow") return this.counters.drop("reliable-overflow");
+    if (verdict === "duplicate") this.counters.drop("duplicate");
+    this.queueAck(ctx.senderId, session, tag[1]);
+  }
+
+  /** Acks are batched: one ack envelope per sender at the end of the task. */
+  private queueAck(senderId: string, senderSession: string, n: number): void {
+    const key = `${senderId}/${senderSession}`;
+    const due = this.acksDue.get(key);
+    if (due) return void due.numbers.push(n);
+    this.acksDue.set(key, { senderSession, numbers: [n] });
+    this.defer(() => {
+      const entry = this.acksDue.get(key);
+      this.acksDue.delete(key);
+      if (!entry) return;
+      const ack = this.out.envelope(
+        "ack",
+        MODULE_ID,
+        "$ack",
+        [entry.senderSession, this.session, entry.numbers],
+        [senderId],
+      );
+      this.out.send(ack, { priority: "high", volatile: true });
+    });
   }
 
   private context(
@@ -693,7 +809,7 @@ export class SocketManager implements ChannelHost {
       sender,
       sentAt: env.a,
       receivedAt: this.clock.now(),
-      latencyMs: this.inbound.latency(env.a, sender.id),
+      latencyMs: this.incoming.checks.latency(env.a, sender.id),
       transport: via,
       simulated,
     });
@@ -704,19 +820,19 @@ export class SocketManager implements ChannelHost {
     const payload = outcome.ok
       ? outcome.value
       : { code: outcome.code, message: outcome.message, issues: outcome.issues };
-    const reply = this.envelope(outcome.ok ? "res" : "err", env.c, env.e, payload, [ctx.senderId]);
+    const reply = this.out.envelope(outcome.ok ? "res" : "err", env.c, env.e, payload, [ctx.senderId]);
     reply.r = ctx.messageId;
     try {
-      this.send(reply, { priority: "high" });
+      this.out.send(reply, { priority: "high" });
     } catch (e) {
       // The answer itself could not be sent (too large): tell the requester rather than leave it waiting.
       const failure = {
         code: "RemoteHandlerError",
         message: `the answer could not be sent: ${errorMessage(e)}`,
       };
-      const fallback = this.envelope("err", env.c, env.e, failure, [ctx.senderId]);
+      const fallback = this.out.envelope("err", env.c, env.e, failure, [ctx.senderId]);
       fallback.r = ctx.messageId;
-      this.send(fallback, { priority: "high" });
+      this.out.send(fallback, { priority: "high" });
     }
   }
 
@@ -736,7 +852,7 @@ export class SocketManager implements ChannelHost {
     if (!sender)
       throw new ValidationError(`simulate(): no user with id "${from}"`, { moduleId: channel, event });
     assertJsonSafe(data, channel, event);
-    const env = this.envelope(
+    const env = this.out.envelope(
       "msg",
       channel,
       event,

@@ -2,7 +2,10 @@
 import type { Config } from "./config";
 import type { errors } from "./errors";
 import type { FoundryUser } from "./foundry/types";
-import type { CounterSnapshot } from "./metrics/counters";
+import type { MetricsSnapshotData } from "./metrics/metrics";
+
+export type { HistogramSnapshot } from "./metrics/histogram";
+
 import type { Priority } from "./pipeline/batcher";
 import type { Permission } from "./pipeline/permission";
 import type { StandardSchemaV1 } from "./pipeline/schema";
@@ -126,6 +129,8 @@ export interface EventInfo {
   responder: boolean;
   received: number;
   sent: number;
+  bytesIn: number;
+  bytesOut: number;
 }
 
 export interface Status {
@@ -139,10 +144,15 @@ export interface Status {
   channels: string[];
   pendingRequests: number;
   outbox: number;
+  /** Other users connected now. */
   peers: number;
+  /** Of those, the ones known to run Socket Manager. */
+  peersWithModule: number;
 }
 
-export interface MetricsSnapshot extends CounterSnapshot {
+export interface MetricsSnapshot extends MetricsSnapshotData {
+  /** Envelopes waiting in the outbox now. */
+  outboxDepth: number;
   at: number;
 }
 

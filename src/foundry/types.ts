@@ -31,6 +31,8 @@ export interface FoundrySocket {
   emit(event: string, ...args: unknown[]): unknown;
   on(event: string, listener: (...args: never[]) => void): unknown;
   off(event: string, listener?: (...args: never[]) => void): unknown;
+  /** Opens the connection again (socket.io does not retry after the server closed it). */
+  connect?(): unknown;
   /** The socket.io Manager: reconnection events live here. */
   readonly io?: {
     on(event: string, listener: (...args: never[]) => void): unknown;

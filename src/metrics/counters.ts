@@ -17,7 +17,11 @@ export type DropReason =
   | "outbox-overflow"
   | "outbox-expired"
   | "chunk-incomplete"
-  | "chunk-invalid";
+  | "chunk-invalid"
+  | "reliable-stale"
+  | "reliable-overflow"
+  | "reliable-timeout"
+  | "frame-failed";
 
 export interface CounterSnapshot {
   messagesSent: number;
@@ -32,6 +36,11 @@ export interface CounterSnapshot {
   handlerErrors: number;
   requestsSent: number;
   requestsFailed: number;
+  /** Reliable envelopes sent again because an ack was missing. */
+  retries: number;
+  /** Times the socket came back after a disconnect. */
+  reconnections: number;
+  reconnectAttempts: number;
   /** Envelopes not addressed to this client (not an error: every frame reaches every client). */
   notForMe: number;
   dropped: Record<string, number>;
@@ -50,6 +59,9 @@ export class Counters {
   handlerErrors = 0;
   requestsSent = 0;
   requestsFailed = 0;
+  retries = 0;
+  reconnections = 0;
+  reconnectAttempts = 0;
   notForMe = 0;
   private readonly drops = new Map<DropReason, number>();
 
@@ -80,6 +92,9 @@ export class Counters {
       handlerErrors: this.handlerErrors,
       requestsSent: this.requestsSent,
       requestsFailed: this.requestsFailed,
+      retries: this.retries,
+      reconnections: this.reconnections,
+      reconnectAttempts: this.reconnectAttempts,
       notForMe: this.notForMe,
       dropped,
       droppedTotal,

@@ -91,5 +91,7 @@ export function isValidEnvelope(value: unknown): value is Envelope {
   }
   if (env.r !== undefined && (typeof env.r !== "string" || env.r.length > 200)) return false;
   if (env.f !== undefined && (typeof env.f !== "number" || !Number.isInteger(env.f))) return false;
+  if (env.o !== undefined && (typeof env.o !== "object" || env.o === null || Array.isArray(env.o)))
+    return false;
   return true;
 }

@@ -25,7 +25,6 @@ export class Dispatcher {
   async message(data: unknown, ctx: MessageContext): Promise<void> {
     const channel = this.channels(ctx.moduleId);
     if (!channel) return this.counters.drop("no-channel");
-    channel.count(channel.received, ctx.event);
     const handlers = channel.handlersFor(ctx.event);
     if (handlers.length === 0) return this.counters.drop("no-handler");
     for (const handler of handlers) {
@@ -61,7 +60,6 @@ export class Dispatcher {
   /** Runs this client's responder for a request; never throws. */
   async request(data: unknown, ctx: MessageContext): Promise<ResponderOutcome> {
     const channel = this.channels(ctx.moduleId);
-    channel?.count(channel.received, ctx.event);
     const responder = channel?.responderFor(ctx.event);
     if (!responder) {
       this.counters.drop("no-handler");

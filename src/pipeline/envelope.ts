@@ -26,6 +26,8 @@ export interface Envelope {
   r?: string;
   /** Flags: see FLAG_*. */
   f?: number;
+  /** Reliable messages: each recipient's place in its ordered stream, `{ userId: [recipientSession, n] }`. */
+  o?: Record<string, [string, number]>;
 }
 
 export interface Frame {

@@ -1,0 +1,105 @@
+import { type CounterSnapshot, Counters } from "./counters";
+import { Histogram, type HistogramSnapshot } from "./histogram";
+import { RateWindow } from "./rates";
+
+export interface EventCounts {
+  sent: number;
+  received: number;
+  bytesOut: number;
+  bytesIn: number;
+}
+
+export interface MetricsSnapshotData extends CounterSnapshot {
+  /** Round trip to peers (heartbeat and api.test()), null when monitoring is off. */
+  rttMs: HistogramSnapshot | null;
+  /** One-way latency of received messages, clock-offset corrected, null when monitoring is off. */
+  latencyMs: HistogramSnapshot | null;
+  /** Messages per second over the last 10 s. */
+  rate: { in: number; out: number };
+  /** Per "moduleId/event". */
+  events: Record<string, EventCounts>;
+}
+
+/** Above this one-way latency or RTT a warning is logged (at most once per peer per minute). */
+export const HIGH_LATENCY_MS = 1000;
+const WARN_EVERY_MS = 60_000;
+
+/** Everything Socket Manager measures, in bounded memory. */
+export class Metrics {
+  readonly counters = new Counters();
+  readonly rtt = new Histogram();
+  readonly latency = new Histogram();
+  private readonly rateIn: RateWindow;
+  private readonly rateOut: RateWindow;
+  private readonly perEvent = new Map<string, EventCounts>();
+  private readonly lastWarned = new Map<string, number>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly monitoring: () => boolean,
+    private readonly warn: (message: string) => void,
+  ) {
+    this.rateIn = new RateWindow(now);
+    this.rateOut = new RateWindow(now);
+  }
+
+  sent(moduleId: string, event: string, bytes: number): void {
+    const e = this.event(moduleId, event);
+    e.sent++;
+    e.bytesOut += bytes;
+    this.rateOut.add();
+  }
+
+  received(moduleId: string, event: string, bytes: number): void {
+    const e = this.event(moduleId, event);
+    e.received++;
+    e.bytesIn += bytes;
+    this.rateIn.add();
+  }
+
+  eventCounts(moduleId: string, event: string): EventCounts | undefined {
+    return this.perEvent.get(`${moduleId}/${event}`);
+  }
+
+  recordLatency(userId: string, name: string, ms: number): void {
+    if (!this.monitoring()) return;
+    this.latency.record(ms);
+    this.checkHigh(userId, name, ms, "one-way latency");
+  }
+
+  recordRtt(userId: string, name: string, ms: number): void {
+    if (!this.monitoring()) return;
+    this.rtt.record(ms);
+    this.checkHigh(userId, name, ms, "round trip");
+  }
+
+  snapshot(): MetricsSnapshotData {
+    const on = this.monitoring();
+    return {
+      ...this.counters.snapshot(),
+      rttMs: on ? this.rtt.snapshot() : null,
+      latencyMs: on ? this.latency.snapshot() : null,
+      rate: { in: this.rateIn.perSecond(), out: this.rateOut.perSecond() },
+      events: Object.fromEntries([...this.perEvent].map(([k, v]) => [k, { ...v }])),
+    };
+  }
+
+  private event(moduleId: string, event: string): EventCounts {
+    const key = `${moduleId}/${event}`;
+    let e = this.perEvent.get(key);
+    if (!e) {
+      e = { sent: 0, received: 0, bytesOut: 0, bytesIn: 0 };
+      this.perEvent.set(key, e);
+    }
+    return e;
+  }
+
+  private checkHigh(userId: string, name: string, ms: number, what: string): void {
+    if (ms <= HIGH_LATENCY_MS) return;
+    const now = this.now();
+    const last = this.lastWarned.get(userId);
+    if (last !== undefined && now - last < WARN_EVERY_MS) return;
+    this.lastWarned.set(userId, now);
+    this.warn(`high latency: ${what} to ${name} is ${Math.round(ms)} ms`);
+  }
+}

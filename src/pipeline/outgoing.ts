@@ -1,0 +1,171 @@
+import type { Clock } from "../clock";
+import type { Config } from "../config";
+import { PayloadTooLargeError } from "../errors";
+import type { Counters } from "../metrics/counters";
+import { Outbox } from "../reliability/outbox";
+import type { Transport } from "../transports/transport";
+import { Batcher, type BatchItem, type Priority } from "./batcher";
+import { splitText } from "./chunker";
+import { encodeEnvelope, encodeFrame, utf8Length } from "./codec";
+import type { Envelope, Kind } from "./envelope";
+import { assertJsonSafe } from "./validate";
+
+/** Room kept in every frame for the frame header and one chunk envelope's own fields. */
+export const FRAME_OVERHEAD = 512;
+
+export interface SendOptions {
+  priority: Priority;
+  coalesce?: string | undefined;
+  /** Dropped, not kept, while no frame can leave. */
+  volatile?: boolean | undefined;
+}
+
+interface QueuedEnvelope extends BatchItem {
+  readonly at: number;
+  readonly volatile: boolean;
+}
+
+export interface OutgoingDeps {
+  session: string;
+  clock: Clock;
+  defer: (fn: () => void) => void;
+  config: () => Readonly<Config>;
+  counters: Counters;
+  /** The transport frames leave by, when one can send now. */
+  transport: () => Transport | null;
+}
+
+/**
+ * The send path: validate and encode → chunk if too large → outbox while offline → batcher → frame →
+ * transport. Owns the per-session sequence numbers.
+ */
+export class Outgoing {
+  private seq = 0;
+  private readonly batcher: Batcher<QueuedEnvelope>;
+  private readonly outbox: Outbox<QueuedEnvelope>;
+
+  constructor(private readonly deps: OutgoingDeps) {
+    const cfg = deps.config;
+    this.batcher = new Batcher<QueuedEnvelope>({
+      limits: () => ({
+        maxCount: cfg().batchSize,
+        maxBytes: this.frameBudget(),
+        windowMs: cfg().batchTimeout,
+      }),
+      clock: deps.clock,
+      defer: deps.defer,
+      send: (items) => this.sendFrame(items),
+      onCoalesced: () => deps.counters.coalesced++,
+    });
+    this.outbox = new Outbox<QueuedEnvelope>(
+      () => ({ size: cfg().outboxSize, maxAge: cfg().maxMessageAge }),
+      (reason) => deps.counters.drop(reason),
+    );
+  }
+
+  get outboxDepth(): number {
+    return this.outbox.size;
+  }
+
+  envelope(kind: Kind, channel: string, event: string, data: unknown, to: string[] | undefined): Envelope {
+    const env: Envelope = { q: ++this.seq, k: kind, c: channel, e: event, a: this.deps.clock.now() };
+    if (data !== undefined) env.d = data;
+    if (to !== undefined) env.t = to;
+    return env;
+  }
+
+  /**
+   * Queues an envelope, cut into chunks when it does not fit one frame. Returns the encoded size and whether
+   * it waits offline. Throws ValidationError / PayloadTooLargeError before anything is queued.
+   */
+  send(env: Envelope, opts: SendOptions): { bytes: number; queued: boolean } {
+    const { text, bytes } = this.seal(env);
+    const budget = this.frameBudget();
+    if (bytes <= budget) return { bytes, queued: this.enqueue(text, bytes, opts) };
+    // Chunks keep the parent's targets and are never coalesced: a partial set would be useless.
+    const pieces = splitText(text, budget - FRAME_OVERHEAD);
+    let queued = false;
+    pieces.forEach((piece, index) => {
+      const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
+      const chunkText = encodeEnvelope(chunk);
+      const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
+      queued = this.enqueue(chunkText, utf8Length(chunkText), chunkOpts) || queued;
+    });
+    return { bytes, queued };
+  }
+
+  /** Moves everything the outbox still holds (unexpired) into the batcher. */
+  flushOutbox(): void {
+    for (const item of this.outbox.drain(this.deps.clock.now())) this.batcher.push(item);
+  }
+
+  clear(): void {
+    this.batcher.clear();
+    this.outbox.clear();
+  }
+
+  /** Bytes available for envelopes in one frame. */
+  private frameBudget(): number {
+    return this.deps.config().maxFrameBytes - FRAME_OVERHEAD;
+  }
+
+  private seal(env: Envelope): { text: string; bytes: number } {
+    assertJsonSafe(env.d, env.c, env.e);
+    const text = encodeEnvelope(env);
+    const limit = this.deps.config().maxPayloadBytes;
+    const bytes = text.length * 3 <= limit ? text.length : utf8Length(text);
+    if (bytes > limit) {
+      throw new PayloadTooLargeError(`payload is ${bytes} bytes; the limit (maxPayloadBytes) is ${limit}`, {
+        moduleId: env.c,
+        event: env.e,
+      });
+    }
+    // `bytes` above is exact only when it was measured; frames need the exact size.
+    return { text, bytes: bytes === text.length ? utf8Length(text) : bytes };
+  }
+
+  private enqueue(text: string, bytes: number, opts: SendOptions): boolean {
+    const item: QueuedEnvelope = {
+      text,
+      bytes,
+      priority: opts.priority,
+      coalesce: opts.coalesce,
+      volatile: opts.volatile === true,
+      at: this.deps.clock.now(),
+    };
+    if (this.deps.transport()) {
+      this.batcher.push(item);
+      return false;
+    }
+    this.park(item);
+    return true;
+  }
+
+  private park(item: QueuedEnvelope): void {
+    if (item.volatile) this.deps.counters.drop("volatile-offline");
+    else this.outbox.add(item);
+  }
+
+  private sendFrame(items: QueuedEnvelope[]): void {
+    const transport = this.deps.transport();
+    if (!transport) {
+      // The socket went down between queueing and flushing: keep what may be kept.
+      for (const item of items) this.park(item);
+      return;
+    }
+    const frame = encodeFrame(
+      this.deps.session,
+      items.map((i) => i.text),
+    );
+    try {
+      transport.send(frame);
+    } catch (e) {
+      this.deps.counters.drop("frame-failed", items.length);
+      throw e;
+    }
+    const counters = this.deps.counters;
+    counters.framesSent++;
+    counters.envelopesOut += items.length;
+    counters.bytesOut += frame.length;
+  }
+}

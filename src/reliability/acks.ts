@@ -1,0 +1,156 @@
+/**
+ * Reliable delivery. Each (sender session → recipient session) pair is an ordered stream: the sender numbers
+ * every reliable message per recipient, the recipient runs handlers strictly in that order, exactly once, and
+ * acknowledges what it holds; the sender retransmits what is unacknowledged.
+ *
+ * On the wire a reliable envelope carries `o: { [recipientUserId]: [recipientSession, n] }`.
+ */
+export type StreamTags = Record<string, [string, number]>;
+
+export function isStreamTags(value: unknown): value is StreamTags {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const tag of Object.values(value)) {
+    if (!Array.isArray(tag) || tag.length !== 2) return false;
+    if (
+      typeof tag[0] !== "string" ||
+      typeof tag[1] !== "number" ||
+      !Number.isSafeInteger(tag[1]) ||
+      tag[1] < 1
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** An ack says: of the stream from `senderSession` to me (`recipientSession`), I hold these numbers. */
+export type AckPayload = [senderSession: string, recipientSession: string, numbers: number[]];
+
+export function isAckPayload(value: unknown): value is AckPayload {
+  return (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    typeof value[0] === "string" &&
+    typeof value[1] === "string" &&
+    Array.isArray(value[2]) &&
+    value[2].length <= 10_000 &&
+    value[2].every((n) => typeof n === "number")
+  );
+}
+
+interface OutgoingStream {
+  session: string;
+  next: number;
+}
+
+/** Sender side: numbering per recipient and the set of unacknowledged messages. */
+export class ReliableStreams<T> {
+  private readonly streams = new Map<string, OutgoingStream>();
+  /** recipient → n → message */
+  private readonly unacked = new Map<string, Map<number, T>>();
+
+  /** Gives `message` the next number in each recipient's stream. */
+  number(message: T, recipients: { userId: string; session: string }[]): StreamTags {
+    const tags: StreamTags = {};
+    for (const { userId, session } of recipients) {
+      let stream = this.streams.get(userId);
+      if (!stream || stream.session !== session) {
+        stream = { session, next: 1 };
+        this.streams.set(userId, stream);
+      }
+      const n = stream.next++;
+      tags[userId] = [session, n];
+      let pending = this.unacked.get(userId);
+      if (!pending) {
+        pending = new Map();
+        this.unacked.set(userId, pending);
+      }
+      pending.set(n, message);
+    }
+    return tags;
+  }
+
+  /** Marks numbers acknowledged by `userId` (in `session`); returns the messages that were waiting. */
+  ack(userId: string, session: string, numbers: number[]): T[] {
+    const stream = this.streams.get(userId);
+    const pending = this.unacked.get(userId);
+    if (!stream || !pending || stream.session !== session) return [];
+    const done: T[] = [];
+    for (const n of numbers) {
+      const message = pending.get(n);
+      if (message === undefined) continue;
+      pending.delete(n);
+      done.push(message);
+    }
+    return done;
+  }
+
+  /**
+   * A recipient came back with a new session (a reload): its stream restarts at 1, and every message it had
+   * not acknowledged is renumbered, in order, for the new session. Returns the new tags per message.
+   */
+  renumber(userId: string, session: string): Map<T, [string, number]> {
+    const pending = this.unacked.get(userId);
+    const stream: OutgoingStream = { session, next: 1 };
+    this.streams.set(userId, stream);
+    const out = new Map<T, [string, number]>();
+    if (!pending) return out;
+    const ordered = [...pending.entries()].sort((a, b) => a[0] - b[0]);
+    pending.clear();
+    for (const [, message] of ordered) {
+      const n = stream.next++;
+      pending.set(n, message);
+      out.set(message, [session, n]);
+    }
+    return out;
+  }
+
+  /** Forgets a message for every recipient (it settled: acked by all or timed out). */
+  drop(message: T): void {
+    for (const pending of this.unacked.values()) {
+      for (const [n, m] of pending) if (m === message) pending.delete(n);
+    }
+  }
+}
+
+export type ReceiveVerdict = "deliver" | "buffered" | "duplicate" | "stale" | "overflow";
+
+interface IncomingStream {
+  expected: number;
+  readonly buffer: Map<number, () => void>;
+}
+
+/** Receiver side: in-order, exactly-once delivery per (sender, sender session) stream. */
+export class ReliableInbox {
+  private readonly streams = new Map<string, IncomingStream>();
+
+  constructor(private readonly maxBuffered = 1000) {}
+
+  /**
+   * Decides what to do with message `n` of the stream `key`, addressed to `tagSession` (must be mine).
+   * `deliver` runs now for the next expected number, followed by any buffered successors.
+   */
+  receive(key: string, mySession: string, tag: [string, number], deliver: () => void): ReceiveVerdict {
+    const [tagSession, n] = tag;
+    if (tagSession !== mySession) return "stale";
+    let stream = this.streams.get(key);
+    if (!stream) {
+      stream = { expected: 1, buffer: new Map() };
+      this.streams.set(key, stream);
+    }
+    if (n < stream.expected || stream.buffer.has(n)) return "duplicate";
+    if (n > stream.expected) {
+      if (stream.buffer.size >= this.maxBuffered) return "overflow";
+      stream.buffer.set(n, deliver);
+      return "buffered";
+    }
+    deliver();
+    stream.expected++;
+    for (let next = stream.buffer.get(stream.expected); next; next = stream.buffer.get(stream.expected)) {
+      stream.buffer.delete(stream.expected);
+      stream.expected++;
+      next();
+    }
+    return "deliver";
+  }
+}

@@ -1,0 +1,113 @@
+import type { Clock, TimerHandle } from "../clock";
+import { backoffDelay } from "./backoff";
+
+export interface ConnectionLimits {
+  maxReconnectionAttempts: number;
+  initialReconnectionDelay: number;
+  maxReconnectionDelay: number;
+}
+
+export interface ConnectionEvents {
+  /** Try to reconnect now (e.g. `socket.connect()` when socket.io gave up). */
+  probe(): void;
+  /** Attempts ran out: switch to local fallback. */
+  fallback(): void;
+  /** The socket is back after a fallback. */
+  recovered(): void;
+  /** One reconnection attempt was made. */
+  attempt(n: number): void;
+}
+
+/** A connection counts as stable (and the attempt counter is reset) once it has lasted this long. */
+export const STABLE_AFTER_MS = 5000;
+
+/**
+ * The reconnection policy: while the socket is down, attempts follow the backoff; after
+ * `maxReconnectionAttempts` the manager falls back to local and keeps probing at `maxReconnectionDelay`.
+ * The attempt counter resets only after a connection has stayed up for STABLE_AFTER_MS.
+ */
+export class ConnectionMonitor {
+  private attempts = 0;
+  private timer: TimerHandle | null = null;
+  private stableTimer: TimerHandle | null = null;
+  private down = false;
+  private inFallback = false;
+
+  constructor(
+    private readonly limits: () => ConnectionLimits,
+    private readonly clock: Clock,
+    private readonly events: ConnectionEvents,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  get failedAttempts(): number {
+    return this.attempts;
+  }
+
+  get fallenBack(): boolean {
+    return this.inFallback;
+  }
+
+  disconnected(): void {
+    this.cancel("stable");
+    if (this.down) return;
+    this.down = true;
+    this.schedule();
+  }
+
+  connected(): void {
+    this.down = false;
+    this.cancel("retry");
+    if (this.inFallback) {
+      this.inFallback = false;
+      this.events.recovered();
+    }
+    this.cancel("stable");
+    this.stableTimer = this.clock.setTimeout(() => {
+      this.stableTimer = null;
+      this.attempts = 0;
+    }, STABLE_AFTER_MS);
+  }
+
+  stop(): void {
+    this.cancel("retry");
+    this.cancel("stable");
+  }
+
+  private schedule(): void {
+    const limits = this.limits();
+    const delay = this.inFallback
+      ? limits.maxReconnectionDelay
+      : backoffDelay(
+          this.attempts,
+          { initial: limits.initialReconnectionDelay, max: limits.maxReconnectionDelay },
+          this.random,
+        );
+    this.timer = this.clock.setTimeout(() => this.tick(), delay);
+  }
+
+  private tick(): void {
+    this.timer = null;
+    if (!this.down) return;
+    this.attempts++;
+    this.events.attempt(this.attempts);
+    this.events.probe();
+    if (!this.down) return;
+    if (!this.inFallback && this.attempts >= this.limits().maxReconnectionAttempts) {
+      this.inFallback = true;
+      this.events.fallback();
+    }
+    this.schedule();
+  }
+
+  private cancel(which: "retry" | "stable"): void {
+    if (which === "retry" && this.timer !== null) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (which === "stable" && this.stableTimer !== null) {
+      this.clock.clearTimeout(this.stableTimer);
+      this.stableTimer = null;
+    }
+  }
+}

@@ -1,0 +1,170 @@
+import type { Clock, TimerHandle } from "../clock";
+import { TimeoutError } from "../errors";
+import type { Counters } from "../metrics/counters";
+import type { Envelope } from "../pipeline/envelope";
+import { FLAG_RELIABLE } from "../pipeline/envelope";
+import type { Outgoing } from "../pipeline/outgoing";
+import { ReliableStreams, type StreamTags } from "./acks";
+import { backoffDelay } from "./backoff";
+
+/** Retransmission backoff for unacknowledged reliable messages. */
+export const RETRY_INITIAL_MS = 300;
+export const RETRY_MAX_MS = 5000;
+
+interface Pending {
+  readonly env: Envelope;
+  readonly missing: Set<string>;
+  readonly acked: string[];
+  attempt: number;
+  timer: TimerHandle;
+  deadline: TimerHandle;
+  resolve(acked: string[]): void;
+  reject(error: Error): void;
+}
+
+export interface ReliableSenderDeps {
+  out: Outgoing;
+  clock: Clock;
+  counters: Counters;
+  random: () => number;
+  /** Whether frames can leave now (retransmitting into the outbox would only duplicate). */
+  online: () => boolean;
+}
+
+/**
+ * Sends reliable messages: numbers them per recipient stream, retransmits to whoever has not acknowledged
+ * with exponential backoff and jitter, and settles when all acknowledged or the timeout strikes.
+ */
+export class ReliableSender {
+  private readonly streams = new ReliableStreams<Pending>();
+  private readonly pending = new Set<Pending>();
+
+  constructor(private readonly deps: ReliableSenderDeps) {}
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Sends `env` (a message envelope without targets) to `recipients` ({userId, session} of peers that run
+   * Socket Manager). Resolves with who acknowledged; rejects with TimeoutError naming who did not.
+   */
+  send(
+    env: Envelope,
+    recipients: { userId: string; session: string }[],
+    timeout: number,
+  ): { queued: boolean; acked: Promise<string[]> } {
+    let resolve: (acked: string[]) => void = () => {};
+    let reject: (error: Error) => void = () => {};
+    const acked = new Promise<string[]>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    if (recipients.length === 0) {
+      resolve([]);
+      return { queued: false, acked };
+    }
+    const entry: Pending = {
+      env,
+      missing: new Set(recipients.map((r) => r.userId)),
+      acked: [],
+      attempt: 0,
+      timer: null,
+      deadline: null,
+      resolve,
+      reject,
+    };
+    env.f = (env.f ?? 0) | FLAG_RELIABLE;
+    env.t = [...entry.missing];
+    env.o = this.streams.number(entry, recipients);
+    const { queued } = this.deps.out.send(env, { priority: "normal" });
+    this.pending.add(entry);
+    entry.deadline = this.deps.clock.setTimeout(() => this.expire(entry, timeout), timeout);
+    this.scheduleRetry(entry);
+    return { queued, acked };
+  }
+
+  /** `userId` (in `session`) holds these stream numbers. */
+  ack(userId: string, session: string, numbers: number[]): void {
+    for (const entry of this.streams.ack(userId, session, numbers)) {
+      if (!entry.missing.delete(userId)) continue;
+      entry.acked.push(userId);
+      if (entry.missing.size === 0) this.finish(entry);
+    }
+  }
+
+  /** A recipient reloaded: what it had not acknowledged is renumbered for its new session and sent again. */
+  peerRestarted(userId: string, session: string): void {
+    const renumbered = this.streams.renumber(userId, session);
+    for (const [entry, tag] of renumbered) {
+      if (!entry.missing.has(userId)) continue;
+      entry.env.o = { ...entry.env.o, [userId]: tag };
+      this.retransmit(entry, [userId]);
+    }
+  }
+
+  /** Fails everything in flight (shutdown). */
+  abort(error: Error): void {
+    for (const entry of [...this.pending]) {
+      this.stop(entry);
+      entry.reject(error);
+    }
+  }
+
+  private scheduleRetry(entry: Pending): void {
+    const delay = backoffDelay(
+      entry.attempt,
+      { initial: RETRY_INITIAL_MS, max: RETRY_MAX_MS },
+      this.deps.random,
+    );
+    entry.timer = this.deps.clock.setTimeout(() => {
+      entry.timer = null;
+      if (!this.pending.has(entry)) return;
+      if (this.deps.online()) this.retransmit(entry, [...entry.missing]);
+      entry.attempt++;
+      this.scheduleRetry(entry);
+    }, delay);
+  }
+
+  private retransmit(entry: Pending, to: string[]): void {
+    const original = entry.env;
+    const tags: StreamTags = {};
+    for (const id of to) {
+      const tag = original.o?.[id];
+      if (tag) tags[id] = tag;
+    }
+    // A fresh envelope (new sequence number) with the same stream numbers: receivers run it at most once.
+    const copy = this.deps.out.envelope(original.k, original.c, original.e, original.d, Object.keys(tags));
+    copy.a = original.a;
+    copy.f = original.f ?? FLAG_RELIABLE;
+    copy.o = tags;
+    this.deps.counters.retries++;
+    this.deps.out.send(copy, { priority: "normal" });
+  }
+
+  private expire(entry: Pending, timeout: number): void {
+    if (!this.pending.has(entry)) return;
+    this.stop(entry);
+    const missing = [...entry.missing];
+    this.deps.counters.drop("reliable-timeout");
+    entry.reject(
+      new TimeoutError(`not acknowledged within ${timeout} ms by ${missing.join(", ")}`, {
+        moduleId: entry.env.c,
+        event: entry.env.e,
+        missing,
+      }),
+    );
+  }
+
+  private finish(entry: Pending): void {
+    this.stop(entry);
+    entry.resolve(entry.acked);
+  }
+
+  private stop(entry: Pending): void {
+    this.pending.delete(entry);
+    this.streams.drop(entry);
+    if (entry.timer !== null) this.deps.clock.clearTimeout(entry.timer);
+    if (entry.deadline !== null) this.deps.clock.clearTimeout(entry.deadline);
+  }
+}
