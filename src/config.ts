@@ -84,6 +84,18 @@ const RULES: { [K in keyof Config]: Rule } = {
   heartbeatInterval: int(0, 3_600_000),
 };
 
+/** A short, never-throwing description of a bad value for an error message. */
+function describeValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) {
+    return String(value);
+  }
+  if (typeof value === "bigint") return `${value}n (a BigInt)`;
+  if (typeof value === "symbol") return "a symbol";
+  if (typeof value === "function") return "a function";
+  return Array.isArray(value) ? "an array" : "an object";
+}
+
 export const CONFIG_KEYS = Object.keys(RULES) as (keyof Config)[];
 
 /** Returns base with patch applied, or throws ValidationError naming every bad key. Never mutates. */
@@ -104,7 +116,7 @@ export function mergeConfig(
       continue;
     }
     const problem = rule(value);
-    if (problem) issues.push({ message: `${key} ${problem} (got ${JSON.stringify(value)})`, path: [key] });
+    if (problem) issues.push({ message: `${key} ${problem} (got ${describeValue(value)})`, path: [key] });
     else (next as unknown as Record<string, unknown>)[key] = value;
   }
   if (next.initialReconnectionDelay > next.maxReconnectionDelay) {

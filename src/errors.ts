@@ -34,8 +34,9 @@ export class SocketManagerError extends Error {
 }
 
 function prefix(d: ErrorDetails): string {
-  if (!d.moduleId) return "Socket Manager | ";
-  return `Socket Manager | ${d.moduleId}${d.event ? ` "${d.event}"` : ""}: `;
+  const event = d.event ? ` "${d.event}"` : "";
+  if (!d.moduleId) return event ? `Socket Manager |${event}: ` : "Socket Manager | ";
+  return `Socket Manager | ${d.moduleId}${event}: `;
 }
 
 export class TimeoutError extends SocketManagerError {

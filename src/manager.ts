@@ -33,6 +33,8 @@ import type {
 } from "./types";
 
 export const MODULE_ID = "socket-manager";
+/** Longest the outbox replay waits for peers to come back after a reconnect. */
+export const REPLAY_SETTLE_MS = 3000;
 
 export interface ManagerOptions {
   env: FoundryEnv;
@@ -90,6 +92,8 @@ export class SocketManager implements ChannelHost {
   private readonly pongWaiters = new Map<string, Set<(rtt: number) => void>>();
   private readonly warnedProtocol = new Set<string>();
   private heartbeat: TimerHandle | null = null;
+  /** After a reconnect: the peers whose hello we wait for before replaying the outbox. */
+  private replay: { waitingFor: Set<string>; timer: TimerHandle } | null = null;
   private unhooks: (() => void)[] = [];
 
   constructor(opts: ManagerOptions) {
@@ -114,6 +118,8 @@ export class SocketManager implements ChannelHost {
       config,
       counters: this.counters,
       transport: () => (this.canSend() ? this.network : null),
+      holding: () => this.replay !== null,
+      onError: (e) => this.log.error("the transport failed to send a frame:", e),
     });
     this.incoming = new Incoming({
       clock: this.clock,
@@ -257,6 +263,7 @@ export class SocketManager implements ChannelHost {
     this.monitor.stop();
     if (this.heartbeat !== null) this.clock.clearTimeout(this.heartbeat);
     this.heartbeat = null;
+    this.releaseReplay(false);
     this.network?.dispose();
     this.network = null;
     for (const off of this.unhooks.splice(0)) off();
@@ -279,16 +286,42 @@ export class SocketManager implements ChannelHost {
   private onConnectivity(connected: boolean): void {
     if (this.network?.kind === "local") return;
     if (!connected) {
+      this.releaseReplay(false);
       if (!this.monitor.fallenBack) this.setState("reconnecting");
       this.monitor.disconnected();
       return;
     }
-    if (this.wasConnected) this.counters.reconnections++;
+    const reconnected = this.wasConnected;
+    if (reconnected) this.counters.reconnections++;
     this.wasConnected = true;
     this.monitor.connected();
     this.setState("connected");
-    this.out.flushOutbox();
     this.sayHello(undefined, true);
+    if (reconnected) this.holdReplay();
+    else this.out.flushOutbox();
+  }
+
+  /**
+   * After an outage every client reconnects on its own schedule; frames sent before a peer is back are lost
+   * to it. So the outbox waits until each peer known before the outage said hello again, or REPLAY_SETTLE_MS.
+   */
+  private holdReplay(): void {
+    this.releaseReplay(false);
+    const waitingFor = new Set(
+      this.presence
+        .all()
+        .map((p) => p.userId)
+        .filter((id) => this.user(id)?.active),
+    );
+    if (waitingFor.size === 0) return this.out.flushOutbox();
+    const timer = this.clock.setTimeout(() => this.releaseReplay(true), REPLAY_SETTLE_MS);
+    this.replay = { waitingFor, timer };
+  }
+
+  private releaseReplay(flush: boolean): void {
+    if (this.replay) this.clock.clearTimeout(this.replay.timer);
+    this.replay = null;
+    if (flush) this.out.flushOutbox();
   }
 
   private enterFallback(): void {
@@ -358,6 +391,8 @@ export class SocketManager implements ChannelHost {
   private onHello(payload: unknown, sender: FoundryUser): void {
     if (!isHelloPayload(payload)) return this.counters.drop("envelope-shape");
     const { peer, isNew, sessionChanged } = this.presence.hello(sender.id, payload, this.clock.now());
+    if (this.replay?.waitingFor.delete(sender.id) && this.replay.waitingFor.size === 0)
+      this.releaseReplay(true);
     if (sessionChanged) this.reliable.peerRestarted(sender.id, peer.session);
     if (payload.p !== PROTOCOL_VERSION && !this.warnedProtocol.has(`${sender.id}/${payload.s}`)) {
       this.warnedProtocol.add(`${sender.id}/${payload.s}`);
@@ -439,7 +474,7 @@ export class SocketManager implements ChannelHost {
   private ping(to: string[] | undefined): void {
     if (!this.canSend() || this.network?.kind === "local") return;
     const env = this.out.envelope("ping", MODULE_ID, "$ping", this.clock.now(), to);
-    this.out.send(env, { priority: "high", volatile: true });
+    this.out.send(env, { priority: "high", volatile: true, control: true });
   }
 
   private onPing(env: Envelope, ctx: MessageContext): void {
@@ -452,7 +487,7 @@ export class SocketManager implements ChannelHost {
       [ctx.senderId],
     );
     pong.r = ctx.messageId;
-    this.out.send(pong, { priority: "high", volatile: true });
+    this.out.send(pong, { priority: "high", volatile: true, control: true });
   }
 
   private onPong(payload: unknown, sender: FoundryUser): void {
@@ -790,7 +825,7 @@ export class SocketManager implements ChannelHost {
         [entry.senderSession, this.session, entry.numbers],
         [senderId],
       );
-      this.out.send(ack, { priority: "high", volatile: true });
+      this.out.send(ack, { priority: "high", volatile: true, control: true });
     });
   }
 

@@ -43,6 +43,7 @@ export class Batcher<T extends BatchItem = BatchItem> {
   private liveBytes = 0;
   private readonly byKey = new Map<string, Slot<T>>();
   private deferred = false;
+  private draining = false;
   private timer: TimerHandle | null = null;
 
   constructor(private readonly opts: BatcherOptions<T>) {}
@@ -67,6 +68,7 @@ export class Batcher<T extends BatchItem = BatchItem> {
     this.liveCount++;
     this.liveBytes += item.bytes;
 
+    if (this.draining) return;
     const { maxCount, maxBytes, windowMs } = this.opts.limits();
     if (item.priority === "high") return this.flush();
     if (this.liveCount >= maxCount || this.liveBytes >= maxBytes) this.sendFullFrames(maxCount, maxBytes);
@@ -101,32 +103,55 @@ export class Batcher<T extends BatchItem = BatchItem> {
     this.drain(maxCount, maxBytes, true);
   }
 
-  /** Sends frames in queue order; with `onlyFull`, keeps back a last frame that is not yet full. */
+  /**
+   * Sends frames in queue order; with `onlyFull`, keeps back a last frame that is not yet full. Each frame is
+   * taken off the queue before it is handed to `send`, so a throwing `send` never causes a resend; items
+   * pushed from inside `send` queue behind the rest and go out with the next flush.
+   */
   private drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
-    const live = this.queue.filter((slot) => slot.live);
-    let start = 0;
-    while (start < live.length) {
-      let end = start;
-      let bytes = 0;
-      while (end < live.length && end - start < maxCount) {
-        const next = live[end]!.item.bytes;
-        if (end > start && bytes + next > maxBytes) break;
-        bytes += next;
-        end++;
+    if (this.draining) return;
+    this.draining = true;
+    let rest = this.takeLive();
+    try {
+      while (rest.length > 0) {
+        let end = 0;
+        let bytes = 0;
+        while (end < rest.length && end < maxCount) {
+          const next = rest[end]!.item.bytes;
+          if (end > 0 && bytes + next > maxBytes) break;
+          bytes += next;
+          end++;
+        }
+        const full = end >= maxCount || end < rest.length || bytes >= maxBytes;
+        if (onlyFull && !full) break;
+        const frame = rest.slice(0, end);
+        rest = rest.slice(end);
+        this.opts.send(frame.map((slot) => slot.item));
       }
-      const full = end - start >= maxCount || end < live.length || bytes >= maxBytes;
-      if (onlyFull && !full) break;
-      this.opts.send(live.slice(start, end).map((slot) => slot.item));
-      start = end;
+    } finally {
+      this.draining = false;
+      const pushedMeanwhile = this.takeLive();
+      this.restore([...rest, ...pushedMeanwhile]);
+      if (pushedMeanwhile.length > 0) this.deferFlush();
     }
-    this.queue = live.slice(start);
+  }
+
+  private takeLive(): Slot<T>[] {
+    const live = this.queue.filter((slot) => slot.live);
+    this.queue = [];
     this.byKey.clear();
+    this.liveCount = 0;
     this.liveBytes = 0;
-    for (const slot of this.queue) {
+    return live;
+  }
+
+  private restore(slots: Slot<T>[]): void {
+    for (const slot of slots) {
+      this.queue.push(slot);
+      this.liveCount++;
       this.liveBytes += slot.item.bytes;
       if (slot.item.coalesce !== undefined) this.byKey.set(slot.item.coalesce, slot);
     }
-    this.liveCount = this.queue.length;
     if (this.liveCount === 0) this.cancelTimer();
   }
 

@@ -24,6 +24,12 @@ export function encodeFrame(session: string, encodedEnvelopes: readonly string[]
   return `{"v":${PROTOCOL_VERSION},"s":${JSON.stringify(session)},"e":[${encodedEnvelopes.join(",")}]}`;
 }
 
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** UTF-8 byte length of a string, without allocating. */
 export function utf8Length(text: string): number {
   let bytes = text.length;
@@ -31,11 +37,11 @@ export function utf8Length(text: string): number {
     const code = text.charCodeAt(i);
     if (code < 0x80) continue;
     if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff) {
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
       // A surrogate pair: two UTF-16 units, four UTF-8 bytes.
       i++;
       bytes += 2;
-    } else bytes += 2;
+    } else bytes += 2; // the rest of the BMP, and lone surrogates (encoded as U+FFFD: three bytes)
   }
   return bytes;
 }
@@ -51,7 +57,7 @@ export function parseSafe(text: string): unknown {
  */
 export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
   if (typeof raw !== "string") return { ok: false, reason: "malformed", bytes: 0 };
-  const bytes = raw.length * 3 <= maxBytes ? raw.length : utf8Length(raw);
+  const bytes = NON_ASCII.test(raw) ? utf8Length(raw) : raw.length;
   if (bytes > maxBytes) return { ok: false, reason: "oversize", bytes };
   let parsed: unknown;
   try {

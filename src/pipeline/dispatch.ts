@@ -37,7 +37,7 @@ export class Dispatcher {
       if (handler.opts.schema) {
         const checked = runSchema(handler.opts.schema, data);
         // Only await when the schema is async, so synchronous handlers keep their order across messages.
-        const outcome = checked instanceof Promise ? await checked : checked;
+        const outcome = "then" in checked ? await checked : checked;
         if (!outcome.ok) {
           this.counters.drop("schema");
           this.log.debug(

@@ -15,6 +15,8 @@ export const FRAME_OVERHEAD = 512;
 
 export interface SendOptions {
   priority: Priority;
+  /** Protocol traffic (hello, ping, ack): leaves as soon as the socket is up, even while the outbox is held. */
+  control?: boolean;
   coalesce?: string | undefined;
   /** Dropped, not kept, while no frame can leave. */
   volatile?: boolean | undefined;
@@ -31,8 +33,12 @@ export interface OutgoingDeps {
   defer: (fn: () => void) => void;
   config: () => Readonly<Config>;
   counters: Counters;
-  /** The transport frames leave by, when one can send now. */
+  /** The transport frames leave by, when the socket is up. */
   transport: () => Transport | null;
+  /** Told when a transport throws while sending a frame. */
+  onError: (error: unknown) => void;
+  /** True while the outbox replay waits for peers to return: ordinary traffic queues behind it. */
+  holding: () => boolean;
 }
 
 /**
@@ -133,7 +139,7 @@ export class Outgoing {
       volatile: opts.volatile === true,
       at: this.deps.clock.now(),
     };
-    if (this.deps.transport()) {
+    if (this.deps.transport() && (opts.control || !this.deps.holding())) {
       this.batcher.push(item);
       return false;
     }
@@ -160,8 +166,10 @@ export class Outgoing {
     try {
       transport.send(frame);
     } catch (e) {
+      // Never let a transport failure escape into the caller's emit; count what was lost.
       this.deps.counters.drop("frame-failed", items.length);
-      throw e;
+      this.deps.onError(e);
+      return;
     }
     const counters = this.deps.counters;
     counters.framesSent++;

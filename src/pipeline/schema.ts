@@ -60,7 +60,11 @@ export function runSchema(schema: StandardSchemaV1, value: unknown): SchemaOutco
   });
   try {
     const result = schema["~standard"].validate(value);
-    return result instanceof Promise ? result.then(toOutcome, fail) : toOutcome(result);
+    // Any thenable counts as async (a promise from another realm is not `instanceof Promise`).
+    if (typeof (result as { then?: unknown }).then === "function") {
+      return Promise.resolve(result).then(toOutcome, fail);
+    }
+    return toOutcome(result as StandardSchemaV1.Result<unknown>);
   } catch (e) {
     return fail(e);
   }

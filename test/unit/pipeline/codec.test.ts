@@ -1,0 +1,473 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  decodeFrame,
+  encodeEnvelope,
+  encodeFrame,
+  isValidEnvelope,
+  parseSafe,
+  utf8Length,
+} from "../../../src/pipeline/codec";
+import { type Envelope, KINDS, PROTOCOL_VERSION } from "../../../src/pipeline/envelope";
+
+const MAX = 1024 * 1024;
+const FORBIDDEN = ["__proto__", "constructor", "prototype"];
+
+/** JSON numbers cannot carry -0: normalise it so that the value is one the wire can represent. */
+function noNegativeZero(value: unknown): unknown {
+  if (Object.is(value, -0)) return 0;
+  if (Array.isArray(value)) return value.map(noNegativeZero);
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, {
+        value: noNegativeZero(v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  return value;
+}
+
+function hasForbiddenKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasForbiddenKey);
+  if (typeof value === "object" && value !== null) {
+    return Object.keys(value).some(
+      (k) => FORBIDDEN.includes(k) || hasForbiddenKey((value as Record<string, unknown>)[k]),
+    );
+  }
+  return false;
+}
+
+const nameArb = fc.string({ minLength: 1, maxLength: 64, unit: "binary" }).filter((s) => s.length <= 64);
+const payloadArb = fc
+  .jsonValue({ maxDepth: 4 })
+  .map(noNegativeZero)
+  .filter((d) => !hasForbiddenKey(d));
+
+const envelopeArb: fc.Arbitrary<Envelope> = fc.record(
+  {
+    q: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    k: fc.constantFrom(...KINDS),
+    c: nameArb,
+    e: nameArb,
+    d: payloadArb,
+    t: fc.array(fc.string({ maxLength: 16 }), { maxLength: 5 }),
+    a: fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
+    r: fc.string({ maxLength: 200 }),
+    f: fc.integer(),
+    o: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: 16 }).filter((k) => !FORBIDDEN.includes(k)),
+      fc.tuple(
+        fc.string({ minLength: 1, maxLength: 64 }),
+        fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+      ),
+      { maxKeys: 4 },
+    ),
+  },
+  { requiredKeys: ["q", "k", "c", "e", "a"] },
+);
+const sessionArb = fc.string({ minLength: 1, maxLength: 64 });
+
+function validFrameText(): fc.Arbitrary<string> {
+  return fc
+    .tuple(sessionArb, fc.array(envelopeArb, { maxLength: 4 }))
+    .map(([s, envs]) => encodeFrame(s, envs.map(encodeEnvelope)));
+}
+
+/** Decodes and checks every envelope, as the receiving pipeline does; must never throw. */
+function decodeAndCheck(raw: unknown, maxBytes = MAX): void {
+  const result = decodeFrame(raw, maxBytes);
+  if (result.ok) {
+    expect(result.frame.v).toBe(PROTOCOL_VERSION);
+    expect(typeof result.frame.s).toBe("string");
+    expect(Array.isArray(result.frame.e)).toBe(true);
+    for (const env of result.frame.e) isValidEnvelope(env);
+  } else {
+    expect(["malformed", "protocol", "oversize", "envelope-shape"]).toContain(result.reason);
+  }
+}
+
+describe("encode/decode round trip", () => {
+  it("gives back equal, valid envelopes for arbitrary frames", () => {
+    fc.assert(
+      fc.property(sessionArb, fc.array(envelopeArb, { maxLength: 8 }), (session, envs) => {
+        const raw = encodeFrame(session, envs.map(encodeEnvelope));
+        const result = decodeFrame(raw, MAX);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.frame.v).toBe(PROTOCOL_VERSION);
+        expect(result.frame.s).toBe(session);
+        expect(result.frame.e).toEqual(envs);
+        for (const env of result.frame.e) expect(isValidEnvelope(env)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("encodeFrame produces standard JSON of the frame", () => {
+    const env: Envelope = { q: 1, k: "msg", c: "mod", e: "ev", d: { x: [1, "é"] }, a: 5 };
+    const raw = encodeFrame("sess", [encodeEnvelope(env)]);
+    expect(JSON.parse(raw)).toEqual({ v: PROTOCOL_VERSION, s: "sess", e: [env] });
+  });
+
+  it("an envelope without payload has no d key after the round trip", () => {
+    const env: Envelope = { q: 2, k: "ping", c: "socket-manager", e: "$ping", a: 1 };
+    const result = decodeFrame(encodeFrame("s", [encodeEnvelope(env)]), MAX);
+    expect(result.ok && Object.hasOwn(result.frame.e[0]!, "d")).toBe(false);
+    expect(result.ok && result.frame.e[0]).toEqual(env);
+  });
+
+  it("reports the byte size of a decoded frame", () => {
+    const raw = encodeFrame("s", [
+      encodeEnvelope({ q: 1, k: "msg", c: "m", e: "e", d: "x".repeat(100), a: 0 }),
+    ]);
+    const result = decodeFrame(raw, MAX);
+    expect(result.ok).toBe(true);
+    expect(result.bytes).toBe(Buffer.byteLength(raw, "utf8"));
+  });
+});
+
+describe("hostile input never throws", () => {
+  it("arbitrary strings are refused as malformed unless they happen to be a frame", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
+        expect(() => decodeAndCheck(s)).not.toThrow();
+        let parses = true;
+        try {
+          JSON.parse(s);
+        } catch {
+          parses = false;
+        }
+        if (!parses) expect(decodeFrame(s, MAX)).toMatchObject({ ok: false, reason: "malformed" });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("arbitrary JSON values are refused with a reason unless they are a version-1 frame", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 5 }), (value) => {
+        const raw = JSON.stringify(value);
+        expect(() => decodeAndCheck(raw)).not.toThrow();
+        const result = decodeFrame(raw, MAX);
+        if (typeof value !== "object" || value === null || Array.isArray(value)) {
+          expect(result).toMatchObject({ ok: false, reason: "malformed" });
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("frame-shaped objects with arbitrary field values never throw", () => {
+    const anyJson = fc.jsonValue({ maxDepth: 3 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          v: fc.oneof(fc.constant(1), anyJson),
+          s: fc.oneof(sessionArb, anyJson),
+          e: fc.array(
+            fc.oneof(
+              envelopeArb,
+              anyJson,
+              fc.dictionary(fc.constantFrom("q", "k", "c", "e", "a", "t", "r", "f", "d"), anyJson),
+            ),
+            { maxLength: 4 },
+          ),
+        }),
+        (frame) => {
+          const raw = JSON.stringify(frame);
+          expect(() => decodeAndCheck(raw)).not.toThrow();
+          const result = decodeFrame(raw, MAX);
+          if (result.ok)
+            for (const env of result.frame.e) expect(typeof isValidEnvelope(env)).toBe("boolean");
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("mutated valid frames never throw", () => {
+    const mutation = fc.oneof(
+      fc.record({ op: fc.constant("delete" as const), at: fc.nat() }),
+      fc.record({
+        op: fc.constant("insert" as const),
+        at: fc.nat(),
+        ch: fc.constantFrom(...'{}[]",:\\0-1eE.nutf \u0000\ud800'),
+      }),
+      fc.record({
+        op: fc.constant("replace" as const),
+        at: fc.nat(),
+        ch: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+      }),
+      fc.record({ op: fc.constant("truncate" as const), at: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(validFrameText(), fc.array(mutation, { minLength: 1, maxLength: 6 }), (raw, mutations) => {
+        let s = raw;
+        for (const m of mutations) {
+          const at = s.length === 0 ? 0 : m.at % s.length;
+          if (m.op === "delete") s = s.slice(0, at) + s.slice(at + 1);
+          else if (m.op === "insert") s = s.slice(0, at) + m.ch + s.slice(at);
+          else if (m.op === "replace") s = s.slice(0, at) + m.ch + s.slice(at + 1);
+          else s = s.slice(0, at);
+        }
+        expect(() => decodeAndCheck(s)).not.toThrow();
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it.each([
+    ["undefined", undefined],
+    ["null", null],
+    ["a number", 42],
+    ["an object", { v: 1, s: "s", e: [] }],
+    ["a buffer", new Uint8Array([123, 125])],
+  ])("a non-string raw frame (%s) is malformed", (_label, raw) => {
+    expect(decodeFrame(raw, MAX)).toMatchObject({ ok: false, reason: "malformed" });
+  });
+
+  it.each([
+    ["empty string", ""],
+    ["truncated", '{"v":1,"s":"a","e":['],
+    ["array", '[{"v":1}]'],
+    ["string", '"frame"'],
+    ["null", "null"],
+    ["missing version", '{"s":"a","e":[]}'],
+    ["string version", '{"v":"1","s":"a","e":[]}'],
+    ["missing session", '{"v":1,"e":[]}'],
+    ["empty session", '{"v":1,"s":"","e":[]}'],
+    ["long session", `{"v":1,"s":"${"x".repeat(65)}","e":[]}`],
+    ["numeric session", '{"v":1,"s":7,"e":[]}'],
+    ["envelopes not an array", '{"v":1,"s":"a","e":{}}'],
+  ])("refuses a malformed frame: %s", (_label, raw) => {
+    expect(decodeFrame(raw, MAX)).toMatchObject({ ok: false, reason: "malformed" });
+  });
+});
+
+describe("isValidEnvelope", () => {
+  const good: Envelope = { q: 1, k: "msg", c: "mod", e: "ev", a: 1000 };
+
+  it("accepts a minimal envelope and one with every optional field", () => {
+    expect(isValidEnvelope(good)).toBe(true);
+    expect(isValidEnvelope({ ...good, d: { x: 1 }, t: ["u1"], r: "s:1", f: 1, o: { u1: ["sess", 3] } })).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ["q zero", { q: 0 }],
+    ["q negative", { q: -1 }],
+    ["q fractional", { q: 1.5 }],
+    ["q unsafe", { q: 2 ** 60 }],
+    ["q string", { q: "1" }],
+    ["unknown kind", { k: "shout" }],
+    ["empty channel", { c: "" }],
+    ["long channel", { c: "c".repeat(65) }],
+    ["empty event", { e: "" }],
+    ["long event", { e: "e".repeat(65) }],
+    ["non-string event", { e: 5 }],
+    ["NaN time", { a: Number.NaN }],
+    ["missing time", { a: undefined }],
+    ["targets not an array", { t: "u1" }],
+    ["non-string target", { t: ["u1", 2] }],
+    ["too many targets", { t: Array.from({ length: 10_001 }, (_, i) => `u${i}`) }],
+    ["numeric reply id", { r: 5 }],
+    ["long reply id", { r: "r".repeat(201) }],
+    ["fractional flags", { f: 0.5 }],
+    ["string flags", { f: "1" }],
+    ["stream tags as an array", { o: [["s", 1]] }],
+    ["stream tags as a string", { o: "u1" }],
+    ["null stream tags", { o: null }],
+  ])("refuses %s", (_label, patch) => {
+    expect(isValidEnvelope({ ...good, ...patch })).toBe(false);
+  });
+
+  it.each([null, undefined, 1, "env", [good]])("refuses a non-object %#", (value) => {
+    expect(isValidEnvelope(value)).toBe(false);
+  });
+
+  it("accepts every kind and 64-character names", () => {
+    for (const k of KINDS) expect(isValidEnvelope({ ...good, k })).toBe(true);
+    expect(isValidEnvelope({ ...good, c: "c".repeat(64), e: "e".repeat(64) })).toBe(true);
+  });
+});
+
+describe("prototype pollution", () => {
+  function assertNoForbiddenKeys(value: unknown, path = "frame"): void {
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => {
+        assertNoForbiddenKeys(v, `${path}[${i}]`);
+      });
+      return;
+    }
+    if (typeof value === "object" && value !== null) {
+      expect(Object.getPrototypeOf(value), path).toBe(Object.prototype);
+      for (const key of FORBIDDEN) expect(Object.hasOwn(value, key), `${path}.${key}`).toBe(false);
+      for (const [k, v] of Object.entries(value)) assertNoForbiddenKeys(v, `${path}.${k}`);
+    }
+  }
+
+  /** A consumer's naive deep merge: exactly the code a forbidden key would exploit. */
+  function naiveMerge(target: Record<string, unknown>, source: unknown): void {
+    if (typeof source !== "object" || source === null) return;
+    for (const key of Object.keys(source)) {
+      const value = (source as Record<string, unknown>)[key];
+      if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+        if (typeof target[key] !== "object" || target[key] === null) target[key] = {};
+        naiveMerge(target[key] as Record<string, unknown>, value);
+      } else target[key] = value;
+    }
+  }
+
+  const spellings = [
+    "__proto__",
+    "constructor",
+    "prototype",
+    "__pro\\u0074o__",
+    "\\u005f\\u005fproto\\u005f\\u005f",
+    "\\u0063onstructor",
+    "protot\\u0079pe",
+    "\\u005F_proto__",
+  ];
+
+  it.each(spellings)("removes %s at any depth", (key) => {
+    const payload = `{"a":{"${key}":{"polluted":true}},"b":[{"${key}":{"polluted":true}}],"${key}":{"polluted":true},"keep":1}`;
+    const raw = `{"v":1,"s":"s","${key}":{"polluted":true},"e":[{"q":1,"k":"msg","c":"m","e":"ev","a":0,"d":${payload}}]}`;
+    const result = decodeFrame(raw, MAX);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    assertNoForbiddenKeys(result.frame);
+    const env = result.frame.e[0]!;
+    expect(isValidEnvelope(env)).toBe(true);
+    expect(env.d).toEqual({ a: {}, b: [{}], keep: 1 });
+    naiveMerge({}, env.d);
+    naiveMerge({}, result.frame);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("removes constructor.prototype chains", () => {
+    const raw = `{"v":1,"s":"s","e":[{"q":1,"k":"msg","c":"m","e":"ev","a":0,"d":{"constructor":{"prototype":{"polluted":true}}}}]}`;
+    const result = decodeFrame(raw, MAX);
+    expect(result.ok && result.frame.e[0]!.d).toEqual({});
+    naiveMerge({}, result.ok ? result.frame.e[0]!.d : null);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("keeps harmless keys that merely contain a forbidden word", () => {
+    const d = {
+      my__proto__: 1,
+      constructorName: "x",
+      prototypes: [1],
+      text: "__proto__ constructor \\u0041",
+    };
+    const raw = encodeFrame("s", [encodeEnvelope({ q: 1, k: "msg", c: "m", e: "e", a: 0, d })]);
+    const result = decodeFrame(raw, MAX);
+    expect(result.ok && result.frame.e[0]!.d).toEqual(d);
+  });
+
+  it("property: a forbidden key injected anywhere in a payload never survives", () => {
+    const keyArb = fc.constantFrom(...spellings);
+    fc.assert(
+      fc.property(payloadArb, keyArb, fc.nat({ max: 3 }), (payload, key, depth) => {
+        let inner = `{"${key}":{"polluted":true,"x":${JSON.stringify(payload)}}}`;
+        for (let i = 0; i < depth; i++) inner = i % 2 === 0 ? `{"n":${inner}}` : `[${inner}]`;
+        const raw = `{"v":1,"s":"s","e":[{"q":1,"k":"msg","c":"m","e":"ev","a":0,"d":${inner}}]}`;
+        const result = decodeFrame(raw, MAX);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        assertNoForbiddenKeys(result.frame);
+        naiveMerge({}, result.frame.e[0]!.d);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("parseSafe", () => {
+  it("parses like JSON.parse when nothing is risky", () => {
+    const value = { a: [1, "two", { three: null }], b: true };
+    expect(parseSafe(JSON.stringify(value))).toEqual(value);
+  });
+
+  it("drops forbidden keys at any depth, including escaped spellings", () => {
+    const parsed = parseSafe(
+      '{"a":{"__proto__":{"polluted":1}},"b":[{"constructor":{"prototype":{"polluted":1}}}],"\\u005f_proto__":1,"c":2}',
+    );
+    expect(parsed).toEqual({ a: {}, b: [{}], c: 2 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("throws on malformed text, like JSON.parse", () => {
+    expect(() => parseSafe("{")).toThrow(SyntaxError);
+    expect(() => parseSafe('{"__proto__":')).toThrow(SyntaxError);
+  });
+});
+
+describe("protocol version and size", () => {
+  it.each([2, 99, 1.5, 0, -1])("a frame of version %s is refused as protocol", (v) => {
+    expect(decodeFrame(`{"v":${v},"s":"s","e":[]}`, MAX)).toMatchObject({ ok: false, reason: "protocol" });
+  });
+
+  it("a newer frame with an unknown shape is still refused as protocol, not malformed", () => {
+    expect(decodeFrame('{"v":2,"frames":{"x":1}}', MAX)).toMatchObject({ ok: false, reason: "protocol" });
+  });
+
+  it("refuses a frame over maxBytes as oversize, counting UTF-8 bytes", () => {
+    const frameOf = (d: string) =>
+      encodeFrame("s", [encodeEnvelope({ q: 1, k: "msg", c: "m", e: "e", a: 0, d })]);
+    const ascii = frameOf("x".repeat(2000));
+    const bytes = Buffer.byteLength(ascii, "utf8");
+    expect(decodeFrame(ascii, bytes)).toMatchObject({ ok: true, bytes });
+    expect(decodeFrame(ascii, bytes - 1)).toMatchObject({ ok: false, reason: "oversize" });
+
+    const wide = frameOf("é漢😀".repeat(300));
+    const wideBytes = Buffer.byteLength(wide, "utf8");
+    expect(wideBytes).toBeGreaterThan(wide.length);
+    expect(decodeFrame(wide, wideBytes).ok).toBe(true);
+    expect(decodeFrame(wide, wideBytes - 1)).toMatchObject({ ok: false, reason: "oversize" });
+    // Under UTF-16 length it would pass; UTF-8 length is what counts on the wire.
+    expect(decodeFrame(wide, wide.length)).toMatchObject({ ok: false, reason: "oversize" });
+  });
+
+  it("checks size before parsing, so oversize garbage is oversize", () => {
+    expect(decodeFrame("{".repeat(5000), 4096)).toMatchObject({ ok: false, reason: "oversize" });
+  });
+});
+
+describe("utf8Length", () => {
+  it("equals Buffer.byteLength for arbitrary well-formed unicode strings", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (s) => {
+        expect(utf8Length(s)).toBe(Buffer.byteLength(s, "utf8"));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ["", 0],
+    ["a", 1],
+    ["é", 2],
+    ["\u07ff", 2],
+    ["\u0800", 3],
+    ["漢", 3],
+    ["\uffff", 3],
+    ["😀", 4],
+    ["\u{10ffff}", 4],
+  ])("counts %j as %i bytes", (s, n) => {
+    expect(utf8Length(s)).toBe(n);
+    expect(Buffer.byteLength(s, "utf8")).toBe(n);
+  });
+
+  it("counts a lone surrogate as the 3-byte replacement character", () => {
+    for (const s of ["\ud800", "\udc00", "a\udfffb", "x\udbff"]) {
+      expect(utf8Length(s)).toBe(Buffer.byteLength(s, "utf8"));
+    }
+  });
+});

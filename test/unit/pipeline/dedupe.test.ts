@@ -1,0 +1,105 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { Dedupe } from "../../../src/pipeline/dedupe";
+
+type Internals = { sessions: Map<string, { max: number; recent: Set<number> }> };
+const internals = (d: Dedupe) => d as unknown as Internals;
+
+describe("Dedupe", () => {
+  it("first sight is new, a repeat is a duplicate", () => {
+    const d = new Dedupe();
+    expect(d.isDuplicate("s", 1)).toBe(false);
+    expect(d.isDuplicate("s", 1)).toBe(true);
+    expect(d.isDuplicate("s", 1)).toBe(true);
+    expect(d.isDuplicate("s", 2)).toBe(false);
+  });
+
+  it("accepts out-of-order arrivals within the window once each", () => {
+    const d = new Dedupe(100);
+    for (const q of [5, 3, 4, 1, 2]) expect(d.isDuplicate("s", q)).toBe(false);
+    for (const q of [1, 2, 3, 4, 5]) expect(d.isDuplicate("s", q)).toBe(true);
+  });
+
+  it("keeps sessions independent", () => {
+    const d = new Dedupe();
+    expect(d.isDuplicate("a", 1)).toBe(false);
+    expect(d.isDuplicate("b", 1)).toBe(false);
+    expect(d.isDuplicate("a", 1)).toBe(true);
+    expect(d.isDuplicate("b", 1)).toBe(true);
+    expect(d.isDuplicate("c", 1)).toBe(false);
+  });
+
+  it("counts a sequence number at or below max - window as a duplicate, even unseen", () => {
+    const d = new Dedupe(10);
+    expect(d.isDuplicate("s", 100)).toBe(false);
+    expect(d.isDuplicate("s", 90)).toBe(true);
+    expect(d.isDuplicate("s", 50)).toBe(true);
+    expect(d.isDuplicate("s", 91)).toBe(false);
+    expect(d.isDuplicate("s", 91)).toBe(true);
+  });
+
+  it("does not let a too-old number move the window", () => {
+    const d = new Dedupe(10);
+    d.isDuplicate("s", 100);
+    d.isDuplicate("s", 1);
+    expect(d.isDuplicate("s", 95)).toBe(false);
+  });
+
+  it("evicts the least recently used session when over maxSessions", () => {
+    const d = new Dedupe(100, 2);
+    d.isDuplicate("a", 1);
+    d.isDuplicate("b", 1);
+    d.isDuplicate("a", 2); // a is now the most recently used
+    d.isDuplicate("c", 1); // evicts b
+    expect(internals(d).sessions.size).toBe(2);
+    expect(d.isDuplicate("a", 1)).toBe(true); // a kept its memory
+    expect(d.isDuplicate("c", 1)).toBe(true);
+    expect(d.isDuplicate("b", 1)).toBe(false); // b was forgotten
+  });
+
+  it("never holds more than maxSessions sessions", () => {
+    const d = new Dedupe(16, 5);
+    for (let i = 0; i < 1000; i++) d.isDuplicate(`s${i}`, 1);
+    expect(internals(d).sessions.size).toBe(5);
+    for (let i = 995; i < 1000; i++) expect(d.isDuplicate(`s${i}`, 1)).toBe(true);
+  });
+
+  it("stays bounded after 100k increasing sequence numbers", () => {
+    const window = 64;
+    const d = new Dedupe(window);
+    let maxSeen = 0;
+    let wronglyDuplicate = 0;
+    for (let q = 1; q <= 100_000; q++) {
+      if (d.isDuplicate("s", q)) wronglyDuplicate++;
+      const size = internals(d).sessions.get("s")!.recent.size;
+      if (size > maxSeen) maxSeen = size;
+    }
+    expect(wronglyDuplicate).toBe(0);
+    expect(maxSeen).toBeLessThanOrEqual(2 * window + 1);
+    // Still exact inside the window, still refusing replays below it.
+    expect(d.isDuplicate("s", 100_000)).toBe(true);
+    expect(d.isDuplicate("s", 100_000 - window + 1)).toBe(true);
+    expect(d.isDuplicate("s", 5)).toBe(true);
+    expect(d.isDuplicate("s", 100_001)).toBe(false);
+  });
+
+  it("property: matches an exact set model for numbers inside the window", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 60 }), { maxLength: 300 }), (seqs) => {
+        const window = 16;
+        const d = new Dedupe(window);
+        const seen = new Set<number>();
+        let max = 0;
+        for (const q of seqs) {
+          const expected = seen.has(q) || q <= max - window;
+          expect(d.isDuplicate("s", q)).toBe(expected);
+          if (!expected) {
+            seen.add(q);
+            max = Math.max(max, q);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

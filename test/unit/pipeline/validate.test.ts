@@ -1,0 +1,202 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../../src/errors";
+import { assertEventName, assertJsonSafe, assertModuleId } from "../../../src/pipeline/validate";
+import { thrownBy } from "../support";
+
+function rejection(value: unknown, moduleId = "my-module", event = "my-event"): ValidationError {
+  const err = thrownBy(() => assertJsonSafe(value, moduleId, event));
+  expect(err).toBeInstanceOf(ValidationError);
+  const v = err as ValidationError;
+  expect(v.moduleId).toBe(moduleId);
+  expect(v.event).toBe(event);
+  expect(v.message).toContain(moduleId);
+  expect(v.message).toContain(event);
+  return v;
+}
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+describe("assertJsonSafe: refusals name the path, the module and the event", () => {
+  it.each([
+    ["a function", { a: [0, 1, () => 1] }, "data.a[2]", "function"],
+    ["a symbol", { s: Symbol("x") }, "data.s", "symbol"],
+    ["a BigInt", [1n], "data[0]", "BigInt"],
+    ["NaN", { n: { m: Number.NaN } }, "data.n.m", "NaN"],
+    ["Infinity", { x: Number.POSITIVE_INFINITY }, "data.x", "Infinity"],
+    ["-Infinity", [[Number.NEGATIVE_INFINITY]], "data[0][0]", "-Infinity"],
+    ["a Date", { when: new Date(0) }, "data.when", "Date"],
+    ["a Map", { m: new Map() }, "data.m", "Map"],
+    ["a Set", { list: [new Set([1])] }, "data.list[0]", "Set"],
+    ["a class instance", { p: new Point(1, 2) }, "data.p", "Point"],
+    ["a typed array", { bytes: new Uint8Array(2) }, "data.bytes", "Uint8Array"],
+    ["a RegExp", { r: /x/ }, "data.r", "RegExp"],
+    ["a boxed string", { s: new String("x") }, "data.s", "String"],
+    ["a promise", { p: Promise.resolve(1) }, "data.p", "Promise"],
+  ])("refuses %s", (_label, value, path, word) => {
+    const err = rejection(value);
+    expect(err.message).toContain(path);
+    expect(err.message).toContain(word);
+  });
+
+  it.each([
+    ["a function", () => 1, "function"],
+    ["a symbol", Symbol("s"), "symbol"],
+    ["a BigInt", 10n, "BigInt"],
+    ["NaN", Number.NaN, "NaN"],
+    ["a Date", new Date(), "Date"],
+  ])("refuses %s at the top level, naming `data`", (_label, value, word) => {
+    const err = rejection(value);
+    expect(err.message).toMatch(/\bdata\b/);
+    expect(err.message).toContain(word);
+  });
+
+  it("refuses a cycle through an object", () => {
+    const a: Record<string, unknown> = { x: 1 };
+    a.self = a;
+    expect(rejection(a).message).toContain("data.self");
+    expect(rejection(a).message).toContain("circular");
+  });
+
+  it("refuses a cycle through arrays", () => {
+    const list: unknown[] = [1, 2];
+    const holder = { inner: { list } };
+    list.push(holder);
+    const err = rejection(holder);
+    expect(err.message).toContain("data.inner.list[2]");
+    expect(err.message).toContain("circular");
+  });
+
+  it("refuses a value nested in a null-prototype object", () => {
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.f = () => 0;
+    expect(rejection({ bare }).message).toContain("data.bare.f");
+  });
+
+  it("reports the first problem in document order", () => {
+    const err = rejection({ ok: 1, first: [1, Number.NaN], second: () => 0 });
+    expect(err.message).toContain("data.first[1]");
+    expect(err.message).not.toContain("data.second");
+  });
+});
+
+describe("assertJsonSafe: accepts what JSON carries faithfully", () => {
+  it.each([
+    ["undefined", undefined],
+    ["null", null],
+    ["a string", "text"],
+    ["a boolean", false],
+    ["zero", 0],
+    ["a negative float", -12.5],
+    ["an empty object", {}],
+    ["an empty array", []],
+    ["nested JSON", { a: [1, { b: "c", d: [null, true] }], e: { f: { g: 1e300 } } }],
+    ["an object with undefined fields", { a: undefined, b: [undefined] }],
+  ])("accepts %s", (_label, value) => {
+    expect(() => assertJsonSafe(value, "m", "e")).not.toThrow();
+  });
+
+  it("accepts a null-prototype object", () => {
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.a = { b: [1, 2] };
+    expect(() => assertJsonSafe(bare, "m", "e")).not.toThrow();
+  });
+
+  it("accepts the same object reached twice when it is not a cycle", () => {
+    const shared = { v: 1 };
+    expect(() =>
+      assertJsonSafe({ a: shared, b: [shared, shared], c: { d: shared } }, "m", "e"),
+    ).not.toThrow();
+    const list = [1, [2]];
+    expect(() => assertJsonSafe({ a: list, b: [list], c: { d: list } }, "m", "e")).not.toThrow();
+  });
+
+  it("property: accepts every JSON value", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 5 }), (value) => {
+        expect(() => assertJsonSafe(value, "m", "e")).not.toThrow();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("property: finds a function hidden anywhere in a JSON value, naming its path", () => {
+    const pathArb = fc.array(fc.oneof(fc.nat({ max: 3 }), fc.stringMatching(/^[a-z]{1,6}$/)), {
+      minLength: 0,
+      maxLength: 5,
+    });
+    fc.assert(
+      fc.property(pathArb, (path) => {
+        let value: unknown = () => 0;
+        let expected = "data";
+        for (const seg of path) expected += typeof seg === "number" ? `[${seg}]` : `.${seg}`;
+        for (let i = path.length - 1; i >= 0; i--) {
+          const seg = path[i]!;
+          if (typeof seg === "number") {
+            const arr: unknown[] = Array.from({ length: seg }, () => 0);
+            arr.push(value);
+            value = arr;
+          } else value = { [seg]: value };
+        }
+        const err = rejection(value);
+        expect(err.message).toContain(`${expected} is a function`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("assertEventName", () => {
+  it.each(["a", "roll", "update:token", "e".repeat(64), "with spaces", "ünïcödé"])("accepts %j", (name) => {
+    expect(() => assertEventName(name, "m")).not.toThrow();
+  });
+
+  it.each([
+    ["empty", ""],
+    ["65 characters", "e".repeat(65)],
+    ["a number", 42],
+    ["null", null],
+    ["undefined", undefined],
+    ["an object", { name: "x" }],
+  ])("refuses %s, naming the module", (_label, name) => {
+    const err = thrownBy(() => assertEventName(name, "my-module"));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).moduleId).toBe("my-module");
+    expect((err as ValidationError).message).toContain("my-module");
+  });
+
+  it("refuses `$` names unless reserved names are allowed", () => {
+    const err = thrownBy(() => assertEventName("$ping", "my-module"));
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).message).toContain("$ping");
+    expect((err as ValidationError).event).toBe("$ping");
+    expect(() => assertEventName("$ping", "socket-manager", true)).not.toThrow();
+    expect(() => assertEventName("a$b", "my-module")).not.toThrow();
+  });
+
+  it("still refuses an empty or long name when reserved names are allowed", () => {
+    expect(() => assertEventName("", "m", true)).toThrow(ValidationError);
+    expect(() => assertEventName(`$${"e".repeat(64)}`, "m", true)).toThrow(ValidationError);
+  });
+});
+
+describe("assertModuleId", () => {
+  it.each(["socket-manager", "m", "x".repeat(64)])("accepts %j", (id) => {
+    expect(() => assertModuleId(id)).not.toThrow();
+  });
+
+  it.each([
+    ["empty", ""],
+    ["65 characters", "x".repeat(65)],
+    ["a number", 7],
+    ["null", null],
+    ["undefined", undefined],
+  ])("refuses %s", (_label, id) => {
+    expect(() => assertModuleId(id)).toThrow(ValidationError);
+  });
+});
