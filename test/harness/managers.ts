@@ -1,5 +1,6 @@
 /** Starts a real SocketManager (through its public API) on simulated clients. */
 import { createApi } from "../../src/api";
+import type { Clock } from "../../src/clock";
 import type { Config } from "../../src/config";
 import { SocketManager } from "../../src/manager";
 import type { Api } from "../../src/types";
@@ -12,8 +13,17 @@ export interface Peer {
   readonly client: SimClient;
 }
 
-export function startPeer(client: SimClient, config: Partial<Config> = {}): Peer {
-  const manager = new SocketManager({ env: client.env, config, version: "test" });
+export function startPeer(
+  client: SimClient,
+  config: Partial<Config> = {},
+  opts: { clock?: Clock } = {},
+): Peer {
+  const manager = new SocketManager({
+    env: client.env,
+    config,
+    version: "test",
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   const api = createApi(manager);
   manager.start();
   return { api, manager, client };

@@ -109,6 +109,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     });
 
     socket.on("disconnect", () => {
+      // A server going down (stop()) announces nothing: a crashed Foundry server cannot say who left.
+      if (io !== server) return;
       const set = presence.get(userId);
       if (!set) return;
       set.delete(socket.id);
