@@ -54,6 +54,23 @@ function randomSession(random: () => number): string {
   return s;
 }
 
+/** A logger whose warnings and errors also land in the metrics' recent errors (the status window shows them). */
+function remembering(log: Logger, metrics: Metrics): Logger {
+  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ");
+  return {
+    debug: log.debug,
+    info: log.info,
+    warn: (...args) => {
+      metrics.noteError(text(args));
+      log.warn(...args);
+    },
+    error: (...args) => {
+      metrics.noteError(text(args));
+      log.error(...args);
+    },
+  };
+}
+
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -103,13 +120,13 @@ export class SocketManager implements ChannelHost {
     this.cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config) : DEFAULT_CONFIG;
     this.defer = opts.defer ?? ((fn) => queueMicrotask(fn));
     this.random = opts.random ?? Math.random;
-    this.log = opts.logger ?? createLogger(() => this.cfg.enableDebugLogging);
-    this.session = randomSession(this.random);
     this.metrics = new Metrics(
       () => this.clock.now(),
       () => this.cfg.performanceMonitoring,
       (message) => this.log.warn(message),
     );
+    this.log = remembering(opts.logger ?? createLogger(() => this.cfg.enableDebugLogging), this.metrics);
+    this.session = randomSession(this.random);
     const config = () => this.cfg;
     this.out = new Outgoing({
       session: this.session,

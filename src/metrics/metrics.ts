@@ -18,7 +18,15 @@ export interface MetricsSnapshotData extends CounterSnapshot {
   rate: { in: number; out: number };
   /** Per "moduleId/event". */
   events: Record<string, EventCounts>;
+  /** The latest round trips (ms), oldest first, for a sparkline. */
+  recentRtt: number[];
+  /** The latest errors and warnings (handler throws, transport failures, high latency), oldest first. */
+  recentErrors: { at: number; message: string }[];
 }
+
+/** How many recent errors and RTT samples a snapshot carries. */
+export const RECENT_ERRORS = 20;
+export const RECENT_RTT = 60;
 
 /** Above this one-way latency or RTT a warning is logged (at most once per peer per minute). */
 export const HIGH_LATENCY_MS = 1000;
@@ -33,6 +41,7 @@ export class Metrics {
   private readonly rateOut: RateWindow;
   private readonly perEvent = new Map<string, EventCounts>();
   private readonly lastWarned = new Map<string, number>();
+  private readonly errors: { at: number; message: string }[] = [];
 
   constructor(
     private readonly now: () => number,
@@ -73,6 +82,12 @@ export class Metrics {
     this.checkHigh(userId, name, ms, "round trip");
   }
 
+  /** Remembers an error for the status window (bounded). */
+  noteError(message: string): void {
+    this.errors.push({ at: this.now(), message: message.slice(0, 300) });
+    if (this.errors.length > RECENT_ERRORS) this.errors.shift();
+  }
+
   snapshot(): MetricsSnapshotData {
     const on = this.monitoring();
     return {
@@ -81,6 +96,8 @@ export class Metrics {
       latencyMs: on ? this.latency.snapshot() : null,
       rate: { in: this.rateIn.perSecond(), out: this.rateOut.perSecond() },
       events: Object.fromEntries([...this.perEvent].map(([k, v]) => [k, { ...v }])),
+      recentRtt: on ? this.rtt.recent(RECENT_RTT) : [],
+      recentErrors: this.errors.map((e) => ({ ...e })),
     };
   }
 
@@ -100,6 +117,7 @@ export class Metrics {
     const last = this.lastWarned.get(userId);
     if (last !== undefined && now - last < WARN_EVERY_MS) return;
     this.lastWarned.set(userId, now);
+    // The manager's warn callback logs it and records it in recentErrors.
     this.warn(`high latency: ${what} to ${name} is ${Math.round(ms)} ms`);
   }
 }
