@@ -1,6 +1,6 @@
 import { SocketManagerError } from "./errors";
 import type { SocketManager } from "./manager";
-import type { SocketlibCompatSocket } from "./types";
+import type { HandlerOptions, SocketlibCompatSocket } from "./types";
 
 type CompatHandler = (this: { socketdata: { userId: string } }, ...args: unknown[]) => unknown;
 
@@ -30,22 +30,21 @@ export function createSocketlibCompat(manager: SocketManager, moduleId: string):
   const argsOf = (data: unknown): unknown[] => (Array.isArray(data) ? data : []);
 
   return Object.freeze({
-    register(name: string, fn: (...args: never[]) => unknown): void {
+    register(name: string, fn: (...args: never[]) => unknown, opts: HandlerOptions = {}): void {
       if (functions.has(name)) {
         manager.log.warn(`${moduleId}: "${name}" is already registered; ignoring the second registration`);
         return;
       }
       const handler = fn as unknown as CompatHandler;
       functions.set(name, handler);
-      channel.on(name, (data, ctx) => {
+      const run = (data: unknown, ctx: { senderId: string }) =>
         handler.call({ socketdata: { userId: ctx.senderId } }, ...argsOf(data));
-      });
-      channel.handle(name, (data, ctx) =>
-        handler.call({ socketdata: { userId: ctx.senderId } }, ...argsOf(data)),
-      );
+      channel.on(name, run, opts);
+      channel.handle(name, run, opts);
     },
     async executeAsGM<R>(name: string, ...args: unknown[]): Promise<R> {
       lookup(name);
+      // Like socketlib, a GM runs it here; unlike socketlib, a player's call times out instead of hanging.
       if (manager.env.users.get(me())?.isGM) return (await local(name, args)) as R;
       return channel.request<R>(name, args, { to: "gm" });
     },

@@ -162,7 +162,8 @@ export interface SimulateOptions {
 }
 
 export interface SocketlibCompatSocket {
-  register(name: string, fn: (...args: never[]) => unknown): void;
+  /** As socketlib's, plus optional permission and schema checks on the receiving side. */
+  register(name: string, fn: (...args: never[]) => unknown, opts?: HandlerOptions): void;
   executeAsGM<R = unknown>(name: string, ...args: unknown[]): Promise<R>;
   executeAsUser<R = unknown>(name: string, userId: string, ...args: unknown[]): Promise<R>;
   executeForEveryone(name: string, ...args: unknown[]): Promise<void>;
