@@ -10,13 +10,20 @@ import { utf8Length } from "./codec";
  */
 export type ChunkPayload = [parent: number, index: number, total: number, piece: string];
 
-/** Cuts `text` into slices whose UTF-8 size is at most `maxBytes`, never inside a surrogate pair. */
-export function splitText(text: string, maxBytes: number): string[] {
+/**
+ * Cuts `text` into slices whose size, as measured by `measure` (default: UTF-8 bytes), is at most `maxBytes`,
+ * never inside a surrogate pair. Pass a measure of the *escaped* size when pieces travel inside JSON strings.
+ */
+export function splitText(
+  text: string,
+  maxBytes: number,
+  measure: (piece: string) => number = utf8Length,
+): string[] {
   const pieces: string[] = [];
   let start = 0;
   while (start < text.length) {
     let end = Math.min(text.length, start + maxBytes);
-    while (end > start + 1 && utf8Length(text.slice(start, end)) > maxBytes) {
+    while (end > start + 1 && measure(text.slice(start, end)) > maxBytes) {
       end = start + Math.max(1, Math.floor((end - start) * 0.9));
     }
     const last = text.charCodeAt(end - 1);

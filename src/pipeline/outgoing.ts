@@ -10,6 +10,8 @@ import { encodeEnvelope, encodeFrame, utf8Length } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { assertJsonSafe } from "./validate";
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Room kept in every frame for the frame header and one chunk envelope's own fields. */
 export const FRAME_OVERHEAD = 512;
 
@@ -89,7 +91,8 @@ export class Outgoing {
     const budget = this.frameBudget();
     if (bytes <= budget) return { bytes, queued: this.enqueue(text, bytes, opts) };
     // Chunks keep the parent's targets and are never coalesced: a partial set would be useless.
-    const pieces = splitText(text, budget - FRAME_OVERHEAD);
+    // Pieces travel inside JSON strings, where quotes, backslashes and control characters grow when escaped.
+    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => utf8Length(JSON.stringify(piece)));
     let queued = false;
     pieces.forEach((piece, index) => {
       const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
@@ -174,6 +177,6 @@ export class Outgoing {
     const counters = this.deps.counters;
     counters.framesSent++;
     counters.envelopesOut += items.length;
-    counters.bytesOut += frame.length;
+    counters.bytesOut += NON_ASCII.test(frame) ? utf8Length(frame) : frame.length;
   }
 }

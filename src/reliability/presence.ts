@@ -20,6 +20,7 @@ export function isHelloPayload(value: unknown): value is HelloPayload {
     typeof h.v === "string" &&
     h.v.length <= 64 &&
     typeof h.p === "number" &&
+    Number.isInteger(h.p) &&
     (h.tr === "native" || h.tr === "socketlib" || h.tr === "local") &&
     typeof h.s === "string" &&
     h.s.length > 0 &&

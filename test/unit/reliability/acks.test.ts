@@ -1,0 +1,272 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  isAckPayload,
+  isStreamTags,
+  type ReceiveVerdict,
+  ReliableInbox,
+  ReliableStreams,
+} from "../../../src/reliability/acks";
+
+const alice = { userId: "alice", session: "sa1" };
+const bob = { userId: "bob", session: "sb1" };
+
+describe("ReliableStreams: numbering", () => {
+  it("numbers each recipient's stream from 1", () => {
+    const s = new ReliableStreams<string>();
+    expect(s.number("m1", [alice, bob])).toEqual({ alice: ["sa1", 1], bob: ["sb1", 1] });
+    expect(s.number("m2", [alice, bob])).toEqual({ alice: ["sa1", 2], bob: ["sb1", 2] });
+  });
+
+  it("keeps recipients' streams independent", () => {
+    const s = new ReliableStreams<string>();
+    s.number("m1", [alice]);
+    s.number("m2", [alice]);
+    expect(s.number("m3", [bob])).toEqual({ bob: ["sb1", 1] });
+    expect(s.number("m4", [alice, bob])).toEqual({ alice: ["sa1", 3], bob: ["sb1", 2] });
+  });
+
+  it("gives an empty tag set for no recipients", () => {
+    expect(new ReliableStreams<string>().number("m", [])).toEqual({});
+  });
+});
+
+describe("ReliableStreams: acks", () => {
+  it("returns the waiting messages once; a second ack of the same numbers returns nothing", () => {
+    const s = new ReliableStreams<string>();
+    s.number("m1", [alice]);
+    s.number("m2", [alice]);
+    s.number("m3", [alice]);
+    expect(s.ack("alice", "sa1", [1, 3])).toEqual(["m1", "m3"]);
+    expect(s.ack("alice", "sa1", [1, 3])).toEqual([]);
+    expect(s.ack("alice", "sa1", [2, 3, 99])).toEqual(["m2"]);
+  });
+
+  it("an ack from one recipient does not settle the other's copy", () => {
+    const s = new ReliableStreams<string>();
+    s.number("m1", [alice, bob]);
+    expect(s.ack("alice", "sa1", [1])).toEqual(["m1"]);
+    expect(s.ack("bob", "sb1", [1])).toEqual(["m1"]);
+    expect(s.ack("alice", "sa1", [1])).toEqual([]);
+  });
+
+  it("ignores acks for a different session and from unknown users", () => {
+    const s = new ReliableStreams<string>();
+    s.number("m1", [alice]);
+    expect(s.ack("alice", "sa-old", [1])).toEqual([]);
+    expect(s.ack("carol", "sa1", [1])).toEqual([]);
+    expect(s.ack("alice", "sa1", [1])).toEqual(["m1"]);
+  });
+
+  it("drop forgets a message for every recipient", () => {
+    const s = new ReliableStreams<string>();
+    s.number("m1", [alice, bob]);
+    s.number("m2", [alice]);
+    s.drop("m1");
+    expect(s.ack("alice", "sa1", [1, 2])).toEqual(["m2"]);
+    expect(s.ack("bob", "sb1", [1])).toEqual([]);
+  });
+});
+
+describe("ReliableStreams: renumber after a recipient reload", () => {
+  it("renumbers the unacked messages in order from 1 for the new session", () => {
+    const s = new ReliableStreams<string>();
+    for (const m of ["m1", "m2", "m3", "m4"]) s.number(m, [alice, bob]);
+    s.ack("alice", "sa1", [2]);
+    const tags = s.renumber("alice", "sa2");
+    expect([...tags]).toEqual([
+      ["m1", ["sa2", 1]],
+      ["m3", ["sa2", 2]],
+      ["m4", ["sa2", 3]],
+    ]);
+    // the next message continues the new stream
+    expect(s.number("m5", [{ userId: "alice", session: "sa2" }])).toEqual({ alice: ["sa2", 4] });
+  });
+
+  it("later acks under the new session work; acks under the old one are ignored", () => {
+    const s = new ReliableStreams<string>();
+    for (const m of ["m1", "m2", "m3"]) s.number(m, [alice]);
+    s.renumber("alice", "sa2");
+    expect(s.ack("alice", "sa1", [1, 2, 3])).toEqual([]);
+    expect(s.ack("alice", "sa2", [2])).toEqual(["m2"]);
+    expect(s.ack("alice", "sa2", [1, 3])).toEqual(["m1", "m3"]);
+  });
+
+  it("does not touch other recipients' streams", () => {
+    const s = new ReliableStreams<string>();
+    s.number("m1", [alice, bob]);
+    s.number("m2", [alice, bob]);
+    s.renumber("alice", "sa2");
+    expect(s.number("m3", [bob])).toEqual({ bob: ["sb1", 3] });
+    expect(s.ack("bob", "sb1", [1, 2])).toEqual(["m1", "m2"]);
+  });
+
+  it("for a recipient with nothing pending, just restarts the stream", () => {
+    const s = new ReliableStreams<string>();
+    expect(s.renumber("alice", "sa2").size).toBe(0);
+    expect(s.number("m1", [{ userId: "alice", session: "sa2" }])).toEqual({ alice: ["sa2", 1] });
+  });
+});
+
+describe("ReliableInbox", () => {
+  function collect(maxBuffered?: number) {
+    const inbox = maxBuffered === undefined ? new ReliableInbox() : new ReliableInbox(maxBuffered);
+    const delivered: number[] = [];
+    const receive = (n: number, session = "me", key = "alice/sa1"): ReceiveVerdict =>
+      inbox.receive(key, "me", [session, n], () => delivered.push(n));
+    return { inbox, delivered, receive };
+  }
+
+  it("delivers in order at once", () => {
+    const t = collect();
+    expect(t.receive(1)).toBe("deliver");
+    expect(t.receive(2)).toBe("deliver");
+    expect(t.delivered).toEqual([1, 2]);
+  });
+
+  it("buffers out-of-order messages and delivers them in order when the gap fills", () => {
+    const t = collect();
+    expect(t.receive(3)).toBe("buffered");
+    expect(t.receive(2)).toBe("buffered");
+    expect(t.receive(5)).toBe("buffered");
+    expect(t.delivered).toEqual([]);
+    expect(t.receive(1)).toBe("deliver");
+    expect(t.delivered).toEqual([1, 2, 3]);
+    expect(t.receive(4)).toBe("deliver");
+    expect(t.delivered).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("reports duplicates (already delivered, or already buffered) without delivering", () => {
+    const t = collect();
+    t.receive(1);
+    t.receive(3);
+    expect(t.receive(1)).toBe("duplicate");
+    expect(t.receive(3)).toBe("duplicate");
+    expect(t.delivered).toEqual([1]);
+    t.receive(2);
+    expect(t.delivered).toEqual([1, 2, 3]);
+    expect(t.receive(3)).toBe("duplicate");
+    expect(t.delivered).toEqual([1, 2, 3]);
+  });
+
+  it("reports a tag for another session of mine as stale", () => {
+    const t = collect();
+    expect(t.receive(1, "my-previous-session")).toBe("stale");
+    expect(t.delivered).toEqual([]);
+    expect(t.receive(1)).toBe("deliver");
+  });
+
+  it("refuses to buffer beyond its limit, and recovers once the gap fills", () => {
+    const t = collect(2);
+    expect(t.receive(3)).toBe("buffered");
+    expect(t.receive(4)).toBe("buffered");
+    expect(t.receive(5)).toBe("overflow");
+    expect(t.receive(1)).toBe("deliver");
+    expect(t.receive(2)).toBe("deliver");
+    expect(t.delivered).toEqual([1, 2, 3, 4]);
+    expect(t.receive(5)).toBe("deliver");
+    expect(t.delivered).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("keeps streams (sender sessions) independent", () => {
+    const t = collect();
+    t.receive(1, "me", "alice/sa1");
+    expect(t.receive(1, "me", "alice/sa2")).toBe("deliver");
+    expect(t.receive(1, "me", "bob/sb1")).toBe("deliver");
+    expect(t.receive(2, "me", "bob/sb1")).toBe("deliver");
+    expect(t.delivered).toEqual([1, 1, 1, 2]);
+  });
+
+  it("property: any order with duplicates of 1..N delivers each exactly once, in order", () => {
+    const arrivals = fc
+      .integer({ min: 1, max: 60 })
+      .chain((n) =>
+        fc.tuple(
+          fc.constant(n),
+          fc.shuffledSubarray(
+            Array.from({ length: n }, (_, i) => i + 1),
+            { minLength: n, maxLength: n },
+          ),
+          fc.array(fc.integer({ min: 1, max: n }), { maxLength: n }),
+          fc.array(fc.nat(), { maxLength: n }),
+        ),
+      )
+      .map(([n, order, dups, positions]) => {
+        const list = [...order];
+        dups.forEach((d, i) => {
+          list.splice((positions[i] ?? 0) % (list.length + 1), 0, d);
+        });
+        return { n, list, dupCount: dups.length };
+      });
+    fc.assert(
+      fc.property(arrivals, ({ n, list, dupCount }) => {
+        const t = collect();
+        const verdicts = list.map((k) => t.receive(k));
+        expect(t.delivered).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+        expect(verdicts.filter((v) => v === "duplicate")).toHaveLength(dupCount);
+        expect(verdicts.every((v) => v === "deliver" || v === "buffered" || v === "duplicate")).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("isStreamTags", () => {
+  it.each([[{}], [{ alice: ["s", 1] }], [{ alice: ["s", 1], bob: ["t", 9_007_199_254_740_991] }]])(
+    "accepts %j",
+    (value) => {
+      expect(isStreamTags(value)).toBe(true);
+    },
+  );
+
+  it.each([
+    [null],
+    [undefined],
+    ["tags"],
+    [42],
+    [[]],
+    [[["s", 1]]],
+    [{ alice: ["s", 0] }],
+    [{ alice: ["s", -1] }],
+    [{ alice: ["s", 1.5] }],
+    [{ alice: ["s", Number.NaN] }],
+    [{ alice: ["s", Number.POSITIVE_INFINITY] }],
+    [{ alice: ["s", 2 ** 53] }],
+    [{ alice: ["s", "1"] }],
+    [{ alice: [1, 1] }],
+    [{ alice: ["s"] }],
+    [{ alice: ["s", 1, 2] }],
+    [{ alice: "s1" }],
+    [{ alice: { 0: "s", 1: 1, length: 2 } }],
+    [{ alice: ["s", 1], bob: null }],
+  ])("rejects %j", (value) => {
+    expect(isStreamTags(value)).toBe(false);
+  });
+});
+
+describe("isAckPayload", () => {
+  it.each([[["a", "b", []]], [["a", "b", [1, 2, 3]]], [["", "", [0]]]])("accepts %j", (value) => {
+    expect(isAckPayload(value)).toBe(true);
+  });
+
+  it("accepts 10,000 numbers and rejects 10,001", () => {
+    expect(isAckPayload(["a", "b", Array.from({ length: 10_000 }, (_, i) => i + 1)])).toBe(true);
+    expect(isAckPayload(["a", "b", Array.from({ length: 10_001 }, (_, i) => i + 1)])).toBe(false);
+  });
+
+  it.each([
+    [null],
+    [{}],
+    ["a,b,[1]"],
+    [["a", "b"]],
+    [["a", "b", [1], 4]],
+    [[1, "b", [1]]],
+    [["a", 2, [1]]],
+    [["a", "b", 1]],
+    [["a", "b", ["1"]]],
+    [["a", "b", [1, null]]],
+    [{ 0: "a", 1: "b", 2: [1], length: 3 }],
+  ])("rejects %j", (value) => {
+    expect(isAckPayload(value)).toBe(false);
+  });
+});

@@ -1,0 +1,155 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ClockEstimates, clockSample, isPongPayload } from "../../../src/reliability/heartbeat";
+
+/** One ping/pong exchange: their clock = ours + `offset`; `out`/`back` are the legs, `work` the peer's time. */
+function exchange(t0: number, offset: number, out: number, work: number, back: number) {
+  const t1 = t0 + out + offset;
+  const t2 = t1 + work;
+  const t3 = t0 + out + work + back;
+  return [t0, t1, t2, t3] as const;
+}
+
+describe("clockSample", () => {
+  it("peer 600000 ms ahead with symmetric 10 ms legs: offset 600000, rtt 20", () => {
+    expect(clockSample(...exchange(1_700_000_000_000, 600_000, 10, 0, 10))).toEqual({
+      rtt: 20,
+      offset: 600_000,
+    });
+    expect(clockSample(1000, 601_010, 601_010, 1020)).toEqual({ rtt: 20, offset: 600_000 });
+  });
+
+  it("a peer behind gives a negative offset", () => {
+    expect(clockSample(...exchange(50_000, -30_000, 15, 3, 15))).toEqual({ rtt: 30, offset: -30_000 });
+  });
+
+  it("excludes the peer's processing time (t2 - t1) from the rtt", () => {
+    expect(clockSample(1000, 601_010, 601_510, 1520)).toEqual({ rtt: 20, offset: 600_000 });
+    expect(clockSample(...exchange(0, 0, 10, 2000, 10))).toEqual({ rtt: 20, offset: 0 });
+  });
+
+  it("asymmetric legs: the offset is off by exactly half the asymmetry", () => {
+    // 30 ms out, 10 ms back: true offset 5000, estimate 5000 + (30 - 10) / 2
+    expect(clockSample(...exchange(0, 5000, 30, 7, 10))).toEqual({ rtt: 40, offset: 5010 });
+  });
+
+  it("never reports a negative rtt", () => {
+    // the peer claims it worked longer than the whole round trip took
+    expect(clockSample(0, 100, 500, 50).rtt).toBe(0);
+  });
+
+  it("property: with symmetric legs the offset is exact and rtt is twice the leg", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2_000_000_000_000 }),
+        fc.integer({ min: -86_400_000, max: 86_400_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        (t0, offset, leg, work) => {
+          const s = clockSample(...exchange(t0, offset, leg, work, leg));
+          expect(s.offset).toBe(offset);
+          expect(s.rtt).toBe(2 * leg);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("property: with asymmetric legs the error is at most half the asymmetry (and at most rtt / 2)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2_000_000_000_000 }),
+        fc.integer({ min: -86_400_000, max: 86_400_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        (t0, offset, out, work, back) => {
+          const s = clockSample(...exchange(t0, offset, out, work, back));
+          expect(Math.abs(s.offset - offset)).toBeLessThanOrEqual(Math.abs(out - back) / 2);
+          expect(Math.abs(s.offset - offset)).toBeLessThanOrEqual(s.rtt / 2);
+          expect(s.rtt).toBe(out + back);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("ClockEstimates", () => {
+  it("keeps the offset of the lowest-RTT sample", () => {
+    const c = new ClockEstimates();
+    expect(c.add("u1", { rtt: 50, offset: 100 })).toEqual({ rtt: 50, offset: 100 });
+    expect(c.add("u1", { rtt: 10, offset: 120 })).toEqual({ rtt: 10, offset: 120 });
+    expect(c.add("u1", { rtt: 30, offset: 90 })).toEqual({ rtt: 10, offset: 120 });
+    expect(c.best("u1")).toEqual({ rtt: 10, offset: 120 });
+    expect(c.latestRtt("u1")).toBe(30);
+  });
+
+  it("considers only the last 8 samples", () => {
+    const c = new ClockEstimates();
+    c.add("u1", { rtt: 5, offset: 1 });
+    for (let i = 0; i < 7; i++) c.add("u1", { rtt: 100 + i, offset: 2 + i });
+    expect(c.best("u1")).toEqual({ rtt: 5, offset: 1 });
+    expect(c.add("u1", { rtt: 200, offset: 50 })).toEqual({ rtt: 100, offset: 2 });
+    expect(c.latestRtt("u1")).toBe(200);
+  });
+
+  it("honours a custom window size", () => {
+    const c = new ClockEstimates(2);
+    c.add("u1", { rtt: 1, offset: 1 });
+    c.add("u1", { rtt: 9, offset: 9 });
+    expect(c.add("u1", { rtt: 5, offset: 5 })).toEqual({ rtt: 5, offset: 5 });
+  });
+
+  it("keeps peers apart and forgets one on request", () => {
+    const c = new ClockEstimates();
+    c.add("u1", { rtt: 10, offset: 1 });
+    c.add("u2", { rtt: 20, offset: 2 });
+    expect(c.best("u1")).toEqual({ rtt: 10, offset: 1 });
+    expect(c.best("u2")).toEqual({ rtt: 20, offset: 2 });
+    c.forget("u1");
+    expect(c.best("u1")).toBeUndefined();
+    expect(c.latestRtt("u1")).toBeUndefined();
+    expect(c.latestRtt("u2")).toBe(20);
+  });
+
+  it("property: best is the minimum RTT over the last 8, latestRtt the last", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ rtt: fc.integer({ min: 0, max: 5000 }), offset: fc.integer() }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (samples) => {
+          const c = new ClockEstimates();
+          for (const s of samples) c.add("u", s);
+          const window = samples.slice(-8);
+          expect(c.best("u")?.rtt).toBe(Math.min(...window.map((s) => s.rtt)));
+          expect(window).toContainEqual(c.best("u"));
+          expect(c.latestRtt("u")).toBe(samples.at(-1)?.rtt);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("isPongPayload", () => {
+  it.each([[[1, 2, 3]], [[0, -5, 1.5]]])("accepts %j", (value) => {
+    expect(isPongPayload(value)).toBe(true);
+  });
+
+  it.each([
+    [null],
+    [{}],
+    [[1, 2]],
+    [[1, 2, 3, 4]],
+    [[1, "2", 3]],
+    [[1, 2, null]],
+    [[1, 2, Number.NaN]],
+    [[1, Number.POSITIVE_INFINITY, 3]],
+    [{ 0: 1, 1: 2, 2: 3, length: 3 }],
+  ])("rejects %j", (value) => {
+    expect(isPongPayload(value)).toBe(false);
+  });
+});
