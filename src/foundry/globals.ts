@@ -2,6 +2,7 @@
  * The Foundry globals Socket Manager reads, declared from public documentation. Only this folder and
  * src/index.ts may touch them.
  */
+import type { FoundryApplicationsApi } from "./applications";
 import type { FoundryHooks, FoundrySocket, FoundryUser, FoundryUsers, SocketlibGlobal } from "./types";
 
 export interface SettingConfig {
@@ -17,6 +18,16 @@ export interface SettingConfig {
   onChange?: (value: unknown) => void;
 }
 
+/** A type alias, not an interface, so it also fits registries typed with an index signature. */
+export type SettingMenuConfig = {
+  name: string;
+  label: string;
+  hint?: string;
+  icon?: string;
+  type: unknown;
+  restricted: boolean;
+};
+
 export interface FoundryGame {
   readonly userId: string;
   readonly user: FoundryUser | null;
@@ -27,6 +38,8 @@ export interface FoundryGame {
     register(ns: string, key: string, config: SettingConfig): void;
     get(ns: string, key: string): unknown;
     set(ns: string, key: string, value: unknown): Promise<unknown>;
+    /** A button in Foundry's settings window that opens `type` (an application class). */
+    registerMenu?(ns: string, key: string, config: SettingMenuConfig): void;
   };
   readonly i18n: {
     localize(key: string): string;
@@ -55,11 +68,13 @@ export interface FoundryUi {
   };
 }
 
-interface FoundryGlobalScope {
+export interface FoundryGlobalScope {
   game?: FoundryGame;
   Hooks?: FoundryHooks;
   ui?: FoundryUi;
   socketlib?: SocketlibGlobal;
+  foundry?: { applications?: { api?: FoundryApplicationsApi } };
+  document?: Document;
 }
 
 export function globals(): FoundryGlobalScope {

@@ -1,0 +1,56 @@
+/** The console commands (`socketStatus()` …): each prints a readable group and returns its data. */
+import type { Api, EventInfo, MetricsSnapshot, PeerInfo, PeerTestResult, Status } from "../types";
+
+export type CommandsApi = Pick<Api, "status" | "metrics" | "peers" | "events" | "test">;
+export type CommandsConsole = Pick<Console, "group" | "groupEnd" | "table">;
+
+export interface ConsoleCommands {
+  /** `{ window: true }` also opens the status window. */
+  socketStatus(opts?: { window?: boolean }): { status: Status; peers: PeerInfo[] };
+  socketMetrics(): MetricsSnapshot;
+  socketEvents(): EventInfo[];
+  /** A round trip to every connected peer, with a table of RTT per user. */
+  socketTest(opts?: { timeout?: number }): Promise<PeerTestResult[]>;
+}
+
+export function createConsoleCommands(
+  api: CommandsApi,
+  { console: out, openWindow }: { console: CommandsConsole; openWindow: () => void },
+): ConsoleCommands {
+  const group = (title: string, ...tables: unknown[]) => {
+    out.group(`Socket Manager | ${title}`);
+    for (const data of tables) out.table(data);
+    out.groupEnd();
+  };
+  return {
+    socketStatus(opts = {}) {
+      const status = api.status();
+      const peers = api.peers();
+      group(`status: ${status.state}, ${status.transport ?? "no transport"}`, status, peers);
+      if (opts.window) openWindow();
+      return { status, peers };
+    },
+    socketMetrics() {
+      const metrics = api.metrics();
+      const { dropped, rttMs, latencyMs, rate, events, recentRtt, recentErrors, ...counters } = metrics;
+      group(
+        "metrics",
+        { ...counters, rateIn: rate.in, rateOut: rate.out },
+        dropped,
+        { rttMs, latencyMs },
+        recentErrors,
+      );
+      return metrics;
+    },
+    socketEvents() {
+      const events = api.events();
+      group("events", events);
+      return events;
+    },
+    async socketTest(opts) {
+      const results = await api.test(opts);
+      group("round trip per user", results);
+      return results;
+    },
+  };
+}

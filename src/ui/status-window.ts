@@ -1,0 +1,64 @@
+/** The status window: an ApplicationV2 (Handlebars) over templates/status.hbs that refreshes while open. */
+import type { ApplicationRenderOptions, FoundryApplicationsApi } from "../foundry/applications";
+import type { Api } from "../types";
+import { buildStatusContext, type Localize } from "./status-context";
+
+export const STATUS_TEMPLATE = "modules/socket-manager/templates/status.hbs";
+/** How often an open window re-renders (ms). */
+export const REFRESH_MS = 1000;
+
+export type StatusApi = Pick<Api, "status" | "metrics" | "peers" | "onStateChange">;
+
+/**
+ * Builds the window class over Foundry's `foundry.applications.api`. One window at a time: a second
+ * instance (the settings menu makes a new one per click) renders the one already open instead.
+ */
+export function createStatusWindowClass(
+  base: Pick<FoundryApplicationsApi, "ApplicationV2" | "HandlebarsApplicationMixin">,
+  getApi: () => StatusApi,
+  localize: Localize,
+) {
+  let open: StatusWindow | null = null;
+
+  class StatusWindow extends base.HandlebarsApplicationMixin(base.ApplicationV2) {
+    static DEFAULT_OPTIONS = {
+      id: "socket-manager-status",
+      classes: ["socket-manager"],
+      window: { title: "SOCKET_MANAGER.Status.Title", icon: "fas fa-network-wired", resizable: true },
+      position: { width: 560, height: "auto" as const },
+    };
+    static PARTS = { main: { template: STATUS_TEMPLATE } };
+    #timer: ReturnType<typeof setInterval> | undefined;
+    #off: (() => void) | undefined;
+
+    override render(options?: boolean | ApplicationRenderOptions): Promise<unknown> {
+      return open && open !== this ? open.render(options) : super.render(options);
+    }
+
+    override async _prepareContext(_options: ApplicationRenderOptions): Promise<object> {
+      const api = getApi();
+      return buildStatusContext(
+        { status: api.status(), metrics: api.metrics(), peers: api.peers() },
+        localize,
+      );
+    }
+
+    override async _onRender(context: object, options: ApplicationRenderOptions): Promise<void> {
+      await super._onRender(context, options);
+      if (this.#timer !== undefined) return;
+      open = this;
+      const refresh = () => void this.render();
+      this.#timer = setInterval(refresh, REFRESH_MS);
+      this.#off = getApi().onStateChange(refresh);
+    }
+
+    override _onClose(options: object): void {
+      clearInterval(this.#timer);
+      this.#off?.();
+      this.#timer = this.#off = undefined;
+      if (open === this) open = null;
+      super._onClose(options);
+    }
+  }
+  return StatusWindow;
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it, vi } from "vitest";
+import { createConsoleCommands } from "../../../src/debug/commands";
+import type { EventInfo, PeerTestResult } from "../../../src/types";
+import { fakeMetrics, fakePeers, fakeStatus } from "../ui/fixtures";
+
+function setup(state: "initializing" | "connected" = "connected") {
+  const status = fakeStatus({ state, transport: state === "initializing" ? null : "native" });
+  const metrics = fakeMetrics();
+  const peers = fakePeers();
+  const events: EventInfo[] = [
+    {
+      moduleId: "my-module",
+      event: "ping",
+      handlers: 2,
+      responder: false,
+      received: 3,
+      sent: 4,
+      bytesIn: 10,
+      bytesOut: 20,
+    },
+  ];
+  const results: PeerTestResult[] = [
+    { userId: "p1", name: "Alice", ok: true, rttMs: 12 },
+    { userId: "p2", name: "Bob", ok: false, error: "no answer within 5000 ms" },
+  ];
+  const api = {
+    status: vi.fn(() => status),
+    metrics: vi.fn(() => metrics),
+    peers: vi.fn(() => peers),
+    events: vi.fn(() => events),
+    test: vi.fn(async (_opts?: { timeout?: number }) => results),
+  };
+  const out = { group: vi.fn(), groupEnd: vi.fn(), table: vi.fn() };
+  const openWindow = vi.fn();
+  const commands = createConsoleCommands(api, { console: out, openWindow });
+  return { api, out, openWindow, commands, status, metrics, peers, events, results };
+}
+
+describe("console commands", () => {
+  it("socketStatus prints a group with the status and the peers, and returns them", () => {
+    const { commands, out, status, peers, openWindow } = setup();
+    const result = commands.socketStatus();
+    expect(result).toEqual({ status, peers });
+    expect(out.group).toHaveBeenCalledTimes(1);
+    expect(out.group.mock.calls[0]?.[0]).toBe("Socket Manager | status: connected, native");
+    expect(out.table.mock.calls.map((c) => c[0])).toEqual([status, peers]);
+    expect(out.groupEnd).toHaveBeenCalledTimes(1);
+    expect(openWindow).not.toHaveBeenCalled();
+  });
+
+  it("socketStatus({ window: true }) also opens the status window", () => {
+    const { commands, openWindow } = setup();
+    commands.socketStatus({ window: true });
+    expect(openWindow).toHaveBeenCalledTimes(1);
+  });
+
+  it("works before the transport is chosen and reports the state initializing", () => {
+    const { commands, out } = setup("initializing");
+    expect(commands.socketStatus().status.state).toBe("initializing");
+    expect(out.group.mock.calls[0]?.[0]).toBe("Socket Manager | status: initializing, no transport");
+  });
+
+  it("socketMetrics prints counters, drops, latency and errors, and returns the snapshot", () => {
+    const { commands, out, metrics } = setup();
+    expect(commands.socketMetrics()).toBe(metrics);
+    const tables = out.table.mock.calls.map((c) => c[0]);
+    expect(tables[0]).toMatchObject({ messagesSent: 120, droppedTotal: 15, rateIn: 12.34, rateOut: 0.5 });
+    expect(tables[1]).toEqual(metrics.dropped);
+    expect(tables[2]).toEqual({ rttMs: metrics.rttMs, latencyMs: metrics.latencyMs });
+    expect(tables[3]).toEqual(metrics.recentErrors);
+    expect(out.group).toHaveBeenCalledWith("Socket Manager | metrics");
+    expect(out.groupEnd).toHaveBeenCalledTimes(1);
+  });
+
+  it("socketEvents prints a table and returns the events", () => {
+    const { commands, out, events } = setup();
+    expect(commands.socketEvents()).toBe(events);
+    expect(out.table).toHaveBeenCalledWith(events);
+    expect(out.group).toHaveBeenCalledWith("Socket Manager | events");
+  });
+
+  it("socketTest runs a round trip, prints RTT per user and returns the results", async () => {
+    const { commands, out, api, results } = setup();
+    await expect(commands.socketTest({ timeout: 1000 })).resolves.toBe(results);
+    expect(api.test).toHaveBeenCalledWith({ timeout: 1000 });
+    expect(out.table).toHaveBeenCalledWith(results);
+    expect(out.group).toHaveBeenCalledWith("Socket Manager | round trip per user");
+    expect(out.groupEnd).toHaveBeenCalledTimes(1);
+  });
+});
