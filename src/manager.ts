@@ -204,6 +204,11 @@ export class SocketManager implements ChannelHost {
     return this.requests.size;
   }
 
+  /** True while the outbox replay waits for peers after a reconnect. */
+  get replayHeld(): boolean {
+    return this.replay !== null;
+  }
+
   get isReady(): boolean {
     return this.started;
   }
@@ -399,9 +404,11 @@ export class SocketManager implements ChannelHost {
       s: this.session,
     };
     if (reply) hello.reply = 1;
+    // Control traffic: it must pass the replay hold, since the hold waits for exactly these hellos.
     this.out.send(this.out.envelope("hello", MODULE_ID, "$hello", hello, to), {
       priority: "high",
       volatile: true,
+      control: true,
     });
   }
 

@@ -28,7 +28,12 @@ function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** UTF-8 size of a string; a fast path for pure ASCII, which is most traffic. */
+export function byteLength(text: string): number {
+  return NON_ASCII.test(text) ? utf8Length(text) : text.length;
+}
 
 /** UTF-8 byte length of a string, without allocating. */
 export function utf8Length(text: string): number {
@@ -57,7 +62,7 @@ export function parseSafe(text: string): unknown {
  */
 export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
   if (typeof raw !== "string") return { ok: false, reason: "malformed", bytes: 0 };
-  const bytes = NON_ASCII.test(raw) ? utf8Length(raw) : raw.length;
+  const bytes = byteLength(raw);
   if (bytes > maxBytes) return { ok: false, reason: "oversize", bytes };
   let parsed: unknown;
   try {

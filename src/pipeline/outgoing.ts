@@ -6,11 +6,9 @@ import { Outbox } from "../reliability/outbox";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
 import { splitText } from "./chunker";
-import { encodeEnvelope, encodeFrame, utf8Length } from "./codec";
+import { byteLength, encodeEnvelope, encodeFrame, utf8Length } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { assertJsonSafe } from "./validate";
-
-const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Room kept in every frame for the frame header and one chunk envelope's own fields. */
 export const FRAME_OVERHEAD = 512;
@@ -177,6 +175,6 @@ export class Outgoing {
     const counters = this.deps.counters;
     counters.framesSent++;
     counters.envelopesOut += items.length;
-    counters.bytesOut += NON_ASCII.test(frame) ? utf8Length(frame) : frame.length;
+    counters.bytesOut += byteLength(frame);
   }
 }

@@ -112,6 +112,22 @@ describe("reliability under faults", () => {
     expect(peer("p1").api.status().outbox).toBe(0);
   });
 
+  it("after a restart, hellos pass the replay hold: it ends as soon as every peer is back, not on its timer", async () => {
+    await start();
+    await world.relay.stop();
+    await waitFor(() => [...peers.values()].every((p) => p.api.state !== "connected"));
+    await world.relay.restart();
+    await waitFor(() => [...peers.values()].every((p) => p.api.state === "connected"), { timeout: 5000 });
+    // The hold (REPLAY_SETTLE_MS = 3 s) must be released by the peers' hellos well before its timer.
+    await waitFor(() => [...peers.values()].every((p) => !p.manager.replayHeld), { timeout: 1500 });
+    const got: number[] = [];
+    peer("gm1")
+      .api.channel("demo")
+      .on("x", (n) => void got.push(n as number));
+    await peer("p1").api.channel("demo").emit("x", 1);
+    await waitFor(() => got.length === 1, { timeout: 1000 });
+  });
+
   it("the outbox is bounded: overflow drops the oldest low-priority messages first and counts them", async () => {
     await start({ outboxSize: 10 });
     await world.relay.stop();
