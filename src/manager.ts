@@ -109,6 +109,7 @@ export class SocketManager implements ChannelHost {
   private readonly pongWaiters = new Map<string, Set<(rtt: number) => void>>();
   private readonly warnedProtocol = new Set<string>();
   private heartbeat: TimerHandle | null = null;
+  private othersCache: string[] | null = null;
   /** After a reconnect: the peers whose hello we wait for before replaying the outbox. */
   private replay: { waitingFor: Set<string>; timer: TimerHandle } | null = null;
   private unhooks: (() => void)[] = [];
@@ -384,6 +385,22 @@ export class SocketManager implements ChannelHost {
     return out;
   }
 
+  /**
+   * The ids of the other connected users, computed once per task: a loop of emits would otherwise walk the
+   * users collection for every message. Presence changes arrive as socket events, i.e. in later tasks.
+   */
+  private otherIds(): string[] {
+    if (this.othersCache) return this.othersCache;
+    const me = this.userId;
+    const ids: string[] = [];
+    for (const u of this.env.users) if (u.active && u.id !== me) ids.push(u.id);
+    this.othersCache = ids;
+    this.defer(() => {
+      this.othersCache = null;
+    });
+    return ids;
+  }
+
   /** The designated GM, as Foundry picks it (full GM over assistant, then lowest id), minus `exclude`. */
   pickGM(exclude?: string): FoundryUser | null {
     const designated = this.env.users.activeGM;
@@ -572,15 +589,11 @@ export class SocketManager implements ChannelHost {
     event: string,
   ): { self: boolean; wire: string[] | undefined; recipients: string[] } {
     const me = this.userId;
-    const others = () =>
-      this.activeUsers()
-        .filter((u) => u.id !== me)
-        .map((u) => u.id);
     switch (to) {
       case "others":
-        return { self: false, wire: undefined, recipients: others() };
+        return { self: false, wire: undefined, recipients: this.otherIds().slice() };
       case "all":
-        return { self: true, wire: undefined, recipients: [me, ...others()] };
+        return { self: true, wire: undefined, recipients: [me, ...this.otherIds()] };
       case "self":
         return { self: true, wire: [], recipients: [me] };
       case "gm": {
@@ -640,7 +653,7 @@ export class SocketManager implements ChannelHost {
     }
     if (target.self) this.deliverToSelf(env, id);
     this.counters.messagesSent++;
-    this.metrics.sent(channel, event, bytes);
+    this.metrics.sent(channel, event, bytes, env.a);
     return { messageId: id, recipients: target.recipients, queued };
   }
 
@@ -788,19 +801,19 @@ export class SocketManager implements ChannelHost {
   // ---- receiving -------------------------------------------------------------------------------------------
 
   /** Routes one envelope that passed the generic checks of the receive path. */
-  private accept({ env, session, sender, frame, bytes }: Accepted): void {
+  private accept({ env, session, sender, frame, bytes, receivedAt }: Accepted): void {
     this.counters.messagesReceived++;
     if (this.cfg.logAllMessages) this.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);
-    const ctx = this.context(env, messageId(session, env.q), sender, frame.via, frame.simulated);
+    const ctx = this.context(env, messageId(session, env.q), sender, frame.via, frame.simulated, receivedAt);
     switch (env.k) {
       case "msg":
-        this.metrics.received(env.c, env.e, bytes);
+        this.metrics.received(env.c, env.e, bytes, receivedAt);
         if (!frame.simulated) this.metrics.recordLatency(sender.id, sender.name, ctx.latencyMs);
         if ((env.f ?? 0) & FLAG_RELIABLE && !frame.simulated) return this.acceptReliable(env, session, ctx);
         void this.dispatcher.message(env.d, ctx);
         return;
       case "req":
-        this.metrics.received(env.c, env.e, bytes);
+        this.metrics.received(env.c, env.e, bytes, receivedAt);
         void this.answerRemote(env, ctx);
         return;
       case "res":
@@ -859,6 +872,7 @@ export class SocketManager implements ChannelHost {
     sender: FoundryUser,
     via: TransportKind,
     simulated: boolean,
+    receivedAt = this.clock.now(),
   ): MessageContext {
     return Object.freeze({
       moduleId: env.c,
@@ -867,8 +881,8 @@ export class SocketManager implements ChannelHost {
       senderId: sender.id,
       sender,
       sentAt: env.a,
-      receivedAt: this.clock.now(),
-      latencyMs: this.incoming.checks.latency(env.a, sender.id),
+      receivedAt,
+      latencyMs: this.incoming.checks.latency(env.a, sender.id, receivedAt),
       transport: via,
       simulated,
     });

@@ -39,7 +39,8 @@ export class Metrics {
   readonly latency = new Histogram();
   private readonly rateIn: RateWindow;
   private readonly rateOut: RateWindow;
-  private readonly perEvent = new Map<string, EventCounts>();
+  /** moduleId → event → counts (two levels, so the hot path builds no key strings). */
+  private readonly perEvent = new Map<string, Map<string, EventCounts>>();
   private readonly lastWarned = new Map<string, number>();
   private readonly errors: { at: number; message: string }[] = [];
 
@@ -52,22 +53,22 @@ export class Metrics {
     this.rateOut = new RateWindow(now);
   }
 
-  sent(moduleId: string, event: string, bytes: number): void {
+  sent(moduleId: string, event: string, bytes: number, now?: number): void {
     const e = this.event(moduleId, event);
     e.sent++;
     e.bytesOut += bytes;
-    this.rateOut.add();
+    this.rateOut.add(1, now);
   }
 
-  received(moduleId: string, event: string, bytes: number): void {
+  received(moduleId: string, event: string, bytes: number, now?: number): void {
     const e = this.event(moduleId, event);
     e.received++;
     e.bytesIn += bytes;
-    this.rateIn.add();
+    this.rateIn.add(1, now);
   }
 
   eventCounts(moduleId: string, event: string): EventCounts | undefined {
-    return this.perEvent.get(`${moduleId}/${event}`);
+    return this.perEvent.get(moduleId)?.get(event);
   }
 
   recordLatency(userId: string, name: string, ms: number): void {
@@ -95,18 +96,26 @@ export class Metrics {
       rttMs: on ? this.rtt.snapshot() : null,
       latencyMs: on ? this.latency.snapshot() : null,
       rate: { in: this.rateIn.perSecond(), out: this.rateOut.perSecond() },
-      events: Object.fromEntries([...this.perEvent].map(([k, v]) => [k, { ...v }])),
+      events: Object.fromEntries(
+        [...this.perEvent].flatMap(([moduleId, events]) =>
+          [...events].map(([event, counts]) => [`${moduleId}/${event}`, { ...counts }]),
+        ),
+      ),
       recentRtt: on ? this.rtt.recent(RECENT_RTT) : [],
       recentErrors: this.errors.map((e) => ({ ...e })),
     };
   }
 
   private event(moduleId: string, event: string): EventCounts {
-    const key = `${moduleId}/${event}`;
-    let e = this.perEvent.get(key);
+    let events = this.perEvent.get(moduleId);
+    if (!events) {
+      events = new Map();
+      this.perEvent.set(moduleId, events);
+    }
+    let e = events.get(event);
     if (!e) {
       e = { sent: 0, received: 0, bytesOut: 0, bytesIn: 0 };
-      this.perEvent.set(key, e);
+      events.set(event, e);
     }
     return e;
   }

@@ -11,8 +11,8 @@ export class RateWindow {
     this.stamps = new Float64Array(seconds).fill(-1);
   }
 
-  add(count = 1): void {
-    const second = Math.floor(this.now() / 1000);
+  add(count = 1, now = this.now()): void {
+    const second = Math.floor(now / 1000);
     const slot = second % this.seconds;
     if (this.stamps[slot] !== second) {
       this.stamps[slot] = second;

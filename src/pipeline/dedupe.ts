@@ -1,37 +1,66 @@
 /**
- * Remembers which (session, sequence) pairs were seen, in bounded memory. A sequence number more than
- * `window` below the newest one seen from that session counts as seen: a replay, not a new message.
+ * Which sequence numbers of one sender session were seen, in a fixed ring of bits: O(1) per message and no
+ * allocation. A number at or below `max - window` counts as seen: a replay, not a new message.
  */
+export class SeqWindow {
+  private max = 0;
+  private readonly bits: Uint8Array;
+
+  constructor(private readonly window: number) {
+    this.bits = new Uint8Array(window);
+  }
+
+  /** Records `seq`; returns true when it was already seen (or is too old to tell). */
+  seen(seq: number): boolean {
+    const w = this.window;
+    if (seq <= this.max - w) return true;
+    if (seq > this.max) {
+      // Slots between the old and new maximum now stand for new numbers: clear them.
+      if (seq - this.max >= w) this.bits.fill(0);
+      else for (let s = this.max + 1; s < seq; s++) this.bits[s % w] = 0;
+      this.max = seq;
+      this.bits[seq % w] = 1;
+      return false;
+    }
+    const slot = seq % w;
+    if (this.bits[slot] === 1) return true;
+    this.bits[slot] = 1;
+    return false;
+  }
+}
+
+/** One SeqWindow per sender session, the least recently active evicted beyond `maxSessions`. */
 export class Dedupe {
-  private readonly sessions = new Map<string, { max: number; recent: Set<number> }>();
+  private readonly sessions = new Map<string, SeqWindow>();
 
   constructor(
     private readonly window = 8192,
     private readonly maxSessions = 1024,
   ) {}
 
-  /** Records the pair; returns true when it was already seen (or is too old to tell). */
-  isDuplicate(session: string, seq: number): boolean {
-    let entry = this.sessions.get(session);
-    if (!entry) {
+  /** The window of one sender session (look it up once per frame, then call `seen` per envelope). */
+  stream(key: string): SeqWindow {
+    let entry = this.sessions.get(key);
+    if (entry) {
+      // Keep recently active sessions at the end, so eviction takes the quiet ones.
+      this.sessions.delete(key);
+    } else {
       if (this.sessions.size >= this.maxSessions) {
         const oldest = this.sessions.keys().next().value;
         if (oldest !== undefined) this.sessions.delete(oldest);
       }
-      entry = { max: 0, recent: new Set() };
-      this.sessions.set(session, entry);
-    } else {
-      // Keep recently active sessions at the end, so eviction takes the quiet ones.
-      this.sessions.delete(session);
-      this.sessions.set(session, entry);
+      entry = new SeqWindow(this.window);
     }
-    if (seq <= entry.max - this.window || entry.recent.has(seq)) return true;
-    entry.recent.add(seq);
-    if (seq > entry.max) entry.max = seq;
-    if (entry.recent.size > this.window * 2) {
-      const floor = entry.max - this.window;
-      for (const s of entry.recent) if (s <= floor) entry.recent.delete(s);
-    }
-    return false;
+    this.sessions.set(key, entry);
+    return entry;
+  }
+
+  /** Records the pair; returns true when it was already seen (or is too old to tell). */
+  isDuplicate(key: string, seq: number): boolean {
+    return this.stream(key).seen(seq);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock";
 import type { DropReason } from "../metrics/counters";
-import { Dedupe } from "./dedupe";
+import { Dedupe, type SeqWindow } from "./dedupe";
 import type { Envelope } from "./envelope";
 import { RateLimiter } from "./rate-limit";
 
@@ -33,23 +33,34 @@ export class InboundChecks {
     );
   }
 
-  /** Returns why the envelope must be dropped, or null to accept it. */
-  check(env: Envelope, senderId: string, session: string, simulated: boolean): DropReason | null {
-    if (this.dedupe.isDuplicate(`${senderId}/${session}`, env.q)) return "duplicate";
-    if (this.isExpired(env.a, senderId)) return "expired";
-    if (!simulated && !this.rate.allow(senderId)) return "rate-limited";
+  /** The duplicate window of one sender session: look it up once per frame. */
+  window(senderId: string, session: string): SeqWindow {
+    return this.dedupe.stream(`${senderId}/${session}`);
+  }
+
+  /** Returns why the envelope must be dropped, or null to accept it. `now` is read once per frame. */
+  check(
+    env: Envelope,
+    seen: SeqWindow,
+    senderId: string,
+    simulated: boolean,
+    now: number,
+  ): DropReason | null {
+    if (seen.seen(env.q)) return "duplicate";
+    if (this.isExpired(env.a, senderId, now)) return "expired";
+    if (!simulated && !this.rate.allow(senderId, now)) return "rate-limited";
     return null;
   }
 
-  isExpired(sentAt: number, senderId: string): boolean {
+  isExpired(sentAt: number, senderId: string, now = this.clock.now()): boolean {
     const offset = this.offsets.get(senderId);
-    const age = this.clock.now() - (sentAt - (offset ?? 0));
+    const age = now - (sentAt - (offset ?? 0));
     const limit = this.limits().maxMessageAge + (offset === undefined ? SKEW_TOLERANCE_MS : 0);
     return age > limit || age < -limit;
   }
 
   /** One-way latency of a message sent at `sentAt` by `senderId`, offset-corrected when known. */
-  latency(sentAt: number, senderId: string): number {
-    return Math.max(0, this.clock.now() - (sentAt - (this.offsets.get(senderId) ?? 0)));
+  latency(sentAt: number, senderId: string, now = this.clock.now()): number {
+    return Math.max(0, now - (sentAt - (this.offsets.get(senderId) ?? 0)));
   }
 }

@@ -6,6 +6,7 @@ import type { Counters } from "../metrics/counters";
 import type { IncomingFrame } from "../transports/transport";
 import { isChunkPayload, Reassembler } from "./chunker";
 import { decodeFrame, isValidEnvelope, parseSafe } from "./codec";
+import type { SeqWindow } from "./dedupe";
 import { type Envelope, isAddressedTo } from "./envelope";
 import { InboundChecks } from "./inbound";
 
@@ -13,6 +14,16 @@ import { InboundChecks } from "./inbound";
 const MAX_INCOMING_FRAME = 1_000_000;
 /** All senders' half-rebuilt chunked messages together. */
 const MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
+
+/** What every envelope of one frame shares. */
+interface FrameBatch {
+  readonly session: string;
+  readonly sender: FoundryUser;
+  readonly frame: IncomingFrame;
+  readonly share: number;
+  readonly now: number;
+  readonly seen: SeqWindow;
+}
 
 /** One envelope that passed every generic check, with what the later stages need to know about it. */
 export interface Accepted {
@@ -22,6 +33,8 @@ export interface Accepted {
   readonly frame: IncomingFrame;
   /** Share of the frame's bytes (exact for chunked messages). */
   readonly bytes: number;
+  /** When the frame arrived (read once per frame). */
+  readonly receivedAt: number;
 }
 
 export interface IncomingDeps {
@@ -69,29 +82,34 @@ export class Incoming {
     const envelopes = decoded.frame.e;
     if (!sender) return counters.drop("unknown-sender", envelopes.length);
     const share = Math.ceil(decoded.bytes / Math.max(1, envelopes.length));
-    for (const env of envelopes) this.envelope(env, decoded.frame.s, sender, frame, share);
+    const batch: FrameBatch = {
+      session: decoded.frame.s,
+      sender,
+      frame,
+      share,
+      now: this.deps.clock.now(),
+      seen: this.checks.window(sender.id, decoded.frame.s),
+    };
+    for (const env of envelopes) this.envelope(env, batch);
   }
 
   clear(): void {
     this.reassembler.clear();
   }
 
-  private envelope(
-    env: unknown,
-    session: string,
-    sender: FoundryUser,
-    frame: IncomingFrame,
-    bytes: number,
-  ): void {
+  private envelope(env: unknown, batch: FrameBatch): void {
     const { counters } = this.deps;
+    const { session, sender, frame, now, seen } = batch;
     if (!isValidEnvelope(env)) return counters.drop("envelope-shape");
     if (!frame.simulated && !isAddressedTo(env, this.deps.userId())) {
       counters.notForMe++;
       return;
     }
-    const refused = this.checks.check(env, sender.id, session, frame.simulated);
+    const refused = this.checks.check(env, seen, sender.id, frame.simulated, now);
     if (refused) return counters.drop(refused);
-    if (env.k !== "chunk") return this.deps.accept({ env, session, sender, frame, bytes });
+    if (env.k !== "chunk") {
+      return this.deps.accept({ env, session, sender, frame, bytes: batch.share, receivedAt: now });
+    }
     if (!isChunkPayload(env.d)) return counters.drop("chunk-invalid");
     const result = this.reassembler.add(`${sender.id}/${session}`, env.d);
     if (result.status === "pending") return;
@@ -106,8 +124,8 @@ export class Incoming {
     // The rebuilt envelope must be what its chunks announced, and passes the same checks as any other.
     if (!isValidEnvelope(parent) || parent.k === "chunk" || parent.q !== env.d[0])
       return counters.drop("chunk-invalid");
-    const again = this.checks.check(parent, sender.id, session, frame.simulated);
+    const again = this.checks.check(parent, seen, sender.id, frame.simulated, now);
     if (again) return counters.drop(again);
-    this.deps.accept({ env: parent, session, sender, frame, bytes: result.text.length });
+    this.deps.accept({ env: parent, session, sender, frame, bytes: result.text.length, receivedAt: now });
   }
 }

@@ -10,9 +10,8 @@ export class RateLimiter {
   ) {}
 
   /** Takes one token for `key`; false when the bucket is empty. */
-  allow(key: string): boolean {
+  allow(key: string, now = this.clock.now()): boolean {
     const { rate, burst } = this.limits();
-    const now = this.clock.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
       bucket = { tokens: burst, at: now };

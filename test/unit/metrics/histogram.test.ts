@@ -51,10 +51,14 @@ describe("Histogram percentiles", () => {
   it("property: percentiles equal the nearest-rank reference while within capacity", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }), {
-          minLength: 1,
-          maxLength: 300,
-        }),
+        // -0 and 0 are one latency; the sort orders of Float64Array and Array differ on them, so use 0.
+        fc.array(
+          fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true }).map((v) => v + 0),
+          {
+            minLength: 1,
+            maxLength: 300,
+          },
+        ),
         (values) => {
           const h = new Histogram(512);
           for (const v of values) h.record(v);
@@ -72,10 +76,13 @@ describe("Histogram percentiles", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 64 }),
-        fc.array(fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }), {
-          minLength: 1,
-          maxLength: 200,
-        }),
+        fc.array(
+          fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }).map((v) => v + 0),
+          {
+            minLength: 1,
+            maxLength: 200,
+          },
+        ),
         (capacity, values) => {
           const h = new Histogram(capacity);
           for (const v of values) h.record(v);

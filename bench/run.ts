@@ -1,0 +1,668 @@
+/**
+ * `npm run bench` — Socket Manager's benchmark over real socket.io on 127.0.0.1, relay in a forked process.
+ *
+ *   npm run bench                  human tables on stdout, progress on stderr
+ *   npm run bench -- --json        one JSON object on stdout (nothing else), progress on stderr
+ *   options: --quick (small counts, a smoke test) · --only throughput,latency,fanout,coalescing,inproc,bundle
+ *            --out FILE (also write the JSON there) · --md FILE (also write the tables there)
+ *            --no-build (never rebuild dist/)
+ *
+ * See docs/BENCHMARKS.md for the method and the latest figures.
+ */
+import { spawnSync } from "node:child_process";
+import { Console } from "node:console";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_CONFIG } from "../src/config";
+import { BUNDLE, type BundleResult, measureBundle } from "./bundle";
+import { benchCoalesce, type CoalesceResult } from "./coalesce";
+import { CHUNK, elapsedSeconds, type Failure, failure, log, PAYLOAD_BYTES } from "./common";
+import { benchFanout, type FanoutResult } from "./fanout";
+import { runInproc } from "./inproc";
+import type { InprocResult } from "./inproc-child";
+import { benchLatency, type LatencyResult } from "./latency";
+import { forkRelayHost } from "./relay-control";
+import { bytes, fixed, int, ratio, round, table } from "./stats";
+import { benchThroughput, type ThroughputResult } from "./throughput";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SECTIONS = ["throughput", "latency", "fanout", "coalescing", "inproc", "bundle"] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Options {
+  json: boolean;
+  quick: boolean;
+  only: Set<Section>;
+  out: string | null;
+  md: string | null;
+  build: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = {
+    json: false,
+    quick: false,
+    only: new Set(SECTIONS),
+    out: null,
+    md: null,
+    build: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--json") opts.json = true;
+    else if (a === "--quick") opts.quick = true;
+    else if (a === "--no-build") opts.build = false;
+    else if (a === "--out") opts.out = argv[++i] ?? null;
+    else if (a === "--md") opts.md = argv[++i] ?? null;
+    else if (a === "--only") {
+      const list = (argv[++i] ?? "").split(",").filter(Boolean);
+      for (const s of list)
+        if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`unknown section ${s}`);
+      opts.only = new Set(list as Section[]);
+    } else throw new Error(`unknown option ${a}`);
+  }
+  return opts;
+}
+
+/** Sizes: the issue's figures, or small ones for --quick. */
+function sizes(quick: boolean) {
+  return quick
+    ? {
+        throughput: { messages: 10_000, repetitions: 1, warmup: 2_000, timeoutMs: 30_000 },
+        latency: { requests: 200, repetitions: 1, warmup: 50 },
+        fanout: {
+          messages: 500,
+          repetitions: 1,
+          warmup: 100,
+          timeoutMs: 30_000,
+          pattern: "chunked" as const,
+        },
+        coalescing: { repetitions: 1 },
+        inproc: ["--pipeline-messages", "20000", "--pipeline-reps", "1", "--memory-messages", "50000"],
+      }
+    : {
+        throughput: { messages: 100_000, repetitions: 7, warmup: 20_000, timeoutMs: 60_000 },
+        latency: { requests: 2_000, repetitions: 5, warmup: 1_000 },
+        fanout: {
+          messages: 5_000,
+          repetitions: 7,
+          warmup: 1_000,
+          timeoutMs: 60_000,
+          pattern: "chunked" as const,
+        },
+        coalescing: { repetitions: 3 },
+        inproc: ["--pipeline-messages", "200000", "--pipeline-reps", "5", "--memory-messages", "1000000"],
+      };
+}
+
+/** Newest modification time under a folder (ms). */
+function newest(dir: string): number {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** Rebuilds dist/ when it is missing or older than its inputs (build output goes to stderr, never stdout). */
+function ensureBuild(): void {
+  const inputs = ["src", "lang", "templates", "styles", "module.json", "package.json", "vite.config.ts"]
+    .map((p) => join(ROOT, p))
+    .filter((p) => existsSync(p))
+    .map((p) => (statSync(p).isDirectory() ? newest(p) : statSync(p).mtimeMs));
+  const stale = !existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < Math.max(...inputs);
+  if (!stale) return;
+  log("dist/ is missing or older than src/: building");
+  const r = spawnSync(process.execPath, [join(ROOT, "node_modules/vite/bin/vite.js"), "build"], {
+    cwd: ROOT,
+    stdio: ["ignore", 2, 2],
+  });
+  if (r.status !== 0) throw new Error(`vite build failed (${r.status})`);
+}
+
+/** Busy and total CPU seconds of the whole machine so far (Linux /proc/stat; null elsewhere). */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return { busy: (total - idle) / 100, total: total / 100 };
+  } catch {
+    return null;
+  }
+}
+
+function machine() {
+  let cpuModel = os.cpus()[0]?.model ?? "unknown";
+  try {
+    const m = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (m?.[1]) cpuModel = m[1].trim();
+  } catch {
+    // not Linux
+  }
+  return {
+    cpuModel,
+    cpuMHz: os.cpus()[0]?.speed ?? null,
+    cores: os.availableParallelism(),
+    memoryGiB: round(os.totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+interface Target {
+  id: string;
+  description: string;
+  target: string;
+  actual: string;
+  met: boolean | null;
+  /** For a missed target: how far off. */
+  shortfall?: string;
+}
+
+function atLeast(id: string, description: string, actual: number, goal: number, unit: string): Target {
+  const met = Number.isFinite(actual) ? actual >= goal : null;
+  return {
+    id,
+    description,
+    target: `≥ ${goal}${unit}`,
+    actual: `${fixed(actual)}${unit}`,
+    met,
+    ...(met === false
+      ? { shortfall: `${fixed(goal / actual)}× short (${fixed((100 * (goal - actual)) / goal, 0)}% below)` }
+      : {}),
+  };
+}
+
+function atMost(id: string, description: string, actual: number, goal: number, unit: string): Target {
+  const met = Number.isFinite(actual) ? actual <= goal : null;
+  return {
+    id,
+    description,
+    target: `≤ ${goal}${unit}`,
+    actual: `${fixed(actual)}${unit}`,
+    met,
+    ...(met === false
+      ? {
+          shortfall: `${fixed(actual / goal)}× the limit (${fixed((100 * (actual - goal)) / goal, 0)}% over)`,
+        }
+      : {}),
+  };
+}
+
+type Maybe<T> = T | Failure | null;
+const good = <T extends object>(x: Maybe<T>): x is T => x !== null && !("error" in x);
+
+interface Report {
+  benchmark: "socket-manager";
+  date: string;
+  command: string;
+  machine: ReturnType<typeof machine>;
+  method: Record<string, string>;
+  durationSeconds: number;
+  /** How busy the machine was with other work during the run (the benchmark is sensitive to it). */
+  load: {
+    loadavgStart: number[];
+    loadavgEnd: number[];
+    machineBusyCpuSeconds: number | null;
+    benchmarkCpuSeconds: number;
+    otherProcessesCpuSeconds: number | null;
+  } | null;
+  throughput: Maybe<ThroughputResult>;
+  latency: Maybe<LatencyResult>;
+  fanout: Maybe<FanoutResult>;
+  coalescing: Maybe<CoalesceResult>;
+  memory: Maybe<InprocResult["memory"]>;
+  outbox: Maybe<InprocResult["outbox"]>;
+  pipeline: Maybe<InprocResult["pipeline"]>;
+  bundle: Maybe<BundleResult>;
+  targets: Target[];
+}
+
+function targets(r: Report): Target[] {
+  const out: Target[] = [];
+  if (good(r.throughput)) {
+    for (const p of ["chunked", "burst"] as const) {
+      out.push(
+        atLeast(
+          `throughput-${p}`,
+          `native throughput ÷ raw one-message-per-emit (${p})`,
+          r.throughput.patterns[p].ratioToRaw.native,
+          4,
+          "×",
+        ),
+      );
+    }
+  }
+  if (good(r.latency)) {
+    out.push(
+      atMost(
+        "latency-p50",
+        "request() RTT p50 ÷ raw ping-pong p50 (native)",
+        r.latency.ratioToRaw.native.p50,
+        1.25,
+        "×",
+      ),
+    );
+  }
+  if (good(r.coalescing)) {
+    out.push(
+      atLeast(
+        "coalescing-frames",
+        "frames cut by coalesce keys (same stream without keys)",
+        r.coalescing.cuts.lowKeyedVsLow.frames,
+        10,
+        "×",
+      ),
+      atLeast(
+        "coalescing-frames-vs-raw",
+        "frames cut vs one socket message per update (raw)",
+        r.coalescing.cuts.lowKeyedVsRaw.frames,
+        10,
+        "×",
+      ),
+    );
+  }
+  if (good(r.memory)) {
+    out.push(
+      atMost("heap-growth", "heap growth after 1M messages (after GC)", r.memory.growthBytes / 1e6, 5, " MB"),
+    );
+  }
+  if (good(r.bundle)) {
+    out.push(
+      atMost("bundle-min", "bundle, minified", r.bundle.minifiedBytes / 1000, 40, " kB"),
+      atMost("bundle-gzip", "bundle, gzip -9", r.bundle.gzipBytes / 1000, 12, " kB"),
+    );
+  }
+  if (good(r.pipeline)) {
+    for (const p of ["chunked", "burst"] as const) {
+      out.push(
+        atLeast(
+          `pipeline-${p}`,
+          `in-process pipeline, local transport (${p})`,
+          r.pipeline.messagesPerSecond[p] / 1000,
+          500,
+          "k msg/s",
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+function human(r: Report): string {
+  const parts: string[] = [];
+  const m = r.machine;
+  parts.push(
+    `# Socket Manager benchmark — ${r.date}`,
+    `${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node} (V8 ${m.v8}), ${m.platform}; ${r.durationSeconds} s`,
+  );
+  if (r.load) {
+    parts.push(
+      `Load average ${r.load.loadavgStart.join(" ")} at start; other processes used ` +
+        `${r.load.otherProcessesCpuSeconds ?? "n/a"} CPU-s during the run (the benchmark: ${r.load.benchmarkCpuSeconds} CPU-s).`,
+    );
+  }
+  if (good(r.throughput)) {
+    const t = r.throughput;
+    const rows: string[][] = [];
+    for (const p of ["chunked", "burst"] as const) {
+      const pr = t.patterns[p];
+      for (const name of ["raw", "native", "socketlib"] as const) {
+        const c = pr.contenders[name];
+        rows.push([
+          p,
+          name === "raw" ? "raw socket.io, 1 msg/emit" : `Socket Manager, ${name}`,
+          int(c.messagesPerSecond),
+          `${int(c.range[0])}–${int(c.range[1])}`,
+          name === "raw" ? "1.00×" : ratio(pr.ratioToRaw[name]),
+          int(c.framesPerRun),
+          fixed(c.bytesPerMessage, 0),
+          fixed(c.relayCpuUsPerMessage),
+          fixed(c.clientCpuUsPerMessage),
+        ]);
+      }
+    }
+    parts.push(
+      `\n## 1. Throughput A → B: ${int(t.messages)} messages of ${t.payloadBytes} B, median of ${t.repetitions}`,
+      table(
+        [
+          "pattern",
+          "contender",
+          "msg/s",
+          "range",
+          "÷ raw",
+          "frames",
+          "wire B/msg",
+          "relay µs/msg",
+          "clients µs/msg",
+        ],
+        rows,
+      ),
+    );
+    if (good(t.defaultRateLimit)) {
+      parts.push(
+        `Default receive rate limit (${int(DEFAULT_CONFIG.rateLimit)}/s, burst ${int(DEFAULT_CONFIG.rateBurst)}), one native burst: ${int(t.defaultRateLimit.delivered)} delivered, ${int(t.defaultRateLimit.rateLimited)} refused as rate-limited.`,
+      );
+    }
+  }
+  if (good(r.latency)) {
+    const l = r.latency;
+    const row = (
+      name: string,
+      cpu: number,
+      p: LatencyResult["raw"],
+      rr?: { p50: number; p95: number; p99: number },
+    ) => [
+      name,
+      fixed(p.p50, 3),
+      fixed(p.p95, 3),
+      fixed(p.p99, 3),
+      rr ? ratio(rr.p50) : "1.00×",
+      rr ? ratio(rr.p95) : "1.00×",
+      rr ? ratio(rr.p99) : "1.00×",
+      fixed(cpu, 1),
+    ];
+    parts.push(
+      `\n## 2. Latency: ${int(l.requests)} sequential round trips to the GM, median of ${l.repetitions}`,
+      table(
+        [
+          "contender",
+          "p50 ms",
+          "p95 ms",
+          "p99 ms",
+          "p50 ÷ raw",
+          "p95 ÷ raw",
+          "p99 ÷ raw",
+          "client CPU µs/trip",
+        ],
+        [
+          row("raw socket.io ping-pong", l.cpuUsPerRoundTrip.raw, l.raw),
+          row("request(), native", l.cpuUsPerRoundTrip.native, l.native, l.ratioToRaw.native),
+          row("request(), socketlib", l.cpuUsPerRoundTrip.socketlib, l.socketlib, l.ratioToRaw.socketlib),
+        ],
+      ),
+    );
+  }
+  if (good(r.fanout)) {
+    const f = r.fanout;
+    parts.push(
+      `\n## 3. Fan-out: 1 sender → ${f.receivers} receivers, ${int(f.messages)} messages (${f.pattern}), median of ${f.repetitions}`,
+      table(
+        ["contender", "deliveries/s", "÷ raw", "relay CPU per run"],
+        [
+          [
+            "raw socket.io, 1 msg/emit",
+            int(f.deliveriesPerSecond.raw),
+            "1.00×",
+            `${fixed(f.relayCpuMs.raw, 0)} ms`,
+          ],
+          [
+            "Socket Manager, native",
+            int(f.deliveriesPerSecond.native),
+            ratio(f.ratioToRaw.native),
+            `${fixed(f.relayCpuMs.native, 0)} ms`,
+          ],
+          [
+            "Socket Manager, socketlib",
+            int(f.deliveriesPerSecond.socketlib),
+            ratio(f.ratioToRaw.socketlib),
+            `${fixed(f.relayCpuMs.socketlib, 0)} ms`,
+          ],
+        ],
+      ),
+    );
+  }
+  if (good(r.coalescing)) {
+    const c = r.coalescing;
+    const label: Record<string, string> = {
+      raw: "raw socket.io, 1 msg/update",
+      normal: "SM, normal priority, no keys",
+      "normal-keyed": "SM, normal priority, coalesce keys",
+      low: "SM, low priority, no keys",
+      "low-keyed": "SM, low priority, coalesce keys",
+    };
+    parts.push(
+      `\n## 4. Coalescing: ${c.tokens} tokens × ${c.hz} Hz × ${c.seconds} s = ${int(c.updatesSent)} updates (batchTimeout ${c.batchTimeoutMs} ms), median of ${c.repetitions}`,
+      table(
+        ["stream", "frames", "bytes", "messages delivered", "coalesced", "final positions"],
+        Object.entries(c.streams).map(([name, s]) => [
+          label[name] ?? name,
+          int(s.frames),
+          int(s.bytes),
+          int(s.delivered),
+          int(s.coalesced),
+          `${s.finalPositionsCorrect}/${c.tokens}`,
+        ]),
+      ),
+      `Keys vs same stream without keys (low): frames ${ratio(c.cuts.lowKeyedVsLow.frames)}, bytes ${ratio(c.cuts.lowKeyedVsLow.bytes)}, messages ${ratio(c.cuts.lowKeyedVsLow.messages)}; ` +
+        `(normal): frames ${ratio(c.cuts.normalKeyedVsNormal.frames)}. Keyed low vs raw: frames ${ratio(c.cuts.lowKeyedVsRaw.frames)}, bytes ${ratio(c.cuts.lowKeyedVsRaw.bytes)}.`,
+    );
+  }
+  if (good(r.memory) || good(r.outbox)) {
+    const rows: string[][] = [];
+    if (good(r.memory)) {
+      const mm = r.memory;
+      rows.push(
+        ["heap before (after GC)", bytes(mm.heapBeforeBytes)],
+        [`heap after ${int(mm.messages)} messages (after GC)`, bytes(mm.heapAfterBytes)],
+        ["growth", bytes(mm.growthBytes)],
+        ["peak above baseline during the run (no forced GC)", bytes(mm.peakAboveBaselineBytes)],
+        ["delivered", `${int(mm.delivered)} in ${fixed(mm.ms / 1000)} s`],
+      );
+    }
+    if (good(r.outbox)) {
+      const o = r.outbox;
+      rows.push(
+        [
+          `outbox after ${int(o.emitted)} emits while disconnected`,
+          `${int(o.outboxDepth)} (outboxSize ${int(o.outboxSize)})`,
+        ],
+        ["dropped as outbox-overflow", int(o.droppedOverflow)],
+        ["packets in socket.io's own (unbounded) buffer", int(o.socketIoBuffered)],
+        ["heap growth during the outage (after GC)", bytes(o.heapGrowthBytes)],
+        ["emit rate while disconnected", `${int(o.emitsPerSecond)}/s`],
+      );
+    }
+    parts.push(
+      "\n## 5. Memory (local transport) and the outbox under a long disconnect",
+      table(["figure", "value"], rows),
+    );
+  }
+  if (good(r.pipeline)) {
+    const p = r.pipeline;
+    parts.push(
+      `\n## 6. In-process pipeline, local transport: ${int(p.messages)} messages, median of ${p.repetitions}`,
+      table(
+        ["pattern", "msg/s"],
+        [
+          ["chunked", int(p.messagesPerSecond.chunked)],
+          ["burst", int(p.messagesPerSecond.burst)],
+        ],
+      ),
+    );
+  }
+  if (good(r.bundle)) {
+    parts.push(
+      "\n## 7. Bundle",
+      table(
+        ["file", "minified", "gzip -9"],
+        [[r.bundle.file, `${int(r.bundle.minifiedBytes)} B`, `${int(r.bundle.gzipBytes)} B`]],
+      ),
+    );
+    if (r.bundle.bySource.length > 0) {
+      parts.push(
+        `Largest sources (minified characters, via the source map): ${r.bundle.bySource
+          .slice(0, 8)
+          .map((s) => `${s.source} ${int(s.bytes)}`)
+          .join(", ")}.`,
+      );
+    }
+  }
+  const failed = (
+    ["throughput", "latency", "fanout", "coalescing", "memory", "outbox", "pipeline", "bundle"] as const
+  )
+    .map((k) => [k, r[k]] as const)
+    .filter(([, v]) => v !== null && "error" in v);
+  for (const [k, v] of failed) parts.push(`\n**${k} FAILED:** ${(v as Failure).error}`);
+  parts.push(
+    "\n## Targets",
+    table(
+      ["target", "goal", "actual", "met", "shortfall"],
+      r.targets.map((t) => [
+        t.description,
+        t.target,
+        t.actual,
+        t.met === null ? "n/a" : t.met ? "yes" : "NO",
+        t.shortfall ?? "",
+      ]),
+    ),
+  );
+  return `${parts.join("\n")}\n`;
+}
+
+/** Stdout carries the report and nothing else: stray console output (ours, src's, the harness's) goes to stderr. */
+function keepStdoutClean(): void {
+  const toStderr = new Console({ stdout: process.stderr, stderr: process.stderr });
+  for (const method of [
+    "log",
+    "info",
+    "debug",
+    "dir",
+    "table",
+    "trace",
+    "group",
+    "groupCollapsed",
+  ] as const) {
+    (console as unknown as Record<string, unknown>)[method] = toStderr[method].bind(toStderr);
+  }
+}
+
+async function main(): Promise<number> {
+  keepStdoutClean();
+  const opts = parseArgs(process.argv.slice(2));
+  const n = sizes(opts.quick);
+  const unhandled: string[] = [];
+  process.on("unhandledRejection", (e) => {
+    unhandled.push(failure(e).error);
+    log(`unhandled rejection: ${failure(e).error}`);
+  });
+  if (opts.build) ensureBuild();
+
+  const report: Report = {
+    benchmark: "socket-manager",
+    date: new Date().toISOString(),
+    command: `npm run bench${opts.json ? " -- --json" : ""}`,
+    machine: machine(),
+    method: {
+      transport:
+        "real socket.io 4 over 127.0.0.1 (websocket); relay = test/harness/relay.ts in a forked process",
+      clients: "every simulated client (test/harness/client.ts) in the benchmark process",
+      contenders: "one relay per contender, so one contender's broadcasts never reach another's clients",
+      alternation: "contenders alternate within each repetition (rotating order); medians over repetitions",
+      sendPatterns: `chunked = ${CHUNK} messages per macrotask (setImmediate between chunks); burst = one synchronous loop`,
+      payload: `~${PAYLOAD_BYTES} B of JSON per message (a token update)`,
+      rateLimit:
+        "throughput, fan-out, latency and in-process runs raise the receive rate limit (rateLimit/rateBurst 10,000,000); everything else is default",
+    },
+    durationSeconds: 0,
+    load: null,
+    throughput: null,
+    latency: null,
+    fanout: null,
+    coalescing: null,
+    memory: null,
+    outbox: null,
+    pipeline: null,
+    bundle: null,
+    targets: [],
+  };
+
+  const loadStart = os.loadavg().map((v) => round(v));
+  if ((loadStart[0] ?? 0) > 0.5)
+    log(`warning: load average ${loadStart[0]} at start: other work may skew the figures`);
+  const cpuStart = machineCpu();
+  let childCpuMs = 0;
+  const needsRelay = ["throughput", "latency", "fanout", "coalescing"].some((s) =>
+    opts.only.has(s as Section),
+  );
+  const host = needsRelay ? await forkRelayHost() : null;
+  try {
+    if (host && opts.only.has("throughput")) {
+      log("== 1. throughput");
+      report.throughput = await benchThroughput(host, n.throughput).catch(failure);
+    }
+    if (host && opts.only.has("latency")) {
+      log("== 2. latency");
+      report.latency = await benchLatency(host, n.latency).catch(failure);
+    }
+    if (host && opts.only.has("fanout")) {
+      log("== 3. fan-out");
+      report.fanout = await benchFanout(host, n.fanout).catch(failure);
+    }
+    if (host && opts.only.has("coalescing")) {
+      log("== 4. coalescing (real time: 5 s per repetition)");
+      report.coalescing = await benchCoalesce(host, n.coalescing).catch(failure);
+    }
+  } finally {
+    childCpuMs += (await host?.cpuMs().catch(() => 0)) ?? 0;
+    await host?.stop();
+  }
+  if (opts.only.has("inproc")) {
+    log("== 5/6. memory, outbox and in-process pipeline (child process with --expose-gc)");
+    try {
+      const r = await runInproc(n.inproc);
+      report.memory = r.memory;
+      report.outbox = r.outbox;
+      report.pipeline = r.pipeline;
+      childCpuMs += r.cpuMs;
+    } catch (e) {
+      report.memory = report.outbox = report.pipeline = failure(e);
+    }
+  }
+  if (opts.only.has("bundle")) {
+    log("== 7. bundle");
+    try {
+      report.bundle = measureBundle();
+    } catch (e) {
+      report.bundle = failure(e);
+    }
+  }
+  report.targets = targets(report);
+  const cpuEnd = machineCpu();
+  const own = process.cpuUsage();
+  const benchmarkCpuSeconds = round((own.user + own.system) / 1e6 + childCpuMs / 1000, 1);
+  const busy = cpuStart && cpuEnd ? round(cpuEnd.busy - cpuStart.busy, 1) : null;
+  report.load = {
+    loadavgStart: loadStart,
+    loadavgEnd: os.loadavg().map((v) => round(v)),
+    machineBusyCpuSeconds: busy,
+    benchmarkCpuSeconds,
+    otherProcessesCpuSeconds: busy === null ? null : round(Math.max(0, busy - benchmarkCpuSeconds), 1),
+  };
+  report.durationSeconds = round(elapsedSeconds(), 1);
+  const json = JSON.stringify(report, null, 2);
+  if (opts.out) writeFileSync(opts.out, `${json}\n`);
+  if (opts.md) writeFileSync(opts.md, human(report));
+  process.stdout.write(opts.json ? `${json}\n` : human(report));
+  log(`done in ${report.durationSeconds} s`);
+  const anyFailure =
+    unhandled.length > 0 ||
+    Object.values(report).some((v) => v !== null && typeof v === "object" && "error" in v);
+  return anyFailure ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 2;
+  },
+);
