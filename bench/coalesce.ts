@@ -79,6 +79,7 @@ export interface CoalesceResult {
   cuts: {
     /** The comparison: same stream (low priority) with keys vs without. */
     lowKeyedVsLow: { frames: number; bytes: number; messages: number };
+    /** Default options with keys (which wait for the window) vs default options without keys. */
     normalKeyedVsNormal: { frames: number; bytes: number; messages: number };
     /** Against what a module does without Socket Manager: one socket message per update. */
     lowKeyedVsRaw: { frames: number; bytes: number; messages: number };
@@ -124,7 +125,14 @@ async function makeStream(host: RelayHost, name: StreamName): Promise<Stream> {
   const keyed = name.endsWith("keyed");
   stream.sender = playerPeer;
   stream.send = (id, pos) => {
-    void channel.emit("token", { id, ...pos }, keyed ? { priority, coalesce: id } : { priority });
+    // "normal-keyed" passes no priority: what a module author writes (coalesced streams then wait for the
+    // batch window by default); the other streams name their priority.
+    const options = keyed
+      ? priority === "normal"
+        ? { coalesce: id }
+        : { priority, coalesce: id }
+      : { priority };
+    void channel.emit("token", { id, ...pos }, options);
   };
   stream.close = () => closeAll(clients, peers);
   return stream;

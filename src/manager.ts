@@ -621,7 +621,9 @@ export class SocketManager implements ChannelHost {
 
   async emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
     assertEventName(event, channel, channel === MODULE_ID);
-    const priority = opts.priority ?? "normal";
+    // A coalesced stream waits for the batch window by default: replacing an unsent message only happens if
+    // messages wait, and each tick of a 60 Hz stream runs in its own task.
+    const priority = opts.priority ?? (opts.coalesce === undefined ? "normal" : "low");
     if (priority !== "low" && priority !== "normal" && priority !== "high") {
       throw new ValidationError(`priority must be "low", "normal" or "high"`, { moduleId: channel, event });
     }

@@ -74,6 +74,23 @@ describe("delivery pipeline", () => {
     expect(peer("p1").api.metrics().coalesced).toBeGreaterThanOrEqual(495);
   });
 
+  it("a coalesced stream with default options waits for the batch window, so ticks in separate tasks coalesce", async () => {
+    const got: { x: number }[] = [];
+    peer("gm1")
+      .api.channel("demo")
+      .on("tok", (d) => void got.push(d as { x: number }));
+    const sender = peer("p1").api.channel("demo");
+    // Ten ticks, each in its own task (as a 60 Hz stream would be), well inside one 100 ms window.
+    for (let x = 1; x <= 10; x++) {
+      void sender.emit("tok", { x }, { coalesce: "tok-A" });
+      await new Promise((r) => setImmediate(r));
+    }
+    await waitFor(() => got.some((d) => d.x === 10), { timeout: 2000 });
+    expect(got.at(-1)).toEqual({ x: 10 });
+    expect(got.length).toBeLessThan(10);
+    expect(peer("p1").api.metrics().coalesced).toBeGreaterThanOrEqual(1);
+  });
+
   it("a 5 MB payload arrives intact and no frame on the wire exceeds the frame limit", async () => {
     let received: unknown = null;
     peer("gm1")
