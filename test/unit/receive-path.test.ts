@@ -1,0 +1,174 @@
+/**
+ * The whole receive path (native listener → decode → checks → routing) under thousands of random and
+ * malformed frames: nothing throws out of it, nothing reaches a handler, every refusal is counted.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { createApi } from "../../src/api";
+import type { FoundryEnv, FoundrySocket } from "../../src/foundry/types";
+import { SocketManager } from "../../src/manager";
+import { createHooks } from "../harness/hooks";
+
+type Listener = (...args: unknown[]) => void;
+
+/** A connected socket.io-like socket whose incoming messages the test delivers by hand. */
+function fakeSocket() {
+  const listeners = new Map<string, Listener[]>();
+  const socket = {
+    connected: true,
+    emit: () => true,
+    on(event: string, fn: Listener) {
+      listeners.set(event, [...(listeners.get(event) ?? []), fn]);
+      return socket;
+    },
+    off(event: string, fn?: Listener) {
+      listeners.set(
+        event,
+        (listeners.get(event) ?? []).filter((l) => fn !== undefined && l !== fn),
+      );
+      return socket;
+    },
+  };
+  const deliver = (payload: unknown, senderId: string) => {
+    for (const fn of listeners.get("module.socket-manager") ?? []) fn(payload, senderId);
+  };
+  return { socket: socket as unknown as FoundrySocket, deliver };
+}
+
+function receiver() {
+  const users = [
+    { id: "gm", name: "GM", role: 4, isGM: true, active: true },
+    { id: "p1", name: "Player", role: 1, isGM: false, active: true },
+  ];
+  const { socket, deliver } = fakeSocket();
+  const env: FoundryEnv = {
+    userId: "gm",
+    users: {
+      get: (id: string) => users.find((u) => u.id === id),
+      [Symbol.iterator]: () => users[Symbol.iterator](),
+      activeGM: users[0],
+    },
+    socket,
+    hooks: createHooks(),
+    socketlib: { active: false, socket: null },
+    notify: () => {},
+    localize: (key) => key,
+  };
+  const manager = new SocketManager({ env, config: { heartbeatInterval: 0 }, version: "test" });
+  const api = createApi(manager);
+  manager.start();
+  let reached = 0;
+  api.channel("target-mod").on("target-event", () => {
+    reached++;
+  });
+  api.channel("target-mod").handle("target-request", () => {
+    reached++;
+    return 1;
+  });
+  return { api, manager, deliver, reached: () => reached };
+}
+
+/** A frame that would reach the handler, as a plain object to break in one place. */
+function validFrame(q: number): Record<string, unknown> {
+  return {
+    v: 1,
+    s: "sess1",
+    e: [{ q, k: "msg", c: "target-mod", e: "target-event", d: { x: 1 }, a: Date.now(), t: ["gm"] }],
+  };
+}
+
+type Mutation = (frame: Record<string, unknown>) => unknown;
+const envelopeOf = (f: Record<string, unknown>) =>
+  (f.e as Record<string, unknown>[])[0] as Record<string, unknown>;
+const breakEnvelope =
+  (key: string, value: unknown): Mutation =>
+  (f) => {
+    const env = envelopeOf(f);
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+    return JSON.stringify(f);
+  };
+
+/** Each of these breaks exactly one thing a valid frame needs. */
+const MUTATIONS: Mutation[] = [
+  (f) => JSON.stringify({ ...f, v: 2 }),
+  (f) => JSON.stringify({ ...f, v: "1" }),
+  (f) => JSON.stringify({ ...f, s: 7 }),
+  (f) => JSON.stringify({ ...f, s: "" }),
+  (f) => JSON.stringify({ ...f, e: "not an array" }),
+  (f) => JSON.stringify(f).slice(0, -3),
+  (f) => f,
+  breakEnvelope("q", 0),
+  breakEnvelope("q", -4),
+  breakEnvelope("q", 1.5),
+  breakEnvelope("q", "12"),
+  breakEnvelope("q", undefined),
+  breakEnvelope("k", "mssg"),
+  breakEnvelope("k", 3),
+  breakEnvelope("c", ""),
+  breakEnvelope("c", "x".repeat(65)),
+  breakEnvelope("e", null),
+  breakEnvelope("a", "yesterday"),
+  breakEnvelope("a", undefined),
+  breakEnvelope("t", "gm"),
+  breakEnvelope("t", [7]),
+  breakEnvelope("t", ["someone-else"]),
+  breakEnvelope("r", 5),
+  breakEnvelope("f", "1"),
+  breakEnvelope("o", [1, 2]),
+];
+
+describe("the receive path under hostile input", () => {
+  it("property: random values, strings and JSON never throw out and never reach a handler", () => {
+    const r = receiver();
+    let frames = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.jsonValue().map((d) => JSON.stringify({ v: 1, s: "r", e: [d] })),
+          fc
+            .record({ v: fc.jsonValue(), s: fc.jsonValue(), e: fc.array(fc.jsonValue()) })
+            .map((o) => JSON.stringify(o)),
+        ),
+        fc.constantFrom("p1", "gm", "stranger"),
+        (raw, sender) => {
+          frames++;
+          expect(() => r.deliver(raw, sender)).not.toThrow();
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(r.reached()).toBe(0);
+    expect(r.api.metrics().framesReceived).toBe(frames);
+    r.manager.dispose();
+  });
+
+  it("property: every way of breaking a valid frame is refused and counted once, never handled", () => {
+    const r = receiver();
+    let q = 1;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: MUTATIONS.length - 1 }), (index) => {
+        const before = r.api.metrics();
+        const raw = (MUTATIONS[index] as Mutation)(validFrame(q++));
+        expect(() => r.deliver(raw, "p1")).not.toThrow();
+        const after = r.api.metrics();
+        const refusals = after.droppedTotal + after.notForMe - before.droppedTotal - before.notForMe;
+        expect(refusals).toBe(1);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(r.reached()).toBe(0);
+    r.manager.dispose();
+  });
+
+  it("the unbroken frame does reach the handler (the test can fail)", async () => {
+    const r = receiver();
+    r.deliver(JSON.stringify(validFrame(1)), "p1");
+    await Promise.resolve();
+    expect(r.reached()).toBe(1);
+    r.manager.dispose();
+  });
+});
