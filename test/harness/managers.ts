@@ -39,3 +39,10 @@ export function startPeers(world: World, config: Partial<Config> = {}): Map<stri
 export function stopPeers(peers: Map<string, Peer>): void {
   for (const peer of peers.values()) peer.manager.dispose();
 }
+
+/** The peer of `id`; throws (failing the test) when that user has none. */
+export function peerOf(peers: Map<string, Peer>, id: string): Peer {
+  const peer = peers.get(id);
+  if (!peer) throw new Error(`no peer for user "${id}"`);
+  return peer;
+}

@@ -11,6 +11,7 @@ import {
   createHooks,
   createWorld,
   type Peer,
+  peerOf,
   rejectionOf,
   STANDARD_USERS,
   sleep,
@@ -25,11 +26,7 @@ const USERS = STANDARD_USERS.filter((u) => ["gm1", "gm2", "p1", "p2"].includes(u
 describe("public API over the native transport", () => {
   let world: World;
   let peers: Map<string, Peer>;
-  const api = (id: string): Api => {
-    const p = peers.get(id);
-    if (!p) throw new Error(`no peer ${id}`);
-    return p.api;
-  };
+  const api = (id: string): Api => peerOf(peers, id).api;
 
   beforeEach(async () => {
     world = await createWorld({ users: USERS });

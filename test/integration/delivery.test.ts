@@ -7,6 +7,7 @@ import type { MessageContext } from "../../src/types";
 import {
   createWorld,
   type Peer,
+  peerOf,
   rejectionOf,
   STANDARD_USERS,
   sleep,
@@ -22,11 +23,7 @@ for (const transport of ["native", "socketlib"] as const) {
   describe(`delivery over ${transport}`, () => {
     let world: World;
     let peers: Map<string, Peer>;
-    const peer = (id: string): Peer => {
-      const p = peers.get(id);
-      if (!p) throw new Error(`no peer ${id}`);
-      return p;
-    };
+    const peer = (id: string): Peer => peerOf(peers, id);
 
     /** Records what each user's "demo" channel receives for `event`. */
     function record(event: string): Map<string, { data: unknown; ctx: MessageContext }[]> {

@@ -7,6 +7,7 @@ import { z } from "zod";
 import {
   createWorld,
   type Peer,
+  peerOf,
   rejectionOf,
   STANDARD_USERS,
   sleep,
@@ -22,11 +23,7 @@ const USERS = STANDARD_USERS.filter((u) => ["gm1", "p1", "p2"].includes(u.id));
 describe("delivery pipeline", () => {
   let world: World;
   let peers: Map<string, Peer>;
-  const peer = (id: string): Peer => {
-    const p = peers.get(id);
-    if (!p) throw new Error(`no peer ${id}`);
-    return p;
-  };
+  const peer = (id: string): Peer => peerOf(peers, id);
 
   beforeEach(async () => {
     world = await createWorld({ users: USERS });

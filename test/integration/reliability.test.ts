@@ -9,6 +9,7 @@ import type { ConnectionState } from "../../src/types";
 import {
   createWorld,
   type Peer,
+  peerOf,
   rejectionOf,
   STANDARD_USERS,
   sleep,
@@ -30,11 +31,7 @@ const FAST = {
 describe("reliability under faults", () => {
   let world: World;
   let peers: Map<string, Peer>;
-  const peer = (id: string): Peer => {
-    const p = peers.get(id);
-    if (!p) throw new Error(`no peer ${id}`);
-    return p;
-  };
+  const peer = (id: string): Peer => peerOf(peers, id);
 
   async function start(
     config: Record<string, unknown> = {},
