@@ -70,6 +70,21 @@ export class ReliableStreams<T> {
     return tags;
   }
 
+  /**
+   * Takes back the numbers `number()` just gave `message` (its send was refused before anything left). The
+   * streams must not keep a gap: a recipient would wait for the missing number forever.
+   */
+  unnumber(message: T, tags: StreamTags): void {
+    for (const [userId, [, n]] of Object.entries(tags)) {
+      const stream = this.streams.get(userId);
+      const pending = this.unacked.get(userId);
+      if (stream && pending?.get(n) === message && stream.next === n + 1) {
+        pending.delete(n);
+        stream.next = n;
+      }
+    }
+  }
+
   /** Marks numbers acknowledged by `userId` (in `session`); returns the messages that were waiting. */
   ack(userId: string, session: string, numbers: number[]): T[] {
     const stream = this.streams.get(userId);

@@ -77,7 +77,13 @@ export class ReliableSender {
     env.f = (env.f ?? 0) | FLAG_RELIABLE;
     env.t = [...entry.missing];
     env.o = this.streams.number(entry, recipients);
-    const { queued } = this.deps.out.send(env, { priority: "normal" });
+    let queued: boolean;
+    try {
+      ({ queued } = this.deps.out.send(env, { priority: "normal" }));
+    } catch (e) {
+      this.streams.unnumber(entry, env.o);
+      throw e;
+    }
     this.pending.add(entry);
     entry.deadline = this.deps.clock.setTimeout(() => this.expire(entry, timeout), timeout);
     this.scheduleRetry(entry);

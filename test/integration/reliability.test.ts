@@ -125,6 +125,26 @@ describe("reliability under faults", () => {
     await waitFor(() => got.length === 1, { timeout: 1000 });
   });
 
+  it("a reliable message refused at send (too large) leaves no gap: the next reliable message still arrives", async () => {
+    await start({ maxPayloadBytes: 50_000 });
+    const got: number[] = [];
+    peer("gm1")
+      .api.channel("demo")
+      .on("r", (n) => void got.push(typeof n === "number" ? n : -1));
+    const p1 = peer("p1").api.channel("demo");
+    await expect(p1.emit("r", 1, { reliable: true, to: "gm", timeout: 3000 })).resolves.toMatchObject({
+      acked: ["gm1"],
+    });
+    const err = await rejectionOf(
+      p1.emit("r", "x".repeat(60_000), { reliable: true, to: "gm", timeout: 3000 }),
+    );
+    expect(err).toBeInstanceOf(peer("p1").api.errors.PayloadTooLargeError);
+    await expect(p1.emit("r", 2, { reliable: true, to: "gm", timeout: 3000 })).resolves.toMatchObject({
+      acked: ["gm1"],
+    });
+    expect(got).toEqual([1, 2]);
+  });
+
   it("the outbox is bounded: overflow drops the oldest low-priority messages first and counts them", async () => {
     await start({ outboxSize: 10 });
     await world.relay.stop();
