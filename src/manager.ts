@@ -11,7 +11,7 @@ import { type Envelope, FLAG_RELIABLE, messageId, PROTOCOL_VERSION } from "./pip
 import { type Accepted, Incoming } from "./pipeline/incoming";
 import { Outgoing } from "./pipeline/outgoing";
 import { assertEventName, assertJsonSafe, assertModuleId } from "./pipeline/validate";
-import { isAckPayload, ReliableInbox } from "./reliability/acks";
+import { isAckPayload, isStreamTags, ReliableInbox } from "./reliability/acks";
 import { ConnectionMonitor } from "./reliability/connection";
 import { ClockEstimates, clockSample, isPongPayload } from "./reliability/heartbeat";
 import { type HelloPayload, isHelloPayload, Presence } from "./reliability/presence";
@@ -837,7 +837,7 @@ export class SocketManager implements ChannelHost {
 
   private acceptReliable(env: Envelope, session: string, ctx: MessageContext): void {
     const tag = env.o?.[this.userId];
-    if (!tag || !Array.isArray(tag)) return this.counters.drop("envelope-shape");
+    if (!tag || !isStreamTags({ tag })) return this.counters.drop("envelope-shape");
     const verdict = this.reliableInbox.receive(`${ctx.senderId}/${session}`, this.session, tag, () => {
       void this.dispatcher.message(env.d, ctx);
     });

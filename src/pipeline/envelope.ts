@@ -26,8 +26,8 @@ export interface Envelope {
   r?: string;
   /** Flags: see FLAG_*. */
   f?: number;
-  /** Reliable messages: each recipient's place in its ordered stream, `{ userId: [recipientSession, n] }`. */
-  o?: Record<string, [string, number]>;
+  /** Reliable messages: each recipient's place in its stream, `{ userId: [recipientSession, n, floor] }`. */
+  o?: Record<string, [string, number, number?]>;
 }
 
 export interface Frame {

@@ -3,19 +3,24 @@
  * every reliable message per recipient, the recipient runs handlers strictly in that order, exactly once, and
  * acknowledges what it holds; the sender retransmits what is unacknowledged.
  *
- * On the wire a reliable envelope carries `o: { [recipientUserId]: [recipientSession, n] }`.
+ * On the wire a reliable envelope carries `o: { [recipientUserId]: [recipientSession, n, floor] }`. `floor` is the
+ * lowest number still pending for that recipient: everything below it was acknowledged or abandoned (timed
+ * out), so the recipient may stop waiting for it. Without it, one abandoned message would hold back every
+ * later one forever.
  */
-export type StreamTags = Record<string, [string, number]>;
+export type StreamTag = [session: string, n: number, floor?: number];
+export type StreamTags = Record<string, StreamTag>;
 
 export function isStreamTags(value: unknown): value is StreamTags {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   for (const tag of Object.values(value)) {
-    if (!Array.isArray(tag) || tag.length !== 2) return false;
+    if (!Array.isArray(tag) || (tag.length !== 2 && tag.length !== 3)) return false;
+    const [session, n, floor] = tag as unknown[];
+    if (typeof session !== "string" || typeof n !== "number" || !Number.isSafeInteger(n) || n < 1)
+      return false;
     if (
-      typeof tag[0] !== "string" ||
-      typeof tag[1] !== "number" ||
-      !Number.isSafeInteger(tag[1]) ||
-      tag[1] < 1
+      floor !== undefined &&
+      (typeof floor !== "number" || !Number.isSafeInteger(floor) || floor < 1 || floor > n)
     ) {
       return false;
     }
@@ -59,15 +64,27 @@ export class ReliableStreams<T> {
         this.streams.set(userId, stream);
       }
       const n = stream.next++;
-      tags[userId] = [session, n];
       let pending = this.unacked.get(userId);
       if (!pending) {
         pending = new Map();
         this.unacked.set(userId, pending);
       }
       pending.set(n, message);
+      tags[userId] = [session, n, this.floor(userId) ?? n];
     }
     return tags;
+  }
+
+  /** The lowest number still pending for `userId` (numbers only grow, so the map's first key). */
+  floor(userId: string): number | undefined {
+    const pending = this.unacked.get(userId);
+    if (!pending || pending.size === 0) return undefined;
+    return pending.keys().next().value;
+  }
+
+  /** The current tag of `message` for `userId`, with an up-to-date floor (for a retransmission). */
+  retag(userId: string, tag: StreamTag): StreamTag {
+    return [tag[0], tag[1], this.floor(userId) ?? tag[1]];
   }
 
   /**
@@ -104,18 +121,18 @@ export class ReliableStreams<T> {
    * A recipient came back with a new session (a reload): its stream restarts at 1, and every message it had
    * not acknowledged is renumbered, in order, for the new session. Returns the new tags per message.
    */
-  renumber(userId: string, session: string): Map<T, [string, number]> {
+  renumber(userId: string, session: string): Map<T, StreamTag> {
     const pending = this.unacked.get(userId);
     const stream: OutgoingStream = { session, next: 1 };
     this.streams.set(userId, stream);
-    const out = new Map<T, [string, number]>();
+    const out = new Map<T, StreamTag>();
     if (!pending) return out;
     const ordered = [...pending.entries()].sort((a, b) => a[0] - b[0]);
     pending.clear();
     for (const [, message] of ordered) {
       const n = stream.next++;
       pending.set(n, message);
-      out.set(message, [session, n]);
+      out.set(message, [session, n, 1]);
     }
     return out;
   }
@@ -145,14 +162,15 @@ export class ReliableInbox {
    * Decides what to do with message `n` of the stream `key`, addressed to `tagSession` (must be mine).
    * `deliver` runs now for the next expected number, followed by any buffered successors.
    */
-  receive(key: string, mySession: string, tag: [string, number], deliver: () => void): ReceiveVerdict {
-    const [tagSession, n] = tag;
+  receive(key: string, mySession: string, tag: StreamTag, deliver: () => void): ReceiveVerdict {
+    const [tagSession, n, floor] = tag;
     if (tagSession !== mySession) return "stale";
     let stream = this.streams.get(key);
     if (!stream) {
       stream = { expected: 1, buffer: new Map() };
       this.streams.set(key, stream);
     }
+    if (floor !== undefined && floor > stream.expected) this.skipTo(stream, floor);
     if (n < stream.expected || stream.buffer.has(n)) return "duplicate";
     if (n > stream.expected) {
       if (stream.buffer.size >= this.maxBuffered) return "overflow";
@@ -161,11 +179,27 @@ export class ReliableInbox {
     }
     deliver();
     stream.expected++;
+    this.drainBuffer(stream);
+    return "deliver";
+  }
+
+  /** The sender settled everything below `floor`: run what is buffered there, in order, and stop waiting. */
+  private skipTo(stream: IncomingStream, floor: number): void {
+    const below = [...stream.buffer.keys()].filter((k) => k < floor).sort((a, b) => a - b);
+    for (const k of below) {
+      const run = stream.buffer.get(k);
+      stream.buffer.delete(k);
+      run?.();
+    }
+    stream.expected = floor;
+    this.drainBuffer(stream);
+  }
+
+  private drainBuffer(stream: IncomingStream): void {
     for (let next = stream.buffer.get(stream.expected); next; next = stream.buffer.get(stream.expected)) {
       stream.buffer.delete(stream.expected);
       stream.expected++;
       next();
     }
-    return "deliver";
   }
 }

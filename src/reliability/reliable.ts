@@ -137,7 +137,8 @@ export class ReliableSender {
     const tags: StreamTags = {};
     for (const id of to) {
       const tag = original.o?.[id];
-      if (tag) tags[id] = tag;
+      // The floor may have risen since the first send (acks, abandoned messages): send the current one.
+      if (tag) tags[id] = this.streams.retag(id, tag);
     }
     // A fresh envelope (new sequence number) with the same stream numbers: receivers run it at most once.
     const copy = this.deps.out.envelope(original.k, original.c, original.e, original.d, Object.keys(tags));

@@ -14,16 +14,26 @@ const bob = { userId: "bob", session: "sb1" };
 describe("ReliableStreams: numbering", () => {
   it("numbers each recipient's stream from 1", () => {
     const s = new ReliableStreams<string>();
-    expect(s.number("m1", [alice, bob])).toEqual({ alice: ["sa1", 1], bob: ["sb1", 1] });
-    expect(s.number("m2", [alice, bob])).toEqual({ alice: ["sa1", 2], bob: ["sb1", 2] });
+    expect(s.number("m1", [alice, bob])).toEqual({ alice: ["sa1", 1, 1], bob: ["sb1", 1, 1] });
+    expect(s.number("m2", [alice, bob])).toEqual({ alice: ["sa1", 2, 1], bob: ["sb1", 2, 1] });
   });
 
   it("keeps recipients' streams independent", () => {
     const s = new ReliableStreams<string>();
     s.number("m1", [alice]);
     s.number("m2", [alice]);
-    expect(s.number("m3", [bob])).toEqual({ bob: ["sb1", 1] });
-    expect(s.number("m4", [alice, bob])).toEqual({ alice: ["sa1", 3], bob: ["sb1", 2] });
+    expect(s.number("m3", [bob])).toEqual({ bob: ["sb1", 1, 1] });
+    expect(s.number("m4", [alice, bob])).toEqual({ alice: ["sa1", 3, 1], bob: ["sb1", 2, 1] });
+  });
+
+  it("each tag carries the floor: the lowest number still pending for that recipient", () => {
+    const s = new ReliableStreams<string>();
+    s.number("m1", [alice]);
+    s.number("m2", [alice]);
+    s.ack("alice", "sa1", [1]);
+    expect(s.number("m3", [alice])).toEqual({ alice: ["sa1", 3, 2] });
+    s.drop("m2");
+    expect(s.retag("alice", ["sa1", 3, 2])).toEqual(["sa1", 3, 3]);
   });
 
   it("gives an empty tag set for no recipients", () => {
@@ -75,12 +85,12 @@ describe("ReliableStreams: renumber after a recipient reload", () => {
     s.ack("alice", "sa1", [2]);
     const tags = s.renumber("alice", "sa2");
     expect([...tags]).toEqual([
-      ["m1", ["sa2", 1]],
-      ["m3", ["sa2", 2]],
-      ["m4", ["sa2", 3]],
+      ["m1", ["sa2", 1, 1]],
+      ["m3", ["sa2", 2, 1]],
+      ["m4", ["sa2", 3, 1]],
     ]);
     // the next message continues the new stream
-    expect(s.number("m5", [{ userId: "alice", session: "sa2" }])).toEqual({ alice: ["sa2", 4] });
+    expect(s.number("m5", [{ userId: "alice", session: "sa2" }])).toEqual({ alice: ["sa2", 4, 1] });
   });
 
   it("later acks under the new session work; acks under the old one are ignored", () => {
@@ -97,14 +107,14 @@ describe("ReliableStreams: renumber after a recipient reload", () => {
     s.number("m1", [alice, bob]);
     s.number("m2", [alice, bob]);
     s.renumber("alice", "sa2");
-    expect(s.number("m3", [bob])).toEqual({ bob: ["sb1", 3] });
+    expect(s.number("m3", [bob])).toEqual({ bob: ["sb1", 3, 1] });
     expect(s.ack("bob", "sb1", [1, 2])).toEqual(["m1", "m2"]);
   });
 
   it("for a recipient with nothing pending, just restarts the stream", () => {
     const s = new ReliableStreams<string>();
     expect(s.renumber("alice", "sa2").size).toBe(0);
-    expect(s.number("m1", [{ userId: "alice", session: "sa2" }])).toEqual({ alice: ["sa2", 1] });
+    expect(s.number("m1", [{ userId: "alice", session: "sa2" }])).toEqual({ alice: ["sa2", 1, 1] });
   });
 });
 

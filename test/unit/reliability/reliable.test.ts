@@ -4,6 +4,7 @@ import { Counters } from "../../../src/metrics/counters";
 import type { Envelope, Kind } from "../../../src/pipeline/envelope";
 import { FLAG_RELIABLE } from "../../../src/pipeline/envelope";
 import type { Outgoing, SendOptions } from "../../../src/pipeline/outgoing";
+import { ReliableInbox } from "../../../src/reliability/acks";
 import { RETRY_INITIAL_MS, RETRY_MAX_MS, ReliableSender } from "../../../src/reliability/reliable";
 import { FakeClock } from "../support";
 
@@ -83,11 +84,11 @@ describe("ReliableSender: sending", () => {
     expect(t.sent[0]!.opts.priority).toBe("normal");
     expect(env.f! & FLAG_RELIABLE).toBe(FLAG_RELIABLE);
     expect(env.t).toEqual(["alice", "bob"]);
-    expect(env.o).toEqual({ alice: ["sa1", 1], bob: ["sb1", 1] });
+    expect(env.o).toEqual({ alice: ["sa1", 1, 1], bob: ["sb1", 1, 1] });
 
     const second = t.message();
     t.sender.send(second, [bob], 60_000);
-    expect(second.o).toEqual({ bob: ["sb1", 2] });
+    expect(second.o).toEqual({ bob: ["sb1", 2, 1] });
     expect(second.t).toEqual(["bob"]);
     expect(t.sender.inFlight).toBe(2);
   });
@@ -177,7 +178,7 @@ describe("ReliableSender: retransmission", () => {
     expect(retry.q).toBeGreaterThan(env.q);
     expect(retry.a).toBe(env.a);
     expect(retry.t).toEqual(["bob"]);
-    expect(retry.o).toEqual({ bob: ["sb1", 1] });
+    expect(retry.o).toEqual({ bob: ["sb1", 1, 1] });
     expect(retry.f! & FLAG_RELIABLE).toBe(FLAG_RELIABLE);
     expect(retry).toMatchObject({ k: "msg", c: "mod", e: "evt", d: { x: 1 } });
     expect(t.sent[1]!.opts.priority).toBe("normal");
@@ -214,8 +215,9 @@ describe("ReliableSender: retransmission", () => {
     t.clock.advance(RETRY_INITIAL_MS);
     const retries = t.sent.slice(2).map((s) => ({ d: s.copy.d, t: s.copy.t, o: s.copy.o }));
     expect(retries).toEqual([
-      { d: "one", t: ["bob"], o: { bob: ["sb1", 1] } },
-      { d: "two", t: ["alice"], o: { alice: ["sa1", 2] } },
+      { d: "one", t: ["bob"], o: { bob: ["sb1", 1, 1] } },
+      // alice acknowledged 1, so the floor she is sent is 2.
+      { d: "two", t: ["alice"], o: { alice: ["sa1", 2, 2] } },
     ]);
   });
 
@@ -279,8 +281,8 @@ describe("ReliableSender: peer restart and abort", () => {
     t.sender.peerRestarted("alice", "sa2");
     const resent = t.sent.slice(2).map((s) => ({ d: s.copy.d, t: s.copy.t, o: s.copy.o, at: s.at }));
     expect(resent).toEqual([
-      { d: "one", t: ["alice"], o: { alice: ["sa2", 1] }, at: 0 },
-      { d: "two", t: ["alice"], o: { alice: ["sa2", 2] }, at: 0 },
+      { d: "one", t: ["alice"], o: { alice: ["sa2", 1, 1] }, at: 0 },
+      { d: "two", t: ["alice"], o: { alice: ["sa2", 2, 1] }, at: 0 },
     ]);
     // acks under the old session no longer count; under the new one they do
     t.sender.ack("alice", "sa1", [1, 2]);
@@ -298,7 +300,7 @@ describe("ReliableSender: peer restart and abort", () => {
     t.sender.peerRestarted("alice", "sa2");
     t.clock.advance(RETRY_INITIAL_MS);
     const retry = t.sent.at(-1)!.copy;
-    expect(retry.o).toEqual({ alice: ["sa2", 1], bob: ["sb1", 1] });
+    expect(retry.o).toEqual({ alice: ["sa2", 1, 1], bob: ["sb1", 1, 1] });
     expect(retry.t).toEqual(["alice", "bob"]);
   });
 
@@ -324,5 +326,48 @@ describe("ReliableSender: peer restart and abort", () => {
     t.clock.advance(100_000);
     expect(t.sent).toHaveLength(2);
     expect(t.counters.dropped("reliable-timeout")).toBe(0);
+  });
+});
+
+describe("ReliableSender + ReliableInbox: an abandoned message leaves no gap", () => {
+  it("after the sender gives up on n, the recipient still runs n+1 (the floor skips n)", async () => {
+    const t = setup();
+    const inbox = new ReliableInbox();
+    const ran: unknown[] = [];
+    const receive = (env: Envelope) => {
+      const tag = env.o?.alice;
+      if (!tag) throw new Error("no tag for alice");
+      return inbox.receive("sender/s1", "sa1", tag, () => ran.push(env.d));
+    };
+    // Message 1 never reaches alice (she is unreachable but not yet seen as gone), and times out.
+    const first = t.settled(t.sender.send(t.message("one"), [alice], 1000).acked);
+    t.setOnline(false);
+    t.clock.advance(1000);
+    await flush();
+    expect(first.error).toBeInstanceOf(TimeoutError);
+    // She is back; message 2 reaches her.
+    t.setOnline(true);
+    const second = t.sender.send(t.message("two"), [alice], 1000);
+    const sentSecond = t.sent.at(-1)?.copy;
+    if (!sentSecond) throw new Error("nothing sent");
+    expect(receive(sentSecond)).toBe("deliver");
+    expect(ran).toEqual(["two"]);
+    t.sender.ack("alice", "sa1", [sentSecond.o?.alice?.[1] ?? 0]);
+    await expect(second.acked).resolves.toEqual(["alice"]);
+  });
+
+  it("buffered messages below the floor still run, in order, before the new one", () => {
+    const inbox = new ReliableInbox();
+    const ran: number[] = [];
+    const key = "sender/s1";
+    // 1 abandoned (never arrives); 2 and 3 arrive and wait for 1.
+    expect(inbox.receive(key, "me", ["me", 2], () => ran.push(2))).toBe("buffered");
+    expect(inbox.receive(key, "me", ["me", 3], () => ran.push(3))).toBe("buffered");
+    // 4 says: everything below 2 is settled (floor 2).
+    expect(inbox.receive(key, "me", ["me", 4, 2], () => ran.push(4))).toBe("deliver");
+    expect(ran).toEqual([2, 3, 4]);
+    // A late copy of 1 is now a duplicate, never run.
+    expect(inbox.receive(key, "me", ["me", 1], () => ran.push(1))).toBe("duplicate");
+    expect(ran).toEqual([2, 3, 4]);
   });
 });
