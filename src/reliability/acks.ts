@@ -156,7 +156,15 @@ interface IncomingStream {
 export class ReliableInbox {
   private readonly streams = new Map<string, IncomingStream>();
 
-  constructor(private readonly maxBuffered = 1000) {}
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  constructor(
+    private readonly maxBuffered = 1000,
+    /** Sender sessions remembered; the least recently active is forgotten beyond this (a reloaded peer's old one). */
+    private readonly maxStreams = 1024,
+  ) {}
 
   /**
    * Decides what to do with message `n` of the stream `key`, addressed to `tagSession` (must be mine).
@@ -166,10 +174,16 @@ export class ReliableInbox {
     const [tagSession, n, floor] = tag;
     if (tagSession !== mySession) return "stale";
     let stream = this.streams.get(key);
-    if (!stream) {
+    if (stream) {
+      this.streams.delete(key);
+    } else {
+      if (this.streams.size >= this.maxStreams) {
+        const oldest = this.streams.keys().next().value;
+        if (oldest !== undefined) this.streams.delete(oldest);
+      }
       stream = { expected: 1, buffer: new Map() };
-      this.streams.set(key, stream);
     }
+    this.streams.set(key, stream);
     if (floor !== undefined && floor > stream.expected) this.skipTo(stream, floor);
     if (n < stream.expected || stream.buffer.has(n)) return "duplicate";
     if (n > stream.expected) {

@@ -280,3 +280,16 @@ describe("isAckPayload", () => {
     expect(isAckPayload(value)).toBe(false);
   });
 });
+
+describe("ReliableInbox: bounded memory", () => {
+  it("remembers at most maxStreams sender sessions, forgetting the least recently active", () => {
+    const inbox = new ReliableInbox(10, 3);
+    for (const key of ["a", "b", "c"]) expect(inbox.receive(key, "me", ["me", 1], () => {})).toBe("deliver");
+    inbox.receive("a", "me", ["me", 2], () => {}); // a is now the most recent
+    inbox.receive("d", "me", ["me", 1], () => {}); // b is forgotten
+    expect(inbox.streamCount).toBe(3);
+    // a still knows it saw 2; b starts over (a reloaded peer's old session is never heard from again).
+    expect(inbox.receive("a", "me", ["me", 2], () => {})).toBe("duplicate");
+    expect(inbox.receive("b", "me", ["me", 1], () => {})).toBe("deliver");
+  });
+});
