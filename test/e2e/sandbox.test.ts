@@ -199,6 +199,21 @@ describe("the browser sandbox (three Foundry clients in real Chromium)", () => {
     await allConnected(20_000);
     const since = Date.now();
     await page.clickServer("restart");
+    // The button returns before the server goes down: wait until every frame has lost the connection and
+    // got it back, or a message could be sent into the old, dying connection (only reliable ones survive that).
+    for (const user of USER_IDS) {
+      await expect
+        .poll(
+          () =>
+            logSince(user, "state", since).then(
+              (l) =>
+                l.some((e) => e.text.includes("reconnecting")) &&
+                l.at(-1)?.text.includes("connected (") === true,
+            ),
+          { timeout: 20_000 },
+        )
+        .toBe(true);
+    }
     await allConnected(20_000);
     await page.run("gm", (t) => (window.sandbox as SandboxApi).emit(t), "after the restart");
     for (const user of ["p1", "p2"] as const) {
