@@ -199,6 +199,14 @@ describe("delivery pipeline", () => {
   });
 
   it("a flooding client is rate-limited while a second client's messages are still handled", async () => {
+    // Let presence settle (hello, then the first ping and pong), and stop the heartbeat: every envelope from the
+    // flooder counts against its limit, control traffic included, and this test counts exactly.
+    await waitFor(() =>
+      peer("gm1")
+        .api.peers()
+        .every((p) => !p.active || p.rttMs !== undefined),
+    );
+    for (const p of peers.values()) p.api.configure({ heartbeatInterval: 0 });
     // A GM who throttles senders: 500 messages/s with a burst of 1,000.
     peer("gm1").api.configure({ rateLimit: 500, rateBurst: 1000 });
     const from = new Map<string, number>();
