@@ -106,6 +106,11 @@ export class TransportError extends SocketManagerError {
   }
 }
 
+/** The message of anything thrown. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export const errors = Object.freeze({
   SocketManagerError,
   TimeoutError,

@@ -1,7 +1,7 @@
 import { type ChannelHost, ChannelImpl } from "./channel";
 import { type Clock, systemClock, type TimerHandle } from "./clock";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "./config";
-import { NoGMError, SocketManagerError, UserOfflineError, ValidationError } from "./errors";
+import { errorMessage, NoGMError, SocketManagerError, UserOfflineError, ValidationError } from "./errors";
 import type { FoundryEnv, FoundryUser } from "./foundry/types";
 import { createLogger, type Logger } from "./log";
 import type { Counters } from "./metrics/counters";
@@ -56,7 +56,7 @@ function randomSession(random: () => number): string {
 
 /** A logger whose warnings and errors also land in the metrics' recent errors (the status window shows them). */
 function remembering(log: Logger, metrics: Metrics): Logger {
-  const text = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(" ");
+  const text = (args: unknown[]) => args.map(errorMessage).join(" ");
   return {
     debug: log.debug,
     info: log.info,
@@ -69,10 +69,6 @@ function remembering(log: Logger, metrics: Metrics): Logger {
       log.error(...args);
     },
   };
-}
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Owns the transport, the state, the channels and the pipeline between them. */
@@ -208,10 +204,6 @@ export class SocketManager implements ChannelHost {
   /** True while the outbox replay waits for peers after a reconnect. */
   get replayHeld(): boolean {
     return this.replay !== null;
-  }
-
-  get isReady(): boolean {
-    return this.started;
   }
 
   configure(patch: unknown): Readonly<Config> {

@@ -1,4 +1,5 @@
 import { type Config, DEFAULT_CONFIG } from "../config";
+import { errorMessage } from "../errors";
 import { type FoundryGame, globals } from "./globals";
 
 const NS = "socket-manager";
@@ -50,7 +51,7 @@ export function registerSettings(game: FoundryGame, configure: (patch: Partial<C
           globals().ui?.notifications?.warn(
             game.i18n.format("SOCKET_MANAGER.Notify.SettingRefused", {
               name: game.i18n.localize(name),
-              error: e instanceof Error ? e.message : String(e),
+              error: errorMessage(e),
             }),
           );
         }

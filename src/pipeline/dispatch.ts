@@ -1,4 +1,5 @@
 import type { ChannelImpl } from "../channel";
+import { errorMessage } from "../errors";
 import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
 import type { ResponderOutcome } from "../requests";
@@ -6,10 +7,6 @@ import type { HandlerOptions, MessageContext } from "../types";
 import { isPermitted } from "./permission";
 import { runSchema } from "./schema";
 import { assertJsonSafe } from "./validate";
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /**
  * The last stages of the receive path: permission, schema, then the handlers themselves. Handlers of one

@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 /**
  * The Standard Schema v1 interface (standardschema.dev), implemented by zod, valibot, arktype and others.
  * Declared here so that no schema library is a dependency.
@@ -56,7 +57,7 @@ function toOutcome(result: StandardSchemaV1.Result<unknown>): SchemaOutcome {
 export function runSchema(schema: StandardSchemaV1, value: unknown): SchemaOutcome | Promise<SchemaOutcome> {
   const fail = (e: unknown): SchemaOutcome => ({
     ok: false,
-    issues: [{ message: `schema threw: ${e instanceof Error ? e.message : String(e)}` }],
+    issues: [{ message: `schema threw: ${errorMessage(e)}` }],
   });
   try {
     const result = schema["~standard"].validate(value);
