@@ -1,10 +1,18 @@
-import { type Envelope, type Frame, KINDS, MAX_NAME_LENGTH, PROTOCOL_VERSION } from "./envelope";
+import {
+  type Envelope,
+  KINDS,
+  type Kind,
+  MAX_NAME_LENGTH,
+  PROTOCOL_VERSION,
+  type WireExtras,
+  type WireFrame,
+} from "./envelope";
 
 /** Why an incoming frame or envelope was refused; every one is counted in metrics. */
 export type DecodeDrop = "malformed" | "protocol" | "oversize" | "envelope-shape";
 
 export type DecodeResult =
-  | { ok: true; frame: Frame; bytes: number }
+  | { ok: true; frame: WireFrame; bytes: number }
   | { ok: false; reason: DecodeDrop; bytes: number };
 
 /** Keys a payload may never create: they would reach an object's prototype through later merges. */
@@ -15,8 +23,27 @@ function stripForbidden(key: string, value: unknown): unknown {
   return FORBIDDEN_KEYS.has(key) ? undefined : value;
 }
 
+const KIND_CODE: Readonly<Record<Kind, number>> = Object.fromEntries(KINDS.map((k, i) => [k, i])) as Record<
+  Kind,
+  number
+>;
+
+/** The fields most envelopes leave out travel together in one object, or as `0` when there are none. */
+function extras(env: Envelope): WireExtras | 0 {
+  if (env.t === undefined && env.r === undefined && env.f === undefined && env.o === undefined) return 0;
+  const x: WireExtras = {};
+  if (env.t !== undefined) x.t = env.t;
+  if (env.r !== undefined) x.r = env.r;
+  if (env.f !== undefined) x.f = env.f;
+  if (env.o !== undefined) x.o = env.o;
+  return x;
+}
+
+/** One envelope in its wire form: `[q, kind code, channel, event, sent at, extras, payload?]`. */
 export function encodeEnvelope(env: Envelope): string {
-  return JSON.stringify(env);
+  const wire: unknown[] = [env.q, KIND_CODE[env.k], env.c, env.e, env.a, extras(env)];
+  if (env.d !== undefined) wire.push(env.d);
+  return JSON.stringify(wire);
 }
 
 /** Joins already-encoded envelopes into one frame without re-serialising them. */
@@ -79,30 +106,59 @@ export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
   if (typeof frame.s !== "string" || frame.s.length === 0 || frame.s.length > 64 || !Array.isArray(frame.e)) {
     return { ok: false, reason: "malformed", bytes };
   }
-  return { ok: true, frame: frame as unknown as Frame, bytes };
+  return { ok: true, frame: frame as unknown as WireFrame, bytes };
 }
-
-const KIND_SET: ReadonlySet<string> = new Set(KINDS);
 
 function isName(v: unknown): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= MAX_NAME_LENGTH;
 }
 
-/** Structural check of one decoded envelope. */
-export function isValidEnvelope(value: unknown): value is Envelope {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const env = value as Record<string, unknown>;
-  if (typeof env.q !== "number" || !Number.isSafeInteger(env.q) || env.q < 1) return false;
-  if (typeof env.k !== "string" || !KIND_SET.has(env.k)) return false;
-  if (!isName(env.c) || !isName(env.e)) return false;
-  if (typeof env.a !== "number" || !Number.isFinite(env.a)) return false;
-  if (env.t !== undefined) {
-    if (!Array.isArray(env.t) || env.t.length > 10_000) return false;
-    for (const id of env.t) if (typeof id !== "string") return false;
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Copies the extras object's fields onto `env`; false when one of them has the wrong shape. */
+function readExtras(x: unknown, env: Envelope): boolean {
+  if (!isPlainObject(x)) return false;
+  const { t, r, f, o } = x;
+  if (t !== undefined) {
+    if (!Array.isArray(t) || t.length > 10_000) return false;
+    for (const id of t) if (typeof id !== "string") return false;
+    env.t = t as string[];
   }
-  if (env.r !== undefined && (typeof env.r !== "string" || env.r.length > 200)) return false;
-  if (env.f !== undefined && (typeof env.f !== "number" || !Number.isInteger(env.f))) return false;
-  if (env.o !== undefined && (typeof env.o !== "object" || env.o === null || Array.isArray(env.o)))
-    return false;
+  if (r !== undefined) {
+    if (typeof r !== "string" || r.length > 200) return false;
+    env.r = r;
+  }
+  if (f !== undefined) {
+    if (typeof f !== "number" || !Number.isInteger(f)) return false;
+    env.f = f;
+  }
+  if (o !== undefined) {
+    if (!isPlainObject(o)) return false;
+    env.o = o as Envelope["o"];
+  }
   return true;
+}
+
+/**
+ * Checks one decoded wire envelope and returns it as an `Envelope`, or null when its shape is wrong.
+ * Extras keys this version does not know are ignored, so a later minor addition does not break older peers.
+ */
+export function readEnvelope(value: unknown): Envelope | null {
+  if (!Array.isArray(value) || value.length < 6 || value.length > 7) return null;
+  const q: unknown = value[0];
+  const code: unknown = value[1];
+  const c: unknown = value[2];
+  const e: unknown = value[3];
+  const a: unknown = value[4];
+  if (typeof q !== "number" || !Number.isSafeInteger(q) || q < 1) return null;
+  const k = typeof code === "number" && Number.isInteger(code) ? KINDS[code] : undefined;
+  if (k === undefined) return null;
+  if (!isName(c) || !isName(e)) return null;
+  if (typeof a !== "number" || !Number.isFinite(a)) return null;
+  const env: Envelope = { q, k, c, e, a };
+  if (value[5] !== 0 && !readExtras(value[5], env)) return null;
+  if (value.length === 7) env.d = value[6];
+  return env;
 }

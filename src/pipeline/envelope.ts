@@ -1,7 +1,9 @@
 /**
  * Wire protocol, version 1. A frame is one socket message: `{"v":1,"s":"<sender session>","e":[...]}`.
- * Each envelope carries a per-session increasing sequence number `q`; the message id is `${s}:${q}`,
- * unique across reloads because every page load draws a new random session id.
+ * On the wire each envelope is an array, `[q, kind, channel, event, sentAt, extras, payload?]` (see
+ * codec.ts); in memory it is an `Envelope`. Each envelope carries a per-session increasing sequence number
+ * `q`; the message id is `${s}:${q}`, unique across reloads because every page load draws a new random
+ * session id.
  */
 export const PROTOCOL_VERSION = 1;
 
@@ -30,12 +32,16 @@ export interface Envelope {
   o?: Record<string, [string, number, number?]>;
 }
 
-export interface Frame {
+/** A decoded frame whose envelopes are still in wire form, to be checked one by one. */
+export interface WireFrame {
   v: number;
   /** Sender session id. */
   s: string;
-  e: Envelope[];
+  e: unknown[];
 }
+
+/** The rarely used envelope fields, sent as one object in the envelope's sixth place (or `0`). */
+export type WireExtras = Partial<Pick<Envelope, "t" | "r" | "f" | "o">>;
 
 /** The recipient must acknowledge (reliable delivery). */
 export const FLAG_RELIABLE = 1;

@@ -5,7 +5,7 @@ import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
 import type { IncomingFrame } from "../transports/transport";
 import { isChunkPayload, Reassembler } from "./chunker";
-import { decodeFrame, isValidEnvelope, parseSafe } from "./codec";
+import { decodeFrame, parseSafe, readEnvelope } from "./codec";
 import type { SeqWindow } from "./dedupe";
 import { type Envelope, isAddressedTo } from "./envelope";
 import { InboundChecks } from "./inbound";
@@ -97,10 +97,11 @@ export class Incoming {
     this.reassembler.clear();
   }
 
-  private envelope(env: unknown, batch: FrameBatch): void {
+  private envelope(wire: unknown, batch: FrameBatch): void {
     const { counters } = this.deps;
     const { session, sender, frame, now, seen } = batch;
-    if (!isValidEnvelope(env)) return counters.drop("envelope-shape");
+    const env = readEnvelope(wire);
+    if (!env) return counters.drop("envelope-shape");
     if (!frame.simulated && !isAddressedTo(env, this.deps.userId())) {
       counters.notForMe++;
       return;
@@ -115,15 +116,14 @@ export class Incoming {
     if (result.status === "pending") return;
     if (result.status !== "complete")
       return counters.drop(result.status === "over-budget" ? "oversize" : "chunk-invalid");
-    let parent: unknown;
+    let parent: Envelope | null;
     try {
-      parent = parseSafe(result.text);
+      parent = readEnvelope(parseSafe(result.text));
     } catch {
       return counters.drop("chunk-invalid");
     }
     // The rebuilt envelope must be what its chunks announced, and passes the same checks as any other.
-    if (!isValidEnvelope(parent) || parent.k === "chunk" || parent.q !== env.d[0])
-      return counters.drop("chunk-invalid");
+    if (!parent || parent.k === "chunk" || parent.q !== env.d[0]) return counters.drop("chunk-invalid");
     const again = this.checks.check(parent, seen, sender.id, frame.simulated, now);
     if (again) return counters.drop(again);
     this.deps.accept({ env: parent, session, sender, frame, bytes: result.text.length, receivedAt: now });

@@ -3,6 +3,7 @@
  * protocol versions, on both network transports.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
 import type { MessageContext } from "../../src/types";
 import {
   createWorld,
@@ -242,11 +243,9 @@ for (const transport of ["native", "socketlib"] as const) {
 
     it("a raw frame claiming another sender is attributed to the real socket", async () => {
       const seen = record("raw");
-      const frame = JSON.stringify({
-        v: 1,
-        s: "forger",
-        e: [{ q: 1, k: "msg", c: "demo", e: "raw", d: { from: "gm1" }, a: Date.now() }],
-      });
+      const frame = encodeFrame("forger", [
+        encodeEnvelope({ q: 1, k: "msg", c: "demo", e: "raw", d: { from: "gm1" }, a: Date.now() }),
+      ]);
       world.client("p2").socket.emit("module.socket-manager", frame, "gm1");
       await waitFor(() => (seen.get("gm1")?.length ?? 0) === 1);
       expect(seen.get("gm1")?.[0]?.ctx.senderId).toBe("p2");
@@ -274,7 +273,7 @@ for (const transport of ["native", "socketlib"] as const) {
       const frame = JSON.stringify({
         v: 2,
         s: "future",
-        e: [{ q: 1, k: "msg", c: "demo", e: "future", a: Date.now() }],
+        e: [[1, 0, "demo", "future", Date.now(), 0]],
       });
       world.client("p2").socket.emit("module.socket-manager", frame);
       await waitFor(() => (peer("gm1").api.metrics().dropped.protocol ?? 0) === 1);

@@ -187,9 +187,9 @@ describe("delivery pipeline", () => {
         got.push(target);
       });
     const evil =
-      '{"v":1,"s":"evil","e":[{"q":1,"k":"msg","c":"demo","e":"merge","a":' +
+      '{"v":1,"s":"evil","e":[[1,0,"demo","merge",' +
       Date.now() +
-      ',"d":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"nested":{"__pro\\u0074o__":{"polluted":true}},"ok":1}}]}';
+      ',0,{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"nested":{"__pro\\u0074o__":{"polluted":true}},"ok":1}]]}';
     world.client("p1").socket.emit("module.socket-manager", evil);
     await waitFor(() => got.length === 1);
     expect(got[0]).toEqual({ nested: {}, ok: 1 });

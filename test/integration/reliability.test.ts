@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/clock";
 import { systemClock } from "../../src/clock";
+import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
 import type { ConnectionState } from "../../src/types";
 import {
   createWorld,
@@ -272,11 +273,9 @@ describe("reliability under faults", () => {
     await waitFor(() => (peer("gm1").api.metrics().dropped.duplicate ?? 0) === before + 1);
 
     // A frame stamped 60 s ago on p2's clock is older than maxMessageAge once the offset is known.
-    const stale = JSON.stringify({
-      v: 1,
-      s: "replayer",
-      e: [{ q: 1, k: "msg", c: "demo", e: "hello", d: "stale", a: skewed.now() - 60_000 }],
-    });
+    const stale = encodeFrame("replayer", [
+      encodeEnvelope({ q: 1, k: "msg", c: "demo", e: "hello", d: "stale", a: skewed.now() - 60_000 }),
+    ]);
     world.client("p2").socket.emit("module.socket-manager", stale);
     await waitFor(() => (peer("gm1").api.metrics().dropped.expired ?? 0) === 1);
     expect(got).toHaveLength(1);
@@ -309,20 +308,16 @@ describe("reliability under faults", () => {
 
   it("a peer on another protocol version is reported to the GM", async () => {
     await start();
-    const hello = JSON.stringify({
-      v: 1,
-      s: "oldclient",
-      e: [
-        {
-          q: 1,
-          k: "hello",
-          c: "socket-manager",
-          e: "$hello",
-          d: { v: "9.9.9", p: 2, tr: "native", s: "oldclient" },
-          a: Date.now(),
-        },
-      ],
-    });
+    const hello = encodeFrame("oldclient", [
+      encodeEnvelope({
+        q: 1,
+        k: "hello",
+        c: "socket-manager",
+        e: "$hello",
+        d: { v: "9.9.9", p: 2, tr: "native", s: "oldclient" },
+        a: Date.now(),
+      }),
+    ]);
     world.client("p2").socket.emit("module.socket-manager", hello);
     await waitFor(() =>
       world

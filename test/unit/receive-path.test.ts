@@ -68,24 +68,34 @@ function receiver() {
   return { api, manager, deliver, reached: () => reached };
 }
 
-/** A frame that would reach the handler, as a plain object to break in one place. */
+/**
+ * A frame that would reach the handler, as a plain object to break in one place. Its one envelope is in
+ * wire form: `[q, kind code (0 = msg), channel, event, sentAt, extras, payload]`.
+ */
 function validFrame(q: number): Record<string, unknown> {
   return {
     v: 1,
     s: "sess1",
-    e: [{ q, k: "msg", c: "target-mod", e: "target-event", d: { x: 1 }, a: Date.now(), t: ["gm"] }],
+    e: [[q, 0, "target-mod", "target-event", Date.now(), { t: ["gm"] }, { x: 1 }]],
   };
 }
 
 type Mutation = (frame: Record<string, unknown>) => unknown;
-const envelopeOf = (f: Record<string, unknown>) =>
-  (f.e as Record<string, unknown>[])[0] as Record<string, unknown>;
-const breakEnvelope =
-  (key: string, value: unknown): Mutation =>
+const envelopeOf = (f: Record<string, unknown>) => (f.e as unknown[][])[0] as unknown[];
+/** Replaces (or, with undefined, removes) one place of the wire envelope. */
+const breakAt =
+  (index: number, value: unknown): Mutation =>
   (f) => {
     const env = envelopeOf(f);
-    if (value === undefined) delete env[key];
-    else env[key] = value;
+    if (value === undefined) env.splice(index, 1);
+    else env[index] = value;
+    return JSON.stringify(f);
+  };
+/** Replaces one field of the envelope's extras object. */
+const breakExtra =
+  (key: string, value: unknown): Mutation =>
+  (f) => {
+    (envelopeOf(f)[5] as Record<string, unknown>)[key] = value;
     return JSON.stringify(f);
   };
 
@@ -98,24 +108,28 @@ const MUTATIONS: Mutation[] = [
   (f) => JSON.stringify({ ...f, e: "not an array" }),
   (f) => JSON.stringify(f).slice(0, -3),
   (f) => f,
-  breakEnvelope("q", 0),
-  breakEnvelope("q", -4),
-  breakEnvelope("q", 1.5),
-  breakEnvelope("q", "12"),
-  breakEnvelope("q", undefined),
-  breakEnvelope("k", "mssg"),
-  breakEnvelope("k", 3),
-  breakEnvelope("c", ""),
-  breakEnvelope("c", "x".repeat(65)),
-  breakEnvelope("e", null),
-  breakEnvelope("a", "yesterday"),
-  breakEnvelope("a", undefined),
-  breakEnvelope("t", "gm"),
-  breakEnvelope("t", [7]),
-  breakEnvelope("t", ["someone-else"]),
-  breakEnvelope("r", 5),
-  breakEnvelope("f", "1"),
-  breakEnvelope("o", [1, 2]),
+  breakAt(0, 0),
+  breakAt(0, -4),
+  breakAt(0, 1.5),
+  breakAt(0, "12"),
+  breakAt(0, undefined),
+  breakAt(1, "msg"),
+  breakAt(1, 99),
+  breakAt(1, -1),
+  breakAt(2, ""),
+  breakAt(2, "x".repeat(65)),
+  breakAt(3, null),
+  breakAt(4, "yesterday"),
+  breakAt(4, undefined),
+  breakAt(5, null),
+  breakAt(5, 1),
+  breakAt(7, "one place too many"),
+  breakExtra("t", "gm"),
+  breakExtra("t", [7]),
+  breakExtra("t", ["someone-else"]),
+  breakExtra("r", 5),
+  breakExtra("f", "1"),
+  breakExtra("o", [1, 2]),
 ];
 
 describe("the receive path under hostile input", () => {

@@ -4,8 +4,8 @@ import {
   decodeFrame,
   encodeEnvelope,
   encodeFrame,
-  isValidEnvelope,
   parseSafe,
+  readEnvelope,
   utf8Length,
 } from "../../../src/pipeline/codec";
 import { type Envelope, KINDS, PROTOCOL_VERSION } from "../../../src/pipeline/envelope";
@@ -84,7 +84,7 @@ function decodeAndCheck(raw: unknown, maxBytes = MAX): void {
     expect(result.frame.v).toBe(PROTOCOL_VERSION);
     expect(typeof result.frame.s).toBe("string");
     expect(Array.isArray(result.frame.e)).toBe(true);
-    for (const env of result.frame.e) isValidEnvelope(env);
+    for (const env of result.frame.e) readEnvelope(env);
   } else {
     expect(["malformed", "protocol", "oversize", "envelope-shape"]).toContain(result.reason);
   }
@@ -100,24 +100,56 @@ describe("encode/decode round trip", () => {
         if (!result.ok) return;
         expect(result.frame.v).toBe(PROTOCOL_VERSION);
         expect(result.frame.s).toBe(session);
-        expect(result.frame.e).toEqual(envs);
-        for (const env of result.frame.e) expect(isValidEnvelope(env)).toBe(true);
+        expect(result.frame.e.map(readEnvelope)).toEqual(envs);
       }),
       { numRuns: 500 },
     );
   });
 
-  it("encodeFrame produces standard JSON of the frame", () => {
+  it("encodeFrame produces standard JSON of the frame, each envelope a compact array", () => {
     const env: Envelope = { q: 1, k: "msg", c: "mod", e: "ev", d: { x: [1, "é"] }, a: 5 };
     const raw = encodeFrame("sess", [encodeEnvelope(env)]);
-    expect(JSON.parse(raw)).toEqual({ v: PROTOCOL_VERSION, s: "sess", e: [env] });
+    expect(JSON.parse(raw)).toEqual({
+      v: PROTOCOL_VERSION,
+      s: "sess",
+      e: [[1, 0, "mod", "ev", 5, 0, env.d]],
+    });
+  });
+
+  it("rare fields travel together in the extras object, in the envelope's sixth place", () => {
+    const env: Envelope = {
+      q: 3,
+      k: "res",
+      c: "m",
+      e: "e",
+      a: 7,
+      t: ["u1"],
+      r: "s:1",
+      f: 1,
+      o: { u1: ["x", 2] },
+    };
+    expect(JSON.parse(encodeEnvelope(env))).toEqual([
+      3,
+      KINDS.indexOf("res"),
+      "m",
+      "e",
+      7,
+      { t: ["u1"], r: "s:1", f: 1, o: { u1: ["x", 2] } },
+    ]);
+  });
+
+  it("a null payload stays null and an absent one stays absent", () => {
+    const base: Envelope = { q: 1, k: "msg", c: "m", e: "e", a: 0 };
+    expect(readEnvelope(JSON.parse(encodeEnvelope({ ...base, d: null })))).toEqual({ ...base, d: null });
+    expect(readEnvelope(JSON.parse(encodeEnvelope(base)))).toEqual(base);
   });
 
   it("an envelope without payload has no d key after the round trip", () => {
     const env: Envelope = { q: 2, k: "ping", c: "socket-manager", e: "$ping", a: 1 };
     const result = decodeFrame(encodeFrame("s", [encodeEnvelope(env)]), MAX);
-    expect(result.ok && Object.hasOwn(result.frame.e[0]!, "d")).toBe(false);
-    expect(result.ok && result.frame.e[0]).toEqual(env);
+    const decoded = result.ok ? readEnvelope(result.frame.e[0]) : null;
+    expect(decoded && Object.hasOwn(decoded, "d")).toBe(false);
+    expect(decoded).toEqual(env);
   });
 
   it("reports the byte size of a decoded frame", () => {
@@ -172,7 +204,20 @@ describe("hostile input never throws", () => {
             fc.oneof(
               envelopeArb,
               anyJson,
-              fc.dictionary(fc.constantFrom("q", "k", "c", "e", "a", "t", "r", "f", "d"), anyJson),
+              fc.array(anyJson, { maxLength: 8 }),
+              fc.tuple(
+                fc.oneof(fc.nat(), anyJson),
+                fc.oneof(fc.integer({ min: -1, max: 10 }), anyJson),
+                fc.oneof(nameArb, anyJson),
+                fc.oneof(nameArb, anyJson),
+                fc.oneof(fc.nat(), anyJson),
+                fc.oneof(
+                  fc.constant(0),
+                  fc.dictionary(fc.constantFrom("t", "r", "f", "o", "z"), anyJson),
+                  anyJson,
+                ),
+                anyJson,
+              ),
             ),
             { maxLength: 4 },
           ),
@@ -181,8 +226,7 @@ describe("hostile input never throws", () => {
           const raw = JSON.stringify(frame);
           expect(() => decodeAndCheck(raw)).not.toThrow();
           const result = decodeFrame(raw, MAX);
-          if (result.ok)
-            for (const env of result.frame.e) expect(typeof isValidEnvelope(env)).toBe("boolean");
+          if (result.ok) for (const env of result.frame.e) expect(typeof readEnvelope(env)).toBe("object");
         },
       ),
       { numRuns: 2000 },
@@ -248,51 +292,80 @@ describe("hostile input never throws", () => {
   });
 });
 
-describe("isValidEnvelope", () => {
+describe("readEnvelope", () => {
   const good: Envelope = { q: 1, k: "msg", c: "mod", e: "ev", a: 1000 };
+  /** The good envelope's wire form with `patch` applied, index by index (extras as index 5). */
+  const wire = (patch: Record<number, unknown> = {}): unknown[] => {
+    const w: unknown[] = [1, 0, "mod", "ev", 1000, 0];
+    for (const [i, v] of Object.entries(patch)) w[Number(i)] = v;
+    return w;
+  };
 
   it("accepts a minimal envelope and one with every optional field", () => {
-    expect(isValidEnvelope(good)).toBe(true);
-    expect(isValidEnvelope({ ...good, d: { x: 1 }, t: ["u1"], r: "s:1", f: 1, o: { u1: ["sess", 3] } })).toBe(
-      true,
+    expect(readEnvelope(wire())).toEqual(good);
+    const full = readEnvelope(
+      wire({ 5: { t: ["u1"], r: "s:1", f: 1, o: { u1: ["sess", 3] } }, 6: { x: 1 } }),
     );
+    expect(full).toEqual({ ...good, d: { x: 1 }, t: ["u1"], r: "s:1", f: 1, o: { u1: ["sess", 3] } });
+  });
+
+  it("ignores extras keys it does not know", () => {
+    expect(readEnvelope(wire({ 5: { z: 1, t: ["u1"] } }))).toEqual({ ...good, t: ["u1"] });
   });
 
   it.each([
-    ["q zero", { q: 0 }],
-    ["q negative", { q: -1 }],
-    ["q fractional", { q: 1.5 }],
-    ["q unsafe", { q: 2 ** 60 }],
-    ["q string", { q: "1" }],
-    ["unknown kind", { k: "shout" }],
-    ["empty channel", { c: "" }],
-    ["long channel", { c: "c".repeat(65) }],
-    ["empty event", { e: "" }],
-    ["long event", { e: "e".repeat(65) }],
-    ["non-string event", { e: 5 }],
-    ["NaN time", { a: Number.NaN }],
-    ["missing time", { a: undefined }],
-    ["targets not an array", { t: "u1" }],
-    ["non-string target", { t: ["u1", 2] }],
-    ["too many targets", { t: Array.from({ length: 10_001 }, (_, i) => `u${i}`) }],
-    ["numeric reply id", { r: 5 }],
-    ["long reply id", { r: "r".repeat(201) }],
-    ["fractional flags", { f: 0.5 }],
-    ["string flags", { f: "1" }],
-    ["stream tags as an array", { o: [["s", 1]] }],
-    ["stream tags as a string", { o: "u1" }],
-    ["null stream tags", { o: null }],
+    ["q zero", { 0: 0 }],
+    ["q negative", { 0: -1 }],
+    ["q fractional", { 0: 1.5 }],
+    ["q unsafe", { 0: 2 ** 60 }],
+    ["q string", { 0: "1" }],
+    ["unknown kind code", { 1: KINDS.length }],
+    ["negative kind code", { 1: -1 }],
+    ["fractional kind code", { 1: 0.5 }],
+    ["kind as a name", { 1: "msg" }],
+    ["empty channel", { 2: "" }],
+    ["long channel", { 2: "c".repeat(65) }],
+    ["empty event", { 3: "" }],
+    ["long event", { 3: "e".repeat(65) }],
+    ["non-string event", { 3: 5 }],
+    ["string time", { 4: "1000" }],
+    ["null time", { 4: null }],
+    ["extras null", { 5: null }],
+    ["extras an array", { 5: [] }],
+    ["extras a number other than 0", { 5: 1 }],
+    ["targets not an array", { 5: { t: "u1" } }],
+    ["non-string target", { 5: { t: ["u1", 2] } }],
+    ["too many targets", { 5: { t: Array.from({ length: 10_001 }, (_, i) => `u${i}`) } }],
+    ["numeric reply id", { 5: { r: 5 } }],
+    ["long reply id", { 5: { r: "r".repeat(201) } }],
+    ["fractional flags", { 5: { f: 0.5 } }],
+    ["string flags", { 5: { f: "1" } }],
+    ["stream tags as an array", { 5: { o: [["s", 1]] } }],
+    ["stream tags as a string", { 5: { o: "u1" } }],
+    ["null stream tags", { 5: { o: null } }],
   ])("refuses %s", (_label, patch) => {
-    expect(isValidEnvelope({ ...good, ...patch })).toBe(false);
+    expect(readEnvelope(wire(patch))).toBeNull();
   });
 
-  it.each([null, undefined, 1, "env", [good]])("refuses a non-object %#", (value) => {
-    expect(isValidEnvelope(value)).toBe(false);
+  it.each([null, undefined, 1, "env", good, [], [1, 0, "mod", "ev"], [...wire(), {}, 1]])(
+    "refuses a value that is not a 6- or 7-element array %#",
+    (value) => {
+      expect(readEnvelope(value)).toBeNull();
+    },
+  );
+
+  it("kind codes are part of the wire format: the list may only grow at its end", () => {
+    expect(KINDS).toEqual(["msg", "req", "res", "err", "ack", "hello", "ping", "pong", "chunk"]);
   });
 
   it("accepts every kind and 64-character names", () => {
-    for (const k of KINDS) expect(isValidEnvelope({ ...good, k })).toBe(true);
-    expect(isValidEnvelope({ ...good, c: "c".repeat(64), e: "e".repeat(64) })).toBe(true);
+    KINDS.forEach((k, code) => {
+      expect(readEnvelope(wire({ 1: code }))).toEqual({ ...good, k });
+    });
+    expect(readEnvelope(wire({ 2: "c".repeat(64), 3: "e".repeat(64) }))).toMatchObject({
+      c: "c".repeat(64),
+      e: "e".repeat(64),
+    });
   });
 });
 
@@ -336,25 +409,28 @@ describe("prototype pollution", () => {
 
   it.each(spellings)("removes %s at any depth", (key) => {
     const payload = `{"a":{"${key}":{"polluted":true}},"b":[{"${key}":{"polluted":true}}],"${key}":{"polluted":true},"keep":1}`;
-    const raw = `{"v":1,"s":"s","${key}":{"polluted":true},"e":[{"q":1,"k":"msg","c":"m","e":"ev","a":0,"d":${payload}}]}`;
+    const extras = `{"${key}":{"polluted":true},"t":["u1"]}`;
+    const raw = `{"v":1,"s":"s","${key}":{"polluted":true},"e":[[1,0,"m","ev",0,${extras},${payload}]]}`;
     const result = decodeFrame(raw, MAX);
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     assertNoForbiddenKeys(result.frame);
-    const env = result.frame.e[0]!;
-    expect(isValidEnvelope(env)).toBe(true);
-    expect(env.d).toEqual({ a: {}, b: [{}], keep: 1 });
-    naiveMerge({}, env.d);
+    const env = readEnvelope(result.frame.e[0]);
+    expect(env).not.toBeNull();
+    expect(env?.t).toEqual(["u1"]);
+    expect(env?.d).toEqual({ a: {}, b: [{}], keep: 1 });
+    naiveMerge({}, env?.d);
     naiveMerge({}, result.frame);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it("removes constructor.prototype chains", () => {
-    const raw = `{"v":1,"s":"s","e":[{"q":1,"k":"msg","c":"m","e":"ev","a":0,"d":{"constructor":{"prototype":{"polluted":true}}}}]}`;
+    const raw = `{"v":1,"s":"s","e":[[1,0,"m","ev",0,0,{"constructor":{"prototype":{"polluted":true}}}]]}`;
     const result = decodeFrame(raw, MAX);
-    expect(result.ok && result.frame.e[0]!.d).toEqual({});
-    naiveMerge({}, result.ok ? result.frame.e[0]!.d : null);
+    const env = result.ok ? readEnvelope(result.frame.e[0]) : null;
+    expect(env?.d).toEqual({});
+    naiveMerge({}, env?.d);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -367,7 +443,7 @@ describe("prototype pollution", () => {
     };
     const raw = encodeFrame("s", [encodeEnvelope({ q: 1, k: "msg", c: "m", e: "e", a: 0, d })]);
     const result = decodeFrame(raw, MAX);
-    expect(result.ok && result.frame.e[0]!.d).toEqual(d);
+    expect(result.ok && readEnvelope(result.frame.e[0])?.d).toEqual(d);
   });
 
   it("property: a forbidden key injected anywhere in a payload never survives", () => {
@@ -376,12 +452,12 @@ describe("prototype pollution", () => {
       fc.property(payloadArb, keyArb, fc.nat({ max: 3 }), (payload, key, depth) => {
         let inner = `{"${key}":{"polluted":true,"x":${JSON.stringify(payload)}}}`;
         for (let i = 0; i < depth; i++) inner = i % 2 === 0 ? `{"n":${inner}}` : `[${inner}]`;
-        const raw = `{"v":1,"s":"s","e":[{"q":1,"k":"msg","c":"m","e":"ev","a":0,"d":${inner}}]}`;
+        const raw = `{"v":1,"s":"s","e":[[1,0,"m","ev",0,0,${inner}]]}`;
         const result = decodeFrame(raw, MAX);
         expect(result.ok).toBe(true);
         if (!result.ok) return;
         assertNoForbiddenKeys(result.frame);
-        naiveMerge({}, result.frame.e[0]!.d);
+        naiveMerge({}, readEnvelope(result.frame.e[0])?.d);
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       }),
       { numRuns: 500 },
