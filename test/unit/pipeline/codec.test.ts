@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  byteLength,
   decodeFrame,
   encodeEnvelope,
   encodeFrame,
@@ -545,5 +546,29 @@ describe("utf8Length", () => {
     for (const s of ["\ud800", "\udc00", "a\udfffb", "x\udbff"]) {
       expect(utf8Length(s)).toBe(Buffer.byteLength(s, "utf8"));
     }
+  });
+});
+
+describe("byteLength", () => {
+  it("equals Buffer.byteLength for arbitrary strings, lone surrogates included", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => {
+        expect(byteLength(s)).toBe(Buffer.byteLength(s, "utf8"));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each([
+    ["ASCII", "a"],
+    ["two-byte", "é"],
+    ["three-byte", "漢"],
+    ["four-byte", "😀"],
+    ["lone surrogate", "\ud800"],
+  ])("is exact for %s text longer than its scratch buffer", (_label, unit) => {
+    // 70,000 units: past the 65,536-unit buffer, so the counting path runs.
+    const s = unit.repeat(Math.ceil(70_000 / unit.length));
+    expect(byteLength(s)).toBe(Buffer.byteLength(s, "utf8"));
+    expect(byteLength(s.slice(0, 65_536))).toBe(Buffer.byteLength(s.slice(0, 65_536), "utf8"));
   });
 });
