@@ -2,7 +2,8 @@
  * 4. Coalescing: 20 tokens moving at 60 Hz for 5 s on real timers, over real sockets. Five streams run side by
  * side, each on its own relay (so the relay counts each stream's frames and bytes alone) and all fed by the
  * same tick: raw one-message-per-emit, and Socket Manager with/without `coalesce` keys at normal and low
- * priority. Every stream must deliver each token's last position.
+ * priority, plus the keyed stream once more with a GM-raised `batchTimeout` (the window caps how many ticks
+ * a key can fold into one frame). Every stream must deliver each token's last position.
  */
 
 import type { Priority } from "../src/types";
@@ -28,8 +29,17 @@ export const HZ = 60;
 export const SECONDS = 5;
 const TICKS = HZ * SECONDS;
 
-type StreamName = "raw" | "normal" | "normal-keyed" | "low" | "low-keyed";
-const STREAMS: readonly StreamName[] = ["raw", "normal", "normal-keyed", "low", "low-keyed"];
+type StreamName = "raw" | "normal" | "normal-keyed" | "low" | "low-keyed" | "normal-keyed-wide";
+const STREAMS: readonly StreamName[] = [
+  "raw",
+  "normal",
+  "normal-keyed",
+  "low",
+  "low-keyed",
+  "normal-keyed-wide",
+];
+/** The "normal-keyed-wide" stream's batch window: what a GM would set to fold more ticks per frame. */
+export const WIDE_WINDOW_MS = 200;
 
 interface Position {
   x: number;
@@ -73,6 +83,7 @@ export interface CoalesceResult {
   seconds: number;
   updatesSent: number;
   batchTimeoutMs: number;
+  wideBatchTimeoutMs: number;
   repetitions: number;
   streams: Record<StreamName, StreamSummary>;
   /** Frame and byte reductions: "a vs b" = b / a. */
@@ -81,6 +92,8 @@ export interface CoalesceResult {
     lowKeyedVsLow: { frames: number; bytes: number; messages: number };
     /** Default options with keys (which wait for the window) vs default options without keys. */
     normalKeyedVsNormal: { frames: number; bytes: number; messages: number };
+    /** Keys with batchTimeout WIDE_WINDOW_MS vs default options without keys. */
+    wideKeyedVsNormal: { frames: number; bytes: number; messages: number };
     /** Against what a module does without Socket Manager: one socket message per update. */
     lowKeyedVsRaw: { frames: number; bytes: number; messages: number };
     normalKeyedVsRaw: { frames: number; bytes: number; messages: number };
@@ -116,13 +129,13 @@ async function makeStream(host: RelayHost, name: StreamName): Promise<Stream> {
     };
     return stream;
   }
-  // Default configuration: coalescing is a per-message option, nothing to tune.
-  const peers = startPeers(clients, {});
+  // Default configuration (coalescing is a per-message option), except the one stream with a wider window.
+  const peers = startPeers(clients, name === "normal-keyed-wide" ? { batchTimeout: WIDE_WINDOW_MS } : {});
   const [gmPeer, playerPeer] = peers as [Peer, Peer];
   gmPeer.api.channel(CHANNEL).on("token", onPosition);
   const channel = playerPeer.api.channel(CHANNEL);
   const priority: Priority = name.startsWith("low") ? "low" : "normal";
-  const keyed = name.endsWith("keyed");
+  const keyed = name.includes("keyed");
   stream.sender = playerPeer;
   stream.send = (id, pos) => {
     // "normal-keyed" passes no priority: what a module author writes (coalesced streams then wait for the
@@ -235,11 +248,13 @@ export async function benchCoalesce(host: RelayHost, opts: { repetitions: number
       seconds: SECONDS,
       updatesSent: TOKENS * TICKS,
       batchTimeoutMs,
+      wideBatchTimeoutMs: WIDE_WINDOW_MS,
       repetitions: opts.repetitions,
       streams: summary,
       cuts: {
         lowKeyedVsLow: cut("low-keyed", "low"),
         normalKeyedVsNormal: cut("normal-keyed", "normal"),
+        wideKeyedVsNormal: cut("normal-keyed-wide", "normal"),
         lowKeyedVsRaw: cut("low-keyed", "raw"),
         normalKeyedVsRaw: cut("normal-keyed", "raw"),
       },

@@ -260,6 +260,13 @@ function targets(r: Report): Target[] {
         "×",
       ),
       atLeast(
+        "coalescing-frames-wide",
+        `frames cut by coalesce keys with batchTimeout ${r.coalescing.wideBatchTimeoutMs} ms (a GM setting), same stream without keys`,
+        r.coalescing.cuts.wideKeyedVsNormal.frames,
+        10,
+        "×",
+      ),
+      atLeast(
         "coalescing-frames-vs-raw",
         "frames cut vs one socket message per update (raw)",
         r.coalescing.cuts.lowKeyedVsRaw.frames,
@@ -426,6 +433,7 @@ function human(r: Report): string {
       "normal-keyed": "SM, default options + coalesce keys",
       low: "SM, low priority, no keys",
       "low-keyed": "SM, low priority, coalesce keys",
+      "normal-keyed-wide": `SM, coalesce keys, batchTimeout ${c.wideBatchTimeoutMs} ms`,
     };
     parts.push(
       `\n## 4. Coalescing: ${c.tokens} tokens × ${c.hz} Hz × ${c.seconds} s = ${int(c.updatesSent)} updates (batchTimeout ${c.batchTimeoutMs} ms), median of ${c.repetitions}`,
@@ -441,7 +449,8 @@ function human(r: Report): string {
         ]),
       ),
       `Keys vs the same stream without keys, default options: frames ${ratio(c.cuts.normalKeyedVsNormal.frames)}, bytes ${ratio(c.cuts.normalKeyedVsNormal.bytes)}, messages ${ratio(c.cuts.normalKeyedVsNormal.messages)}; ` +
-        `both at low priority: frames ${ratio(c.cuts.lowKeyedVsLow.frames)}, bytes ${ratio(c.cuts.lowKeyedVsLow.bytes)}. Keyed vs raw: frames ${ratio(c.cuts.lowKeyedVsRaw.frames)}, bytes ${ratio(c.cuts.lowKeyedVsRaw.bytes)}.`,
+        `both at low priority: frames ${ratio(c.cuts.lowKeyedVsLow.frames)}, bytes ${ratio(c.cuts.lowKeyedVsLow.bytes)}. Keyed vs raw: frames ${ratio(c.cuts.lowKeyedVsRaw.frames)}, bytes ${ratio(c.cuts.lowKeyedVsRaw.bytes)}. ` +
+        `Keys with batchTimeout ${c.wideBatchTimeoutMs} ms vs the default stream without keys: frames ${ratio(c.cuts.wideKeyedVsNormal.frames)}, bytes ${ratio(c.cuts.wideKeyedVsNormal.bytes)}.`,
     );
   }
   if (good(r.memory) || good(r.outbox)) {
