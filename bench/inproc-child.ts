@@ -16,6 +16,7 @@ import { SocketManager } from "../src/manager";
 import type { Api } from "../src/types";
 import { createSimClient } from "../test/harness/client";
 import { CHANNEL, Counter, makePayload, type SendPattern, sendAll, UNLIMITED } from "./common";
+import { type CodecFloor, measureCodecFloor } from "./floor";
 import { median, round } from "./stats";
 
 export interface PipelineResult {
@@ -24,6 +25,8 @@ export interface PipelineResult {
   /** Median messages/s per send pattern. */
   messagesPerSecond: Record<SendPattern, number>;
   runs: Record<SendPattern, number[]>;
+  /** The JSON work alone, per message, and the msg/s it allows (see bench/floor.ts). */
+  codecFloor: CodecFloor;
 }
 
 export interface MemoryResult {
@@ -164,6 +167,7 @@ async function pipeline(opts: {
     repetitions: opts.repetitions,
     messagesPerSecond: { chunked: median(runs.chunked), burst: median(runs.burst) },
     runs,
+    codecFloor: measureCodecFloor(Math.min(opts.messages, 100_000)),
   };
 }
 

@@ -494,6 +494,9 @@ function human(r: Report): string {
           ["burst", int(p.messagesPerSecond.burst)],
         ],
       ),
+      `Codec floor (bench/floor.ts: the JSON work alone, ${p.codecFloor.perFrame} envelopes per frame): ` +
+        `${fixed(p.codecFloor.inProcessUsPerMessage, 3)} µs per message in process, a ceiling of ${int(p.codecFloor.inProcessCeiling)} msg/s; ` +
+        `${fixed(p.codecFloor.socketIoUsPerMessage, 3)} µs with socket.io's wrapping of each frame string, a ceiling of ${int(p.codecFloor.socketIoCeiling)} msg/s for both clients in one process.`,
     );
   }
   if (good(r.bundle)) {
