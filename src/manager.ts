@@ -79,8 +79,8 @@ export class SocketManager implements ChannelHost {
   readonly session: string;
   readonly metrics: Metrics;
   readonly log: Logger;
-  readonly presence = new Presence();
-  readonly clocks = new ClockEstimates();
+  readonly #presence = new Presence();
+  readonly #clocks = new ClockEstimates();
 
   #cfg: Readonly<Config>;
   #network: Transport | null = null;
@@ -128,7 +128,7 @@ export class SocketManager implements ChannelHost {
       clock: this.clock,
       defer: this.#defer,
       config,
-      counters: this.counters,
+      counters: this.#counters,
       transport: () => (this.#canSend() ? this.#network : null),
       holding: () => this.#replay !== null,
       onError: (e) => this.log.error("the transport failed to send a frame:", e),
@@ -136,18 +136,18 @@ export class SocketManager implements ChannelHost {
     this.#incoming = new Incoming({
       clock: this.clock,
       config,
-      counters: this.counters,
+      counters: this.#counters,
       log: this.log,
       userId: () => this.userId,
       user: (id) => this.#user(id),
       accept: (message) => this.#accept(message),
     });
-    this.#requests = new RequestTracker(this.clock, () => this.counters.requestsFailed++);
-    this.#dispatcher = new Dispatcher((id) => this.#channels.get(id), this.counters, this.log);
+    this.#requests = new RequestTracker(this.clock, () => this.#counters.requestsFailed++);
+    this.#dispatcher = new Dispatcher((id) => this.#channels.get(id), this.#counters, this.log);
     this.#reliable = new ReliableSender({
       out: this.#out,
       clock: this.clock,
-      counters: this.counters,
+      counters: this.#counters,
       random: this.#random,
       online: () => this.#canSend(),
     });
@@ -159,7 +159,7 @@ export class SocketManager implements ChannelHost {
           const socket = this.env.socket;
           if (socket && !socket.connected) socket.connect?.();
         },
-        attempt: () => this.counters.reconnectAttempts++,
+        attempt: () => this.#counters.reconnectAttempts++,
         fallback: () => this.#enterFallback(),
         recovered: () => this.#gmNotice("info", "SOCKET_MANAGER.Notify.Recovered", {}),
       },
@@ -169,7 +169,7 @@ export class SocketManager implements ChannelHost {
 
   // ---- lifecycle and state ----------------------------------------------------------------------------
 
-  get counters(): Counters {
+  get #counters(): Counters {
     return this.metrics.counters;
   }
 
@@ -305,7 +305,7 @@ export class SocketManager implements ChannelHost {
       return;
     }
     const reconnected = this.#wasConnected;
-    if (reconnected) this.counters.reconnections++;
+    if (reconnected) this.#counters.reconnections++;
     this.#wasConnected = true;
     this.#monitor.connected();
     this.#setState("connected");
@@ -321,7 +321,7 @@ export class SocketManager implements ChannelHost {
   #holdReplay(): void {
     this.#releaseReplay(false);
     const waitingFor = new Set(
-      this.presence
+      this.#presence
         .all()
         .map((p) => p.userId)
         .filter((id) => this.#user(id)?.active),
@@ -392,7 +392,7 @@ export class SocketManager implements ChannelHost {
   }
 
   /** The designated GM, as Foundry picks it (full GM over assistant, then lowest id), minus `exclude`. */
-  pickGM(exclude?: string): FoundryUser | null {
+  #pickGM(exclude?: string): FoundryUser | null {
     const designated = this.env.users.activeGM;
     if (designated && designated.id !== exclude && (designated.active || designated.id === this.userId)) {
       return designated;
@@ -420,8 +420,8 @@ export class SocketManager implements ChannelHost {
   }
 
   #onHello(payload: unknown, sender: FoundryUser): void {
-    if (!isHelloPayload(payload)) return this.counters.drop("envelope-shape");
-    const { peer, isNew, sessionChanged } = this.presence.hello(sender.id, payload, this.clock.now());
+    if (!isHelloPayload(payload)) return this.#counters.drop("envelope-shape");
+    const { peer, isNew, sessionChanged } = this.#presence.hello(sender.id, payload, this.clock.now());
     if (this.#replay?.waitingFor.delete(sender.id) && this.#replay.waitingFor.size === 0)
       this.#releaseReplay(true);
     if (sessionChanged) this.#reliable.peerRestarted(sender.id, peer.session);
@@ -442,9 +442,9 @@ export class SocketManager implements ChannelHost {
     return [...this.env.users]
       .filter((u) => u.id !== this.userId)
       .map((u) => {
-        const peer = this.presence.get(u.id);
-        const estimate = this.clocks.best(u.id);
-        const rtt = this.clocks.latestRtt(u.id);
+        const peer = this.#presence.get(u.id);
+        const estimate = this.#clocks.best(u.id);
+        const rtt = this.#clocks.latestRtt(u.id);
         const info: PeerInfo = {
           userId: u.id,
           name: u.name,
@@ -473,7 +473,7 @@ export class SocketManager implements ChannelHost {
         this.#requests.record(call, userId, { ok: false, error });
         continue;
       }
-      const next = this.pickGM(userId);
+      const next = this.#pickGM(userId);
       if (!next) {
         const error = new NoGMError("the answering GM left and no other GM is connected", details);
         this.#requests.record(call, userId, { ok: false, error });
@@ -509,7 +509,7 @@ export class SocketManager implements ChannelHost {
   }
 
   #onPing(env: Envelope, ctx: MessageContext): void {
-    if (typeof env.d !== "number") return this.counters.drop("envelope-shape");
+    if (typeof env.d !== "number") return this.#counters.drop("envelope-shape");
     const pong = this.#out.envelope(
       "pong",
       MODULE_ID,
@@ -522,9 +522,9 @@ export class SocketManager implements ChannelHost {
   }
 
   #onPong(payload: unknown, sender: FoundryUser): void {
-    if (!isPongPayload(payload)) return this.counters.drop("envelope-shape");
+    if (!isPongPayload(payload)) return this.#counters.drop("envelope-shape");
     const sample = clockSample(payload[0], payload[1], payload[2], this.clock.now());
-    const best = this.clocks.add(sender.id, sample);
+    const best = this.#clocks.add(sender.id, sample);
     this.#incoming.checks.offsets.set(sender.id, best.offset);
     this.metrics.recordRtt(sender.id, sender.name, sample.rtt);
     const waiters = this.#pongWaiters.get(sender.id);
@@ -587,7 +587,7 @@ export class SocketManager implements ChannelHost {
       case "self":
         return { self: true, wire: [], recipients: [me] };
       case "gm": {
-        const gm = this.pickGM();
+        const gm = this.#pickGM();
         if (!gm) throw new NoGMError("no GM is connected", { moduleId: channel, event });
         if (gm.id === me) return { self: true, wire: [], recipients: [me] };
         return { self: false, wire: [gm.id], recipients: [gm.id] };
@@ -644,7 +644,7 @@ export class SocketManager implements ChannelHost {
       assertJsonSafe(data, channel, event);
     }
     if (target.self) this.#deliverToSelf(env, id);
-    this.counters.messagesSent++;
+    this.#counters.messagesSent++;
     this.metrics.sent(channel, event, bytes, env.a);
     return { messageId: id, recipients: target.recipients, queued };
   }
@@ -660,7 +660,7 @@ export class SocketManager implements ChannelHost {
     const peers = target.recipients
       .filter((userId) => userId !== this.userId)
       .flatMap((userId) => {
-        const peer = this.presence.get(userId);
+        const peer = this.#presence.get(userId);
         return peer ? [{ userId, session: peer.session }] : [];
       });
     const recipients = peers.map((p) => p.userId);
@@ -672,7 +672,7 @@ export class SocketManager implements ChannelHost {
       this.#network?.kind === "local"
         ? { queued: false, acked: Promise.resolve([]) }
         : this.#reliable.send(env, peers, timeout);
-    this.counters.messagesSent++;
+    this.#counters.messagesSent++;
     this.metrics.sent(env.c, env.e, 0);
     const acked = await sent.acked;
     return {
@@ -702,7 +702,7 @@ export class SocketManager implements ChannelHost {
     if (this.transport === "local") {
       target = this.userId;
     } else if (to === "gm") {
-      const gm = this.pickGM();
+      const gm = this.#pickGM();
       if (!gm) throw new NoGMError("no GM is connected to answer", { moduleId: channel, event });
       target = gm.id;
     } else {
@@ -751,7 +751,7 @@ export class SocketManager implements ChannelHost {
     const env = this.#out.envelope("req", channel, event, data, network);
     const id = messageId(this.session, env.q);
     const { call, settled } = this.#requests.open({ id, channel, event, data, toGM, targets, timeout });
-    this.counters.requestsSent++;
+    this.#counters.requestsSent++;
     this.metrics.sent(channel, event, 0);
     if (local || targets.includes(this.userId)) this.#answerLocally(call);
     if (network.length > 0) this.#sendRequest(call, env);
@@ -794,7 +794,7 @@ export class SocketManager implements ChannelHost {
 
   /** Routes one envelope that passed the generic checks of the receive path. */
   #accept({ env, session, sender, frame, bytes, receivedAt }: Accepted): void {
-    this.counters.messagesReceived++;
+    this.#counters.messagesReceived++;
     if (this.#cfg.logAllMessages) this.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);
     const ctx = this.#context(env, messageId(session, env.q), sender, frame.via, frame.simulated, receivedAt);
     switch (env.k) {
@@ -818,22 +818,22 @@ export class SocketManager implements ChannelHost {
       case "pong":
         return this.#onPong(env.d, sender);
       case "ack":
-        if (!isAckPayload(env.d) || env.d[0] !== this.session) return this.counters.drop("reliable-stale");
+        if (!isAckPayload(env.d) || env.d[0] !== this.session) return this.#counters.drop("reliable-stale");
         return this.#reliable.ack(sender.id, env.d[1], env.d[2]);
       default:
-        this.counters.drop("envelope-shape");
+        this.#counters.drop("envelope-shape");
     }
   }
 
   #acceptReliable(env: Envelope, session: string, ctx: MessageContext): void {
     const tag = env.o?.[this.userId];
-    if (!tag || !isStreamTags({ tag })) return this.counters.drop("envelope-shape");
+    if (!tag || !isStreamTags({ tag })) return this.#counters.drop("envelope-shape");
     const verdict = this.#reliableInbox.receive(`${ctx.senderId}/${session}`, this.session, tag, () => {
       void this.#dispatcher.message(env.d, ctx);
     });
-    if (verdict === "stale") return this.counters.drop("reliable-stale");
-    if (verdict === "overflow") return this.counters.drop("reliable-overflow");
-    if (verdict === "duplicate") this.counters.drop("duplicate");
+    if (verdict === "stale") return this.#counters.drop("reliable-stale");
+    if (verdict === "overflow") return this.#counters.drop("reliable-overflow");
+    if (verdict === "duplicate") this.#counters.drop("duplicate");
     this.#queueAck(ctx.senderId, session, tag[1]);
   }
 
@@ -903,7 +903,7 @@ export class SocketManager implements ChannelHost {
 
   #acceptReply(env: Envelope, senderId: string): void {
     const call = env.r === undefined ? undefined : this.#requests.get(env.r);
-    if (!call?.waiting.has(senderId)) return this.counters.drop("stale-reply");
+    if (!call?.waiting.has(senderId)) return this.#counters.drop("stale-reply");
     if (env.k === "res") return this.#requests.record(call, senderId, { ok: true, value: env.d });
     const who = this.#user(senderId)?.name ?? senderId;
     this.#requests.record(call, senderId, { ok: false, error: errorFromOutcome(env.d, call, senderId, who) });

@@ -70,13 +70,13 @@ export class ReliableStreams<T> {
         this.#unacked.set(userId, pending);
       }
       pending.set(n, message);
-      tags[userId] = [session, n, this.floor(userId) ?? n];
+      tags[userId] = [session, n, this.#floor(userId) ?? n];
     }
     return tags;
   }
 
   /** The lowest number still pending for `userId` (numbers only grow, so the map's first key). */
-  floor(userId: string): number | undefined {
+  #floor(userId: string): number | undefined {
     const pending = this.#unacked.get(userId);
     if (!pending || pending.size === 0) return undefined;
     return pending.keys().next().value;
@@ -84,7 +84,7 @@ export class ReliableStreams<T> {
 
   /** The current tag of `message` for `userId`, with an up-to-date floor (for a retransmission). */
   retag(userId: string, tag: StreamTag): StreamTag {
-    return [tag[0], tag[1], this.floor(userId) ?? tag[1]];
+    return [tag[0], tag[1], this.#floor(userId) ?? tag[1]];
   }
 
   /**
