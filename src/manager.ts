@@ -403,7 +403,7 @@ export class SocketManager implements ChannelHost {
   }
 
   #sayHello(to: string[] | undefined, reply: boolean): void {
-    if (!this.#canSend() || this.#network?.kind === "local") return;
+    if (!this.#peersReachable()) return;
     const hello: HelloPayload = {
       v: this.version,
       p: PROTOCOL_VERSION,
@@ -412,11 +412,24 @@ export class SocketManager implements ChannelHost {
     };
     if (reply) hello.reply = 1;
     // Control traffic: it must pass the replay hold, since the hold waits for exactly these hellos.
-    this.#out.send(this.#out.envelope("hello", MODULE_ID, "$hello", hello, to), {
-      priority: "high",
-      volatile: true,
-      control: true,
-    });
+    this.#sendControl("hello", hello, to);
+  }
+
+  /** True when a network transport is connected: the only case where peer control traffic makes sense. */
+  #peersReachable(): boolean {
+    return this.#canSend() && this.#network?.kind !== "local";
+  }
+
+  /** Sends a control envelope (hello, ping, pong, ack): high priority, volatile, and past the replay hold. */
+  #sendControl(
+    kind: "hello" | "ping" | "pong" | "ack",
+    data: unknown,
+    to: string[] | undefined,
+    replyTo?: string,
+  ): void {
+    const env = this.#out.envelope(kind, MODULE_ID, `$${kind}`, data, to);
+    if (replyTo !== undefined) env.r = replyTo;
+    this.#out.send(env, { priority: "high", volatile: true, control: true });
   }
 
   #onHello(payload: unknown, sender: FoundryUser): void {
@@ -503,22 +516,12 @@ export class SocketManager implements ChannelHost {
   }
 
   #ping(to: string[] | undefined): void {
-    if (!this.#canSend() || this.#network?.kind === "local") return;
-    const env = this.#out.envelope("ping", MODULE_ID, "$ping", this.clock.now(), to);
-    this.#out.send(env, { priority: "high", volatile: true, control: true });
+    if (this.#peersReachable()) this.#sendControl("ping", this.clock.now(), to);
   }
 
   #onPing(env: Envelope, ctx: MessageContext): void {
     if (typeof env.d !== "number") return this.#counters.drop("envelope-shape");
-    const pong = this.#out.envelope(
-      "pong",
-      MODULE_ID,
-      "$pong",
-      [env.d, ctx.receivedAt, this.clock.now()],
-      [ctx.senderId],
-    );
-    pong.r = ctx.messageId;
-    this.#out.send(pong, { priority: "high", volatile: true, control: true });
+    this.#sendControl("pong", [env.d, ctx.receivedAt, this.clock.now()], [ctx.senderId], ctx.messageId);
   }
 
   #onPong(payload: unknown, sender: FoundryUser): void {
@@ -539,7 +542,7 @@ export class SocketManager implements ChannelHost {
       (u) =>
         new Promise<PeerTestResult>((resolve) => {
           const base = { userId: u.id, name: u.name };
-          if (!this.#canSend() || this.#network?.kind === "local") {
+          if (!this.#peersReachable()) {
             return resolve({ ...base, ok: false, error: `not connected (${this.state})` });
           }
           const waiters = this.#pongWaiters.get(u.id) ?? new Set();
@@ -847,14 +850,7 @@ export class SocketManager implements ChannelHost {
       const entry = this.#acksDue.get(key);
       this.#acksDue.delete(key);
       if (!entry) return;
-      const ack = this.#out.envelope(
-        "ack",
-        MODULE_ID,
-        "$ack",
-        [entry.senderSession, this.session, entry.numbers],
-        [senderId],
-      );
-      this.#out.send(ack, { priority: "high", volatile: true, control: true });
+      this.#sendControl("ack", [entry.senderSession, this.session, entry.numbers], [senderId]);
     });
   }
 
