@@ -35,7 +35,8 @@ export default defineConfig({
       formats: ["es"],
       fileName: () => "socket-manager.js",
     },
-    rolldownOptions: { external: [], output: { minify: true } },
+    // comments: false drops the /* @__PURE__ */ annotations the bundler adds (about 600 B of the bundle).
+    rolldownOptions: { external: [], output: { minify: true, comments: false } },
   },
   plugins: [copyModuleFiles()],
 });

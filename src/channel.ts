@@ -64,18 +64,24 @@ function checkFunction(fn: unknown, moduleId: string, event: string): void {
 
 /** One consumer module's namespace: its handlers, its responders, and its way to send. */
 export class ChannelImpl implements Channel {
-  private readonly handlers = new Map<string, HandlerEntry[]>();
-  private readonly responders = new Map<string, ResponderEntry>();
+  readonly #handlers = new Map<string, HandlerEntry[]>();
+  readonly #responders = new Map<string, ResponderEntry>();
+
+  readonly #host: ChannelHost;
+  /** Only Socket Manager's own channel may use `$` event names. */
+  readonly #allowReserved: boolean;
 
   constructor(
     readonly moduleId: string,
-    private readonly host: ChannelHost,
-    /** Only Socket Manager's own channel may use `$` event names. */
-    private readonly allowReserved = false,
-  ) {}
+    host: ChannelHost,
+    allowReserved = false,
+  ) {
+    this.#host = host;
+    this.#allowReserved = allowReserved;
+  }
 
   on<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void {
-    return this.add(event, handler as Handler, handler as Handler, opts);
+    return this.#add(event, handler as Handler, handler as Handler, opts);
   }
 
   once<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void {
@@ -86,22 +92,22 @@ export class ChannelImpl implements Channel {
       unsubscribe();
       return (handler as Handler)(data, ctx);
     };
-    const unsubscribe = this.add(event, wrapper, handler as Handler, opts);
+    const unsubscribe = this.#add(event, wrapper, handler as Handler, opts);
     return unsubscribe;
   }
 
   off(event: string, handler?: Handler<never>): void {
-    const list = this.handlers.get(event);
+    const list = this.#handlers.get(event);
     if (!list) return;
     const rest = handler ? list.filter((h) => h.original !== handler && h.fn !== handler) : [];
-    if (rest.length > 0) this.handlers.set(event, rest);
-    else this.handlers.delete(event);
+    if (rest.length > 0) this.#handlers.set(event, rest);
+    else this.#handlers.delete(event);
   }
 
   handle<T = unknown, R = unknown>(event: string, fn: Responder<T, R>, opts?: HandlerOptions): () => void {
-    assertEventName(event, this.moduleId, this.allowReserved);
+    assertEventName(event, this.moduleId, this.#allowReserved);
     checkFunction(fn, this.moduleId, event);
-    if (this.responders.has(event)) {
+    if (this.#responders.has(event)) {
       throw new SocketManagerError(
         "a responder for this event is already registered; call its unsubscribe first",
         {
@@ -111,18 +117,18 @@ export class ChannelImpl implements Channel {
       );
     }
     const entry: ResponderEntry = { fn: fn as Responder, opts: checkOptions(opts, this.moduleId, event) };
-    this.responders.set(event, entry);
+    this.#responders.set(event, entry);
     return () => {
-      if (this.responders.get(event) === entry) this.responders.delete(event);
+      if (this.#responders.get(event) === entry) this.#responders.delete(event);
     };
   }
 
   emit(event: string, data?: unknown, opts: EmitOptions = {}): Promise<EmitReport> {
-    return this.host.emit(this.moduleId, event, data, opts);
+    return this.#host.emit(this.moduleId, event, data, opts);
   }
 
   request<R = unknown>(event: string, data?: unknown, opts: RequestOptions = {}): Promise<R> {
-    return this.host.request<R>(this.moduleId, event, data, opts);
+    return this.#host.request<R>(this.moduleId, event, data, opts);
   }
 
   requestAll<R = unknown>(
@@ -130,45 +136,45 @@ export class ChannelImpl implements Channel {
     data?: unknown,
     opts: RequestAllOptions = {},
   ): Promise<Map<string, RequestResult<R>>> {
-    return this.host.requestAll<R>(this.moduleId, event, data, opts);
+    return this.#host.requestAll<R>(this.moduleId, event, data, opts);
   }
 
   dispose(): void {
-    this.handlers.clear();
-    this.responders.clear();
+    this.#handlers.clear();
+    this.#responders.clear();
   }
 
   /** A snapshot, so handlers may unsubscribe while the list is being run. */
   handlersFor(event: string): readonly HandlerEntry[] {
-    return this.handlers.get(event)?.slice() ?? [];
+    return this.#handlers.get(event)?.slice() ?? [];
   }
 
   responderFor(event: string): ResponderEntry | undefined {
-    return this.responders.get(event);
+    return this.#responders.get(event);
   }
 
   /** Events with a handler or a responder on this client. */
   eventNames(): string[] {
-    return [...new Set([...this.handlers.keys(), ...this.responders.keys()])];
+    return [...new Set([...this.#handlers.keys(), ...this.#responders.keys()])];
   }
 
   handlerCount(event: string): number {
-    return this.handlers.get(event)?.length ?? 0;
+    return this.#handlers.get(event)?.length ?? 0;
   }
 
-  private add(event: string, fn: Handler, original: Handler, opts: HandlerOptions | undefined): () => void {
-    assertEventName(event, this.moduleId, this.allowReserved);
+  #add(event: string, fn: Handler, original: Handler, opts: HandlerOptions | undefined): () => void {
+    assertEventName(event, this.moduleId, this.#allowReserved);
     checkFunction(original, this.moduleId, event);
     const entry: HandlerEntry = { fn, original, opts: checkOptions(opts, this.moduleId, event) };
-    const list = this.handlers.get(event);
+    const list = this.#handlers.get(event);
     if (list) list.push(entry);
-    else this.handlers.set(event, [entry]);
+    else this.#handlers.set(event, [entry]);
     return () => {
-      const current = this.handlers.get(event);
+      const current = this.#handlers.get(event);
       if (!current) return;
       const rest = current.filter((h) => h !== entry);
-      if (rest.length > 0) this.handlers.set(event, rest);
-      else this.handlers.delete(event);
+      if (rest.length > 0) this.#handlers.set(event, rest);
+      else this.#handlers.delete(event);
     };
   }
 }

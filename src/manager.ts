@@ -79,114 +79,112 @@ export class SocketManager implements ChannelHost {
   readonly session: string;
   readonly metrics: Metrics;
   readonly log: Logger;
-  readonly presence = new Presence();
-  readonly clocks = new ClockEstimates();
+  readonly #presence = new Presence();
+  readonly #clocks = new ClockEstimates();
 
-  private cfg: Readonly<Config>;
-  private network: Transport | null = null;
-  private stateValue: ConnectionState = "initializing";
-  private started = false;
-  private wasConnected = false;
-  private readonly channels = new Map<string, ChannelImpl>();
-  private readonly stateListeners = new Set<
-    (state: ConnectionState, transport: TransportKind | null) => void
-  >();
-  private readonly readyListeners: (() => void)[] = [];
-  private readonly defer: (fn: () => void) => void;
-  private readonly random: () => number;
-  private readonly out: Outgoing;
-  private readonly incoming: Incoming;
-  private readonly requests: RequestTracker;
-  private readonly dispatcher: Dispatcher;
-  private readonly monitor: ConnectionMonitor;
-  private readonly reliable: ReliableSender;
-  private readonly reliableInbox = new ReliableInbox();
-  private readonly acksDue = new Map<string, { senderSession: string; numbers: number[] }>();
-  private readonly pongWaiters = new Map<string, Set<(rtt: number) => void>>();
-  private readonly warnedProtocol = new Set<string>();
-  private heartbeat: TimerHandle | null = null;
-  private othersCache: string[] | null = null;
+  #cfg: Readonly<Config>;
+  #network: Transport | null = null;
+  #stateValue: ConnectionState = "initializing";
+  #started = false;
+  #wasConnected = false;
+  readonly #channels = new Map<string, ChannelImpl>();
+  readonly #stateListeners = new Set<(state: ConnectionState, transport: TransportKind | null) => void>();
+  readonly #readyListeners: (() => void)[] = [];
+  readonly #defer: (fn: () => void) => void;
+  readonly #random: () => number;
+  readonly #out: Outgoing;
+  readonly #incoming: Incoming;
+  readonly #requests: RequestTracker;
+  readonly #dispatcher: Dispatcher;
+  readonly #monitor: ConnectionMonitor;
+  readonly #reliable: ReliableSender;
+  readonly #reliableInbox = new ReliableInbox();
+  readonly #acksDue = new Map<string, { senderSession: string; numbers: number[] }>();
+  readonly #pongWaiters = new Map<string, Set<(rtt: number) => void>>();
+  readonly #warnedProtocol = new Set<string>();
+  #heartbeat: TimerHandle | null = null;
+  #othersCache: string[] | null = null;
   /** After a reconnect: the peers whose hello we wait for before replaying the outbox. */
-  private replay: { waitingFor: Set<string>; timer: TimerHandle } | null = null;
-  private unhooks: (() => void)[] = [];
+  #replay: { waitingFor: Set<string>; timer: TimerHandle } | null = null;
+  #unhooks: (() => void)[] = [];
 
   constructor(opts: ManagerOptions) {
     this.env = opts.env;
     this.clock = opts.clock ?? systemClock;
     this.version = opts.version ?? "0.0.0";
-    this.cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config) : DEFAULT_CONFIG;
-    this.defer = opts.defer ?? ((fn) => queueMicrotask(fn));
-    this.random = opts.random ?? Math.random;
+    this.#cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config) : DEFAULT_CONFIG;
+    this.#defer = opts.defer ?? ((fn) => queueMicrotask(fn));
+    this.#random = opts.random ?? Math.random;
     this.metrics = new Metrics(
       () => this.clock.now(),
-      () => this.cfg.performanceMonitoring,
+      () => this.#cfg.performanceMonitoring,
       (message) => this.log.warn(message),
     );
-    this.log = remembering(opts.logger ?? createLogger(() => this.cfg.enableDebugLogging), this.metrics);
-    this.session = randomSession(this.random);
-    const config = () => this.cfg;
-    this.out = new Outgoing({
+    this.log = remembering(opts.logger ?? createLogger(() => this.#cfg.enableDebugLogging), this.metrics);
+    this.session = randomSession(this.#random);
+    const config = () => this.#cfg;
+    this.#out = new Outgoing({
       session: this.session,
       clock: this.clock,
-      defer: this.defer,
+      defer: this.#defer,
       config,
-      counters: this.counters,
-      transport: () => (this.canSend() ? this.network : null),
-      holding: () => this.replay !== null,
+      counters: this.#counters,
+      transport: () => (this.#canSend() ? this.#network : null),
+      holding: () => this.#replay !== null,
       onError: (e) => this.log.error("the transport failed to send a frame:", e),
     });
-    this.incoming = new Incoming({
+    this.#incoming = new Incoming({
       clock: this.clock,
       config,
-      counters: this.counters,
+      counters: this.#counters,
       log: this.log,
       userId: () => this.userId,
-      user: (id) => this.user(id),
-      accept: (message) => this.accept(message),
+      user: (id) => this.#user(id),
+      accept: (message) => this.#accept(message),
     });
-    this.requests = new RequestTracker(this.clock, () => this.counters.requestsFailed++);
-    this.dispatcher = new Dispatcher((id) => this.channels.get(id), this.counters, this.log);
-    this.reliable = new ReliableSender({
-      out: this.out,
+    this.#requests = new RequestTracker(this.clock, () => this.#counters.requestsFailed++);
+    this.#dispatcher = new Dispatcher((id) => this.#channels.get(id), this.#counters, this.log);
+    this.#reliable = new ReliableSender({
+      out: this.#out,
       clock: this.clock,
-      counters: this.counters,
-      random: this.random,
-      online: () => this.canSend(),
+      counters: this.#counters,
+      random: this.#random,
+      online: () => this.#canSend(),
     });
-    this.monitor = new ConnectionMonitor(
-      () => this.cfg,
+    this.#monitor = new ConnectionMonitor(
+      () => this.#cfg,
       this.clock,
       {
         probe: () => {
           const socket = this.env.socket;
           if (socket && !socket.connected) socket.connect?.();
         },
-        attempt: () => this.counters.reconnectAttempts++,
-        fallback: () => this.enterFallback(),
-        recovered: () => this.gmNotice("info", "SOCKET_MANAGER.Notify.Recovered", {}),
+        attempt: () => this.#counters.reconnectAttempts++,
+        fallback: () => this.#enterFallback(),
+        recovered: () => this.#gmNotice("info", "SOCKET_MANAGER.Notify.Recovered", {}),
       },
-      this.random,
+      this.#random,
     );
   }
 
   // ---- lifecycle and state ----------------------------------------------------------------------------
 
-  get counters(): Counters {
+  get #counters(): Counters {
     return this.metrics.counters;
   }
 
   get config(): Readonly<Config> {
-    return this.cfg;
+    return this.#cfg;
   }
 
   get state(): ConnectionState {
-    return this.stateValue;
+    return this.#stateValue;
   }
 
   /** "local" while in local mode or in fallback after the socket stayed down. */
   get transport(): TransportKind | null {
-    if (this.monitor.fallenBack) return "local";
-    return this.network?.kind ?? null;
+    if (this.#monitor.fallenBack) return "local";
+    return this.#network?.kind ?? null;
   }
 
   get userId(): string {
@@ -194,101 +192,101 @@ export class SocketManager implements ChannelHost {
   }
 
   get outboxDepth(): number {
-    return this.out.outboxDepth;
+    return this.#out.outboxDepth;
   }
 
   get pendingRequests(): number {
-    return this.requests.size;
+    return this.#requests.size;
   }
 
   /** True while the outbox replay waits for peers after a reconnect. */
   get replayHeld(): boolean {
-    return this.replay !== null;
+    return this.#replay !== null;
   }
 
   configure(patch: unknown): Readonly<Config> {
-    const before = this.cfg.heartbeatInterval;
-    this.cfg = mergeConfig(this.cfg, patch);
-    if (this.cfg.heartbeatInterval !== before) this.restartHeartbeat();
-    return this.cfg;
+    const before = this.#cfg.heartbeatInterval;
+    this.#cfg = mergeConfig(this.#cfg, patch);
+    if (this.#cfg.heartbeatInterval !== before) this.#restartHeartbeat();
+    return this.#cfg;
   }
 
   /** Chooses the transport and starts moving messages. Idempotent. */
   start(): void {
-    if (this.started) return;
-    const detection = detectTransport(this.env, this.cfg);
+    if (this.#started) return;
+    const detection = detectTransport(this.env, this.#cfg);
     if (detection.warning) this.log.warn(detection.warning);
-    this.unhooks.push(this.watchUsers());
-    this.started = true;
+    this.#unhooks.push(this.#watchUsers());
+    this.#started = true;
     this.useTransport(detection.kind);
-    this.restartHeartbeat();
-    for (const fn of this.readyListeners.splice(0)) fn();
+    this.#restartHeartbeat();
+    for (const fn of this.#readyListeners.splice(0)) fn();
   }
 
   onReady(fn: () => void): void {
-    if (this.started) fn();
-    else this.readyListeners.push(fn);
+    if (this.#started) fn();
+    else this.#readyListeners.push(fn);
   }
 
   /** Switches transport (api.local.enable() uses this to enter local mode). */
   useTransport(kind: TransportKind): void {
-    this.network?.dispose();
-    this.monitor.stop();
-    this.network = createTransport(
+    this.#network?.dispose();
+    this.#monitor.stop();
+    this.#network = createTransport(
       kind,
       this.env,
-      { frame: (f) => this.incoming.receive(f), connectivity: (c) => this.onConnectivity(c) },
-      this.defer,
+      { frame: (f) => this.#incoming.receive(f), connectivity: (c) => this.#onConnectivity(c) },
+      this.#defer,
     );
-    if (kind === "local") return this.setState("local-fallback");
-    if (this.network.connected) this.onConnectivity(true);
+    if (kind === "local") return this.#setState("local-fallback");
+    if (this.#network.connected) this.#onConnectivity(true);
     else {
-      this.setState("reconnecting");
-      this.monitor.disconnected();
+      this.#setState("reconnecting");
+      this.#monitor.disconnected();
     }
   }
 
   onStateChange(fn: (state: ConnectionState, transport: TransportKind | null) => void): () => void {
-    this.stateListeners.add(fn);
-    return () => this.stateListeners.delete(fn);
+    this.#stateListeners.add(fn);
+    return () => this.#stateListeners.delete(fn);
   }
 
   channel(moduleId: string): ChannelImpl {
     assertModuleId(moduleId);
-    let channel = this.channels.get(moduleId);
+    let channel = this.#channels.get(moduleId);
     if (!channel) {
       channel = new ChannelImpl(moduleId, this, moduleId === MODULE_ID);
-      this.channels.set(moduleId, channel);
+      this.#channels.set(moduleId, channel);
     }
     return channel;
   }
 
   channelList(): ChannelImpl[] {
-    return [...this.channels.values()];
+    return [...this.#channels.values()];
   }
 
   /** Stops everything: pending requests fail, timers stop, the transport is released. */
   dispose(): void {
     const shutDown = (moduleId: string, userId?: string) =>
       new SocketManagerError("Socket Manager was shut down", { moduleId, ...(userId ? { userId } : {}) });
-    this.requests.failEverything((call, userId) => shutDown(call.channel, userId));
-    this.reliable.abort(shutDown(MODULE_ID));
-    this.out.clear();
-    this.incoming.clear();
-    this.monitor.stop();
-    if (this.heartbeat !== null) this.clock.clearTimeout(this.heartbeat);
-    this.heartbeat = null;
-    this.releaseReplay(false);
-    this.network?.dispose();
-    this.network = null;
-    for (const off of this.unhooks.splice(0)) off();
+    this.#requests.failEverything((call, userId) => shutDown(call.channel, userId));
+    this.#reliable.abort(shutDown(MODULE_ID));
+    this.#out.clear();
+    this.#incoming.clear();
+    this.#monitor.stop();
+    if (this.#heartbeat !== null) this.clock.clearTimeout(this.#heartbeat);
+    this.#heartbeat = null;
+    this.#releaseReplay(false);
+    this.#network?.dispose();
+    this.#network = null;
+    for (const off of this.#unhooks.splice(0)) off();
   }
 
-  private setState(state: ConnectionState): void {
-    if (state === this.stateValue) return;
-    this.stateValue = state;
+  #setState(state: ConnectionState): void {
+    if (state === this.#stateValue) return;
+    this.#stateValue = state;
     this.log.debug(`state: ${state} (${this.transport})`);
-    for (const fn of [...this.stateListeners]) {
+    for (const fn of [...this.#stateListeners]) {
       try {
         fn(state, this.transport);
       } catch (e) {
@@ -298,80 +296,80 @@ export class SocketManager implements ChannelHost {
     this.env.hooks.callAll(`${MODULE_ID}.stateChanged`, state, this.transport);
   }
 
-  private onConnectivity(connected: boolean): void {
-    if (this.network?.kind === "local") return;
+  #onConnectivity(connected: boolean): void {
+    if (this.#network?.kind === "local") return;
     if (!connected) {
-      this.releaseReplay(false);
-      if (!this.monitor.fallenBack) this.setState("reconnecting");
-      this.monitor.disconnected();
+      this.#releaseReplay(false);
+      if (!this.#monitor.fallenBack) this.#setState("reconnecting");
+      this.#monitor.disconnected();
       return;
     }
-    const reconnected = this.wasConnected;
-    if (reconnected) this.counters.reconnections++;
-    this.wasConnected = true;
-    this.monitor.connected();
-    this.setState("connected");
-    this.sayHello(undefined, true);
-    if (reconnected) this.holdReplay();
-    else this.out.flushOutbox();
+    const reconnected = this.#wasConnected;
+    if (reconnected) this.#counters.reconnections++;
+    this.#wasConnected = true;
+    this.#monitor.connected();
+    this.#setState("connected");
+    this.#sayHello(undefined, true);
+    if (reconnected) this.#holdReplay();
+    else this.#out.flushOutbox();
   }
 
   /**
    * After an outage every client reconnects on its own schedule; frames sent before a peer is back are lost
    * to it. So the outbox waits until each peer known before the outage said hello again, or REPLAY_SETTLE_MS.
    */
-  private holdReplay(): void {
-    this.releaseReplay(false);
+  #holdReplay(): void {
+    this.#releaseReplay(false);
     const waitingFor = new Set(
-      this.presence
+      this.#presence
         .all()
         .map((p) => p.userId)
-        .filter((id) => this.user(id)?.active),
+        .filter((id) => this.#user(id)?.active),
     );
-    if (waitingFor.size === 0) return this.out.flushOutbox();
-    const timer = this.clock.setTimeout(() => this.releaseReplay(true), REPLAY_SETTLE_MS);
-    this.replay = { waitingFor, timer };
+    if (waitingFor.size === 0) return this.#out.flushOutbox();
+    const timer = this.clock.setTimeout(() => this.#releaseReplay(true), REPLAY_SETTLE_MS);
+    this.#replay = { waitingFor, timer };
   }
 
-  private releaseReplay(flush: boolean): void {
-    if (this.replay) this.clock.clearTimeout(this.replay.timer);
-    this.replay = null;
-    if (flush) this.out.flushOutbox();
+  #releaseReplay(flush: boolean): void {
+    if (this.#replay) this.clock.clearTimeout(this.#replay.timer);
+    this.#replay = null;
+    if (flush) this.#out.flushOutbox();
   }
 
-  private enterFallback(): void {
-    this.setState("local-fallback");
-    this.log.warn(`the socket stayed down after ${this.monitor.failedAttempts} attempts: local fallback`);
-    this.gmNotice("warn", "SOCKET_MANAGER.Notify.Fallback", { attempts: this.monitor.failedAttempts });
+  #enterFallback(): void {
+    this.#setState("local-fallback");
+    this.log.warn(`the socket stayed down after ${this.#monitor.failedAttempts} attempts: local fallback`);
+    this.#gmNotice("warn", "SOCKET_MANAGER.Notify.Fallback", { attempts: this.#monitor.failedAttempts });
   }
 
   /** A notification for GMs (players get the console line only). */
-  private gmNotice(level: "info" | "warn", key: string, data: Record<string, string | number>): void {
+  #gmNotice(level: "info" | "warn", key: string, data: Record<string, string | number>): void {
     const message = this.env.localize(key, data);
-    if (this.user(this.userId)?.isGM) this.env.notify(level, message);
+    if (this.#user(this.userId)?.isGM) this.env.notify(level, message);
     else this.log.info(message);
   }
 
-  private canSend(): boolean {
-    return this.started && this.network?.connected === true;
+  #canSend(): boolean {
+    return this.#started && this.#network?.connected === true;
   }
 
   // ---- users and presence ------------------------------------------------------------------------------
 
-  private watchUsers(): () => void {
+  #watchUsers(): () => void {
     const fn = (user: FoundryUser, connected: boolean) => {
-      if (connected) this.sayHello([user.id], false);
-      else this.onUserLeft(user.id);
+      if (connected) this.#sayHello([user.id], false);
+      else this.#onUserLeft(user.id);
     };
     const id = this.env.hooks.on("userConnected", fn as (...args: never[]) => unknown);
     return () => this.env.hooks.off("userConnected", id);
   }
 
-  private user(id: string): FoundryUser | undefined {
+  #user(id: string): FoundryUser | undefined {
     return this.env.users.get(id);
   }
 
-  private activeUsers(): FoundryUser[] {
+  #activeUsers(): FoundryUser[] {
     const out: FoundryUser[] = [];
     for (const u of this.env.users) if (u.active || u.id === this.userId) out.push(u);
     return out;
@@ -381,62 +379,75 @@ export class SocketManager implements ChannelHost {
    * The ids of the other connected users, computed once per task: a loop of emits would otherwise walk the
    * users collection for every message. Presence changes arrive as socket events, i.e. in later tasks.
    */
-  private otherIds(): string[] {
-    if (this.othersCache) return this.othersCache;
+  #otherIds(): string[] {
+    if (this.#othersCache) return this.#othersCache;
     const me = this.userId;
     const ids: string[] = [];
     for (const u of this.env.users) if (u.active && u.id !== me) ids.push(u.id);
-    this.othersCache = ids;
-    this.defer(() => {
-      this.othersCache = null;
+    this.#othersCache = ids;
+    this.#defer(() => {
+      this.#othersCache = null;
     });
     return ids;
   }
 
   /** The designated GM, as Foundry picks it (full GM over assistant, then lowest id), minus `exclude`. */
-  pickGM(exclude?: string): FoundryUser | null {
+  #pickGM(exclude?: string): FoundryUser | null {
     const designated = this.env.users.activeGM;
     if (designated && designated.id !== exclude && (designated.active || designated.id === this.userId)) {
       return designated;
     }
-    const gms = this.activeUsers().filter((u) => u.isGM && u.id !== exclude);
+    const gms = this.#activeUsers().filter((u) => u.isGM && u.id !== exclude);
     gms.sort((a, b) => b.role - a.role || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return gms[0] ?? null;
   }
 
-  private sayHello(to: string[] | undefined, reply: boolean): void {
-    if (!this.canSend() || this.network?.kind === "local") return;
+  #sayHello(to: string[] | undefined, reply: boolean): void {
+    if (!this.#peersReachable()) return;
     const hello: HelloPayload = {
       v: this.version,
       p: PROTOCOL_VERSION,
-      tr: this.network?.kind ?? "native",
+      tr: this.#network?.kind ?? "native",
       s: this.session,
     };
     if (reply) hello.reply = 1;
     // Control traffic: it must pass the replay hold, since the hold waits for exactly these hellos.
-    this.out.send(this.out.envelope("hello", MODULE_ID, "$hello", hello, to), {
-      priority: "high",
-      volatile: true,
-      control: true,
-    });
+    this.#sendControl("hello", hello, to);
   }
 
-  private onHello(payload: unknown, sender: FoundryUser): void {
-    if (!isHelloPayload(payload)) return this.counters.drop("envelope-shape");
-    const { peer, isNew, sessionChanged } = this.presence.hello(sender.id, payload, this.clock.now());
-    if (this.replay?.waitingFor.delete(sender.id) && this.replay.waitingFor.size === 0)
-      this.releaseReplay(true);
-    if (sessionChanged) this.reliable.peerRestarted(sender.id, peer.session);
-    if (payload.p !== PROTOCOL_VERSION && !this.warnedProtocol.has(`${sender.id}/${payload.s}`)) {
-      this.warnedProtocol.add(`${sender.id}/${payload.s}`);
+  /** True when a network transport is connected: the only case where peer control traffic makes sense. */
+  #peersReachable(): boolean {
+    return this.#canSend() && this.#network?.kind !== "local";
+  }
+
+  /** Sends a control envelope (hello, ping, pong, ack): high priority, volatile, and past the replay hold. */
+  #sendControl(
+    kind: "hello" | "ping" | "pong" | "ack",
+    data: unknown,
+    to: string[] | undefined,
+    replyTo?: string,
+  ): void {
+    const env = this.#out.envelope(kind, MODULE_ID, `$${kind}`, data, to);
+    if (replyTo !== undefined) env.r = replyTo;
+    this.#out.send(env, { priority: "high", volatile: true, control: true });
+  }
+
+  #onHello(payload: unknown, sender: FoundryUser): void {
+    if (!isHelloPayload(payload)) return this.#counters.drop("envelope-shape");
+    const { peer, isNew, sessionChanged } = this.#presence.hello(sender.id, payload, this.clock.now());
+    if (this.#replay?.waitingFor.delete(sender.id) && this.#replay.waitingFor.size === 0)
+      this.#releaseReplay(true);
+    if (sessionChanged) this.#reliable.peerRestarted(sender.id, peer.session);
+    if (payload.p !== PROTOCOL_VERSION && !this.#warnedProtocol.has(`${sender.id}/${payload.s}`)) {
+      this.#warnedProtocol.add(`${sender.id}/${payload.s}`);
       const data = { name: sender.name, theirs: payload.p, ours: PROTOCOL_VERSION, version: payload.v };
       this.log.warn(
         `${sender.name} runs Socket Manager ${payload.v} with protocol ${payload.p} (ours: ${PROTOCOL_VERSION})`,
       );
-      this.gmNotice("warn", "SOCKET_MANAGER.Notify.ProtocolMismatch", data);
+      this.#gmNotice("warn", "SOCKET_MANAGER.Notify.ProtocolMismatch", data);
     }
-    if (payload.reply) this.sayHello([sender.id], false);
-    if (isNew || sessionChanged) this.ping([sender.id]);
+    if (payload.reply) this.#sayHello([sender.id], false);
+    if (isNew || sessionChanged) this.#ping([sender.id]);
   }
 
   /** Everyone but this user, with what presence and the heartbeat know of them. */
@@ -444,9 +455,9 @@ export class SocketManager implements ChannelHost {
     return [...this.env.users]
       .filter((u) => u.id !== this.userId)
       .map((u) => {
-        const peer = this.presence.get(u.id);
-        const estimate = this.clocks.best(u.id);
-        const rtt = this.clocks.latestRtt(u.id);
+        const peer = this.#presence.get(u.id);
+        const estimate = this.#clocks.best(u.id);
+        const rtt = this.#clocks.latestRtt(u.id);
         const info: PeerInfo = {
           userId: u.id,
           name: u.name,
@@ -467,84 +478,74 @@ export class SocketManager implements ChannelHost {
       });
   }
 
-  private onUserLeft(userId: string): void {
-    for (const call of this.requests.waitingFor(userId)) {
+  #onUserLeft(userId: string): void {
+    for (const call of this.#requests.waitingFor(userId)) {
       const details = { moduleId: call.channel, event: call.event, userId };
       if (!call.toGM) {
         const error = new UserOfflineError(`user ${userId} disconnected before answering`, details);
-        this.requests.record(call, userId, { ok: false, error });
+        this.#requests.record(call, userId, { ok: false, error });
         continue;
       }
-      const next = this.pickGM(userId);
+      const next = this.#pickGM(userId);
       if (!next) {
         const error = new NoGMError("the answering GM left and no other GM is connected", details);
-        this.requests.record(call, userId, { ok: false, error });
+        this.#requests.record(call, userId, { ok: false, error });
         continue;
       }
       // Another GM takes over under a new id, so a late answer from the old GM is ignored.
       this.log.debug(`GM ${userId} left; ${next.id} takes over ${call.channel} "${call.event}"`);
-      const env = this.out.envelope("req", call.channel, call.event, call.data, [next.id]);
-      this.requests.reassign(call, userId, next.id, messageId(this.session, env.q));
-      if (next.id === this.userId) this.answerLocally(call);
-      else this.sendRequest(call, env);
+      const env = this.#out.envelope("req", call.channel, call.event, call.data, [next.id]);
+      this.#requests.reassign(call, userId, next.id, messageId(this.session, env.q));
+      if (next.id === this.userId) this.#answerLocally(call);
+      else this.#sendRequest(call, env);
     }
   }
 
   // ---- heartbeat ------------------------------------------------------------------------------------------
 
-  private restartHeartbeat(): void {
-    if (this.heartbeat !== null) this.clock.clearTimeout(this.heartbeat);
-    this.heartbeat = null;
-    const interval = this.cfg.heartbeatInterval;
-    if (!this.started || interval <= 0) return;
-    this.heartbeat = this.clock.setTimeout(() => {
-      this.heartbeat = null;
-      this.ping(undefined);
-      this.restartHeartbeat();
+  #restartHeartbeat(): void {
+    if (this.#heartbeat !== null) this.clock.clearTimeout(this.#heartbeat);
+    this.#heartbeat = null;
+    const interval = this.#cfg.heartbeatInterval;
+    if (!this.#started || interval <= 0) return;
+    this.#heartbeat = this.clock.setTimeout(() => {
+      this.#heartbeat = null;
+      this.#ping(undefined);
+      this.#restartHeartbeat();
     }, interval);
   }
 
-  private ping(to: string[] | undefined): void {
-    if (!this.canSend() || this.network?.kind === "local") return;
-    const env = this.out.envelope("ping", MODULE_ID, "$ping", this.clock.now(), to);
-    this.out.send(env, { priority: "high", volatile: true, control: true });
+  #ping(to: string[] | undefined): void {
+    if (this.#peersReachable()) this.#sendControl("ping", this.clock.now(), to);
   }
 
-  private onPing(env: Envelope, ctx: MessageContext): void {
-    if (typeof env.d !== "number") return this.counters.drop("envelope-shape");
-    const pong = this.out.envelope(
-      "pong",
-      MODULE_ID,
-      "$pong",
-      [env.d, ctx.receivedAt, this.clock.now()],
-      [ctx.senderId],
-    );
-    pong.r = ctx.messageId;
-    this.out.send(pong, { priority: "high", volatile: true, control: true });
+  #onPing(env: Envelope, ctx: MessageContext): void {
+    if (typeof env.d !== "number") return this.#counters.drop("envelope-shape");
+    this.#sendControl("pong", [env.d, ctx.receivedAt, this.clock.now()], [ctx.senderId], ctx.messageId);
   }
 
-  private onPong(payload: unknown, sender: FoundryUser): void {
-    if (!isPongPayload(payload)) return this.counters.drop("envelope-shape");
+  #onPong(payload: unknown, sender: FoundryUser): void {
+    if (!isPongPayload(payload)) return this.#counters.drop("envelope-shape");
     const sample = clockSample(payload[0], payload[1], payload[2], this.clock.now());
-    const best = this.clocks.add(sender.id, sample);
-    this.incoming.checks.offsets.set(sender.id, best.offset);
+    const best = this.#clocks.add(sender.id, sample);
+    this.#incoming.checks.offsets.set(sender.id, best.offset);
     this.metrics.recordRtt(sender.id, sender.name, sample.rtt);
-    const waiters = this.pongWaiters.get(sender.id);
-    this.pongWaiters.delete(sender.id);
+    const waiters = this.#pongWaiters.get(sender.id);
+    this.#pongWaiters.delete(sender.id);
     for (const resolve of waiters ?? []) resolve(sample.rtt);
   }
 
   /** Round trip to every other active user (api.test()). */
   async probe(timeout: number): Promise<PeerTestResult[]> {
-    const peers = this.activeUsers().filter((u) => u.id !== this.userId);
+    const peers = this.#activeUsers().filter((u) => u.id !== this.userId);
     const results = peers.map(
       (u) =>
         new Promise<PeerTestResult>((resolve) => {
           const base = { userId: u.id, name: u.name };
-          if (!this.canSend() || this.network?.kind === "local") {
+          if (!this.#peersReachable()) {
             return resolve({ ...base, ok: false, error: `not connected (${this.state})` });
           }
-          const waiters = this.pongWaiters.get(u.id) ?? new Set();
+          const waiters = this.#pongWaiters.get(u.id) ?? new Set();
           const done = (rtt: number) => {
             this.clock.clearTimeout(timer);
             resolve({ ...base, ok: true, rttMs: rtt });
@@ -554,17 +555,17 @@ export class SocketManager implements ChannelHost {
             resolve({ ...base, ok: false, error: `no answer within ${timeout} ms` });
           }, timeout);
           waiters.add(done);
-          this.pongWaiters.set(u.id, waiters);
+          this.#pongWaiters.set(u.id, waiters);
         }),
     );
-    this.ping(peers.map((u) => u.id));
+    this.#ping(peers.map((u) => u.id));
     return Promise.all(results);
   }
 
   // ---- sending -----------------------------------------------------------------------------------------
 
-  private checkTimeout(timeout: unknown, channel: string, event: string): number {
-    if (timeout === undefined) return this.cfg.requestTimeout;
+  #checkTimeout(timeout: unknown, channel: string, event: string): number {
+    if (timeout === undefined) return this.#cfg.requestTimeout;
     if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout <= 0 || timeout > 3_600_000) {
       throw new ValidationError("timeout must be a number of milliseconds from 1 to 3600000", {
         moduleId: channel,
@@ -575,7 +576,7 @@ export class SocketManager implements ChannelHost {
   }
 
   /** Resolves a target into: deliver here too?, who to address on the wire (undefined: everyone). */
-  private resolveTarget(
+  #resolveTarget(
     to: Target,
     channel: string,
     event: string,
@@ -583,19 +584,19 @@ export class SocketManager implements ChannelHost {
     const me = this.userId;
     switch (to) {
       case "others":
-        return { self: false, wire: undefined, recipients: this.otherIds().slice() };
+        return { self: false, wire: undefined, recipients: this.#otherIds().slice() };
       case "all":
-        return { self: true, wire: undefined, recipients: [me, ...this.otherIds()] };
+        return { self: true, wire: undefined, recipients: [me, ...this.#otherIds()] };
       case "self":
         return { self: true, wire: [], recipients: [me] };
       case "gm": {
-        const gm = this.pickGM();
+        const gm = this.#pickGM();
         if (!gm) throw new NoGMError("no GM is connected", { moduleId: channel, event });
         if (gm.id === me) return { self: true, wire: [], recipients: [me] };
         return { self: false, wire: [gm.id], recipients: [gm.id] };
       }
       case "gms": {
-        const gms = this.activeUsers()
+        const gms = this.#activeUsers()
           .filter((u) => u.isGM)
           .map((u) => u.id);
         return { self: gms.includes(me), wire: gms.filter((id) => id !== me), recipients: gms };
@@ -628,30 +629,30 @@ export class SocketManager implements ChannelHost {
         event,
       });
     }
-    const target = this.resolveTarget(opts.to ?? "others", channel, event);
-    const env = this.out.envelope("msg", channel, event, data, target.wire);
+    const target = this.#resolveTarget(opts.to ?? "others", channel, event);
+    const env = this.#out.envelope("msg", channel, event, data, target.wire);
     const id = messageId(this.session, env.q);
     if (opts.reliable)
-      return this.emitReliable(env, id, target, this.checkTimeout(opts.timeout, channel, event));
+      return this.#emitReliable(env, id, target, this.#checkTimeout(opts.timeout, channel, event));
     // In local mode a message that includes this client is delivered once, not also looped back.
     const networked =
       (target.wire === undefined || target.wire.length > 0) &&
-      !(this.network?.kind === "local" && target.self);
+      !(this.#network?.kind === "local" && target.self);
     let queued = false;
     let bytes = 0;
     if (networked) {
       const coalesce = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
-      ({ queued, bytes } = this.out.send(env, { priority, coalesce, volatile: opts.volatile }));
+      ({ queued, bytes } = this.#out.send(env, { priority, coalesce, volatile: opts.volatile }));
     } else {
       assertJsonSafe(data, channel, event);
     }
-    if (target.self) this.deliverToSelf(env, id);
-    this.counters.messagesSent++;
+    if (target.self) this.#deliverToSelf(env, id);
+    this.#counters.messagesSent++;
     this.metrics.sent(channel, event, bytes, env.a);
     return { messageId: id, recipients: target.recipients, queued };
   }
 
-  private async emitReliable(
+  async #emitReliable(
     env: Envelope,
     id: string,
     target: { self: boolean; recipients: string[] },
@@ -662,19 +663,19 @@ export class SocketManager implements ChannelHost {
     const peers = target.recipients
       .filter((userId) => userId !== this.userId)
       .flatMap((userId) => {
-        const peer = this.presence.get(userId);
+        const peer = this.#presence.get(userId);
         return peer ? [{ userId, session: peer.session }] : [];
       });
     const recipients = peers.map((p) => p.userId);
     if (target.self) {
-      this.deliverToSelf(env, id);
+      this.#deliverToSelf(env, id);
       recipients.push(this.userId);
     }
     const sent =
-      this.network?.kind === "local"
+      this.#network?.kind === "local"
         ? { queued: false, acked: Promise.resolve([]) }
-        : this.reliable.send(env, peers, timeout);
-    this.counters.messagesSent++;
+        : this.#reliable.send(env, peers, timeout);
+    this.#counters.messagesSent++;
     this.metrics.sent(env.c, env.e, 0);
     const acked = await sent.acked;
     return {
@@ -685,17 +686,17 @@ export class SocketManager implements ChannelHost {
     };
   }
 
-  private deliverToSelf(env: Envelope, id: string): void {
-    const me = this.user(this.userId);
+  #deliverToSelf(env: Envelope, id: string): void {
+    const me = this.#user(this.userId);
     if (!me) return;
     const data = env.d === undefined ? undefined : structuredClone(env.d);
-    const ctx = this.context(env, id, me, this.transport ?? "local", false);
-    this.defer(() => void this.dispatcher.message(data, ctx));
+    const ctx = this.#context(env, id, me, this.transport ?? "local", false);
+    this.#defer(() => void this.#dispatcher.message(data, ctx));
   }
 
   async request<R>(channel: string, event: string, data: unknown, opts: RequestOptions): Promise<R> {
     assertEventName(event, channel, channel === MODULE_ID);
-    const timeout = this.checkTimeout(opts.timeout, channel, event);
+    const timeout = this.#checkTimeout(opts.timeout, channel, event);
     const to = opts.to ?? "gm";
     if (typeof to !== "string")
       throw new ValidationError(`request "to" must be "gm" or a user id`, { moduleId: channel, event });
@@ -704,17 +705,17 @@ export class SocketManager implements ChannelHost {
     if (this.transport === "local") {
       target = this.userId;
     } else if (to === "gm") {
-      const gm = this.pickGM();
+      const gm = this.#pickGM();
       if (!gm) throw new NoGMError("no GM is connected to answer", { moduleId: channel, event });
       target = gm.id;
     } else {
-      const user = this.user(to);
+      const user = this.#user(to);
       if (!user) throw new UserOfflineError(`no user with id "${to}" exists`, details);
       if (!user.active && user.id !== this.userId)
         throw new UserOfflineError(`user "${user.name}" is not connected`, details);
       target = to;
     }
-    const results = await this.call(channel, event, data, [target], timeout, to === "gm");
+    const results = await this.#call(channel, event, data, [target], timeout, to === "gm");
     // One target, one result (under the id of whichever GM finally answered).
     const result = results.values().next().value;
     if (!result)
@@ -730,16 +731,16 @@ export class SocketManager implements ChannelHost {
     opts: RequestAllOptions,
   ): Promise<Map<string, RequestResult<R>>> {
     assertEventName(event, channel, channel === MODULE_ID);
-    const timeout = this.checkTimeout(opts.timeout, channel, event);
+    const timeout = this.#checkTimeout(opts.timeout, channel, event);
     const targets =
       this.transport === "local"
         ? [this.userId]
-        : this.resolveTarget(opts.to ?? "others", channel, event).recipients;
-    return (await this.call(channel, event, data, targets, timeout, false)) as Map<string, RequestResult<R>>;
+        : this.#resolveTarget(opts.to ?? "others", channel, event).recipients;
+    return (await this.#call(channel, event, data, targets, timeout, false)) as Map<string, RequestResult<R>>;
   }
 
   /** Sends one request to `targets` and settles when each answered, failed, left or timed out. */
-  private call(
+  #call(
     channel: string,
     event: string,
     data: unknown,
@@ -750,117 +751,110 @@ export class SocketManager implements ChannelHost {
     assertJsonSafe(data, channel, event);
     const local = this.transport === "local";
     const network = local ? [] : targets.filter((id) => id !== this.userId);
-    const env = this.out.envelope("req", channel, event, data, network);
+    const env = this.#out.envelope("req", channel, event, data, network);
     const id = messageId(this.session, env.q);
-    const { call, settled } = this.requests.open({ id, channel, event, data, toGM, targets, timeout });
-    this.counters.requestsSent++;
+    const { call, settled } = this.#requests.open({ id, channel, event, data, toGM, targets, timeout });
+    this.#counters.requestsSent++;
     this.metrics.sent(channel, event, 0);
-    if (local || targets.includes(this.userId)) this.answerLocally(call);
-    if (network.length > 0) this.sendRequest(call, env);
+    if (local || targets.includes(this.userId)) this.#answerLocally(call);
+    if (network.length > 0) this.#sendRequest(call, env);
     return settled;
   }
 
-  private sendRequest(call: PendingCall, env: Envelope): void {
+  #sendRequest(call: PendingCall, env: Envelope): void {
     try {
-      this.out.send(env, { priority: "high" });
+      this.#out.send(env, { priority: "high" });
     } catch (e) {
-      this.requests.failAll(call, () => (e instanceof Error ? e : new SocketManagerError(String(e))));
+      this.#requests.failAll(call, () => (e instanceof Error ? e : new SocketManagerError(String(e))));
     }
   }
 
-  private answerLocally(call: PendingCall): void {
-    const me = this.user(this.userId);
+  #answerLocally(call: PendingCall): void {
+    const me = this.#user(this.userId);
     if (!me) {
-      this.requests.record(call, this.userId, {
+      this.#requests.record(call, this.userId, {
         ok: false,
         error: new UserOfflineError("this user is unknown"),
       });
       return;
     }
-    const env = this.out.envelope("req", call.channel, call.event, call.data, [this.userId]);
-    const ctx = this.context(env, call.id, me, this.transport ?? "local", this.transport === "local");
+    const env = this.#out.envelope("req", call.channel, call.event, call.data, [this.userId]);
+    const ctx = this.#context(env, call.id, me, this.transport ?? "local", this.transport === "local");
     const data = call.data === undefined ? undefined : structuredClone(call.data);
-    this.defer(() => {
-      void this.dispatcher.request(data, ctx).then((outcome) => {
-        this.requests.record(call, this.userId, this.toResult(outcome, call, this.userId));
+    this.#defer(() => {
+      void this.#dispatcher.request(data, ctx).then((outcome) => {
+        this.#requests.record(call, this.userId, this.#toResult(outcome, call, this.userId));
       });
     });
   }
 
-  private toResult(outcome: ResponderOutcome, call: PendingCall, userId: string): RequestResult<unknown> {
+  #toResult(outcome: ResponderOutcome, call: PendingCall, userId: string): RequestResult<unknown> {
     if (outcome.ok) return { ok: true, value: outcome.value };
-    return { ok: false, error: errorFromOutcome(outcome, call, userId, this.user(userId)?.name ?? userId) };
+    return { ok: false, error: errorFromOutcome(outcome, call, userId, this.#user(userId)?.name ?? userId) };
   }
 
   // ---- receiving -------------------------------------------------------------------------------------------
 
   /** Routes one envelope that passed the generic checks of the receive path. */
-  private accept({ env, session, sender, frame, bytes, receivedAt }: Accepted): void {
-    this.counters.messagesReceived++;
-    if (this.cfg.logAllMessages) this.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);
-    const ctx = this.context(env, messageId(session, env.q), sender, frame.via, frame.simulated, receivedAt);
+  #accept({ env, session, sender, frame, bytes, receivedAt }: Accepted): void {
+    this.#counters.messagesReceived++;
+    if (this.#cfg.logAllMessages) this.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);
+    const ctx = this.#context(env, messageId(session, env.q), sender, frame.via, frame.simulated, receivedAt);
     switch (env.k) {
       case "msg":
         this.metrics.received(env.c, env.e, bytes, receivedAt);
         if (!frame.simulated) this.metrics.recordLatency(sender.id, sender.name, ctx.latencyMs);
-        if ((env.f ?? 0) & FLAG_RELIABLE && !frame.simulated) return this.acceptReliable(env, session, ctx);
-        void this.dispatcher.message(env.d, ctx);
+        if ((env.f ?? 0) & FLAG_RELIABLE && !frame.simulated) return this.#acceptReliable(env, session, ctx);
+        void this.#dispatcher.message(env.d, ctx);
         return;
       case "req":
         this.metrics.received(env.c, env.e, bytes, receivedAt);
-        void this.answerRemote(env, ctx);
+        void this.#answerRemote(env, ctx);
         return;
       case "res":
       case "err":
-        return this.acceptReply(env, sender.id);
+        return this.#acceptReply(env, sender.id);
       case "hello":
-        return this.onHello(env.d, sender);
+        return this.#onHello(env.d, sender);
       case "ping":
-        return this.onPing(env, ctx);
+        return this.#onPing(env, ctx);
       case "pong":
-        return this.onPong(env.d, sender);
+        return this.#onPong(env.d, sender);
       case "ack":
-        if (!isAckPayload(env.d) || env.d[0] !== this.session) return this.counters.drop("reliable-stale");
-        return this.reliable.ack(sender.id, env.d[1], env.d[2]);
+        if (!isAckPayload(env.d) || env.d[0] !== this.session) return this.#counters.drop("reliable-stale");
+        return this.#reliable.ack(sender.id, env.d[1], env.d[2]);
       default:
-        this.counters.drop("envelope-shape");
+        this.#counters.drop("envelope-shape");
     }
   }
 
-  private acceptReliable(env: Envelope, session: string, ctx: MessageContext): void {
+  #acceptReliable(env: Envelope, session: string, ctx: MessageContext): void {
     const tag = env.o?.[this.userId];
-    if (!tag || !isStreamTags({ tag })) return this.counters.drop("envelope-shape");
-    const verdict = this.reliableInbox.receive(`${ctx.senderId}/${session}`, this.session, tag, () => {
-      void this.dispatcher.message(env.d, ctx);
+    if (!tag || !isStreamTags({ tag })) return this.#counters.drop("envelope-shape");
+    const verdict = this.#reliableInbox.receive(`${ctx.senderId}/${session}`, this.session, tag, () => {
+      void this.#dispatcher.message(env.d, ctx);
     });
-    if (verdict === "stale") return this.counters.drop("reliable-stale");
-    if (verdict === "overflow") return this.counters.drop("reliable-overflow");
-    if (verdict === "duplicate") this.counters.drop("duplicate");
-    this.queueAck(ctx.senderId, session, tag[1]);
+    if (verdict === "stale") return this.#counters.drop("reliable-stale");
+    if (verdict === "overflow") return this.#counters.drop("reliable-overflow");
+    if (verdict === "duplicate") this.#counters.drop("duplicate");
+    this.#queueAck(ctx.senderId, session, tag[1]);
   }
 
   /** Acks are batched: one ack envelope per sender at the end of the task. */
-  private queueAck(senderId: string, senderSession: string, n: number): void {
+  #queueAck(senderId: string, senderSession: string, n: number): void {
     const key = `${senderId}/${senderSession}`;
-    const due = this.acksDue.get(key);
+    const due = this.#acksDue.get(key);
     if (due) return void due.numbers.push(n);
-    this.acksDue.set(key, { senderSession, numbers: [n] });
-    this.defer(() => {
-      const entry = this.acksDue.get(key);
-      this.acksDue.delete(key);
+    this.#acksDue.set(key, { senderSession, numbers: [n] });
+    this.#defer(() => {
+      const entry = this.#acksDue.get(key);
+      this.#acksDue.delete(key);
       if (!entry) return;
-      const ack = this.out.envelope(
-        "ack",
-        MODULE_ID,
-        "$ack",
-        [entry.senderSession, this.session, entry.numbers],
-        [senderId],
-      );
-      this.out.send(ack, { priority: "high", volatile: true, control: true });
+      this.#sendControl("ack", [entry.senderSession, this.session, entry.numbers], [senderId]);
     });
   }
 
-  private context(
+  #context(
     env: Envelope,
     id: string,
     sender: FoundryUser,
@@ -876,57 +870,57 @@ export class SocketManager implements ChannelHost {
       sender,
       sentAt: env.a,
       receivedAt,
-      latencyMs: this.incoming.checks.latency(env.a, sender.id, receivedAt),
+      latencyMs: this.#incoming.checks.latency(env.a, sender.id, receivedAt),
       transport: via,
       simulated,
     });
   }
 
-  private async answerRemote(env: Envelope, ctx: MessageContext): Promise<void> {
-    const outcome = await this.dispatcher.request(env.d, ctx);
+  async #answerRemote(env: Envelope, ctx: MessageContext): Promise<void> {
+    const outcome = await this.#dispatcher.request(env.d, ctx);
     const payload = outcome.ok
       ? outcome.value
       : { code: outcome.code, message: outcome.message, issues: outcome.issues };
-    const reply = this.out.envelope(outcome.ok ? "res" : "err", env.c, env.e, payload, [ctx.senderId]);
+    const reply = this.#out.envelope(outcome.ok ? "res" : "err", env.c, env.e, payload, [ctx.senderId]);
     reply.r = ctx.messageId;
     try {
-      this.out.send(reply, { priority: "high" });
+      this.#out.send(reply, { priority: "high" });
     } catch (e) {
       // The answer itself could not be sent (too large): tell the requester rather than leave it waiting.
       const failure = {
         code: "RemoteHandlerError",
         message: `the answer could not be sent: ${errorMessage(e)}`,
       };
-      const fallback = this.out.envelope("err", env.c, env.e, failure, [ctx.senderId]);
+      const fallback = this.#out.envelope("err", env.c, env.e, failure, [ctx.senderId]);
       fallback.r = ctx.messageId;
-      this.out.send(fallback, { priority: "high" });
+      this.#out.send(fallback, { priority: "high" });
     }
   }
 
-  private acceptReply(env: Envelope, senderId: string): void {
-    const call = env.r === undefined ? undefined : this.requests.get(env.r);
-    if (!call?.waiting.has(senderId)) return this.counters.drop("stale-reply");
-    if (env.k === "res") return this.requests.record(call, senderId, { ok: true, value: env.d });
-    const who = this.user(senderId)?.name ?? senderId;
-    this.requests.record(call, senderId, { ok: false, error: errorFromOutcome(env.d, call, senderId, who) });
+  #acceptReply(env: Envelope, senderId: string): void {
+    const call = env.r === undefined ? undefined : this.#requests.get(env.r);
+    if (!call?.waiting.has(senderId)) return this.#counters.drop("stale-reply");
+    if (env.k === "res") return this.#requests.record(call, senderId, { ok: true, value: env.d });
+    const who = this.#user(senderId)?.name ?? senderId;
+    this.#requests.record(call, senderId, { ok: false, error: errorFromOutcome(env.d, call, senderId, who) });
   }
 
   /** Injects a message as if it came from `from` (default: this user), through permission and schema checks. */
   async simulate(channel: string, event: string, data: unknown, from?: string): Promise<void> {
     assertModuleId(channel);
     assertEventName(event, channel, true);
-    const sender = this.user(from ?? this.userId);
+    const sender = this.#user(from ?? this.userId);
     if (!sender)
       throw new ValidationError(`simulate(): no user with id "${from}"`, { moduleId: channel, event });
     assertJsonSafe(data, channel, event);
-    const env = this.out.envelope(
+    const env = this.#out.envelope(
       "msg",
       channel,
       event,
       data === undefined ? undefined : structuredClone(data),
       undefined,
     );
-    const ctx = this.context(env, messageId(this.session, env.q), sender, this.transport ?? "local", true);
-    await this.dispatcher.message(env.d, ctx);
+    const ctx = this.#context(env, messageId(this.session, env.q), sender, this.transport ?? "local", true);
+    await this.#dispatcher.message(env.d, ctx);
   }
 }

@@ -37,15 +37,18 @@ export type ResponderOutcome =
  * left, or the timeout struck; so no request can hang.
  */
 export class RequestTracker {
-  private readonly calls = new Map<string, Entry>();
+  readonly #calls = new Map<string, Entry>();
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly onFailure: () => void,
-  ) {}
+  readonly #clock: Clock;
+  readonly #onFailure: () => void;
+
+  constructor(clock: Clock, onFailure: () => void) {
+    this.#clock = clock;
+    this.#onFailure = onFailure;
+  }
 
   get size(): number {
-    return this.calls.size;
+    return this.#calls.size;
   }
 
   open(spec: Omit<PendingCall, "waiting" | "results"> & { targets: readonly string[]; timeout: number }): {
@@ -71,8 +74,8 @@ export class RequestTracker {
       finish(entry.results);
       return { call: entry, settled };
     }
-    this.calls.set(entry.id, entry);
-    entry.timer = this.clock.setTimeout(() => {
+    this.#calls.set(entry.id, entry);
+    entry.timer = this.#clock.setTimeout(() => {
       const missing = [...entry.waiting];
       this.failAll(
         entry,
@@ -88,20 +91,20 @@ export class RequestTracker {
   }
 
   get(id: string): PendingCall | undefined {
-    return this.calls.get(id);
+    return this.#calls.get(id);
   }
 
   /** Calls still waiting for `userId`. */
   waitingFor(userId: string): PendingCall[] {
-    return [...this.calls.values()].filter((c) => c.waiting.has(userId));
+    return [...this.#calls.values()].filter((c) => c.waiting.has(userId));
   }
 
   /** Records one user's result; settles the call when nobody is left. */
   record(call: PendingCall, userId: string, result: RequestResult<unknown>): void {
     if (!call.waiting.delete(userId)) return;
     call.results.set(userId, result);
-    if (!result.ok) this.onFailure();
-    if (call.waiting.size === 0) this.settle(call as Entry);
+    if (!result.ok) this.#onFailure();
+    if (call.waiting.size === 0) this.#settle(call as Entry);
   }
 
   failAll(call: PendingCall, error: (userId: string) => Error): void {
@@ -112,19 +115,19 @@ export class RequestTracker {
   reassign(call: PendingCall, from: string, to: string, newId: string): void {
     call.waiting.delete(from);
     call.waiting.add(to);
-    this.calls.delete(call.id);
+    this.#calls.delete(call.id);
     call.id = newId;
-    this.calls.set(newId, call as Entry);
+    this.#calls.set(newId, call as Entry);
   }
 
   /** Fails every call (used on shutdown). */
   failEverything(error: (call: PendingCall, userId: string) => Error): void {
-    for (const call of [...this.calls.values()]) this.failAll(call, (u) => error(call, u));
+    for (const call of [...this.#calls.values()]) this.failAll(call, (u) => error(call, u));
   }
 
-  private settle(entry: Entry): void {
-    this.clock.clearTimeout(entry.timer);
-    this.calls.delete(entry.id);
+  #settle(entry: Entry): void {
+    this.#clock.clearTimeout(entry.timer);
+    this.#calls.delete(entry.id);
     entry.finish(entry.results);
   }
 }

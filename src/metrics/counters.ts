@@ -63,20 +63,20 @@ export class Counters {
   reconnections = 0;
   reconnectAttempts = 0;
   notForMe = 0;
-  private readonly drops = new Map<DropReason, number>();
+  readonly #drops = new Map<DropReason, number>();
 
   drop(reason: DropReason, count = 1): void {
-    this.drops.set(reason, (this.drops.get(reason) ?? 0) + count);
+    this.#drops.set(reason, (this.#drops.get(reason) ?? 0) + count);
   }
 
   dropped(reason: DropReason): number {
-    return this.drops.get(reason) ?? 0;
+    return this.#drops.get(reason) ?? 0;
   }
 
   snapshot(): CounterSnapshot {
     const dropped: Record<string, number> = {};
     let droppedTotal = 0;
-    for (const [reason, n] of this.drops) {
+    for (const [reason, n] of this.#drops) {
       dropped[reason] = n;
       droppedTotal += n;
     }

@@ -37,80 +37,83 @@ export class Metrics {
   readonly counters = new Counters();
   readonly rtt = new Histogram();
   readonly latency = new Histogram();
-  private readonly rateIn: RateWindow;
-  private readonly rateOut: RateWindow;
+  readonly #rateIn: RateWindow;
+  readonly #rateOut: RateWindow;
   /** moduleId → event → counts (two levels, so the hot path builds no key strings). */
-  private readonly perEvent = new Map<string, Map<string, EventCounts>>();
-  private readonly lastWarned = new Map<string, number>();
-  private readonly errors: { at: number; message: string }[] = [];
+  readonly #perEvent = new Map<string, Map<string, EventCounts>>();
+  readonly #lastWarned = new Map<string, number>();
+  readonly #errors: { at: number; message: string }[] = [];
 
-  constructor(
-    private readonly now: () => number,
-    private readonly monitoring: () => boolean,
-    private readonly warn: (message: string) => void,
-  ) {
-    this.rateIn = new RateWindow(now);
-    this.rateOut = new RateWindow(now);
+  readonly #now: () => number;
+  readonly #monitoring: () => boolean;
+  readonly #warn: (message: string) => void;
+
+  constructor(now: () => number, monitoring: () => boolean, warn: (message: string) => void) {
+    this.#now = now;
+    this.#monitoring = monitoring;
+    this.#warn = warn;
+    this.#rateIn = new RateWindow(now);
+    this.#rateOut = new RateWindow(now);
   }
 
   sent(moduleId: string, event: string, bytes: number, now?: number): void {
-    const e = this.event(moduleId, event);
+    const e = this.#event(moduleId, event);
     e.sent++;
     e.bytesOut += bytes;
-    this.rateOut.add(1, now);
+    this.#rateOut.add(1, now);
   }
 
   received(moduleId: string, event: string, bytes: number, now?: number): void {
-    const e = this.event(moduleId, event);
+    const e = this.#event(moduleId, event);
     e.received++;
     e.bytesIn += bytes;
-    this.rateIn.add(1, now);
+    this.#rateIn.add(1, now);
   }
 
   eventCounts(moduleId: string, event: string): EventCounts | undefined {
-    return this.perEvent.get(moduleId)?.get(event);
+    return this.#perEvent.get(moduleId)?.get(event);
   }
 
   recordLatency(userId: string, name: string, ms: number): void {
-    if (!this.monitoring()) return;
+    if (!this.#monitoring()) return;
     this.latency.record(ms);
-    this.checkHigh(userId, name, ms, "one-way latency");
+    this.#checkHigh(userId, name, ms, "one-way latency");
   }
 
   recordRtt(userId: string, name: string, ms: number): void {
-    if (!this.monitoring()) return;
+    if (!this.#monitoring()) return;
     this.rtt.record(ms);
-    this.checkHigh(userId, name, ms, "round trip");
+    this.#checkHigh(userId, name, ms, "round trip");
   }
 
   /** Remembers an error for the status window (bounded). */
   noteError(message: string): void {
-    this.errors.push({ at: this.now(), message: message.slice(0, 300) });
-    if (this.errors.length > RECENT_ERRORS) this.errors.shift();
+    this.#errors.push({ at: this.#now(), message: message.slice(0, 300) });
+    if (this.#errors.length > RECENT_ERRORS) this.#errors.shift();
   }
 
   snapshot(): MetricsSnapshotData {
-    const on = this.monitoring();
+    const on = this.#monitoring();
     return {
       ...this.counters.snapshot(),
       rttMs: on ? this.rtt.snapshot() : null,
       latencyMs: on ? this.latency.snapshot() : null,
-      rate: { in: this.rateIn.perSecond(), out: this.rateOut.perSecond() },
+      rate: { in: this.#rateIn.perSecond(), out: this.#rateOut.perSecond() },
       events: Object.fromEntries(
-        [...this.perEvent].flatMap(([moduleId, events]) =>
+        [...this.#perEvent].flatMap(([moduleId, events]) =>
           [...events].map(([event, counts]) => [`${moduleId}/${event}`, { ...counts }]),
         ),
       ),
       recentRtt: on ? this.rtt.recent(RECENT_RTT) : [],
-      recentErrors: this.errors.map((e) => ({ ...e })),
+      recentErrors: this.#errors.map((e) => ({ ...e })),
     };
   }
 
-  private event(moduleId: string, event: string): EventCounts {
-    let events = this.perEvent.get(moduleId);
+  #event(moduleId: string, event: string): EventCounts {
+    let events = this.#perEvent.get(moduleId);
     if (!events) {
       events = new Map();
-      this.perEvent.set(moduleId, events);
+      this.#perEvent.set(moduleId, events);
     }
     let e = events.get(event);
     if (!e) {
@@ -120,13 +123,13 @@ export class Metrics {
     return e;
   }
 
-  private checkHigh(userId: string, name: string, ms: number, what: string): void {
+  #checkHigh(userId: string, name: string, ms: number, what: string): void {
     if (ms <= HIGH_LATENCY_MS) return;
-    const now = this.now();
-    const last = this.lastWarned.get(userId);
+    const now = this.#now();
+    const last = this.#lastWarned.get(userId);
     if (last !== undefined && now - last < WARN_EVERY_MS) return;
-    this.lastWarned.set(userId, now);
+    this.#lastWarned.set(userId, now);
     // The manager's warn callback logs it and records it in recentErrors.
-    this.warn(`high latency: ${what} to ${name} is ${Math.round(ms)} ms`);
+    this.#warn(`high latency: ${what} to ${name} is ${Math.round(ms)} ms`);
   }
 }

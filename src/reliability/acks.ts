@@ -50,41 +50,41 @@ interface OutgoingStream {
 
 /** Sender side: numbering per recipient and the set of unacknowledged messages. */
 export class ReliableStreams<T> {
-  private readonly streams = new Map<string, OutgoingStream>();
+  readonly #streams = new Map<string, OutgoingStream>();
   /** recipient → n → message */
-  private readonly unacked = new Map<string, Map<number, T>>();
+  readonly #unacked = new Map<string, Map<number, T>>();
 
   /** Gives `message` the next number in each recipient's stream. */
   number(message: T, recipients: { userId: string; session: string }[]): StreamTags {
     const tags: StreamTags = {};
     for (const { userId, session } of recipients) {
-      let stream = this.streams.get(userId);
+      let stream = this.#streams.get(userId);
       if (!stream || stream.session !== session) {
         stream = { session, next: 1 };
-        this.streams.set(userId, stream);
+        this.#streams.set(userId, stream);
       }
       const n = stream.next++;
-      let pending = this.unacked.get(userId);
+      let pending = this.#unacked.get(userId);
       if (!pending) {
         pending = new Map();
-        this.unacked.set(userId, pending);
+        this.#unacked.set(userId, pending);
       }
       pending.set(n, message);
-      tags[userId] = [session, n, this.floor(userId) ?? n];
+      tags[userId] = [session, n, this.#floor(userId) ?? n];
     }
     return tags;
   }
 
   /** The lowest number still pending for `userId` (numbers only grow, so the map's first key). */
-  floor(userId: string): number | undefined {
-    const pending = this.unacked.get(userId);
+  #floor(userId: string): number | undefined {
+    const pending = this.#unacked.get(userId);
     if (!pending || pending.size === 0) return undefined;
     return pending.keys().next().value;
   }
 
   /** The current tag of `message` for `userId`, with an up-to-date floor (for a retransmission). */
   retag(userId: string, tag: StreamTag): StreamTag {
-    return [tag[0], tag[1], this.floor(userId) ?? tag[1]];
+    return [tag[0], tag[1], this.#floor(userId) ?? tag[1]];
   }
 
   /**
@@ -93,8 +93,8 @@ export class ReliableStreams<T> {
    */
   unnumber(message: T, tags: StreamTags): void {
     for (const [userId, [, n]] of Object.entries(tags)) {
-      const stream = this.streams.get(userId);
-      const pending = this.unacked.get(userId);
+      const stream = this.#streams.get(userId);
+      const pending = this.#unacked.get(userId);
       if (stream && pending?.get(n) === message && stream.next === n + 1) {
         pending.delete(n);
         stream.next = n;
@@ -104,8 +104,8 @@ export class ReliableStreams<T> {
 
   /** Marks numbers acknowledged by `userId` (in `session`); returns the messages that were waiting. */
   ack(userId: string, session: string, numbers: number[]): T[] {
-    const stream = this.streams.get(userId);
-    const pending = this.unacked.get(userId);
+    const stream = this.#streams.get(userId);
+    const pending = this.#unacked.get(userId);
     if (!stream || !pending || stream.session !== session) return [];
     const done: T[] = [];
     for (const n of numbers) {
@@ -122,9 +122,9 @@ export class ReliableStreams<T> {
    * not acknowledged is renumbered, in order, for the new session. Returns the new tags per message.
    */
   renumber(userId: string, session: string): Map<T, StreamTag> {
-    const pending = this.unacked.get(userId);
+    const pending = this.#unacked.get(userId);
     const stream: OutgoingStream = { session, next: 1 };
-    this.streams.set(userId, stream);
+    this.#streams.set(userId, stream);
     const out = new Map<T, StreamTag>();
     if (!pending) return out;
     const ordered = [...pending.entries()].sort((a, b) => a[0] - b[0]);
@@ -139,7 +139,7 @@ export class ReliableStreams<T> {
 
   /** Forgets a message for every recipient (it settled: acked by all or timed out). */
   drop(message: T): void {
-    for (const pending of this.unacked.values()) {
+    for (const pending of this.#unacked.values()) {
       for (const [n, m] of pending) if (m === message) pending.delete(n);
     }
   }
@@ -154,17 +154,20 @@ interface IncomingStream {
 
 /** Receiver side: in-order, exactly-once delivery per (sender, sender session) stream. */
 export class ReliableInbox {
-  private readonly streams = new Map<string, IncomingStream>();
+  readonly #streams = new Map<string, IncomingStream>();
 
   get streamCount(): number {
-    return this.streams.size;
+    return this.#streams.size;
   }
 
-  constructor(
-    private readonly maxBuffered = 1000,
-    /** Sender sessions remembered; the least recently active is forgotten beyond this (a reloaded peer's old one). */
-    private readonly maxStreams = 1024,
-  ) {}
+  readonly #maxBuffered: number;
+  /** Sender sessions remembered; the least recently active is forgotten beyond this (a reloaded peer's old one). */
+  readonly #maxStreams: number;
+
+  constructor(maxBuffered = 1000, maxStreams = 1024) {
+    this.#maxBuffered = maxBuffered;
+    this.#maxStreams = maxStreams;
+  }
 
   /**
    * Decides what to do with message `n` of the stream `key`, addressed to `tagSession` (must be mine).
@@ -173,32 +176,32 @@ export class ReliableInbox {
   receive(key: string, mySession: string, tag: StreamTag, deliver: () => void): ReceiveVerdict {
     const [tagSession, n, floor] = tag;
     if (tagSession !== mySession) return "stale";
-    let stream = this.streams.get(key);
+    let stream = this.#streams.get(key);
     if (stream) {
-      this.streams.delete(key);
+      this.#streams.delete(key);
     } else {
-      if (this.streams.size >= this.maxStreams) {
-        const oldest = this.streams.keys().next().value;
-        if (oldest !== undefined) this.streams.delete(oldest);
+      if (this.#streams.size >= this.#maxStreams) {
+        const oldest = this.#streams.keys().next().value;
+        if (oldest !== undefined) this.#streams.delete(oldest);
       }
       stream = { expected: 1, buffer: new Map() };
     }
-    this.streams.set(key, stream);
-    if (floor !== undefined && floor > stream.expected) this.skipTo(stream, floor);
+    this.#streams.set(key, stream);
+    if (floor !== undefined && floor > stream.expected) this.#skipTo(stream, floor);
     if (n < stream.expected || stream.buffer.has(n)) return "duplicate";
     if (n > stream.expected) {
-      if (stream.buffer.size >= this.maxBuffered) return "overflow";
+      if (stream.buffer.size >= this.#maxBuffered) return "overflow";
       stream.buffer.set(n, deliver);
       return "buffered";
     }
     deliver();
     stream.expected++;
-    this.drainBuffer(stream);
+    this.#drainBuffer(stream);
     return "deliver";
   }
 
   /** The sender settled everything below `floor`: run what is buffered there, in order, and stop waiting. */
-  private skipTo(stream: IncomingStream, floor: number): void {
+  #skipTo(stream: IncomingStream, floor: number): void {
     const below = [...stream.buffer.keys()].filter((k) => k < floor).sort((a, b) => a - b);
     for (const k of below) {
       const run = stream.buffer.get(k);
@@ -206,10 +209,10 @@ export class ReliableInbox {
       run?.();
     }
     stream.expected = floor;
-    this.drainBuffer(stream);
+    this.#drainBuffer(stream);
   }
 
-  private drainBuffer(stream: IncomingStream): void {
+  #drainBuffer(stream: IncomingStream): void {
     for (let next = stream.buffer.get(stream.expected); next; next = stream.buffer.get(stream.expected)) {
       stream.buffer.delete(stream.expected);
       stream.expected++;

@@ -27,87 +27,97 @@ export const STABLE_AFTER_MS = 5000;
  * The attempt counter resets only after a connection has stayed up for STABLE_AFTER_MS.
  */
 export class ConnectionMonitor {
-  private attempts = 0;
-  private timer: TimerHandle | null = null;
-  private stableTimer: TimerHandle | null = null;
-  private down = false;
-  private inFallback = false;
+  #attempts = 0;
+  #timer: TimerHandle | null = null;
+  #stableTimer: TimerHandle | null = null;
+  #down = false;
+  #inFallback = false;
+
+  readonly #limits: () => ConnectionLimits;
+  readonly #clock: Clock;
+  readonly #events: ConnectionEvents;
+  readonly #random: () => number;
 
   constructor(
-    private readonly limits: () => ConnectionLimits,
-    private readonly clock: Clock,
-    private readonly events: ConnectionEvents,
-    private readonly random: () => number = Math.random,
-  ) {}
+    limits: () => ConnectionLimits,
+    clock: Clock,
+    events: ConnectionEvents,
+    random: () => number = Math.random,
+  ) {
+    this.#limits = limits;
+    this.#clock = clock;
+    this.#events = events;
+    this.#random = random;
+  }
 
   get failedAttempts(): number {
-    return this.attempts;
+    return this.#attempts;
   }
 
   get fallenBack(): boolean {
-    return this.inFallback;
+    return this.#inFallback;
   }
 
   disconnected(): void {
-    this.cancel("stable");
-    if (this.down) return;
-    this.down = true;
-    this.schedule();
+    this.#cancel("stable");
+    if (this.#down) return;
+    this.#down = true;
+    this.#schedule();
   }
 
   connected(): void {
-    this.down = false;
-    this.cancel("retry");
-    if (this.inFallback) {
-      this.inFallback = false;
-      this.events.recovered();
+    this.#down = false;
+    this.#cancel("retry");
+    if (this.#inFallback) {
+      this.#inFallback = false;
+      this.#events.recovered();
     }
-    this.cancel("stable");
-    this.stableTimer = this.clock.setTimeout(() => {
-      this.stableTimer = null;
-      this.attempts = 0;
+    this.#cancel("stable");
+    this.#stableTimer = this.#clock.setTimeout(() => {
+      this.#stableTimer = null;
+      this.#attempts = 0;
     }, STABLE_AFTER_MS);
   }
 
   stop(): void {
-    this.cancel("retry");
-    this.cancel("stable");
+    this.#cancel("retry");
+    this.#cancel("stable");
   }
 
-  private schedule(): void {
-    const limits = this.limits();
-    const delay = this.inFallback
+  #schedule(): void {
+    const limits = this.#limits();
+    const delay = this.#inFallback
       ? limits.maxReconnectionDelay
       : backoffDelay(
-          this.attempts,
+          this.#attempts,
           { initial: limits.initialReconnectionDelay, max: limits.maxReconnectionDelay },
-          this.random,
+          this.#random,
         );
-    this.timer = this.clock.setTimeout(() => this.tick(), delay);
+    this.#timer = this.#clock.setTimeout(() => this.#tick(), delay);
   }
 
-  private tick(): void {
-    this.timer = null;
-    if (!this.down) return;
-    this.attempts++;
-    this.events.attempt(this.attempts);
-    this.events.probe();
-    if (!this.down) return;
-    if (!this.inFallback && this.attempts >= this.limits().maxReconnectionAttempts) {
-      this.inFallback = true;
-      this.events.fallback();
+  #tick(): void {
+    this.#timer = null;
+    if (!this.#down) return;
+    this.#attempts++;
+    this.#events.attempt(this.#attempts);
+    this.#events.probe();
+    if (!this.#down) return;
+    if (!this.#inFallback && this.#attempts >= this.#limits().maxReconnectionAttempts) {
+      this.#inFallback = true;
+      this.#events.fallback();
     }
-    this.schedule();
+    this.#schedule();
   }
 
-  private cancel(which: "retry" | "stable"): void {
-    if (which === "retry" && this.timer !== null) {
-      this.clock.clearTimeout(this.timer);
-      this.timer = null;
+  #cancel(which: "retry" | "stable"): void {
+    if (which === "retry" && this.#timer !== null) {
+      this.#clock.clearTimeout(this.#timer);
+      this.#timer = null;
     }
-    if (which === "stable" && this.stableTimer !== null) {
-      this.clock.clearTimeout(this.stableTimer);
-      this.stableTimer = null;
+    if (which === "stable" && this.#stableTimer !== null) {
+      this.#clock.clearTimeout(this.#stableTimer);
+      this.#stableTimer = null;
     }
   }
 }

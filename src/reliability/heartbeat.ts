@@ -20,30 +20,34 @@ export function isPongPayload(value: unknown): value is [number, number, number]
  * short round trip bounds the error of its offset best.
  */
 export class ClockEstimates {
-  private readonly samples = new Map<string, { rtt: number; offset: number }[]>();
+  readonly #samples = new Map<string, { rtt: number; offset: number }[]>();
 
-  constructor(private readonly keep = 8) {}
+  readonly #keep: number;
+
+  constructor(keep = 8) {
+    this.#keep = keep;
+  }
 
   add(userId: string, sample: { rtt: number; offset: number }): { rtt: number; offset: number } {
-    const list = this.samples.get(userId) ?? [];
+    const list = this.#samples.get(userId) ?? [];
     list.push(sample);
-    if (list.length > this.keep) list.shift();
-    this.samples.set(userId, list);
+    if (list.length > this.#keep) list.shift();
+    this.#samples.set(userId, list);
     return this.best(userId) ?? sample;
   }
 
   best(userId: string): { rtt: number; offset: number } | undefined {
-    const list = this.samples.get(userId);
+    const list = this.#samples.get(userId);
     if (!list || list.length === 0) return undefined;
     return list.reduce((a, b) => (b.rtt < a.rtt ? b : a));
   }
 
   /** The latest sample's RTT (what a status window shows). */
   latestRtt(userId: string): number | undefined {
-    return this.samples.get(userId)?.at(-1)?.rtt;
+    return this.#samples.get(userId)?.at(-1)?.rtt;
   }
 
   forget(userId: string): void {
-    this.samples.delete(userId);
+    this.#samples.delete(userId);
   }
 }

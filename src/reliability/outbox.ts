@@ -13,42 +13,45 @@ export type OutboxDrop = "outbox-overflow" | "outbox-expired";
  * when full, the oldest low-priority item goes first, then the oldest of any priority.
  */
 export class Outbox<T extends OutboxItem> {
-  private items: T[] = [];
+  #items: T[] = [];
 
-  constructor(
-    private readonly limits: () => { size: number; maxAge: number },
-    private readonly onDrop: (reason: OutboxDrop, item: T) => void,
-  ) {}
+  readonly #limits: () => { size: number; maxAge: number };
+  readonly #onDrop: (reason: OutboxDrop, item: T) => void;
+
+  constructor(limits: () => { size: number; maxAge: number }, onDrop: (reason: OutboxDrop, item: T) => void) {
+    this.#limits = limits;
+    this.#onDrop = onDrop;
+  }
 
   get size(): number {
-    return this.items.length;
+    return this.#items.length;
   }
 
   add(item: T): void {
-    const { size } = this.limits();
-    if (size === 0) return this.onDrop("outbox-overflow", item);
-    this.items.push(item);
-    while (this.items.length > size) {
-      let victim = this.items.findIndex((i) => i.priority === "low");
+    const { size } = this.#limits();
+    if (size === 0) return this.#onDrop("outbox-overflow", item);
+    this.#items.push(item);
+    while (this.#items.length > size) {
+      let victim = this.#items.findIndex((i) => i.priority === "low");
       if (victim < 0) victim = 0;
-      const [dropped] = this.items.splice(victim, 1);
-      if (dropped) this.onDrop("outbox-overflow", dropped);
+      const [dropped] = this.#items.splice(victim, 1);
+      if (dropped) this.#onDrop("outbox-overflow", dropped);
     }
   }
 
   /** Removes and returns everything still fresh, in order; expired items are dropped and reported. */
   drain(now: number): T[] {
-    const { maxAge } = this.limits();
+    const { maxAge } = this.#limits();
     const out: T[] = [];
-    for (const item of this.items) {
-      if (now - item.at > maxAge) this.onDrop("outbox-expired", item);
+    for (const item of this.#items) {
+      if (now - item.at > maxAge) this.#onDrop("outbox-expired", item);
       else out.push(item);
     }
-    this.items = [];
+    this.#items = [];
     return out;
   }
 
   clear(): void {
-    this.items = [];
+    this.#items = [];
   }
 }

@@ -41,10 +41,10 @@ export type HelloOutcome = { peer: PeerRecord; isNew: boolean; sessionChanged: b
 
 /** Which users run Socket Manager, with which version, protocol and session. */
 export class Presence {
-  private readonly peers = new Map<string, PeerRecord>();
+  readonly #peers = new Map<string, PeerRecord>();
 
   hello(userId: string, hello: HelloPayload, now: number): HelloOutcome {
-    const known = this.peers.get(userId);
+    const known = this.#peers.get(userId);
     if (!known) {
       const peer: PeerRecord = {
         userId,
@@ -54,7 +54,7 @@ export class Presence {
         transport: hello.tr,
         lastSeen: now,
       };
-      this.peers.set(userId, peer);
+      this.#peers.set(userId, peer);
       return { peer, isNew: true, sessionChanged: false };
     }
     const sessionChanged = known.session !== hello.s;
@@ -67,14 +67,14 @@ export class Presence {
   }
 
   get(userId: string): PeerRecord | undefined {
-    return this.peers.get(userId);
+    return this.#peers.get(userId);
   }
 
   has(userId: string): boolean {
-    return this.peers.has(userId);
+    return this.#peers.has(userId);
   }
 
   all(): PeerRecord[] {
-    return [...this.peers.values()];
+    return [...this.#peers.values()];
   }
 }

@@ -36,13 +36,17 @@ export interface ReliableSenderDeps {
  * with exponential backoff and jitter, and settles when all acknowledged or the timeout strikes.
  */
 export class ReliableSender {
-  private readonly streams = new ReliableStreams<Pending>();
-  private readonly pending = new Set<Pending>();
+  readonly #streams = new ReliableStreams<Pending>();
+  readonly #pending = new Set<Pending>();
 
-  constructor(private readonly deps: ReliableSenderDeps) {}
+  readonly #deps: ReliableSenderDeps;
+
+  constructor(deps: ReliableSenderDeps) {
+    this.#deps = deps;
+  }
 
   get inFlight(): number {
-    return this.pending.size;
+    return this.#pending.size;
   }
 
   /**
@@ -76,84 +80,84 @@ export class ReliableSender {
     };
     env.f = (env.f ?? 0) | FLAG_RELIABLE;
     env.t = [...entry.missing];
-    env.o = this.streams.number(entry, recipients);
+    env.o = this.#streams.number(entry, recipients);
     let queued: boolean;
     try {
-      ({ queued } = this.deps.out.send(env, { priority: "normal" }));
+      ({ queued } = this.#deps.out.send(env, { priority: "normal" }));
     } catch (e) {
-      this.streams.unnumber(entry, env.o);
+      this.#streams.unnumber(entry, env.o);
       throw e;
     }
-    this.pending.add(entry);
-    entry.deadline = this.deps.clock.setTimeout(() => this.expire(entry, timeout), timeout);
-    this.scheduleRetry(entry);
+    this.#pending.add(entry);
+    entry.deadline = this.#deps.clock.setTimeout(() => this.#expire(entry, timeout), timeout);
+    this.#scheduleRetry(entry);
     return { queued, acked };
   }
 
   /** `userId` (in `session`) holds these stream numbers. */
   ack(userId: string, session: string, numbers: number[]): void {
-    for (const entry of this.streams.ack(userId, session, numbers)) {
+    for (const entry of this.#streams.ack(userId, session, numbers)) {
       if (!entry.missing.delete(userId)) continue;
       entry.acked.push(userId);
-      if (entry.missing.size === 0) this.finish(entry);
+      if (entry.missing.size === 0) this.#finish(entry);
     }
   }
 
   /** A recipient reloaded: what it had not acknowledged is renumbered for its new session and sent again. */
   peerRestarted(userId: string, session: string): void {
-    const renumbered = this.streams.renumber(userId, session);
+    const renumbered = this.#streams.renumber(userId, session);
     for (const [entry, tag] of renumbered) {
       if (!entry.missing.has(userId)) continue;
       entry.env.o = { ...entry.env.o, [userId]: tag };
-      this.retransmit(entry, [userId]);
+      this.#retransmit(entry, [userId]);
     }
   }
 
   /** Fails everything in flight (shutdown). */
   abort(error: Error): void {
-    for (const entry of [...this.pending]) {
-      this.stop(entry);
+    for (const entry of [...this.#pending]) {
+      this.#stop(entry);
       entry.reject(error);
     }
   }
 
-  private scheduleRetry(entry: Pending): void {
+  #scheduleRetry(entry: Pending): void {
     const delay = backoffDelay(
       entry.attempt,
       { initial: RETRY_INITIAL_MS, max: RETRY_MAX_MS },
-      this.deps.random,
+      this.#deps.random,
     );
-    entry.timer = this.deps.clock.setTimeout(() => {
+    entry.timer = this.#deps.clock.setTimeout(() => {
       entry.timer = null;
-      if (!this.pending.has(entry)) return;
-      if (this.deps.online()) this.retransmit(entry, [...entry.missing]);
+      if (!this.#pending.has(entry)) return;
+      if (this.#deps.online()) this.#retransmit(entry, [...entry.missing]);
       entry.attempt++;
-      this.scheduleRetry(entry);
+      this.#scheduleRetry(entry);
     }, delay);
   }
 
-  private retransmit(entry: Pending, to: string[]): void {
+  #retransmit(entry: Pending, to: string[]): void {
     const original = entry.env;
     const tags: StreamTags = {};
     for (const id of to) {
       const tag = original.o?.[id];
       // The floor may have risen since the first send (acks, abandoned messages): send the current one.
-      if (tag) tags[id] = this.streams.retag(id, tag);
+      if (tag) tags[id] = this.#streams.retag(id, tag);
     }
     // A fresh envelope (new sequence number) with the same stream numbers: receivers run it at most once.
-    const copy = this.deps.out.envelope(original.k, original.c, original.e, original.d, Object.keys(tags));
+    const copy = this.#deps.out.envelope(original.k, original.c, original.e, original.d, Object.keys(tags));
     copy.a = original.a;
     copy.f = original.f ?? FLAG_RELIABLE;
     copy.o = tags;
-    this.deps.counters.retries++;
-    this.deps.out.send(copy, { priority: "normal" });
+    this.#deps.counters.retries++;
+    this.#deps.out.send(copy, { priority: "normal" });
   }
 
-  private expire(entry: Pending, timeout: number): void {
-    if (!this.pending.has(entry)) return;
-    this.stop(entry);
+  #expire(entry: Pending, timeout: number): void {
+    if (!this.#pending.has(entry)) return;
+    this.#stop(entry);
     const missing = [...entry.missing];
-    this.deps.counters.drop("reliable-timeout");
+    this.#deps.counters.drop("reliable-timeout");
     entry.reject(
       new TimeoutError(`not acknowledged within ${timeout} ms by ${missing.join(", ")}`, {
         moduleId: entry.env.c,
@@ -163,15 +167,15 @@ export class ReliableSender {
     );
   }
 
-  private finish(entry: Pending): void {
-    this.stop(entry);
+  #finish(entry: Pending): void {
+    this.#stop(entry);
     entry.resolve(entry.acked);
   }
 
-  private stop(entry: Pending): void {
-    this.pending.delete(entry);
-    this.streams.drop(entry);
-    if (entry.timer !== null) this.deps.clock.clearTimeout(entry.timer);
-    if (entry.deadline !== null) this.deps.clock.clearTimeout(entry.deadline);
+  #stop(entry: Pending): void {
+    this.#pending.delete(entry);
+    this.#streams.drop(entry);
+    if (entry.timer !== null) this.#deps.clock.clearTimeout(entry.timer);
+    if (entry.deadline !== null) this.#deps.clock.clearTimeout(entry.deadline);
   }
 }

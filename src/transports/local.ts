@@ -7,22 +7,26 @@ import type { Transport, TransportSink } from "./transport";
 export class LocalTransport implements Transport {
   readonly kind = "local" as const;
   readonly connected = true;
-  private disposed = false;
+  #disposed = false;
 
-  constructor(
-    private readonly userId: string,
-    private readonly sink: TransportSink,
-    private readonly defer: (fn: () => void) => void,
-  ) {}
+  readonly #userId: string;
+  readonly #sink: TransportSink;
+  readonly #defer: (fn: () => void) => void;
+
+  constructor(userId: string, sink: TransportSink, defer: (fn: () => void) => void) {
+    this.#userId = userId;
+    this.#sink = sink;
+    this.#defer = defer;
+  }
 
   send(frame: string): void {
-    this.defer(() => {
-      if (!this.disposed)
-        this.sink.frame({ raw: frame, senderId: this.userId, via: "local", simulated: true });
+    this.#defer(() => {
+      if (!this.#disposed)
+        this.#sink.frame({ raw: frame, senderId: this.#userId, via: "local", simulated: true });
     });
   }
 
   dispose(): void {
-    this.disposed = true;
+    this.#disposed = true;
   }
 }

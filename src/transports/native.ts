@@ -41,14 +41,14 @@ export function watchConnectivity(socket: FoundrySocket, sink: TransportSink): (
 /** Foundry's own socket: `game.socket.emit("module.socket-manager", frame)`; the server appends the sender. */
 export class NativeTransport implements Transport {
   readonly kind = "native" as const;
-  private readonly detach: () => void;
-  private readonly listener: (...args: unknown[]) => void;
+  readonly #detach: () => void;
+  readonly #listener: (...args: unknown[]) => void;
 
-  constructor(
-    private readonly socket: FoundrySocket,
-    sink: TransportSink,
-  ) {
-    this.listener = (...args) => {
+  readonly #socket: FoundrySocket;
+
+  constructor(socket: FoundrySocket, sink: TransportSink) {
+    this.#socket = socket;
+    this.#listener = (...args) => {
       const relayed = splitRelayArgs(args);
       if (!relayed) return;
       const { payload, senderId } = relayed;
@@ -60,20 +60,20 @@ export class NativeTransport implements Transport {
       const inner = unwrapSocketlibFrame(payload);
       sink.frame({ raw: inner ?? payload, senderId, via: "socketlib", simulated: false });
     };
-    socket.on(SOCKET_EVENT, this.listener as (...args: never[]) => void);
-    this.detach = watchConnectivity(socket, sink);
+    socket.on(SOCKET_EVENT, this.#listener as (...args: never[]) => void);
+    this.#detach = watchConnectivity(socket, sink);
   }
 
   get connected(): boolean {
-    return this.socket.connected;
+    return this.#socket.connected;
   }
 
   send(frame: string): void {
-    this.socket.emit(SOCKET_EVENT, frame);
+    this.#socket.emit(SOCKET_EVENT, frame);
   }
 
   dispose(): void {
-    this.socket.off(SOCKET_EVENT, this.listener as (...args: never[]) => void);
-    this.detach();
+    this.#socket.off(SOCKET_EVENT, this.#listener as (...args: never[]) => void);
+    this.#detach();
   }
 }

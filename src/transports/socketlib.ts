@@ -31,36 +31,37 @@ function attach(socket: SocketlibSocket, sink: TransportSink | null): void {
  */
 export class SocketlibTransport implements Transport {
   readonly kind = "socketlib" as const;
-  private readonly detach: () => void;
-  private readonly rawListener: (...args: unknown[]) => void;
+  readonly #detach: () => void;
+  readonly #rawListener: (...args: unknown[]) => void;
 
-  constructor(
-    private readonly lib: SocketlibSocket,
-    private readonly socket: FoundrySocket,
-    sink: TransportSink,
-  ) {
+  readonly #lib: SocketlibSocket;
+  readonly #socket: FoundrySocket;
+
+  constructor(lib: SocketlibSocket, socket: FoundrySocket, sink: TransportSink) {
+    this.#lib = lib;
+    this.#socket = socket;
     attach(lib, sink);
-    this.rawListener = (...args) => {
+    this.#rawListener = (...args) => {
       const relayed = splitRelayArgs(args);
       if (relayed && typeof relayed.payload === "string") {
         sink.frame({ raw: relayed.payload, senderId: relayed.senderId, via: "native", simulated: false });
       }
     };
-    socket.on(SOCKET_EVENT, this.rawListener as (...args: never[]) => void);
-    this.detach = watchConnectivity(socket, sink);
+    socket.on(SOCKET_EVENT, this.#rawListener as (...args: never[]) => void);
+    this.#detach = watchConnectivity(socket, sink);
   }
 
   get connected(): boolean {
-    return this.socket.connected;
+    return this.#socket.connected;
   }
 
   send(frame: string): void {
-    void this.lib.executeForOthers(SOCKETLIB_HANDLER, frame);
+    void this.#lib.executeForOthers(SOCKETLIB_HANDLER, frame);
   }
 
   dispose(): void {
-    attach(this.lib, null);
-    this.socket.off(SOCKET_EVENT, this.rawListener as (...args: never[]) => void);
-    this.detach();
+    attach(this.#lib, null);
+    this.#socket.off(SOCKET_EVENT, this.#rawListener as (...args: never[]) => void);
+    this.#detach();
   }
 }
