@@ -3,7 +3,8 @@
  *
  *   npm run bench                  human tables on stdout, progress on stderr
  *   npm run bench -- --json        one JSON object on stdout (nothing else), progress on stderr
- *   options: --quick (small counts, a smoke test) · --only throughput,latency,fanout,coalescing,inproc,bundle
+ *   options: --quick (small counts, a smoke test)
+ *            --only throughput,latency,fanout,coalescing,inproc,bundle,browser
  *            --out FILE (also write the JSON there) · --md FILE (also write the tables there)
  *            --no-build (never rebuild dist/)
  *
@@ -16,6 +17,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_CONFIG } from "../src/config";
+import { type BrowserThroughputResult, benchBrowser } from "./browser";
 import { BUNDLE, type BundleResult, measureBundle } from "./bundle";
 import { benchCoalesce, type CoalesceResult } from "./coalesce";
 import { CHUNK, elapsedSeconds, type Failure, failure, log, PAYLOAD_BYTES } from "./common";
@@ -28,7 +30,7 @@ import { bytes, fixed, int, ratio, round, table } from "./stats";
 import { benchThroughput, type ThroughputResult } from "./throughput";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SECTIONS = ["throughput", "latency", "fanout", "coalescing", "inproc", "bundle"] as const;
+const SECTIONS = ["throughput", "latency", "fanout", "coalescing", "inproc", "bundle", "browser"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -81,6 +83,7 @@ function sizes(quick: boolean) {
         },
         coalescing: { repetitions: 1 },
         inproc: ["--pipeline-messages", "20000", "--pipeline-reps", "1", "--memory-messages", "50000"],
+        browser: { messages: 10_000, repetitions: 1, warmup: 2_000, timeoutMs: 30_000 },
       }
     : {
         throughput: { messages: 100_000, repetitions: 7, warmup: 20_000, timeoutMs: 60_000 },
@@ -94,6 +97,7 @@ function sizes(quick: boolean) {
         },
         coalescing: { repetitions: 3 },
         inproc: ["--pipeline-messages", "200000", "--pipeline-reps", "5", "--memory-messages", "1000000"],
+        browser: { messages: 100_000, repetitions: 5, warmup: 20_000, timeoutMs: 60_000 },
       };
 }
 
@@ -221,6 +225,7 @@ interface Report {
   outbox: Maybe<InprocResult["outbox"]>;
   pipeline: Maybe<InprocResult["pipeline"]>;
   bundle: Maybe<BundleResult>;
+  browser: Maybe<BrowserThroughputResult>;
   targets: Target[];
 }
 
@@ -271,6 +276,17 @@ function targets(r: Report): Target[] {
         "frames cut vs one socket message per update (raw)",
         r.coalescing.cuts.lowKeyedVsRaw.frames,
         10,
+        "×",
+      ),
+    );
+  }
+  if (good(r.browser)) {
+    out.push(
+      atLeast(
+        "throughput-browser",
+        "native throughput ÷ raw one-message-per-emit, two Chromium clients (section 8)",
+        r.browser.ratioToRaw,
+        4,
         "×",
       ),
     );
@@ -516,8 +532,42 @@ function human(r: Report): string {
       );
     }
   }
+  if (good(r.browser)) {
+    const b = r.browser;
+    parts.push(
+      `\n## 8. Throughput between two Chromium clients: ${int(b.messages)} messages (chunked), median of ${b.repetitions}`,
+      table(
+        ["contender", "msg/s", "runs", "÷ raw"],
+        [
+          [
+            "raw socket.io, 1 msg/emit",
+            int(b.messagesPerSecond.raw),
+            b.runs.raw.map(int).join(", "),
+            "1.00×",
+          ],
+          [
+            "Socket Manager, native",
+            int(b.messagesPerSecond.native),
+            b.runs.native.map(int).join(", "),
+            ratio(b.ratioToRaw),
+          ],
+        ],
+      ),
+      `Chromium ${b.browser}, headless; each client its own tab (renderer process) running dist/socket-manager.js; relay and page server in the benchmark process.`,
+    );
+  }
   const failed = (
-    ["throughput", "latency", "fanout", "coalescing", "memory", "outbox", "pipeline", "bundle"] as const
+    [
+      "throughput",
+      "latency",
+      "fanout",
+      "coalescing",
+      "memory",
+      "outbox",
+      "pipeline",
+      "bundle",
+      "browser",
+    ] as const
   )
     .map((k) => [k, r[k]] as const)
     .filter(([, v]) => v !== null && "error" in v);
@@ -592,6 +642,7 @@ async function main(): Promise<number> {
     outbox: null,
     pipeline: null,
     bundle: null,
+    browser: null,
     targets: [],
   };
 
@@ -644,6 +695,17 @@ async function main(): Promise<number> {
     } catch (e) {
       report.bundle = failure(e);
     }
+  }
+  if (opts.only.has("browser")) {
+    log("== 8. throughput between two Chromium clients (Debian's chromium, the sandbox's client page)");
+    // Chromium's processes are the benchmark's own work: count the machine's busy time during the section.
+    const before = machineCpu();
+    const ownBefore = process.cpuUsage();
+    report.browser = await benchBrowser(n.browser).catch(failure);
+    const after = machineCpu();
+    const own = process.cpuUsage(ownBefore);
+    if (before && after)
+      childCpuMs += Math.max(0, (after.busy - before.busy) * 1000 - (own.user + own.system) / 1000);
   }
   report.targets = targets(report);
   const cpuEnd = machineCpu();

@@ -1,0 +1,147 @@
+/**
+ * 8. Throughput between real browser clients: the sandbox's client page (demo/sandbox) opened twice in Debian's
+ * Chromium, as the GM and a player, each in its own tab (its own renderer process) running the built bundle,
+ * with the relay in this Node process, as a Foundry server would be. Same comparison as section 1: raw
+ * socket.io, one message per emit, against Socket Manager with defaults (receive rate limit lifted).
+ * Foundry's clients are browsers, whose V8 is newer than Node 20's; this shows what that changes.
+ */
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../demo/sandbox/driver";
+import { startSandbox } from "../demo/sandbox/server";
+import type { Failure } from "./common";
+import { failure, log } from "./common";
+import { median, round } from "./stats";
+
+type Contender = "raw" | "native";
+const RAW_EVENT = "module.sandbox-bench";
+const BOOT_TIMEOUT_MS = 30_000;
+
+export interface BrowserThroughputResult {
+  browser: string;
+  messages: number;
+  repetitions: number;
+  messagesPerSecond: Record<Contender, number>;
+  runs: Record<Contender, number[]>;
+  /** Median of the per-repetition ratios (Socket Manager ÷ raw). */
+  ratioToRaw: number;
+}
+
+async function openClient(browser: Browser, url: string, user: string): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${url}client.html?user=${user}`, { waitUntil: "load", timeout: BOOT_TIMEOUT_MS });
+  await page.waitForFunction(() => document.body?.dataset.ready === "true", null, {
+    timeout: BOOT_TIMEOUT_MS,
+  });
+  return page;
+}
+
+/**
+ * Page-side code, as plain JavaScript text: functions passed to `page.evaluate` are serialised, and tsx's
+ * transform would wrap inner named functions in a helper the page does not have.
+ */
+const PAGE_SCRIPT = `
+window.benchState = { target: Infinity, count: 0, doneAt: 0 };
+window.benchHit = function () {
+  const s = window.benchState;
+  if (++s.count === s.target) s.doneAt = performance.timeOrigin + performance.now();
+};
+window.benchReceive = function (rawEvent) {
+  game.socket.on(rawEvent, window.benchHit);
+  const api = window.sandbox.api();
+  api.configure({ rateLimit: 10000000, rateBurst: 10000000 });
+  api.channel("bench").on("move", window.benchHit);
+};
+window.benchArm = function (target) {
+  window.benchState = { target: target, count: 0, doneAt: 0 };
+};
+window.benchSend = async function (n, contender, rawEvent) {
+  const channel = window.sandbox.api().channel("bench");
+  const note = "Goblin archer moves behind the crates and readies a bow";
+  // A macrotask without setTimeout's 4 ms clamp.
+  const port = new MessageChannel();
+  const nextTask = () => new Promise((resolve) => { port.port1.onmessage = () => resolve(); port.port2.postMessage(0); });
+  const t0 = performance.timeOrigin + performance.now();
+  for (let start = 0; start < n; start += 1000) {
+    const end = Math.min(n, start + 1000);
+    for (let i = start; i < end; i++) {
+      const d = { i, scene: "Scene.k3J9dQe2LmP0aXz", token: "Token.Zq81nB4cVw7uYt0", x: 1000 + (i % 977),
+        y: 2000 + (i % 613), elevation: 0, rotation: (i * 15) % 360, hidden: false, note };
+      if (contender === "raw") game.socket.emit(rawEvent, d);
+      else channel.emit("move", d);
+    }
+    await nextTask();
+  }
+  port.port1.close();
+  return t0;
+};
+`;
+
+type BenchWindow = {
+  benchState: { doneAt: number };
+  benchReceive(rawEvent: string): void;
+  benchArm(target: number): void;
+  benchSend(n: number, contender: Contender, rawEvent: string): Promise<number>;
+};
+
+/** One run: arm the GM's counter, send n messages from the player's page in chunks, wait for the last. */
+async function runOnce(
+  gm: Page,
+  player: Page,
+  contender: Contender,
+  n: number,
+  timeoutMs: number,
+): Promise<number> {
+  await gm.evaluate((target) => (window as unknown as BenchWindow).benchArm(target), n);
+  const startedAt = await player.evaluate(
+    (a) => (window as unknown as BenchWindow).benchSend(a.n, a.contender, a.rawEvent),
+    { n, contender, rawEvent: RAW_EVENT },
+  );
+  const doneAt = await gm
+    .waitForFunction(() => (window as unknown as BenchWindow).benchState.doneAt || false, null, {
+      timeout: timeoutMs,
+      polling: 5,
+    })
+    .then((h) => h.jsonValue() as Promise<number>);
+  return Math.round((n / (doneAt - startedAt)) * 1000);
+}
+
+export async function benchBrowser(opts: {
+  messages: number;
+  repetitions: number;
+  warmup: number;
+  timeoutMs: number;
+}): Promise<BrowserThroughputResult | Failure> {
+  const sandbox = await startSandbox();
+  let browser: Browser | null = null;
+  try {
+    browser = await launchChromium();
+    const gm = await openClient(browser, sandbox.url, "gm");
+    const player = await openClient(browser, sandbox.url, "p1");
+    for (const page of [gm, player]) await page.addScriptTag({ content: PAGE_SCRIPT });
+    await gm.evaluate((rawEvent) => (window as unknown as BenchWindow).benchReceive(rawEvent), RAW_EVENT);
+    const contenders: Contender[] = ["raw", "native"];
+    for (const c of contenders) await runOnce(gm, player, c, opts.warmup, opts.timeoutMs);
+    const runs: Record<Contender, number[]> = { raw: [], native: [] };
+    for (let rep = 0; rep < opts.repetitions; rep++) {
+      for (const c of rep % 2 === 0 ? contenders : [...contenders].reverse()) {
+        const rate = await runOnce(gm, player, c, opts.messages, opts.timeoutMs);
+        runs[c].push(rate);
+        log(`browser ${rep + 1}/${opts.repetitions} ${c.padEnd(6)} ${rate.toLocaleString("en-US")} msg/s`);
+      }
+    }
+    const ratios = runs.native.map((v, i) => v / (runs.raw[i] ?? Number.NaN));
+    return {
+      browser: browser.version(),
+      messages: opts.messages,
+      repetitions: opts.repetitions,
+      messagesPerSecond: { raw: median(runs.raw), native: median(runs.native) },
+      runs,
+      ratioToRaw: round(median(ratios)),
+    };
+  } catch (e) {
+    return failure(e);
+  } finally {
+    await browser?.close().catch(() => {});
+    await sandbox.close();
+  }
+}
