@@ -24,6 +24,8 @@ export interface BrowserThroughputResult {
   runs: Record<Contender, number[]>;
   /** Median of the per-repetition ratios (Socket Manager ÷ raw). */
   ratioToRaw: number;
+  /** Section 6 in a third tab: the local transport's loopback, 200,000 messages (chunked) per run. */
+  pipeline: { messages: number; messagesPerSecond: number; runs: number[] };
 }
 
 async function openClient(browser: Browser, url: string, user: string): Promise<Page> {
@@ -74,6 +76,34 @@ window.benchSend = async function (n, contender, rawEvent) {
   port.port1.close();
   return t0;
 };
+// Section 6 in the browser: this page switches to local mode and floods its own loopback; resolves msg/s.
+window.benchLocal = async function (n) {
+  const api = window.sandbox.api();
+  if (api.transport !== "local") api.local.enable();
+  api.configure({ rateLimit: 10000000, rateBurst: 10000000 });
+  const channel = api.channel("bench-local");
+  let count = 0;
+  let finish;
+  const done = new Promise((resolve) => { finish = resolve; });
+  const off = channel.on("move", () => { if (++count === n) finish(performance.now()); });
+  const note = "Goblin archer moves behind the crates and readies a bow";
+  const port = new MessageChannel();
+  const nextTask = () => new Promise((resolve) => { port.port1.onmessage = () => resolve(); port.port2.postMessage(0); });
+  const t0 = performance.now();
+  for (let start = 0; start < n; start += 1000) {
+    const end = Math.min(n, start + 1000);
+    for (let i = start; i < end; i++) {
+      channel.emit("move", { i, scene: "Scene.k3J9dQe2LmP0aXz", token: "Token.Zq81nB4cVw7uYt0", x: 1000 + (i % 977),
+        y: 2000 + (i % 613), elevation: 0, rotation: (i * 15) % 360, hidden: false, note });
+    }
+    await nextTask();
+  }
+  const timeout = new Promise((resolve) => setTimeout(() => resolve(NaN), 60000));
+  const at = await Promise.race([done, timeout]);
+  off();
+  port.port1.close();
+  return Math.round((n / (at - t0)) * 1000);
+};
 `;
 
 type BenchWindow = {
@@ -81,6 +111,7 @@ type BenchWindow = {
   benchReceive(rawEvent: string): void;
   benchArm(target: number): void;
   benchSend(n: number, contender: Contender, rawEvent: string): Promise<number>;
+  benchLocal(n: number): Promise<number>;
 };
 
 /** One run: arm the GM's counter, send n messages from the player's page in chunks, wait for the last. */
@@ -110,6 +141,7 @@ export async function benchBrowser(opts: {
   repetitions: number;
   warmup: number;
   timeoutMs: number;
+  pipelineMessages: number;
 }): Promise<BrowserThroughputResult | Failure> {
   const sandbox = await startSandbox();
   let browser: Browser | null = null;
@@ -130,6 +162,20 @@ export async function benchBrowser(opts: {
       }
     }
     const ratios = runs.native.map((v, i) => v / (runs.raw[i] ?? Number.NaN));
+    // The in-process pipeline, in a tab of its own that leaves the network for local mode.
+    await Promise.all([gm.close(), player.close()]);
+    const local = await openClient(browser, sandbox.url, "p2");
+    await local.addScriptTag({ content: PAGE_SCRIPT });
+    const localRun = (n: number) =>
+      local.evaluate((count) => (window as unknown as BenchWindow).benchLocal(count), n);
+    await localRun(opts.pipelineMessages / 4);
+    const pipelineRuns: number[] = [];
+    for (let rep = 0; rep < opts.repetitions; rep++) {
+      const rate = await localRun(opts.pipelineMessages);
+      if (!Number.isFinite(rate)) throw new Error("the in-browser pipeline run did not finish within 60 s");
+      pipelineRuns.push(rate);
+      log(`browser pipeline ${rep + 1}/${opts.repetitions} ${rate.toLocaleString("en-US")} msg/s`);
+    }
     return {
       browser: browser.version(),
       messages: opts.messages,
@@ -137,6 +183,11 @@ export async function benchBrowser(opts: {
       messagesPerSecond: { raw: median(runs.raw), native: median(runs.native) },
       runs,
       ratioToRaw: round(median(ratios)),
+      pipeline: {
+        messages: opts.pipelineMessages,
+        messagesPerSecond: median(pipelineRuns),
+        runs: pipelineRuns,
+      },
     };
   } catch (e) {
     return failure(e);

@@ -83,7 +83,13 @@ function sizes(quick: boolean) {
         },
         coalescing: { repetitions: 1 },
         inproc: ["--pipeline-messages", "20000", "--pipeline-reps", "1", "--memory-messages", "50000"],
-        browser: { messages: 10_000, repetitions: 1, warmup: 2_000, timeoutMs: 30_000 },
+        browser: {
+          messages: 10_000,
+          repetitions: 1,
+          warmup: 2_000,
+          timeoutMs: 30_000,
+          pipelineMessages: 20_000,
+        },
       }
     : {
         throughput: { messages: 100_000, repetitions: 7, warmup: 20_000, timeoutMs: 60_000 },
@@ -97,7 +103,13 @@ function sizes(quick: boolean) {
         },
         coalescing: { repetitions: 3 },
         inproc: ["--pipeline-messages", "200000", "--pipeline-reps", "5", "--memory-messages", "1000000"],
-        browser: { messages: 100_000, repetitions: 5, warmup: 20_000, timeoutMs: 60_000 },
+        browser: {
+          messages: 100_000,
+          repetitions: 5,
+          warmup: 20_000,
+          timeoutMs: 60_000,
+          pipelineMessages: 200_000,
+        },
       };
 }
 
@@ -288,6 +300,13 @@ function targets(r: Report): Target[] {
         r.browser.ratioToRaw,
         4,
         "×",
+      ),
+      atLeast(
+        "pipeline-browser",
+        "in-process pipeline, local transport, in Chromium (section 8, chunked)",
+        r.browser.pipeline.messagesPerSecond / 1000,
+        500,
+        "k msg/s",
       ),
     );
   }
@@ -553,7 +572,8 @@ function human(r: Report): string {
           ],
         ],
       ),
-      `Chromium ${b.browser}, headless; each client its own tab (renderer process) running dist/socket-manager.js; relay and page server in the benchmark process.`,
+      `Chromium ${b.browser}, headless; each client its own tab (renderer process) running dist/socket-manager.js; relay and page server in the benchmark process. ` +
+        `Section 6 in a third tab (local mode, ${int(b.pipeline.messages)} messages, chunked): ${int(b.pipeline.messagesPerSecond)} msg/s (runs ${b.pipeline.runs.map(int).join(", ")}).`,
     );
   }
   const failed = (
