@@ -9,7 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../demo/sandbox/driver";
 import { startSandbox } from "../demo/sandbox/server";
 import type { Failure } from "./common";
-import { failure, log } from "./common";
+import { failure, log, makePayload } from "./common";
 import { median, round } from "./stats";
 
 type Contender = "raw" | "native";
@@ -56,9 +56,14 @@ window.benchReceive = function (rawEvent) {
 window.benchArm = function (target) {
   window.benchState = { target: target, count: 0, doneAt: 0 };
 };
+// The same token update as bench/common.ts makePayload().
+window.benchPayload = function (i) {
+  return { i, scene: "Scene.k3J9dQe2LmP0aXz", token: "Token.Zq81nB4cVw7uYt0", x: 1000 + (i % 977),
+    y: 2000 + (i % 613), elevation: 0, rotation: (i * 15) % 360, hidden: false,
+    note: "Goblin archer moves behind the crates and readies a bow" };
+};
 window.benchSend = async function (n, contender, rawEvent) {
   const channel = window.sandbox.api().channel("bench");
-  const note = "Goblin archer moves behind the crates and readies a bow";
   // A macrotask without setTimeout's 4 ms clamp.
   const port = new MessageChannel();
   const nextTask = () => new Promise((resolve) => { port.port1.onmessage = () => resolve(); port.port2.postMessage(0); });
@@ -66,10 +71,8 @@ window.benchSend = async function (n, contender, rawEvent) {
   for (let start = 0; start < n; start += 1000) {
     const end = Math.min(n, start + 1000);
     for (let i = start; i < end; i++) {
-      const d = { i, scene: "Scene.k3J9dQe2LmP0aXz", token: "Token.Zq81nB4cVw7uYt0", x: 1000 + (i % 977),
-        y: 2000 + (i % 613), elevation: 0, rotation: (i * 15) % 360, hidden: false, note };
-      if (contender === "raw") game.socket.emit(rawEvent, d);
-      else channel.emit("move", d);
+      if (contender === "raw") game.socket.emit(rawEvent, window.benchPayload(i));
+      else channel.emit("move", window.benchPayload(i));
     }
     await nextTask();
   }
@@ -86,16 +89,12 @@ window.benchLocal = async function (n) {
   let finish;
   const done = new Promise((resolve) => { finish = resolve; });
   const off = channel.on("move", () => { if (++count === n) finish(performance.now()); });
-  const note = "Goblin archer moves behind the crates and readies a bow";
   const port = new MessageChannel();
   const nextTask = () => new Promise((resolve) => { port.port1.onmessage = () => resolve(); port.port2.postMessage(0); });
   const t0 = performance.now();
   for (let start = 0; start < n; start += 1000) {
     const end = Math.min(n, start + 1000);
-    for (let i = start; i < end; i++) {
-      channel.emit("move", { i, scene: "Scene.k3J9dQe2LmP0aXz", token: "Token.Zq81nB4cVw7uYt0", x: 1000 + (i % 977),
-        y: 2000 + (i % 613), elevation: 0, rotation: (i * 15) % 360, hidden: false, note });
-    }
+    for (let i = start; i < end; i++) channel.emit("move", window.benchPayload(i));
     await nextTask();
   }
   const timeout = new Promise((resolve) => setTimeout(() => resolve(NaN), 60000));
@@ -112,6 +111,7 @@ type BenchWindow = {
   benchArm(target: number): void;
   benchSend(n: number, contender: Contender, rawEvent: string): Promise<number>;
   benchLocal(n: number): Promise<number>;
+  benchPayload(i: number): unknown;
 };
 
 /** One run: arm the GM's counter, send n messages from the player's page in chunks, wait for the last. */
@@ -150,6 +150,12 @@ export async function benchBrowser(opts: {
     const gm = await openClient(browser, sandbox.url, "gm");
     const player = await openClient(browser, sandbox.url, "p1");
     for (const page of [gm, player]) await page.addScriptTag({ content: PAGE_SCRIPT });
+    const inPage = await player.evaluate(() =>
+      JSON.stringify((window as unknown as BenchWindow).benchPayload(7)),
+    );
+    if (inPage !== JSON.stringify(makePayload(7))) {
+      throw new Error(`the page's payload differs from bench/common.ts makePayload(): ${inPage}`);
+    }
     await gm.evaluate((rawEvent) => (window as unknown as BenchWindow).benchReceive(rawEvent), RAW_EVENT);
     const contenders: Contender[] = ["raw", "native"];
     for (const c of contenders) await runOnce(gm, player, c, opts.warmup, opts.timeoutMs);
