@@ -38,69 +38,72 @@ interface Slot<T> {
  * - a full frame (`maxCount` envelopes or `maxBytes`) flushes at once.
  */
 export class Batcher<T extends BatchItem = BatchItem> {
-  private queue: Slot<T>[] = [];
-  private liveCount = 0;
-  private liveBytes = 0;
-  private readonly byKey = new Map<string, Slot<T>>();
-  private deferred = false;
-  private draining = false;
-  private timer: TimerHandle | null = null;
+  #queue: Slot<T>[] = [];
+  #liveCount = 0;
+  #liveBytes = 0;
+  readonly #byKey = new Map<string, Slot<T>>();
+  #deferred = false;
+  #draining = false;
+  #timer: TimerHandle | null = null;
+  readonly #opts: BatcherOptions<T>;
 
-  constructor(private readonly opts: BatcherOptions<T>) {}
+  constructor(opts: BatcherOptions<T>) {
+    this.#opts = opts;
+  }
 
   get pending(): number {
-    return this.liveCount;
+    return this.#liveCount;
   }
 
   push(item: T): void {
     const slot: Slot<T> = { item, live: true };
     if (item.coalesce !== undefined) {
-      const earlier = this.byKey.get(item.coalesce);
+      const earlier = this.#byKey.get(item.coalesce);
       if (earlier?.live) {
         earlier.live = false;
-        this.liveCount--;
-        this.liveBytes -= earlier.item.bytes;
-        this.opts.onCoalesced?.();
+        this.#liveCount--;
+        this.#liveBytes -= earlier.item.bytes;
+        this.#opts.onCoalesced?.();
       }
-      this.byKey.set(item.coalesce, slot);
+      this.#byKey.set(item.coalesce, slot);
     }
-    this.queue.push(slot);
-    this.liveCount++;
-    this.liveBytes += item.bytes;
+    this.#queue.push(slot);
+    this.#liveCount++;
+    this.#liveBytes += item.bytes;
 
-    if (this.draining) return;
-    const { maxCount, maxBytes, windowMs } = this.opts.limits();
+    if (this.#draining) return;
+    const { maxCount, maxBytes, windowMs } = this.#opts.limits();
     if (item.priority === "high") return this.flush();
-    if (this.liveCount >= maxCount || this.liveBytes >= maxBytes) this.sendFullFrames(maxCount, maxBytes);
-    if (this.liveCount === 0) return;
-    if (item.priority === "normal") this.deferFlush();
-    else if (this.timer === null) this.timer = this.opts.clock.setTimeout(() => this.flush(), windowMs);
+    if (this.#liveCount >= maxCount || this.#liveBytes >= maxBytes) this.#sendFullFrames(maxCount, maxBytes);
+    if (this.#liveCount === 0) return;
+    if (item.priority === "normal") this.#deferFlush();
+    else if (this.#timer === null) this.#timer = this.#opts.clock.setTimeout(() => this.flush(), windowMs);
   }
 
   /** Sends everything queued now. */
   flush(): void {
-    const { maxCount, maxBytes } = this.opts.limits();
-    this.drain(maxCount, maxBytes, false);
+    const { maxCount, maxBytes } = this.#opts.limits();
+    this.#drain(maxCount, maxBytes, false);
   }
 
   /** Removes and returns everything queued, in order, without sending it. */
   take(): T[] {
-    const items = this.queue.filter((slot) => slot.live).map((slot) => slot.item);
+    const items = this.#queue.filter((slot) => slot.live).map((slot) => slot.item);
     this.clear();
     return items;
   }
 
   /** Forgets everything queued (used on dispose). */
   clear(): void {
-    this.queue = [];
-    this.byKey.clear();
-    this.liveCount = 0;
-    this.liveBytes = 0;
-    this.cancelTimer();
+    this.#queue = [];
+    this.#byKey.clear();
+    this.#liveCount = 0;
+    this.#liveBytes = 0;
+    this.#cancelTimer();
   }
 
-  private sendFullFrames(maxCount: number, maxBytes: number): void {
-    this.drain(maxCount, maxBytes, true);
+  #sendFullFrames(maxCount: number, maxBytes: number): void {
+    this.#drain(maxCount, maxBytes, true);
   }
 
   /**
@@ -108,10 +111,10 @@ export class Batcher<T extends BatchItem = BatchItem> {
    * taken off the queue before it is handed to `send`, so a throwing `send` never causes a resend; items
    * pushed from inside `send` queue behind the rest and go out with the next flush.
    */
-  private drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
-    if (this.draining) return;
-    this.draining = true;
-    let rest = this.takeLive();
+  #drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    let rest = this.#takeLive();
     try {
       while (rest.length > 0) {
         let end = 0;
@@ -126,48 +129,48 @@ export class Batcher<T extends BatchItem = BatchItem> {
         if (onlyFull && !full) break;
         const frame = rest.slice(0, end);
         rest = rest.slice(end);
-        this.opts.send(frame.map((slot) => slot.item));
+        this.#opts.send(frame.map((slot) => slot.item));
       }
     } finally {
-      this.draining = false;
-      const pushedMeanwhile = this.takeLive();
-      this.restore([...rest, ...pushedMeanwhile]);
-      if (pushedMeanwhile.length > 0) this.deferFlush();
+      this.#draining = false;
+      const pushedMeanwhile = this.#takeLive();
+      this.#restore([...rest, ...pushedMeanwhile]);
+      if (pushedMeanwhile.length > 0) this.#deferFlush();
     }
   }
 
-  private takeLive(): Slot<T>[] {
-    const live = this.queue.filter((slot) => slot.live);
-    this.queue = [];
-    this.byKey.clear();
-    this.liveCount = 0;
-    this.liveBytes = 0;
+  #takeLive(): Slot<T>[] {
+    const live = this.#queue.filter((slot) => slot.live);
+    this.#queue = [];
+    this.#byKey.clear();
+    this.#liveCount = 0;
+    this.#liveBytes = 0;
     return live;
   }
 
-  private restore(slots: Slot<T>[]): void {
+  #restore(slots: Slot<T>[]): void {
     for (const slot of slots) {
-      this.queue.push(slot);
-      this.liveCount++;
-      this.liveBytes += slot.item.bytes;
-      if (slot.item.coalesce !== undefined) this.byKey.set(slot.item.coalesce, slot);
+      this.#queue.push(slot);
+      this.#liveCount++;
+      this.#liveBytes += slot.item.bytes;
+      if (slot.item.coalesce !== undefined) this.#byKey.set(slot.item.coalesce, slot);
     }
-    if (this.liveCount === 0) this.cancelTimer();
+    if (this.#liveCount === 0) this.#cancelTimer();
   }
 
-  private deferFlush(): void {
-    if (this.deferred) return;
-    this.deferred = true;
-    this.opts.defer(() => {
-      this.deferred = false;
-      if (this.liveCount > 0) this.flush();
+  #deferFlush(): void {
+    if (this.#deferred) return;
+    this.#deferred = true;
+    this.#opts.defer(() => {
+      this.#deferred = false;
+      if (this.#liveCount > 0) this.flush();
     });
   }
 
-  private cancelTimer(): void {
-    if (this.timer !== null) {
-      this.opts.clock.clearTimeout(this.timer);
-      this.timer = null;
+  #cancelTimer(): void {
+    if (this.#timer !== null) {
+      this.#opts.clock.clearTimeout(this.#timer);
+      this.#timer = null;
     }
   }
 }

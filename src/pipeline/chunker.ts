@@ -83,22 +83,29 @@ export interface ReassemblerLimits {
  * not complete within `maxAgeMs` are dropped and reported through `onExpired`.
  */
 export class Reassembler {
-  private readonly partials = new Map<string, PartialMessage>();
-  private readonly bytesByOwner = new Map<string, number>();
-  private totalBytes = 0;
+  readonly #partials = new Map<string, PartialMessage>();
+  readonly #bytesByOwner = new Map<string, number>();
+  #totalBytes = 0;
+  readonly #limits: () => ReassemblerLimits;
+  readonly #clock: Pick<Clock, "now">;
+  readonly #onExpired: (count: number) => void;
 
   constructor(
-    private readonly limits: () => ReassemblerLimits,
-    private readonly clock: Pick<Clock, "now">,
-    private readonly onExpired: (count: number) => void,
-  ) {}
+    limits: () => ReassemblerLimits,
+    clock: Pick<Clock, "now">,
+    onExpired: (count: number) => void,
+  ) {
+    this.#limits = limits;
+    this.#clock = clock;
+    this.#onExpired = onExpired;
+  }
 
   get pendingSets(): number {
-    return this.partials.size;
+    return this.#partials.size;
   }
 
   get pendingBytes(): number {
-    return this.totalBytes;
+    return this.#totalBytes;
   }
 
   /** `owner` identifies the sender (user and session); `chunk` was checked with isChunkPayload. */
@@ -106,64 +113,64 @@ export class Reassembler {
     this.sweep();
     const [parent, index, total, piece] = chunk;
     const key = `${owner}#${parent}`;
-    const limits = this.limits();
-    let partial = this.partials.get(key);
+    const limits = this.#limits();
+    let partial = this.#partials.get(key);
     if (!partial) {
       partial = {
         total,
         pieces: new Array(total),
         received: 0,
         bytes: 0,
-        startedAt: this.clock.now(),
+        startedAt: this.#clock.now(),
         owner,
       };
-      this.partials.set(key, partial);
+      this.#partials.set(key, partial);
     }
     if (partial.total !== total) return { status: "invalid" };
     if (partial.pieces[index] !== undefined) return { status: "duplicate" };
     const size = piece.length;
-    const ownerBytes = this.bytesByOwner.get(owner) ?? 0;
+    const ownerBytes = this.#bytesByOwner.get(owner) ?? 0;
     if (
       partial.bytes + size > limits.maxMessageBytes ||
       ownerBytes + size > limits.maxMessageBytes ||
-      this.totalBytes + size > limits.maxTotalBytes
+      this.#totalBytes + size > limits.maxTotalBytes
     ) {
-      this.discard(key, partial);
+      this.#discard(key, partial);
       return { status: "over-budget" };
     }
     partial.pieces[index] = piece;
     partial.received++;
     partial.bytes += size;
-    this.bytesByOwner.set(owner, ownerBytes + size);
-    this.totalBytes += size;
+    this.#bytesByOwner.set(owner, ownerBytes + size);
+    this.#totalBytes += size;
     if (partial.received < partial.total) return { status: "pending" };
-    this.discard(key, partial);
+    this.#discard(key, partial);
     return { status: "complete", text: partial.pieces.join("") };
   }
 
   /** Drops every incomplete set older than the age limit. */
   sweep(): void {
-    const cutoff = this.clock.now() - this.limits().maxAgeMs;
+    const cutoff = this.#clock.now() - this.#limits().maxAgeMs;
     let expired = 0;
-    for (const [key, partial] of this.partials) {
+    for (const [key, partial] of this.#partials) {
       if (partial.startedAt >= cutoff) continue;
-      this.discard(key, partial);
+      this.#discard(key, partial);
       expired++;
     }
-    if (expired > 0) this.onExpired(expired);
+    if (expired > 0) this.#onExpired(expired);
   }
 
   clear(): void {
-    this.partials.clear();
-    this.bytesByOwner.clear();
-    this.totalBytes = 0;
+    this.#partials.clear();
+    this.#bytesByOwner.clear();
+    this.#totalBytes = 0;
   }
 
-  private discard(key: string, partial: PartialMessage): void {
-    this.partials.delete(key);
-    const left = (this.bytesByOwner.get(partial.owner) ?? 0) - partial.bytes;
-    if (left > 0) this.bytesByOwner.set(partial.owner, left);
-    else this.bytesByOwner.delete(partial.owner);
-    this.totalBytes -= partial.bytes;
+  #discard(key: string, partial: PartialMessage): void {
+    this.#partials.delete(key);
+    const left = (this.#bytesByOwner.get(partial.owner) ?? 0) - partial.bytes;
+    if (left > 0) this.#bytesByOwner.set(partial.owner, left);
+    else this.#bytesByOwner.delete(partial.owner);
+    this.#totalBytes -= partial.bytes;
   }
 }

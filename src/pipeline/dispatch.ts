@@ -13,21 +13,25 @@ import { assertJsonSafe } from "./validate";
  * event run in registration order; a throw or rejection is caught, counted and logged.
  */
 export class Dispatcher {
-  constructor(
-    private readonly channels: (moduleId: string) => ChannelImpl | undefined,
-    private readonly counters: Counters,
-    private readonly log: Logger,
-  ) {}
+  readonly #channels: (moduleId: string) => ChannelImpl | undefined;
+  readonly #counters: Counters;
+  readonly #log: Logger;
+
+  constructor(channels: (moduleId: string) => ChannelImpl | undefined, counters: Counters, log: Logger) {
+    this.#channels = channels;
+    this.#counters = counters;
+    this.#log = log;
+  }
 
   async message(data: unknown, ctx: MessageContext): Promise<void> {
-    const channel = this.channels(ctx.moduleId);
-    if (!channel) return this.counters.drop("no-channel");
+    const channel = this.#channels(ctx.moduleId);
+    if (!channel) return this.#counters.drop("no-channel");
     const handlers = channel.handlersFor(ctx.event);
-    if (handlers.length === 0) return this.counters.drop("no-handler");
+    if (handlers.length === 0) return this.#counters.drop("no-handler");
     for (const handler of handlers) {
       if (!isPermitted(handler.opts.permission, ctx.sender)) {
-        this.counters.drop("permission");
-        this.log.debug(`${ctx.sender.name} may not trigger ${ctx.moduleId} "${ctx.event}"`);
+        this.#counters.drop("permission");
+        this.#log.debug(`${ctx.sender.name} may not trigger ${ctx.moduleId} "${ctx.event}"`);
         continue;
       }
       let value = data;
@@ -36,8 +40,8 @@ export class Dispatcher {
         // Only await when the schema is async, so synchronous handlers keep their order across messages.
         const outcome = "then" in checked ? await checked : checked;
         if (!outcome.ok) {
-          this.counters.drop("schema");
-          this.log.debug(
+          this.#counters.drop("schema");
+          this.#log.debug(
             `${ctx.moduleId} "${ctx.event}" from ${ctx.sender.name} failed its schema`,
             outcome.issues,
           );
@@ -47,36 +51,36 @@ export class Dispatcher {
       }
       try {
         const result = handler.fn(value, ctx);
-        if (result instanceof Promise) result.catch((e: unknown) => this.failed(ctx, e));
+        if (result instanceof Promise) result.catch((e: unknown) => this.#failed(ctx, e));
       } catch (e) {
-        this.failed(ctx, e);
+        this.#failed(ctx, e);
       }
     }
   }
 
   /** Runs this client's responder for a request; never throws. */
   async request(data: unknown, ctx: MessageContext): Promise<ResponderOutcome> {
-    const channel = this.channels(ctx.moduleId);
+    const channel = this.#channels(ctx.moduleId);
     const responder = channel?.responderFor(ctx.event);
     if (!responder) {
-      this.counters.drop("no-handler");
+      this.#counters.drop("no-handler");
       return { ok: false, code: "NoHandlerError", message: `no responder for "${ctx.event}" on this client` };
     }
-    const checked = await this.check(responder.opts, data, ctx);
+    const checked = await this.#check(responder.opts, data, ctx);
     if (!checked.ok) return checked;
     try {
       const value = await responder.fn(checked.value, ctx);
       assertJsonSafe(value, ctx.moduleId, ctx.event);
       return { ok: true, value };
     } catch (e) {
-      this.failed(ctx, e);
+      this.#failed(ctx, e);
       return { ok: false, code: "RemoteHandlerError", message: errorMessage(e) };
     }
   }
 
-  private async check(opts: HandlerOptions, data: unknown, ctx: MessageContext): Promise<ResponderOutcome> {
+  async #check(opts: HandlerOptions, data: unknown, ctx: MessageContext): Promise<ResponderOutcome> {
     if (!isPermitted(opts.permission, ctx.sender)) {
-      this.counters.drop("permission");
+      this.#counters.drop("permission");
       return {
         ok: false,
         code: "PermissionDeniedError",
@@ -86,7 +90,7 @@ export class Dispatcher {
     if (!opts.schema) return { ok: true, value: data };
     const outcome = await runSchema(opts.schema, data);
     if (outcome.ok) return outcome;
-    this.counters.drop("schema");
+    this.#counters.drop("schema");
     return {
       ok: false,
       code: "ValidationError",
@@ -95,8 +99,8 @@ export class Dispatcher {
     };
   }
 
-  private failed(ctx: MessageContext, error: unknown): void {
-    this.counters.handlerErrors++;
-    this.log.error(`a handler of ${ctx.moduleId} "${ctx.event}" threw:`, error);
+  #failed(ctx: MessageContext, error: unknown): void {
+    this.#counters.handlerErrors++;
+    this.#log.error(`a handler of ${ctx.moduleId} "${ctx.event}" threw:`, error);
   }
 }

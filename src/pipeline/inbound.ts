@@ -18,24 +18,25 @@ export interface InboundLimits {
  * the sender's clock offset once known) and the per-sender rate limit.
  */
 export class InboundChecks {
-  private readonly dedupe = new Dedupe();
-  private readonly rate: RateLimiter;
+  readonly #dedupe = new Dedupe();
+  readonly #rate: RateLimiter;
   /** Per user: how far their clock runs ahead of ours (ms). */
   readonly offsets = new Map<string, number>();
+  readonly #limits: () => InboundLimits;
+  readonly #clock: Pick<Clock, "now">;
 
-  constructor(
-    private readonly limits: () => InboundLimits,
-    private readonly clock: Pick<Clock, "now">,
-  ) {
-    this.rate = new RateLimiter(
-      () => ({ rate: this.limits().rateLimit, burst: this.limits().rateBurst }),
+  constructor(limits: () => InboundLimits, clock: Pick<Clock, "now">) {
+    this.#limits = limits;
+    this.#clock = clock;
+    this.#rate = new RateLimiter(
+      () => ({ rate: this.#limits().rateLimit, burst: this.#limits().rateBurst }),
       clock,
     );
   }
 
   /** The duplicate window of one sender session: look it up once per frame. */
   window(senderId: string, session: string): SeqWindow {
-    return this.dedupe.stream(`${senderId}/${session}`);
+    return this.#dedupe.stream(`${senderId}/${session}`);
   }
 
   /** Returns why the envelope must be dropped, or null to accept it. `now` is read once per frame. */
@@ -48,19 +49,19 @@ export class InboundChecks {
   ): DropReason | null {
     if (seen.seen(env.q)) return "duplicate";
     if (this.isExpired(env.a, senderId, now)) return "expired";
-    if (!simulated && !this.rate.allow(senderId, now)) return "rate-limited";
+    if (!simulated && !this.#rate.allow(senderId, now)) return "rate-limited";
     return null;
   }
 
-  isExpired(sentAt: number, senderId: string, now = this.clock.now()): boolean {
+  isExpired(sentAt: number, senderId: string, now = this.#clock.now()): boolean {
     const offset = this.offsets.get(senderId);
     const age = now - (sentAt - (offset ?? 0));
-    const limit = this.limits().maxMessageAge + (offset === undefined ? SKEW_TOLERANCE_MS : 0);
+    const limit = this.#limits().maxMessageAge + (offset === undefined ? SKEW_TOLERANCE_MS : 0);
     return age > limit || age < -limit;
   }
 
   /** One-way latency of a message sent at `sentAt` by `senderId`, offset-corrected when known. */
-  latency(sentAt: number, senderId: string, now = this.clock.now()): number {
+  latency(sentAt: number, senderId: string, now = this.#clock.now()): number {
     return Math.max(0, now - (sentAt - (this.offsets.get(senderId) ?? 0)));
   }
 }

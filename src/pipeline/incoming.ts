@@ -53,11 +53,13 @@ export interface IncomingDeps {
  */
 export class Incoming {
   readonly checks: InboundChecks;
-  private readonly reassembler: Reassembler;
+  readonly #reassembler: Reassembler;
+  readonly #deps: IncomingDeps;
 
-  constructor(private readonly deps: IncomingDeps) {
+  constructor(deps: IncomingDeps) {
+    this.#deps = deps;
     this.checks = new InboundChecks(deps.config, deps.clock);
-    this.reassembler = new Reassembler(
+    this.#reassembler = new Reassembler(
       () => ({
         maxMessageBytes: deps.config().maxPayloadBytes,
         maxTotalBytes: MAX_REASSEMBLY_BYTES,
@@ -69,16 +71,16 @@ export class Incoming {
   }
 
   receive(frame: IncomingFrame): void {
-    const { counters } = this.deps;
+    const { counters } = this.#deps;
     const decoded = decodeFrame(frame.raw, MAX_INCOMING_FRAME);
     counters.framesReceived++;
     counters.bytesIn += decoded.bytes;
     if (!decoded.ok) {
       counters.drop(decoded.reason);
-      this.deps.log.debug(`dropped a frame from ${frame.senderId}: ${decoded.reason}`);
+      this.#deps.log.debug(`dropped a frame from ${frame.senderId}: ${decoded.reason}`);
       return;
     }
-    const sender = this.deps.user(frame.senderId);
+    const sender = this.#deps.user(frame.senderId);
     const envelopes = decoded.frame.e;
     if (!sender) return counters.drop("unknown-sender", envelopes.length);
     const share = Math.ceil(decoded.bytes / Math.max(1, envelopes.length));
@@ -87,32 +89,32 @@ export class Incoming {
       sender,
       frame,
       share,
-      now: this.deps.clock.now(),
+      now: this.#deps.clock.now(),
       seen: this.checks.window(sender.id, decoded.frame.s),
     };
-    for (const env of envelopes) this.envelope(env, batch);
+    for (const env of envelopes) this.#envelope(env, batch);
   }
 
   clear(): void {
-    this.reassembler.clear();
+    this.#reassembler.clear();
   }
 
-  private envelope(wire: unknown, batch: FrameBatch): void {
-    const { counters } = this.deps;
+  #envelope(wire: unknown, batch: FrameBatch): void {
+    const { counters } = this.#deps;
     const { session, sender, frame, now, seen } = batch;
     const env = readEnvelope(wire);
     if (!env) return counters.drop("envelope-shape");
-    if (!frame.simulated && !isAddressedTo(env, this.deps.userId())) {
+    if (!frame.simulated && !isAddressedTo(env, this.#deps.userId())) {
       counters.notForMe++;
       return;
     }
     const refused = this.checks.check(env, seen, sender.id, frame.simulated, now);
     if (refused) return counters.drop(refused);
     if (env.k !== "chunk") {
-      return this.deps.accept({ env, session, sender, frame, bytes: batch.share, receivedAt: now });
+      return this.#deps.accept({ env, session, sender, frame, bytes: batch.share, receivedAt: now });
     }
     if (!isChunkPayload(env.d)) return counters.drop("chunk-invalid");
-    const result = this.reassembler.add(`${sender.id}/${session}`, env.d);
+    const result = this.#reassembler.add(`${sender.id}/${session}`, env.d);
     if (result.status === "pending") return;
     if (result.status !== "complete")
       return counters.drop(result.status === "over-budget" ? "oversize" : "chunk-invalid");
@@ -126,6 +128,6 @@ export class Incoming {
     if (!parent || parent.k === "chunk" || parent.q !== env.d[0]) return counters.drop("chunk-invalid");
     const again = this.checks.check(parent, seen, sender.id, frame.simulated, now);
     if (again) return counters.drop(again);
-    this.deps.accept({ env: parent, session, sender, frame, bytes: result.text.length, receivedAt: now });
+    this.#deps.accept({ env: parent, session, sender, frame, bytes: result.text.length, receivedAt: now });
   }
 }

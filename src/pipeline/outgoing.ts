@@ -46,35 +46,37 @@ export interface OutgoingDeps {
  * transport. Owns the per-session sequence numbers.
  */
 export class Outgoing {
-  private seq = 0;
-  private readonly batcher: Batcher<QueuedEnvelope>;
-  private readonly outbox: Outbox<QueuedEnvelope>;
+  #seq = 0;
+  readonly #batcher: Batcher<QueuedEnvelope>;
+  readonly #outbox: Outbox<QueuedEnvelope>;
+  readonly #deps: OutgoingDeps;
 
-  constructor(private readonly deps: OutgoingDeps) {
+  constructor(deps: OutgoingDeps) {
+    this.#deps = deps;
     const cfg = deps.config;
-    this.batcher = new Batcher<QueuedEnvelope>({
+    this.#batcher = new Batcher<QueuedEnvelope>({
       limits: () => ({
         maxCount: cfg().batchSize,
-        maxBytes: this.frameBudget(),
+        maxBytes: this.#frameBudget(),
         windowMs: cfg().batchTimeout,
       }),
       clock: deps.clock,
       defer: deps.defer,
-      send: (items) => this.sendFrame(items),
+      send: (items) => this.#sendFrame(items),
       onCoalesced: () => deps.counters.coalesced++,
     });
-    this.outbox = new Outbox<QueuedEnvelope>(
+    this.#outbox = new Outbox<QueuedEnvelope>(
       () => ({ size: cfg().outboxSize, maxAge: cfg().maxMessageAge }),
       (reason) => deps.counters.drop(reason),
     );
   }
 
   get outboxDepth(): number {
-    return this.outbox.size;
+    return this.#outbox.size;
   }
 
   envelope(kind: Kind, channel: string, event: string, data: unknown, to: string[] | undefined): Envelope {
-    const env: Envelope = { q: ++this.seq, k: kind, c: channel, e: event, a: this.deps.clock.now() };
+    const env: Envelope = { q: ++this.#seq, k: kind, c: channel, e: event, a: this.#deps.clock.now() };
     if (data !== undefined) env.d = data;
     if (to !== undefined) env.t = to;
     return env;
@@ -85,9 +87,9 @@ export class Outgoing {
    * it waits offline. Throws ValidationError / PayloadTooLargeError before anything is queued.
    */
   send(env: Envelope, opts: SendOptions): { bytes: number; queued: boolean } {
-    const { text, bytes } = this.seal(env);
-    const budget = this.frameBudget();
-    if (bytes <= budget) return { bytes, queued: this.enqueue(text, bytes, opts, env.a) };
+    const { text, bytes } = this.#seal(env);
+    const budget = this.#frameBudget();
+    if (bytes <= budget) return { bytes, queued: this.#enqueue(text, bytes, opts, env.a) };
     // Chunks keep the parent's targets and are never coalesced: a partial set would be useless.
     // Pieces travel inside JSON strings, where quotes, backslashes and control characters grow when escaped.
     const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => utf8Length(JSON.stringify(piece)));
@@ -96,30 +98,30 @@ export class Outgoing {
       const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
       const chunkText = encodeEnvelope(chunk);
       const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
-      queued = this.enqueue(chunkText, byteLength(chunkText), chunkOpts, env.a) || queued;
+      queued = this.#enqueue(chunkText, byteLength(chunkText), chunkOpts, env.a) || queued;
     });
     return { bytes, queued };
   }
 
   /** Moves everything the outbox still holds (unexpired) into the batcher. */
   flushOutbox(): void {
-    for (const item of this.outbox.drain(this.deps.clock.now())) this.batcher.push(item);
+    for (const item of this.#outbox.drain(this.#deps.clock.now())) this.#batcher.push(item);
   }
 
   clear(): void {
-    this.batcher.clear();
-    this.outbox.clear();
+    this.#batcher.clear();
+    this.#outbox.clear();
   }
 
   /** Bytes available for envelopes in one frame. */
-  private frameBudget(): number {
-    return this.deps.config().maxFrameBytes - FRAME_OVERHEAD;
+  #frameBudget(): number {
+    return this.#deps.config().maxFrameBytes - FRAME_OVERHEAD;
   }
 
-  private seal(env: Envelope): { text: string; bytes: number } {
+  #seal(env: Envelope): { text: string; bytes: number } {
     assertJsonSafe(env.d, env.c, env.e);
     const text = encodeEnvelope(env);
-    const limit = this.deps.config().maxPayloadBytes;
+    const limit = this.#deps.config().maxPayloadBytes;
     const bytes = byteLength(text);
     if (bytes > limit) {
       throw new PayloadTooLargeError(`payload is ${bytes} bytes; the limit (maxPayloadBytes) is ${limit}`, {
@@ -130,7 +132,7 @@ export class Outgoing {
     return { text, bytes };
   }
 
-  private enqueue(text: string, bytes: number, opts: SendOptions, at: number): boolean {
+  #enqueue(text: string, bytes: number, opts: SendOptions, at: number): boolean {
     const item: QueuedEnvelope = {
       text,
       bytes,
@@ -139,39 +141,39 @@ export class Outgoing {
       volatile: opts.volatile === true,
       at,
     };
-    if (this.deps.transport() && (opts.control || !this.deps.holding())) {
-      this.batcher.push(item);
+    if (this.#deps.transport() && (opts.control || !this.#deps.holding())) {
+      this.#batcher.push(item);
       return false;
     }
-    this.park(item);
+    this.#park(item);
     return true;
   }
 
-  private park(item: QueuedEnvelope): void {
-    if (item.volatile) this.deps.counters.drop("volatile-offline");
-    else this.outbox.add(item);
+  #park(item: QueuedEnvelope): void {
+    if (item.volatile) this.#deps.counters.drop("volatile-offline");
+    else this.#outbox.add(item);
   }
 
-  private sendFrame(items: QueuedEnvelope[]): void {
-    const transport = this.deps.transport();
+  #sendFrame(items: QueuedEnvelope[]): void {
+    const transport = this.#deps.transport();
     if (!transport) {
       // The socket went down between queueing and flushing: keep what may be kept.
-      for (const item of items) this.park(item);
+      for (const item of items) this.#park(item);
       return;
     }
     const frame = encodeFrame(
-      this.deps.session,
+      this.#deps.session,
       items.map((i) => i.text),
     );
     try {
       transport.send(frame);
     } catch (e) {
       // Never let a transport failure escape into the caller's emit; count what was lost.
-      this.deps.counters.drop("frame-failed", items.length);
-      this.deps.onError(e);
+      this.#deps.counters.drop("frame-failed", items.length);
+      this.#deps.onError(e);
       return;
     }
-    const counters = this.deps.counters;
+    const counters = this.#deps.counters;
     counters.framesSent++;
     counters.envelopesOut += items.length;
     // The envelopes' exact sizes plus the frame's ASCII header and commas: no second scan of the frame.

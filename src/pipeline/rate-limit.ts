@@ -2,20 +2,22 @@ import type { Clock } from "../clock";
 
 /** Per-key token buckets: `rate` tokens per second, holding at most `burst`. */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  readonly #limits: () => { rate: number; burst: number };
+  readonly #clock: Pick<Clock, "now">;
 
-  constructor(
-    private readonly limits: () => { rate: number; burst: number },
-    private readonly clock: Pick<Clock, "now">,
-  ) {}
+  constructor(limits: () => { rate: number; burst: number }, clock: Pick<Clock, "now">) {
+    this.#limits = limits;
+    this.#clock = clock;
+  }
 
   /** Takes one token for `key`; false when the bucket is empty. */
-  allow(key: string, now = this.clock.now()): boolean {
-    const { rate, burst } = this.limits();
-    let bucket = this.buckets.get(key);
+  allow(key: string, now = this.#clock.now()): boolean {
+    const { rate, burst } = this.#limits();
+    let bucket = this.#buckets.get(key);
     if (!bucket) {
       bucket = { tokens: burst, at: now };
-      this.buckets.set(key, bucket);
+      this.#buckets.set(key, bucket);
     } else if (now > bucket.at) {
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
       bucket.at = now;
@@ -26,6 +28,6 @@ export class RateLimiter {
   }
 
   forget(key: string): void {
-    this.buckets.delete(key);
+    this.#buckets.delete(key);
   }
 }
