@@ -1,0 +1,74 @@
+/**
+ * `npm run bench -- --json` keeps its promise: stdout is exactly one JSON object holding every figure and
+ * ratio, progress goes to stderr. A --quick run of three sections checks the shape, never the speed (timing
+ * belongs to the benchmark itself).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const BUNDLE = join(REPO, "dist", "socket-manager.js");
+
+interface Target {
+  id: string;
+  met: boolean | null;
+}
+
+function runBench(args: string[]) {
+  if (!existsSync(BUNDLE)) throw new Error("dist/ is missing: `npm test` builds before vitest");
+  return spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], {
+    cwd: REPO,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+}
+
+describe("npm run bench -- --json", () => {
+  it("prints one JSON object with the figures, the ratios and the targets; progress goes to stderr", () => {
+    const run = runBench(["--json", "--quick", "--no-build", "--only", "throughput,inproc,bundle"]);
+    expect(run.status, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as Record<string, unknown> & {
+      throughput: { patterns: Record<string, { ratioToRaw: { native: number; socketlib: number } }> };
+      pipeline: { messagesPerSecond: Record<string, number>; codecFloor: { inProcessCeiling: number } };
+      bundle: { minifiedBytes: number; gzipBytes: number };
+      targets: Target[];
+    };
+    expect(run.stdout.trim().startsWith("{") && run.stdout.trim().endsWith("}")).toBe(true);
+    expect(run.stderr).toContain("== 1. throughput");
+
+    for (const pattern of ["chunked", "burst"]) {
+      const ratios = report.throughput.patterns[pattern]?.ratioToRaw;
+      expect(ratios?.native).toBeGreaterThan(0);
+      expect(ratios?.socketlib).toBeGreaterThan(0);
+    }
+    expect(report.pipeline.messagesPerSecond.chunked).toBeGreaterThan(0);
+    expect(report.pipeline.codecFloor.inProcessCeiling).toBeGreaterThan(0);
+    expect(report.bundle.minifiedBytes).toBe(statSync(BUNDLE).size);
+    expect(report.bundle.gzipBytes).toBeLessThan(report.bundle.minifiedBytes);
+
+    const ids = report.targets.map((t) => t.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "throughput-chunked",
+        "throughput-burst",
+        "bundle-min",
+        "bundle-gzip",
+        "pipeline-chunked",
+      ]),
+    );
+    for (const t of report.targets) expect(typeof t.met).toBe("boolean");
+    // Sections not asked for are null, not missing: the object always has the same keys.
+    expect(report).toHaveProperty("latency", null);
+    expect(report).toHaveProperty("browser", null);
+  }, 150_000);
+
+  it("refuses an unknown section instead of running something else", () => {
+    const run = runBench(["--json", "--only", "warp-drive"]);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("unknown section warp-drive");
+  });
+});
