@@ -17,6 +17,7 @@ import { ClockEstimates, clockSample, isPongPayload } from "./reliability/heartb
 import { type HelloPayload, isHelloPayload, Presence } from "./reliability/presence";
 import { ReliableSender } from "./reliability/reliable";
 import { errorFromOutcome, type PendingCall, RequestTracker, type ResponderOutcome } from "./requests";
+import { Roster } from "./roster";
 import { createTransport, detectTransport } from "./transports/detect";
 import type { Transport, TransportKind } from "./transports/transport";
 import type {
@@ -29,7 +30,6 @@ import type {
   RequestAllOptions,
   RequestOptions,
   RequestResult,
-  Target,
 } from "./types";
 
 export const MODULE_ID = "socket-manager";
@@ -92,6 +92,7 @@ export class SocketManager implements ChannelHost {
   readonly #readyListeners: (() => void)[] = [];
   readonly #defer: (fn: () => void) => void;
   readonly #random: () => number;
+  readonly #roster: Roster;
   readonly #out: Outgoing;
   readonly #incoming: Incoming;
   readonly #requests: RequestTracker;
@@ -103,7 +104,6 @@ export class SocketManager implements ChannelHost {
   readonly #pongWaiters = new Map<string, Set<(rtt: number) => void>>();
   readonly #warnedProtocol = new Set<string>();
   #heartbeat: TimerHandle | null = null;
-  #othersCache: string[] | null = null;
   /** After a reconnect: the peers whose hello we wait for before replaying the outbox. */
   #replay: { waitingFor: Set<string>; timer: TimerHandle } | null = null;
   #unhooks: (() => void)[] = [];
@@ -115,6 +115,7 @@ export class SocketManager implements ChannelHost {
     this.#cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config) : DEFAULT_CONFIG;
     this.#defer = opts.defer ?? ((fn) => queueMicrotask(fn));
     this.#random = opts.random ?? Math.random;
+    this.#roster = new Roster(this.env.users, this.env.userId, this.#defer);
     this.metrics = new Metrics(
       () => this.clock.now(),
       () => this.#cfg.performanceMonitoring,
@@ -139,7 +140,7 @@ export class SocketManager implements ChannelHost {
       counters: this.#counters,
       log: this.log,
       userId: () => this.userId,
-      user: (id) => this.#user(id),
+      user: (id) => this.#roster.user(id),
       accept: (message) => this.#accept(message),
     });
     this.#requests = new RequestTracker(this.clock, () => this.#counters.requestsFailed++);
@@ -324,7 +325,7 @@ export class SocketManager implements ChannelHost {
       this.#presence
         .all()
         .map((p) => p.userId)
-        .filter((id) => this.#user(id)?.active),
+        .filter((id) => this.#roster.user(id)?.active),
     );
     if (waitingFor.size === 0) return this.#out.flushOutbox();
     const timer = this.clock.setTimeout(() => this.#releaseReplay(true), REPLAY_SETTLE_MS);
@@ -346,7 +347,7 @@ export class SocketManager implements ChannelHost {
   /** A notification for GMs (players get the console line only). */
   #gmNotice(level: "info" | "warn", key: string, data: Record<string, string | number>): void {
     const message = this.env.localize(key, data);
-    if (this.#user(this.userId)?.isGM) this.env.notify(level, message);
+    if (this.#roster.user(this.userId)?.isGM) this.env.notify(level, message);
     else this.log.info(message);
   }
 
@@ -363,43 +364,6 @@ export class SocketManager implements ChannelHost {
     };
     const id = this.env.hooks.on("userConnected", fn as (...args: never[]) => unknown);
     return () => this.env.hooks.off("userConnected", id);
-  }
-
-  #user(id: string): FoundryUser | undefined {
-    return this.env.users.get(id);
-  }
-
-  #activeUsers(): FoundryUser[] {
-    const out: FoundryUser[] = [];
-    for (const u of this.env.users) if (u.active || u.id === this.userId) out.push(u);
-    return out;
-  }
-
-  /**
-   * The ids of the other connected users, computed once per task: a loop of emits would otherwise walk the
-   * users collection for every message. Presence changes arrive as socket events, i.e. in later tasks.
-   */
-  #otherIds(): string[] {
-    if (this.#othersCache) return this.#othersCache;
-    const me = this.userId;
-    const ids: string[] = [];
-    for (const u of this.env.users) if (u.active && u.id !== me) ids.push(u.id);
-    this.#othersCache = ids;
-    this.#defer(() => {
-      this.#othersCache = null;
-    });
-    return ids;
-  }
-
-  /** The designated GM, as Foundry picks it (full GM over assistant, then lowest id), minus `exclude`. */
-  #pickGM(exclude?: string): FoundryUser | null {
-    const designated = this.env.users.activeGM;
-    if (designated && designated.id !== exclude && (designated.active || designated.id === this.userId)) {
-      return designated;
-    }
-    const gms = this.#activeUsers().filter((u) => u.isGM && u.id !== exclude);
-    gms.sort((a, b) => b.role - a.role || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return gms[0] ?? null;
   }
 
   #sayHello(to: string[] | undefined, reply: boolean): void {
@@ -486,7 +450,7 @@ export class SocketManager implements ChannelHost {
         this.#requests.record(call, userId, { ok: false, error });
         continue;
       }
-      const next = this.#pickGM(userId);
+      const next = this.#roster.pickGM(userId);
       if (!next) {
         const error = new NoGMError("the answering GM left and no other GM is connected", details);
         this.#requests.record(call, userId, { ok: false, error });
@@ -537,7 +501,7 @@ export class SocketManager implements ChannelHost {
 
   /** Round trip to every other active user (api.test()). */
   async probe(timeout: number): Promise<PeerTestResult[]> {
-    const peers = this.#activeUsers().filter((u) => u.id !== this.userId);
+    const peers = this.#roster.active().filter((u) => u.id !== this.userId);
     const results = peers.map(
       (u) =>
         new Promise<PeerTestResult>((resolve) => {
@@ -575,43 +539,6 @@ export class SocketManager implements ChannelHost {
     return timeout;
   }
 
-  /** Resolves a target into: deliver here too?, who to address on the wire (undefined: everyone). */
-  #resolveTarget(
-    to: Target,
-    channel: string,
-    event: string,
-  ): { self: boolean; wire: string[] | undefined; recipients: string[] } {
-    const me = this.userId;
-    switch (to) {
-      case "others":
-        return { self: false, wire: undefined, recipients: this.#otherIds().slice() };
-      case "all":
-        return { self: true, wire: undefined, recipients: [me, ...this.#otherIds()] };
-      case "self":
-        return { self: true, wire: [], recipients: [me] };
-      case "gm": {
-        const gm = this.#pickGM();
-        if (!gm) throw new NoGMError("no GM is connected", { moduleId: channel, event });
-        if (gm.id === me) return { self: true, wire: [], recipients: [me] };
-        return { self: false, wire: [gm.id], recipients: [gm.id] };
-      }
-      case "gms": {
-        const gms = this.#activeUsers()
-          .filter((u) => u.isGM)
-          .map((u) => u.id);
-        return { self: gms.includes(me), wire: gms.filter((id) => id !== me), recipients: gms };
-      }
-    }
-    if (!Array.isArray(to) || to.some((id) => typeof id !== "string")) {
-      throw new ValidationError(`"to" must be "others", "all", "self", "gm", "gms" or an array of user ids`, {
-        moduleId: channel,
-        event,
-      });
-    }
-    const ids = [...new Set(to)];
-    return { self: ids.includes(me), wire: ids.filter((id) => id !== me), recipients: ids };
-  }
-
   async emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
     assertEventName(event, channel, channel === MODULE_ID);
     // A coalesced stream waits for the batch window by default: replacing an unsent message only happens if
@@ -629,7 +556,7 @@ export class SocketManager implements ChannelHost {
         event,
       });
     }
-    const target = this.#resolveTarget(opts.to ?? "others", channel, event);
+    const target = this.#roster.resolve(opts.to ?? "others", channel, event);
     const env = this.#out.envelope("msg", channel, event, data, target.wire);
     const id = messageId(this.session, env.q);
     if (opts.reliable)
@@ -687,7 +614,7 @@ export class SocketManager implements ChannelHost {
   }
 
   #deliverToSelf(env: Envelope, id: string): void {
-    const me = this.#user(this.userId);
+    const me = this.#roster.user(this.userId);
     if (!me) return;
     const data = env.d === undefined ? undefined : structuredClone(env.d);
     const ctx = this.#context(env, id, me, this.transport ?? "local", false);
@@ -705,11 +632,11 @@ export class SocketManager implements ChannelHost {
     if (this.transport === "local") {
       target = this.userId;
     } else if (to === "gm") {
-      const gm = this.#pickGM();
+      const gm = this.#roster.pickGM();
       if (!gm) throw new NoGMError("no GM is connected to answer", { moduleId: channel, event });
       target = gm.id;
     } else {
-      const user = this.#user(to);
+      const user = this.#roster.user(to);
       if (!user) throw new UserOfflineError(`no user with id "${to}" exists`, details);
       if (!user.active && user.id !== this.userId)
         throw new UserOfflineError(`user "${user.name}" is not connected`, details);
@@ -735,7 +662,7 @@ export class SocketManager implements ChannelHost {
     const targets =
       this.transport === "local"
         ? [this.userId]
-        : this.#resolveTarget(opts.to ?? "others", channel, event).recipients;
+        : this.#roster.resolve(opts.to ?? "others", channel, event).recipients;
     return (await this.#call(channel, event, data, targets, timeout, false)) as Map<string, RequestResult<R>>;
   }
 
@@ -770,7 +697,7 @@ export class SocketManager implements ChannelHost {
   }
 
   #answerLocally(call: PendingCall): void {
-    const me = this.#user(this.userId);
+    const me = this.#roster.user(this.userId);
     if (!me) {
       this.#requests.record(call, this.userId, {
         ok: false,
@@ -790,7 +717,10 @@ export class SocketManager implements ChannelHost {
 
   #toResult(outcome: ResponderOutcome, call: PendingCall, userId: string): RequestResult<unknown> {
     if (outcome.ok) return { ok: true, value: outcome.value };
-    return { ok: false, error: errorFromOutcome(outcome, call, userId, this.#user(userId)?.name ?? userId) };
+    return {
+      ok: false,
+      error: errorFromOutcome(outcome, call, userId, this.#roster.user(userId)?.name ?? userId),
+    };
   }
 
   // ---- receiving -------------------------------------------------------------------------------------------
@@ -901,7 +831,7 @@ export class SocketManager implements ChannelHost {
     const call = env.r === undefined ? undefined : this.#requests.get(env.r);
     if (!call?.waiting.has(senderId)) return this.#counters.drop("stale-reply");
     if (env.k === "res") return this.#requests.record(call, senderId, { ok: true, value: env.d });
-    const who = this.#user(senderId)?.name ?? senderId;
+    const who = this.#roster.user(senderId)?.name ?? senderId;
     this.#requests.record(call, senderId, { ok: false, error: errorFromOutcome(env.d, call, senderId, who) });
   }
 
@@ -909,7 +839,7 @@ export class SocketManager implements ChannelHost {
   async simulate(channel: string, event: string, data: unknown, from?: string): Promise<void> {
     assertModuleId(channel);
     assertEventName(event, channel, true);
-    const sender = this.#user(from ?? this.userId);
+    const sender = this.#roster.user(from ?? this.userId);
     if (!sender)
       throw new ValidationError(`simulate(): no user with id "${from}"`, { moduleId: channel, event });
     assertJsonSafe(data, channel, event);
