@@ -13,7 +13,7 @@ import { Outgoing } from "./pipeline/outgoing";
 import { assertEventName, assertJsonSafe, assertModuleId } from "./pipeline/validate";
 import { isAckPayload, isStreamTags, ReliableInbox } from "./reliability/acks";
 import { ConnectionMonitor } from "./reliability/connection";
-import { ClockEstimates, clockSample, isPongPayload } from "./reliability/heartbeat";
+import { Heartbeat } from "./reliability/heartbeat";
 import { type HelloPayload, isHelloPayload, Presence } from "./reliability/presence";
 import { ReliableSender } from "./reliability/reliable";
 import { errorFromOutcome, type PendingCall, RequestTracker, type ResponderOutcome } from "./requests";
@@ -80,7 +80,6 @@ export class SocketManager implements ChannelHost {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly #presence = new Presence();
-  readonly #clocks = new ClockEstimates();
 
   #cfg: Readonly<Config>;
   #network: Transport | null = null;
@@ -93,6 +92,7 @@ export class SocketManager implements ChannelHost {
   readonly #defer: (fn: () => void) => void;
   readonly #random: () => number;
   readonly #roster: Roster;
+  readonly #heartbeat: Heartbeat;
   readonly #out: Outgoing;
   readonly #incoming: Incoming;
   readonly #requests: RequestTracker;
@@ -101,9 +101,7 @@ export class SocketManager implements ChannelHost {
   readonly #reliable: ReliableSender;
   readonly #reliableInbox = new ReliableInbox();
   readonly #acksDue = new Map<string, { senderSession: string; numbers: number[] }>();
-  readonly #pongWaiters = new Map<string, Set<(rtt: number) => void>>();
   readonly #warnedProtocol = new Set<string>();
-  #heartbeat: TimerHandle | null = null;
   /** After a reconnect: the peers whose hello we wait for before replaying the outbox. */
   #replay: { waitingFor: Set<string>; timer: TimerHandle } | null = null;
   #unhooks: (() => void)[] = [];
@@ -133,6 +131,17 @@ export class SocketManager implements ChannelHost {
       transport: () => (this.#canSend() ? this.#network : null),
       holding: () => this.#replay !== null,
       onError: (e) => this.log.error("the transport failed to send a frame:", e),
+    });
+    this.#heartbeat = new Heartbeat({
+      clock: this.clock,
+      interval: () => (this.#started ? this.#cfg.heartbeatInterval : 0),
+      reachable: () => this.#peersReachable(),
+      state: () => this.state,
+      send: (kind, data, to, replyTo) => this.#sendControl(kind, data, to, replyTo),
+      onSample: (user, rtt, offset) => {
+        this.#incoming.checks.offsets.set(user.id, offset);
+        this.metrics.recordRtt(user.id, user.name, rtt);
+      },
     });
     this.#incoming = new Incoming({
       clock: this.clock,
@@ -208,7 +217,7 @@ export class SocketManager implements ChannelHost {
   configure(patch: unknown): Readonly<Config> {
     const before = this.#cfg.heartbeatInterval;
     this.#cfg = mergeConfig(this.#cfg, patch);
-    if (this.#cfg.heartbeatInterval !== before) this.#restartHeartbeat();
+    if (this.#cfg.heartbeatInterval !== before) this.#heartbeat.restart();
     return this.#cfg;
   }
 
@@ -220,7 +229,7 @@ export class SocketManager implements ChannelHost {
     this.#unhooks.push(this.#watchUsers());
     this.#started = true;
     this.useTransport(detection.kind);
-    this.#restartHeartbeat();
+    this.#heartbeat.restart();
     for (const fn of this.#readyListeners.splice(0)) fn();
   }
 
@@ -275,8 +284,7 @@ export class SocketManager implements ChannelHost {
     this.#out.clear();
     this.#incoming.clear();
     this.#monitor.stop();
-    if (this.#heartbeat !== null) this.clock.clearTimeout(this.#heartbeat);
-    this.#heartbeat = null;
+    this.#heartbeat.stop();
     this.#releaseReplay(false);
     this.#network?.dispose();
     this.#network = null;
@@ -411,7 +419,7 @@ export class SocketManager implements ChannelHost {
       this.#gmNotice("warn", "SOCKET_MANAGER.Notify.ProtocolMismatch", data);
     }
     if (payload.reply) this.#sayHello([sender.id], false);
-    if (isNew || sessionChanged) this.#ping([sender.id]);
+    if (isNew || sessionChanged) this.#heartbeat.ping([sender.id]);
   }
 
   /** Everyone but this user, with what presence and the heartbeat know of them. */
@@ -420,8 +428,8 @@ export class SocketManager implements ChannelHost {
       .filter((u) => u.id !== this.userId)
       .map((u) => {
         const peer = this.#presence.get(u.id);
-        const estimate = this.#clocks.best(u.id);
-        const rtt = this.#clocks.latestRtt(u.id);
+        const estimate = this.#heartbeat.clocks.best(u.id);
+        const rtt = this.#heartbeat.clocks.latestRtt(u.id);
         const info: PeerInfo = {
           userId: u.id,
           name: u.name,
@@ -440,6 +448,14 @@ export class SocketManager implements ChannelHost {
         if (estimate) info.clockOffsetMs = estimate.offset;
         return info;
       });
+  }
+
+  /** Round trip to every other active user (api.test()). */
+  probe(timeout: number): Promise<PeerTestResult[]> {
+    return this.#heartbeat.probe(
+      this.#roster.active().filter((u) => u.id !== this.userId),
+      timeout,
+    );
   }
 
   #onUserLeft(userId: string): void {
@@ -463,67 +479,6 @@ export class SocketManager implements ChannelHost {
       if (next.id === this.userId) this.#answerLocally(call);
       else this.#sendRequest(call, env);
     }
-  }
-
-  // ---- heartbeat ------------------------------------------------------------------------------------------
-
-  #restartHeartbeat(): void {
-    if (this.#heartbeat !== null) this.clock.clearTimeout(this.#heartbeat);
-    this.#heartbeat = null;
-    const interval = this.#cfg.heartbeatInterval;
-    if (!this.#started || interval <= 0) return;
-    this.#heartbeat = this.clock.setTimeout(() => {
-      this.#heartbeat = null;
-      this.#ping(undefined);
-      this.#restartHeartbeat();
-    }, interval);
-  }
-
-  #ping(to: string[] | undefined): void {
-    if (this.#peersReachable()) this.#sendControl("ping", this.clock.now(), to);
-  }
-
-  #onPing(env: Envelope, ctx: MessageContext): void {
-    if (typeof env.d !== "number") return this.#counters.drop("envelope-shape");
-    this.#sendControl("pong", [env.d, ctx.receivedAt, this.clock.now()], [ctx.senderId], ctx.messageId);
-  }
-
-  #onPong(payload: unknown, sender: FoundryUser): void {
-    if (!isPongPayload(payload)) return this.#counters.drop("envelope-shape");
-    const sample = clockSample(payload[0], payload[1], payload[2], this.clock.now());
-    const best = this.#clocks.add(sender.id, sample);
-    this.#incoming.checks.offsets.set(sender.id, best.offset);
-    this.metrics.recordRtt(sender.id, sender.name, sample.rtt);
-    const waiters = this.#pongWaiters.get(sender.id);
-    this.#pongWaiters.delete(sender.id);
-    for (const resolve of waiters ?? []) resolve(sample.rtt);
-  }
-
-  /** Round trip to every other active user (api.test()). */
-  async probe(timeout: number): Promise<PeerTestResult[]> {
-    const peers = this.#roster.active().filter((u) => u.id !== this.userId);
-    const results = peers.map(
-      (u) =>
-        new Promise<PeerTestResult>((resolve) => {
-          const base = { userId: u.id, name: u.name };
-          if (!this.#peersReachable()) {
-            return resolve({ ...base, ok: false, error: `not connected (${this.state})` });
-          }
-          const waiters = this.#pongWaiters.get(u.id) ?? new Set();
-          const done = (rtt: number) => {
-            this.clock.clearTimeout(timer);
-            resolve({ ...base, ok: true, rttMs: rtt });
-          };
-          const timer = this.clock.setTimeout(() => {
-            waiters.delete(done);
-            resolve({ ...base, ok: false, error: `no answer within ${timeout} ms` });
-          }, timeout);
-          waiters.add(done);
-          this.#pongWaiters.set(u.id, waiters);
-        }),
-    );
-    this.#ping(peers.map((u) => u.id));
-    return Promise.all(results);
   }
 
   // ---- sending -----------------------------------------------------------------------------------------
@@ -747,9 +702,12 @@ export class SocketManager implements ChannelHost {
       case "hello":
         return this.#onHello(env.d, sender);
       case "ping":
-        return this.#onPing(env, ctx);
+        if (!this.#heartbeat.answer(env.d, ctx.receivedAt, ctx.senderId, ctx.messageId))
+          this.#counters.drop("envelope-shape");
+        return;
       case "pong":
-        return this.#onPong(env.d, sender);
+        if (!this.#heartbeat.pong(env.d, sender)) this.#counters.drop("envelope-shape");
+        return;
       case "ack":
         if (!isAckPayload(env.d) || env.d[0] !== this.session) return this.#counters.drop("reliable-stale");
         return this.#reliable.ack(sender.id, env.d[1], env.d[2]);

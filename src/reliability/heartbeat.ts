@@ -1,3 +1,6 @@
+import type { Clock, TimerHandle } from "../clock";
+import type { PeerTestResult } from "../types";
+
 /**
  * Round-trip time and clock offset from one ping/pong exchange (NTP's formula):
  * t0 ping sent (our clock), t1 ping received and t2 pong sent (their clock), t3 pong received (ours).
@@ -49,5 +52,101 @@ export class ClockEstimates {
 
   forget(userId: string): void {
     this.#samples.delete(userId);
+  }
+}
+
+export interface HeartbeatDeps {
+  clock: Clock;
+  /** Milliseconds between pings to everyone; 0 turns the periodic ping off. */
+  interval: () => number;
+  /** True when peers can be reached (a network transport is connected). */
+  reachable: () => boolean;
+  /** The connection state, for the error of a probe that cannot be sent. */
+  state: () => string;
+  send: (kind: "ping" | "pong", data: unknown, to: string[] | undefined, replyTo?: string) => void;
+  /** Told of every round trip: its RTT and the best estimate of that peer's clock offset so far. */
+  onSample: (user: { id: string; name: string }, rtt: number, offset: number) => void;
+}
+
+/**
+ * Pings every peer each `interval`, answers their pings, and turns pongs into round-trip times and clock
+ * offsets (kept in `clocks`). `probe()` is api.test(): one round trip to each given peer, bounded in time.
+ */
+export class Heartbeat {
+  readonly clocks = new ClockEstimates();
+  readonly #deps: HeartbeatDeps;
+  readonly #waiters = new Map<string, Set<(rtt: number) => void>>();
+  #timer: TimerHandle | null = null;
+
+  constructor(deps: HeartbeatDeps) {
+    this.#deps = deps;
+  }
+
+  /** Starts the periodic ping over, with the current interval. */
+  restart(): void {
+    this.stop();
+    const interval = this.#deps.interval();
+    if (interval <= 0) return;
+    this.#timer = this.#deps.clock.setTimeout(() => {
+      this.#timer = null;
+      this.ping(undefined);
+      this.restart();
+    }, interval);
+  }
+
+  stop(): void {
+    if (this.#timer !== null) this.#deps.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Pings `to` (undefined: everyone) when peers can be reached. */
+  ping(to: string[] | undefined): void {
+    if (this.#deps.reachable()) this.#deps.send("ping", this.#deps.clock.now(), to);
+  }
+
+  /** Answers a ping with our receive and send times; false when the ping's payload is malformed. */
+  answer(sentAt: unknown, receivedAt: number, from: string, pingId: string): boolean {
+    if (typeof sentAt !== "number") return false;
+    this.#deps.send("pong", [sentAt, receivedAt, this.#deps.clock.now()], [from], pingId);
+    return true;
+  }
+
+  /** Takes a pong; false when its payload is malformed. */
+  pong(payload: unknown, sender: { id: string; name: string }): boolean {
+    if (!isPongPayload(payload)) return false;
+    const sample = clockSample(payload[0], payload[1], payload[2], this.#deps.clock.now());
+    const best = this.clocks.add(sender.id, sample);
+    this.#deps.onSample(sender, sample.rtt, best.offset);
+    const waiters = this.#waiters.get(sender.id);
+    this.#waiters.delete(sender.id);
+    for (const resolve of waiters ?? []) resolve(sample.rtt);
+    return true;
+  }
+
+  /** One round trip to each peer; every result settles within `timeout`. */
+  probe(peers: readonly { id: string; name: string }[], timeout: number): Promise<PeerTestResult[]> {
+    const { clock } = this.#deps;
+    const results = peers.map(
+      (u) =>
+        new Promise<PeerTestResult>((resolve) => {
+          const base = { userId: u.id, name: u.name };
+          if (!this.#deps.reachable()) {
+            return resolve({ ...base, ok: false, error: `not connected (${this.#deps.state()})` });
+          }
+          const waiters = this.#waiters.get(u.id) ?? new Set();
+          const done = (rtt: number) => {
+            clock.clearTimeout(timer);
+            resolve({ ...base, ok: true, rttMs: rtt });
+          };
+          const timer = clock.setTimeout(() => {
+            waiters.delete(done);
+            resolve({ ...base, ok: false, error: `no answer within ${timeout} ms` });
+          }, timeout);
+          waiters.add(done);
+          this.#waiters.set(u.id, waiters);
+        }),
+    );
+    this.ping(peers.map((u) => u.id));
+    return Promise.all(results);
   }
 }

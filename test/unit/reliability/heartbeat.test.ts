@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ClockEstimates, clockSample, isPongPayload } from "../../../src/reliability/heartbeat";
+import { ClockEstimates, clockSample, Heartbeat, isPongPayload } from "../../../src/reliability/heartbeat";
+import { FakeClock } from "../support";
 
 /** One ping/pong exchange: their clock = ours + `offset`; `out`/`back` are the legs, `work` the peer's time. */
 function exchange(t0: number, offset: number, out: number, work: number, back: number) {
@@ -151,5 +152,112 @@ describe("isPongPayload", () => {
     [{ 0: 1, 1: 2, 2: 3, length: 3 }],
   ])("rejects %j", (value) => {
     expect(isPongPayload(value)).toBe(false);
+  });
+});
+
+describe("Heartbeat", () => {
+  type Sent = { kind: "ping" | "pong"; data: unknown; to: string[] | undefined; replyTo?: string };
+
+  function setup(opts: { interval?: number; reachable?: boolean } = {}) {
+    const clock = new FakeClock(1_000_000);
+    const sent: Sent[] = [];
+    const samples: { id: string; rtt: number; offset: number }[] = [];
+    const state = { interval: opts.interval ?? 10_000, reachable: opts.reachable ?? true };
+    const hb = new Heartbeat({
+      clock,
+      interval: () => state.interval,
+      reachable: () => state.reachable,
+      state: () => "reconnecting",
+      send: (kind, data, to, replyTo) => {
+        sent.push(replyTo === undefined ? { kind, data, to } : { kind, data, to, replyTo });
+      },
+      onSample: (user, rtt, offset) => samples.push({ id: user.id, rtt, offset }),
+    });
+    return { clock, sent, samples, state, hb };
+  }
+
+  it("pings everyone once per interval after restart(), and stop() ends it", () => {
+    const { clock, sent, hb } = setup({ interval: 10_000 });
+    hb.restart();
+    clock.advance(9_999);
+    expect(sent).toHaveLength(0);
+    clock.advance(1);
+    expect(sent).toEqual([{ kind: "ping", data: 1_010_000, to: undefined }]);
+    clock.advance(20_000);
+    expect(sent).toHaveLength(3);
+    hb.stop();
+    clock.advance(60_000);
+    expect(sent).toHaveLength(3);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("an interval of 0 turns the periodic ping off; restart() never stacks timers", () => {
+    const { clock, sent, hb, state } = setup({ interval: 0 });
+    hb.restart();
+    expect(clock.pendingTimers).toBe(0);
+    state.interval = 5_000;
+    hb.restart();
+    hb.restart();
+    expect(clock.pendingTimers).toBe(1);
+    clock.advance(5_000);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("sends nothing while peers cannot be reached", () => {
+    const { clock, sent, hb } = setup({ interval: 1_000, reachable: false });
+    hb.restart();
+    hb.ping(["p1"]);
+    clock.advance(5_000);
+    expect(sent).toEqual([]);
+  });
+
+  it("answers a ping with [their send time, our receive time, our send time] to the sender only", () => {
+    const { clock, sent, hb } = setup();
+    clock.advance(5);
+    expect(hb.answer(999_000, 1_000_002, "p1", "sess:7")).toBe(true);
+    expect(sent).toEqual([
+      { kind: "pong", data: [999_000, 1_000_002, 1_000_005], to: ["p1"], replyTo: "sess:7" },
+    ]);
+    expect(hb.answer("soon", 1, "p1", "sess:8")).toBe(false);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("turns a pong into a sample: RTT and the best offset so far", () => {
+    const { clock, samples, hb } = setup();
+    // Sent at 1,000,000 (ours); the peer, 600,000 ms ahead, received and answered at once; back 20 ms later.
+    clock.advance(20);
+    expect(hb.pong([1_000_000, 1_600_010, 1_600_010], { id: "p1", name: "P1" })).toBe(true);
+    expect(samples).toEqual([{ id: "p1", rtt: 20, offset: 600_000 }]);
+    expect(hb.clocks.latestRtt("p1")).toBe(20);
+    expect(hb.pong([1, 2], { id: "p1", name: "P1" })).toBe(false);
+    expect(samples).toHaveLength(1);
+  });
+
+  it("probe() resolves with each peer's round trip, or an error within its timeout", async () => {
+    const { clock, sent, hb } = setup();
+    const results = hb.probe(
+      [
+        { id: "p1", name: "One" },
+        { id: "p2", name: "Two" },
+      ],
+      2_000,
+    );
+    expect(sent).toEqual([{ kind: "ping", data: 1_000_000, to: ["p1", "p2"] }]);
+    clock.advance(12);
+    hb.pong([1_000_000, 1_000_006, 1_000_006], { id: "p1", name: "One" });
+    clock.advance(2_000);
+    expect(await results).toEqual([
+      { userId: "p1", name: "One", ok: true, rttMs: 12 },
+      { userId: "p2", name: "Two", ok: false, error: "no answer within 2000 ms" },
+    ]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it("probe() while unreachable fails at once, naming the state", async () => {
+    const { sent, hb } = setup({ reachable: false });
+    expect(await hb.probe([{ id: "p1", name: "One" }], 2_000)).toEqual([
+      { userId: "p1", name: "One", ok: false, error: "not connected (reconnecting)" },
+    ]);
+    expect(sent).toEqual([]);
   });
 });
