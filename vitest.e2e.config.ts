@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Browser tests (`npm run test:e2e`): the sandbox (demo/sandbox/) in Debian's Chromium via playwright-core.
- * One file at a time: each starts its own sandbox server and browser.
+ * End-to-end tests (`npm run test:e2e`): the sandbox (demo/sandbox/) in Debian's Chromium via playwright-core,
+ * and `npm run bench -- --json`. One file at a time, after the unit and integration suites: each saturates
+ * the machine for a while (a browser, or the benchmark), which would disturb their timing-sensitive tests.
  */
 export default defineConfig({
   test: {
