@@ -1,5 +1,5 @@
 import type { Clock } from "../clock";
-import { utf8Length } from "./codec";
+import { byteLength } from "./codec";
 
 /**
  * Splitting an encoded envelope that is too large for one frame into pieces, and putting pieces back
@@ -17,7 +17,7 @@ export type ChunkPayload = [parent: number, index: number, total: number, piece:
 export function splitText(
   text: string,
   maxBytes: number,
-  measure: (piece: string) => number = utf8Length,
+  measure: (piece: string) => number = byteLength,
 ): string[] {
   const pieces: string[] = [];
   let start = 0;

@@ -96,6 +96,10 @@ export function parseSafe(text: string): unknown {
   return RISKY_TEXT.test(text) ? JSON.parse(text, stripForbidden) : JSON.parse(text);
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 /**
  * Parses a raw frame. Never throws. Payload keys `__proto__`, `constructor` and `prototype` are removed at
  * any depth (the slow reviver path only runs when the text could contain one, escaped or not).
@@ -110,10 +114,8 @@ export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
   } catch {
     return { ok: false, reason: "malformed", bytes };
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, reason: "malformed", bytes };
-  }
-  const frame = parsed as Record<string, unknown>;
+  if (!isPlainObject(parsed)) return { ok: false, reason: "malformed", bytes };
+  const frame = parsed;
   if (typeof frame.v !== "number") return { ok: false, reason: "malformed", bytes };
   if (frame.v !== PROTOCOL_VERSION) return { ok: false, reason: "protocol", bytes };
   if (typeof frame.s !== "string" || frame.s.length === 0 || frame.s.length > 64 || !Array.isArray(frame.e)) {
@@ -124,10 +126,6 @@ export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
 
 function isName(v: unknown): v is string {
   return typeof v === "string" && v.length > 0 && v.length <= MAX_NAME_LENGTH;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Copies the extras object's fields onto `env`; false when one of them has the wrong shape. */

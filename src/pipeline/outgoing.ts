@@ -6,7 +6,7 @@ import { Outbox } from "../reliability/outbox";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
 import { splitText } from "./chunker";
-import { byteLength, encodeEnvelope, encodeFrame, utf8Length } from "./codec";
+import { byteLength, encodeEnvelope, encodeFrame } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { assertJsonSafe } from "./validate";
 
@@ -92,7 +92,7 @@ export class Outgoing {
     if (bytes <= budget) return { bytes, queued: this.#enqueue(text, bytes, opts, env.a) };
     // Chunks keep the parent's targets and are never coalesced: a partial set would be useless.
     // Pieces travel inside JSON strings, where quotes, backslashes and control characters grow when escaped.
-    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => utf8Length(JSON.stringify(piece)));
+    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => byteLength(JSON.stringify(piece)));
     let queued = false;
     pieces.forEach((piece, index) => {
       const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
