@@ -8,8 +8,7 @@
 import type { Browser, Page } from "playwright-core";
 import { launchChromium } from "../demo/sandbox/driver";
 import { startSandbox } from "../demo/sandbox/server";
-import type { Failure } from "./common";
-import { failure, log, makePayload } from "./common";
+import { type Failure, failure, log, makePayload } from "./common";
 import { median, round } from "./stats";
 
 type Contender = "raw" | "native";
@@ -62,21 +61,25 @@ window.benchPayload = function (i) {
     y: 2000 + (i % 613), elevation: 0, rotation: (i * 15) % 360, hidden: false,
     note: "Goblin archer moves behind the crates and readies a bow" };
 };
-window.benchSend = async function (n, contender, rawEvent) {
-  const channel = window.sandbox.api().channel("bench");
+// The "chunked" pattern of bench/common.ts sendAll(): 1,000 sends per task.
+window.benchChunked = async function (n, send) {
   // A macrotask without setTimeout's 4 ms clamp.
   const port = new MessageChannel();
   const nextTask = () => new Promise((resolve) => { port.port1.onmessage = () => resolve(); port.port2.postMessage(0); });
-  const t0 = performance.timeOrigin + performance.now();
   for (let start = 0; start < n; start += 1000) {
     const end = Math.min(n, start + 1000);
-    for (let i = start; i < end; i++) {
-      if (contender === "raw") game.socket.emit(rawEvent, window.benchPayload(i));
-      else channel.emit("move", window.benchPayload(i));
-    }
+    for (let i = start; i < end; i++) send(i);
     await nextTask();
   }
   port.port1.close();
+};
+window.benchSend = async function (n, contender, rawEvent) {
+  const channel = window.sandbox.api().channel("bench");
+  const t0 = performance.timeOrigin + performance.now();
+  await window.benchChunked(n, (i) => {
+    if (contender === "raw") game.socket.emit(rawEvent, window.benchPayload(i));
+    else channel.emit("move", window.benchPayload(i));
+  });
   return t0;
 };
 // Section 6 in the browser: this page switches to local mode and floods its own loopback; resolves msg/s.
@@ -89,18 +92,11 @@ window.benchLocal = async function (n) {
   let finish;
   const done = new Promise((resolve) => { finish = resolve; });
   const off = channel.on("move", () => { if (++count === n) finish(performance.now()); });
-  const port = new MessageChannel();
-  const nextTask = () => new Promise((resolve) => { port.port1.onmessage = () => resolve(); port.port2.postMessage(0); });
   const t0 = performance.now();
-  for (let start = 0; start < n; start += 1000) {
-    const end = Math.min(n, start + 1000);
-    for (let i = start; i < end; i++) channel.emit("move", window.benchPayload(i));
-    await nextTask();
-  }
+  await window.benchChunked(n, (i) => channel.emit("move", window.benchPayload(i)));
   const timeout = new Promise((resolve) => setTimeout(() => resolve(NaN), 60000));
   const at = await Promise.race([done, timeout]);
   off();
-  port.port1.close();
   return Math.round((n / (at - t0)) * 1000);
 };
 `;

@@ -77,6 +77,13 @@ export interface StreamSummary {
   finalPositionsCorrect: number;
 }
 
+/** How many times fewer frames, bytes and delivered messages one stream has than another. */
+export interface Cut {
+  frames: number;
+  bytes: number;
+  messages: number;
+}
+
 export interface CoalesceResult {
   tokens: number;
   hz: number;
@@ -89,14 +96,14 @@ export interface CoalesceResult {
   /** Frame and byte reductions: "a vs b" = b / a. */
   cuts: {
     /** The comparison: same stream (low priority) with keys vs without. */
-    lowKeyedVsLow: { frames: number; bytes: number; messages: number };
+    lowKeyedVsLow: Cut;
     /** Default options with keys (which wait for the window) vs default options without keys. */
-    normalKeyedVsNormal: { frames: number; bytes: number; messages: number };
+    normalKeyedVsNormal: Cut;
     /** Keys with batchTimeout WIDE_WINDOW_MS vs default options without keys. */
-    wideKeyedVsNormal: { frames: number; bytes: number; messages: number };
+    wideKeyedVsNormal: Cut;
     /** Against what a module does without Socket Manager: one socket message per update. */
-    lowKeyedVsRaw: { frames: number; bytes: number; messages: number };
-    normalKeyedVsRaw: { frames: number; bytes: number; messages: number };
+    lowKeyedVsRaw: Cut;
+    normalKeyedVsRaw: Cut;
   };
   runs: (Record<StreamName, StreamRun> | Failure)[];
 }
@@ -236,7 +243,7 @@ export async function benchCoalesce(host: RelayHost, opts: { repetitions: number
         finalPositionsCorrect: Math.min(...list.map((r) => r.finalPositionsCorrect)),
       };
     }
-    const cut = (a: StreamName, b: StreamName) => ({
+    const cut = (a: StreamName, b: StreamName): Cut => ({
       frames: round(summary[b].frames / summary[a].frames),
       bytes: round(summary[b].bytes / summary[a].bytes),
       messages: round(summary[b].delivered / summary[a].delivered),
