@@ -1,4 +1,4 @@
-/** Public types of the Socket Manager API (see DESIGN.md: these names are the contract). */
+/** Public types of the Socket Manager API (docs/ARCHITECTURE.md, "Public contract": the names are fixed). */
 import type { Config } from "./config";
 import type { errors } from "./errors";
 import type { FoundryUser } from "./foundry/types";
@@ -13,7 +13,11 @@ import type { TransportKind } from "./transports/transport";
 
 export type { Config, FoundryUser, Permission, Priority, StandardSchemaV1, TransportKind };
 
-export type ConnectionState = "initializing" | "connected" | "reconnecting" | "local-fallback";
+/**
+ * On a network transport Foundry owns the socket: "reconnecting" while it retries, "offline" once it gave up.
+ * "local-fallback" only in local mode (no socket at all, or `api.local.enable()`).
+ */
+export type ConnectionState = "initializing" | "connected" | "reconnecting" | "offline" | "local-fallback";
 
 export type Target = "others" | "all" | "self" | "gm" | "gms" | string[];
 

@@ -1,5 +1,7 @@
 /**
- * A simulated socketlib (v1.1.x behaviour as described in /work/shared/FOUNDRY.md), written for tests.
+ * A simulated socketlib (v1.1.x behaviour as described in docs/FOUNDRY.md), written for tests. Like the real
+ * one it throws (as an unhandled rejection on the receiving client) SocketlibUnregisteredHandlerError for a
+ * message whose handler name is not registered there, and rethrows handler errors the same way.
  *
  * Wire: every message goes out as `socket.emit("module.<id>", message)` with
  * `message = { handlerName, args, recipient, id, type }`. The server relays it to every other client, which
@@ -90,6 +92,15 @@ export class SimSocketlibSocket implements SocketlibSocket {
   private readonly listener: (...args: never[]) => void;
   /** Messages this socket sent, in order (for assertions). */
   readonly sent: SocketlibMessage[] = [];
+  /** Messages that arrived for a handler name not registered here (each an unhandled rejection). */
+  unregisteredErrors = 0;
+  /** Every error this socket let escape as an unhandled rejection, in order. */
+  readonly unhandled: unknown[] = [];
+  /**
+   * Where an escaping error goes. Default null: an unhandled rejection, as in socketlib (the test runner
+   * fails the run). A test that provokes one on purpose sets this to observe it instead.
+   */
+  onUnhandled: ((error: unknown) => void) | null = null;
 
   constructor(
     moduleId: string,
@@ -215,12 +226,12 @@ export class SimSocketlibSocket implements SocketlibSocket {
     return this.call(fn, this.deps.userId, args);
   }
 
-  private runLocalDetached(name: string, fn: SocketlibHandler, args: unknown[]): void {
+  /** socketlib runs the local handler synchronously and logs what it throws (a rejected promise stays unhandled). */
+  private runLocalDetached(_name: string, fn: SocketlibHandler, args: unknown[]): void {
     try {
-      const r = this.runLocal(fn, args);
-      if (r instanceof Promise) r.catch((e) => console.error(`socketlib | handler '${name}' failed`, e));
+      this.runLocal(fn, args);
     } catch (e) {
-      console.error(`socketlib | handler '${name}' failed`, e);
+      console.error(e);
     }
   }
 
@@ -259,19 +270,26 @@ export class SimSocketlibSocket implements SocketlibSocket {
   private onReceived(message: unknown, senderId: string): void {
     if (!isMessage(message)) return;
     if (message.type === MESSAGE_TYPE.COMMAND || message.type === MESSAGE_TYPE.REQUEST) {
-      void this.handleRequest(message, senderId);
+      this.handleRequest(message, senderId).catch((error: unknown) => {
+        this.unhandled.push(error);
+        if (this.onUnhandled) this.onUnhandled(error);
+        else void Promise.reject(error);
+      });
     } else {
       this.handleResponse(message);
     }
   }
 
+  /**
+   * Like socketlib's `_handleRequest`: an async function nobody awaits, so what it throws becomes an unhandled
+   * rejection on this client (the test runner reports it).
+   */
   private async handleRequest(message: SocketlibMessage, senderId: string): Promise<void> {
     if (!this.isRecipient(message.recipient)) return;
     const name = String(message.handlerName);
     const fn = this.functions.get(name);
     const isRequest = message.type === MESSAGE_TYPE.REQUEST;
     if (!fn) {
-      console.error(`socketlib | No socket handler with the name '${name}' has been registered.`);
       if (isRequest) {
         this.emit({
           id: message.id,
@@ -280,36 +298,31 @@ export class SimSocketlibSocket implements SocketlibSocket {
           recipient: [senderId],
         });
       }
-      return;
+      this.unregisteredErrors++;
+      throw new SocketlibUnregisteredHandlerError(
+        `No socket handler with the name '${name}' has been registered.`,
+      );
     }
     const args = Array.isArray(message.args) ? message.args : [];
     if (!isRequest) {
-      this.runRemoteDetached(name, fn, senderId, args);
+      // Not awaited, as in socketlib: an async handler's rejection is unhandled too.
+      this.call(fn, senderId, args);
       return;
     }
     let result: unknown;
     try {
       result = await this.call(fn, senderId, args);
     } catch (e) {
-      console.error(`socketlib | An exception occured while executing handler '${name}'.`, e);
+      console.error(`An exception occured while executing handler '${name}'.`);
       this.emit({
         id: message.id,
         type: MESSAGE_TYPE.EXCEPTION,
         userId: this.deps.userId,
         recipient: [senderId],
       });
-      return;
+      throw e;
     }
     this.emit({ id: message.id, type: MESSAGE_TYPE.RESULT, result, recipient: [senderId] });
-  }
-
-  private runRemoteDetached(name: string, fn: SocketlibHandler, senderId: string, args: unknown[]): void {
-    try {
-      const r = this.call(fn, senderId, args);
-      if (r instanceof Promise) r.catch((e) => console.error(`socketlib | handler '${name}' failed`, e));
-    } catch (e) {
-      console.error(`socketlib | handler '${name}' failed`, e);
-    }
   }
 
   private handleResponse(message: SocketlibMessage): void {
@@ -351,7 +364,12 @@ export class SimSocketlib {
 
   constructor(private readonly deps: SimSocketlibDeps) {}
 
-  /** Returns the same socket for the same id, like socketlib. */
+  /** The socket registered for `id`, if any (does not register). */
+  registered(id: string): SimSocketlibSocket | undefined {
+    return this.modules.get(id);
+  }
+
+  /** Returns the same socket for the same id, like socketlib. Its socket listener starts now. */
   registerModule(id: string): SimSocketlibSocket | undefined {
     const existing = this.modules.get(id);
     if (existing) return existing;
