@@ -137,7 +137,10 @@ async function makeStream(host: RelayHost, name: StreamName): Promise<Stream> {
     return stream;
   }
   // Default configuration (coalescing is a per-message option), except the one stream with a wider window.
-  const peers = startPeers(clients, name === "normal-keyed-wide" ? { batchTimeout: WIDE_WINDOW_MS } : {});
+  const peers = await startPeers(
+    clients,
+    name === "normal-keyed-wide" ? { batchTimeout: WIDE_WINDOW_MS } : {},
+  );
   const [gmPeer, playerPeer] = peers as [Peer, Peer];
   gmPeer.api.channel(CHANNEL).on("token", onPosition);
   const channel = playerPeer.api.channel(CHANNEL);

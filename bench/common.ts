@@ -144,8 +144,8 @@ export async function connectClients(
   return clients;
 }
 
-export function startPeers(clients: readonly SimClient[], config: Partial<Config>): Peer[] {
-  return clients.map((c) => startPeer(c, config));
+export function startPeers(clients: readonly SimClient[], config: Partial<Config>): Promise<Peer[]> {
+  return Promise.all(clients.map((c) => startPeer(c, config)));
 }
 
 export function closeAll(clients: readonly SimClient[], peers: readonly Peer[] = []): void {

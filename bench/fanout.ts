@@ -83,7 +83,7 @@ async function contender(host: RelayHost, name: Name): Promise<Contender> {
       close: () => closeAll(clients),
     };
   }
-  const peers = startPeers(clients, UNLIMITED);
+  const peers = await startPeers(clients, UNLIMITED);
   const [senderPeer, ...receiverPeers] = peers as [Peer, ...Peer[]];
   for (const p of receiverPeers) p.api.channel(CHANNEL).on("move", () => counter.hit());
   const channel = senderPeer.api.channel(CHANNEL);

@@ -216,6 +216,7 @@ async function outbox(opts: { messages: number }): Promise<OutboxResult> {
     ],
     connect: false,
   });
+  await client.boot();
   const e = client.env;
   const before = heapUsed();
   const { api, manager } = start(e, UNLIMITED);

@@ -101,7 +101,7 @@ async function rawPinger(host: RelayHost): Promise<Pinger> {
 async function managerPinger(host: RelayHost, kind: "native" | "socketlib"): Promise<Pinger> {
   const url = await host.start(`lat-${kind}`);
   const clients = await connectClients(url, THROUGHPUT_USERS, { socketlib: kind === "socketlib" });
-  const peers = startPeers(clients, UNLIMITED);
+  const peers = await startPeers(clients, UNLIMITED);
   const [gm, player] = peers as [Peer, Peer];
   gm.api.channel(CHANNEL).handle("echo", (data) => data);
   const channel = player.api.channel(CHANNEL);

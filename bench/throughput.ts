@@ -107,7 +107,7 @@ async function managerContender(
 ): Promise<Contender> {
   const url = await host.start(name);
   const clients = await connectClients(url, THROUGHPUT_USERS, { socketlib: kind === "socketlib" });
-  const peers = startPeers(clients, UNLIMITED);
+  const peers = await startPeers(clients, UNLIMITED);
   const [gm, player] = peers as [Peer, Peer];
   for (const p of peers) {
     if (p.api.transport !== kind) throw new Error(`expected the ${kind} transport, got ${p.api.transport}`);

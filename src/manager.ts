@@ -12,14 +12,14 @@ import { type Accepted, Incoming } from "./pipeline/incoming";
 import { Outgoing } from "./pipeline/outgoing";
 import { assertEventName, assertJsonSafe, assertModuleId } from "./pipeline/validate";
 import { isAckPayload, isStreamTags, ReliableInbox } from "./reliability/acks";
-import { ConnectionMonitor } from "./reliability/connection";
 import { Heartbeat } from "./reliability/heartbeat";
 import { type HelloPayload, isHelloPayload, Presence } from "./reliability/presence";
 import { ReliableSender } from "./reliability/reliable";
 import { errorFromOutcome, type PendingCall, RequestTracker, type ResponderOutcome } from "./requests";
 import { Roster } from "./roster";
 import { createTransport, detectTransport } from "./transports/detect";
-import type { Transport, TransportKind } from "./transports/transport";
+import { EarlyFrames } from "./transports/early";
+import type { IncomingFrame, LinkState, Transport, TransportKind } from "./transports/transport";
 import type {
   ConnectionState,
   EmitOptions,
@@ -97,7 +97,10 @@ export class SocketManager implements ChannelHost {
   readonly #incoming: Incoming;
   readonly #requests: RequestTracker;
   readonly #dispatcher: Dispatcher;
-  readonly #monitor: ConnectionMonitor;
+  /** Socket events held from `init` until `start()` (Foundry replays its early events just before `ready`). */
+  #early: EarlyFrames | null = null;
+  /** Frames that arrive while the early ones are being handed over (one task at start), in order. */
+  #inboundHeld: IncomingFrame[] | null = null;
   readonly #reliable: ReliableSender;
   readonly #reliableInbox = new ReliableInbox();
   readonly #acksDue = new Map<string, { senderSession: string; numbers: number[] }>();
@@ -113,7 +116,11 @@ export class SocketManager implements ChannelHost {
     this.#cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config) : DEFAULT_CONFIG;
     this.#defer = opts.defer ?? ((fn) => queueMicrotask(fn));
     this.#random = opts.random ?? Math.random;
-    this.#roster = new Roster(this.env.users, this.env.userId, this.#defer);
+    this.#roster = new Roster(
+      () => this.env.users,
+      () => this.env.userId,
+      this.#defer,
+    );
     this.metrics = new Metrics(
       () => this.clock.now(),
       () => this.#cfg.performanceMonitoring,
@@ -161,20 +168,6 @@ export class SocketManager implements ChannelHost {
       random: this.#random,
       online: () => this.#canSend(),
     });
-    this.#monitor = new ConnectionMonitor(
-      () => this.#cfg,
-      this.clock,
-      {
-        probe: () => {
-          const socket = this.env.socket;
-          if (socket && !socket.connected) socket.connect?.();
-        },
-        attempt: () => this.#counters.reconnectAttempts++,
-        fallback: () => this.#enterFallback(),
-        recovered: () => this.#gmNotice("info", "SOCKET_MANAGER.Notify.Recovered", {}),
-      },
-      this.#random,
-    );
   }
 
   // ---- lifecycle and state ----------------------------------------------------------------------------
@@ -191,9 +184,8 @@ export class SocketManager implements ChannelHost {
     return this.#stateValue;
   }
 
-  /** "local" while in local mode or in fallback after the socket stayed down. */
+  /** The transport in use; "local" only in local mode (no socket, or `api.local.enable()`). */
   get transport(): TransportKind | null {
-    if (this.#monitor.fallenBack) return "local";
     return this.#network?.kind ?? null;
   }
 
@@ -221,16 +213,61 @@ export class SocketManager implements ChannelHost {
     return this.#cfg;
   }
 
-  /** Chooses the transport and starts moving messages. Idempotent. */
+  /**
+   * Starts holding `module.socket-manager` events until `start()`: call at `init`. Foundry's socket is open
+   * before `init` and replays its early events just before `ready`, so nothing sent to this client while the
+   * world loads is lost; what arrives twice is handled once (the duplicate check).
+   */
+  listen(): void {
+    const socket = this.env.socket;
+    if (this.#started || this.#early || !socket) return;
+    this.#early = new EarlyFrames(socket);
+  }
+
+  /** Chooses the transport and starts moving messages: call at `ready` (or `setup`). Idempotent. */
   start(): void {
     if (this.#started) return;
+    if (this.env.usersLoaded === false) {
+      this.log.error(
+        "game.users is not loaded yet: Socket Manager was started before Foundry's setup hook. Messages cannot be attributed to users until it is.",
+      );
+    }
     const detection = detectTransport(this.env, this.#cfg);
     if (detection.warning) this.log.warn(detection.warning);
     this.#unhooks.push(this.#watchUsers());
     this.#started = true;
+    // Held since init (listen()): what arrives during the hand-over waits behind the early events.
+    if (this.#early) this.#inboundHeld = [];
     this.useTransport(detection.kind);
+    this.#drainEarly();
     this.#heartbeat.restart();
     for (const fn of this.#readyListeners.splice(0)) fn();
+  }
+
+  /**
+   * Hands the events held since `init` to the transport at the end of the current task, so that modules which
+   * add their handlers in their own `ready` hook (after this one) still get them. Frames the transport
+   * delivers meanwhile (socketlib's held ones) wait behind them.
+   */
+  #drainEarly(): void {
+    const early = this.#early;
+    const network = this.#network;
+    this.#early = null;
+    if (network && "earlyDropped" in network)
+      this.#counters.drop("early-overflow", network.earlyDropped as number);
+    if (!early) return;
+    this.#defer(() => {
+      const later = this.#inboundHeld ?? [];
+      this.#inboundHeld = null;
+      const dropped = early.drain((args) => network?.receive(args));
+      if (dropped > 0) this.#counters.drop("early-overflow", dropped);
+      for (const frame of later) this.#incoming.receive(frame);
+    });
+  }
+
+  #inbound(frame: IncomingFrame): void {
+    if (this.#inboundHeld) this.#inboundHeld.push(frame);
+    else this.#incoming.receive(frame);
   }
 
   onReady(fn: () => void): void {
@@ -241,19 +278,14 @@ export class SocketManager implements ChannelHost {
   /** Switches transport (api.local.enable() uses this to enter local mode). */
   useTransport(kind: TransportKind): void {
     this.#network?.dispose();
-    this.#monitor.stop();
     this.#network = createTransport(
       kind,
       this.env,
-      { frame: (f) => this.#incoming.receive(f), connectivity: (c) => this.#onConnectivity(c) },
+      { frame: (f) => this.#inbound(f), connectivity: (c) => this.#onLink(c) },
       this.#defer,
     );
     if (kind === "local") return this.#setState("local-fallback");
-    if (this.#network.connected) this.#onConnectivity(true);
-    else {
-      this.#setState("reconnecting");
-      this.#monitor.disconnected();
-    }
+    this.#onLink(this.#network.connected ? "up" : "down");
   }
 
   onStateChange(fn: (state: ConnectionState, transport: TransportKind | null) => void): () => void {
@@ -283,7 +315,8 @@ export class SocketManager implements ChannelHost {
     this.#reliable.abort(shutDown(MODULE_ID));
     this.#out.clear();
     this.#incoming.clear();
-    this.#monitor.stop();
+    this.#early?.stop();
+    this.#early = null;
     this.#heartbeat.stop();
     this.#releaseReplay(false);
     this.#network?.dispose();
@@ -305,18 +338,27 @@ export class SocketManager implements ChannelHost {
     this.env.hooks.callAll(`${MODULE_ID}.stateChanged`, state, this.transport);
   }
 
-  #onConnectivity(connected: boolean): void {
+  /**
+   * Follows Foundry's socket, never drives it (docs/FOUNDRY.md): "down" is Foundry retrying (reconnecting),
+   * "gave-up" its last attempt failing (offline; Foundry then leaves the page). Requests keep their targets
+   * throughout: nothing addressed to another user is answered here.
+   */
+  #onLink(link: LinkState): void {
     if (this.#network?.kind === "local") return;
-    if (!connected) {
+    if (link === "gave-up") {
       this.#releaseReplay(false);
-      if (!this.#monitor.fallenBack) this.#setState("reconnecting");
-      this.#monitor.disconnected();
+      this.#setState("offline");
+      this.log.warn("Foundry's socket gave up reconnecting: Socket Manager is offline");
+      return;
+    }
+    if (link === "down") {
+      this.#releaseReplay(false);
+      this.#setState("reconnecting");
       return;
     }
     const reconnected = this.#wasConnected;
     if (reconnected) this.#counters.reconnections++;
     this.#wasConnected = true;
-    this.#monitor.connected();
     this.#setState("connected");
     this.#sayHello(undefined, true);
     if (reconnected) this.#holdReplay();
@@ -344,12 +386,6 @@ export class SocketManager implements ChannelHost {
     if (this.#replay) this.clock.clearTimeout(this.#replay.timer);
     this.#replay = null;
     if (flush) this.#out.flushOutbox();
-  }
-
-  #enterFallback(): void {
-    this.#setState("local-fallback");
-    this.log.warn(`the socket stayed down after ${this.#monitor.failedAttempts} attempts: local fallback`);
-    this.#gmNotice("warn", "SOCKET_MANAGER.Notify.Fallback", { attempts: this.#monitor.failedAttempts });
   }
 
   /** A notification for GMs (players get the console line only). */

@@ -11,18 +11,27 @@ export interface ResolvedTarget {
 
 /**
  * Who is in the world right now, seen from this client: users, the designated GM, and the recipients of each
- * emit target. Reads Foundry's users collection; keeps nothing but a per-task cache.
+ * emit target. Reads Foundry's users collection at every use (Foundry builds it only just before `setup`,
+ * after this may have been created: docs/FOUNDRY.md); keeps nothing but a per-task cache.
  */
 export class Roster {
-  readonly #users: FoundryUsers;
-  readonly #me: string;
+  readonly #usersOf: () => FoundryUsers;
+  readonly #meOf: () => string;
   readonly #defer: (fn: () => void) => void;
   #othersCache: string[] | null = null;
 
-  constructor(users: FoundryUsers, me: string, defer: (fn: () => void) => void) {
-    this.#users = users;
-    this.#me = me;
+  constructor(users: () => FoundryUsers, me: () => string, defer: (fn: () => void) => void) {
+    this.#usersOf = users;
+    this.#meOf = me;
     this.#defer = defer;
+  }
+
+  get #users(): FoundryUsers {
+    return this.#usersOf();
+  }
+
+  get #me(): string {
+    return this.#meOf();
   }
 
   user(id: string): FoundryUser | undefined {

@@ -19,15 +19,7 @@ import { fileURLToPath } from "node:url";
 import { type Relay, startRelay } from "../../test/harness/relay";
 import { type BuiltFile, buildPages, contentTypeOf, type PageBuild } from "./build";
 import { createLink, type Link } from "./links";
-import {
-  type FrameConfig,
-  RECONNECTION_DELAY,
-  type RelayInfo,
-  SANDBOX_SETTINGS,
-  USER_IDS,
-  USERS,
-  type UserId,
-} from "./world";
+import { type FrameConfig, type RelayInfo, SANDBOX_SETTINGS, USER_IDS, USERS, type UserId } from "./world";
 
 const PAGE_DIR = fileURLToPath(new URL("./page/", import.meta.url));
 export const DEFAULT_DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
@@ -177,7 +169,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     users: [...USERS],
     relayUrl: `http://${HOST}:${links.get(user)!.port}`,
     settings: { ...SANDBOX_SETTINGS },
-    reconnectionDelay: RECONNECTION_DELAY,
   });
 
   async function post(path: string, url: URL, res: ServerResponse): Promise<void> {

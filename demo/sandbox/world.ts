@@ -22,7 +22,6 @@ export const SANDBOX_MODULE = "sandbox-table";
 export const SANDBOX_SETTINGS: Record<string, unknown> = { heartbeatInterval: 2000 };
 
 /** socket.io reconnection delay of each frame's socket (Foundry's client uses 1 s doubling to 5 s). */
-export const RECONNECTION_DELAY = 250;
 
 /** GET /api/config?user=<id> */
 export interface FrameConfig {
@@ -31,7 +30,6 @@ export interface FrameConfig {
   /** Where this frame's socket connects: its own cable to the relay (see demo/sandbox/links.ts). */
   relayUrl: string;
   settings: Record<string, unknown>;
-  reconnectionDelay: number;
 }
 
 /** GET /api/relay */

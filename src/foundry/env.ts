@@ -1,4 +1,4 @@
-import { globals } from "./globals";
+import { type FoundryGlobalScope, globals } from "./globals";
 import type { FoundryEnv, FoundryUsers, NotifyLevel, SocketlibSocket } from "./types";
 
 const EMPTY_USERS: FoundryUsers = {
@@ -12,15 +12,21 @@ export interface SocketlibRegistration {
   socket: SocketlibSocket | null;
 }
 
-/** A FoundryEnv that reads the live Foundry globals on every access. */
-export function fromGlobals(socketlib: SocketlibRegistration): FoundryEnv {
-  const g = globals;
+/**
+ * A FoundryEnv that reads Foundry's globals from `scope()` on every access: `game.users` appears only at
+ * `setup` and `ui` after it (docs/FOUNDRY.md), so nothing may be captured earlier.
+ */
+export function envFromScope(scope: () => FoundryGlobalScope, socketlib: SocketlibRegistration): FoundryEnv {
+  const g = scope;
   return {
     get userId() {
       return g().game?.userId ?? "";
     },
     get users() {
       return g().game?.users ?? EMPTY_USERS;
+    },
+    get usersLoaded() {
+      return g().game?.users != null;
     },
     get socket() {
       return g().game?.socket ?? null;
@@ -44,4 +50,9 @@ export function fromGlobals(socketlib: SocketlibRegistration): FoundryEnv {
       return data ? i18n.format(key, data) : i18n.localize(key);
     },
   };
+}
+
+/** A FoundryEnv over the live Foundry globals. */
+export function fromGlobals(socketlib: SocketlibRegistration): FoundryEnv {
+  return envFromScope(globals, socketlib);
 }

@@ -30,10 +30,12 @@ export type SettingMenuConfig = {
 
 export interface FoundryGame {
   readonly userId: string;
+  /** null until Foundry builds the world's documents, just before `setup`. */
   readonly user: FoundryUser | null;
-  readonly users: FoundryUsers;
+  /** Absent during `init` and `i18nInit`: Foundry creates it just before `setup`. */
+  readonly users?: FoundryUsers;
   readonly socket: FoundrySocket | null;
-  readonly modules: { get(id: string): { active: boolean; api?: unknown } | undefined };
+  readonly modules: { get(id: string): { active: boolean; socket?: boolean; api?: unknown } | undefined };
   readonly settings: {
     register(ns: string, key: string, config: SettingConfig): void;
     get(ns: string, key: string): unknown;
@@ -71,10 +73,14 @@ export interface FoundryUi {
 export interface FoundryGlobalScope {
   game?: FoundryGame;
   Hooks?: FoundryHooks;
+  /** Built by Foundry after `setup`, before `ready`. */
   ui?: FoundryUi;
+  /** Set by socketlib during its own `init`. */
   socketlib?: SocketlibGlobal;
   foundry?: { applications?: { api?: FoundryApplicationsApi } };
   document?: Document;
+  /** Where the bundle puts its API besides `game.modules`; set in `init`. */
+  SocketManager?: unknown;
 }
 
 export function globals(): FoundryGlobalScope {

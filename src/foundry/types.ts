@@ -31,9 +31,10 @@ export interface FoundrySocket {
   emit(event: string, ...args: unknown[]): unknown;
   on(event: string, listener: (...args: never[]) => void): unknown;
   off(event: string, listener?: (...args: never[]) => void): unknown;
-  /** Opens the connection again (socket.io does not retry after the server closed it). */
-  connect?(): unknown;
-  /** The socket.io Manager: reconnection events live here. */
+  /**
+   * The socket.io Manager: reconnection events live here (`reconnect_attempt`, `reconnect`,
+   * `reconnect_failed`). Foundry owns the connection: Socket Manager only listens, never connects.
+   */
   readonly io?: {
     on(event: string, listener: (...args: never[]) => void): unknown;
     off(event: string, listener?: (...args: never[]) => void): unknown;
@@ -79,8 +80,14 @@ export type NotifyLevel = "info" | "warn" | "error";
 export interface FoundryEnv {
   /** This client's user id (`game.userId`). */
   readonly userId: string;
-  /** Live users collection (`game.users`). */
+  /**
+   * Live users collection (`game.users`), read at every access. Foundry builds it after `init`, just before
+   * `setup` (docs/FOUNDRY.md, "Users and GMs"): until then this is an empty collection and `usersLoaded` is
+   * false. Never keep a reference to it.
+   */
   readonly users: FoundryUsers;
+  /** False while Foundry has not built `game.users` yet (before `setup`); undefined means loaded. */
+  readonly usersLoaded?: boolean;
   /** `game.socket`, or null when there is no server connection at all. */
   readonly socket: FoundrySocket | null;
   readonly hooks: FoundryHooks;

@@ -21,7 +21,8 @@ export type DropReason =
   | "reliable-stale"
   | "reliable-overflow"
   | "reliable-timeout"
-  | "frame-failed";
+  | "frame-failed"
+  | "early-overflow";
 
 export interface CounterSnapshot {
   messagesSent: number;

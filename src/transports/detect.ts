@@ -3,7 +3,7 @@ import { TransportError } from "../errors";
 import type { FoundryEnv } from "../foundry/types";
 import { LocalTransport } from "./local";
 import { NativeTransport } from "./native";
-import { SocketlibTransport } from "./socketlib";
+import { SocketlibTransport, stopHolding } from "./socketlib";
 import type { Transport, TransportKind, TransportSink } from "./transport";
 
 export interface Detection {
@@ -37,6 +37,7 @@ export function createTransport(
   if (kind === "socketlib" && env.socketlib.socket && env.socket) {
     return new SocketlibTransport(env.socketlib.socket, env.socket, sink);
   }
+  if (env.socketlib.socket) stopHolding(env.socketlib.socket);
   if (kind !== "local" && env.socket) return new NativeTransport(env.socket, sink);
   return new LocalTransport(env.userId, sink, defer);
 }

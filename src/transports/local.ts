@@ -26,6 +26,9 @@ export class LocalTransport implements Transport {
     });
   }
 
+  /** No socket: nothing arrives from outside. */
+  receive(_args: unknown[]): void {}
+
   dispose(): void {
     this.#disposed = true;
   }

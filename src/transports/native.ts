@@ -1,7 +1,7 @@
 import type { FoundrySocket } from "../foundry/types";
 import { SOCKET_EVENT, SOCKETLIB_HANDLER, type Transport, type TransportSink } from "./transport";
 
-/** socketlib's command message type on the wire (see FOUNDRY.md). */
+/** socketlib's command message type on the wire (docs/FOUNDRY.md, socketlib). */
 const SOCKETLIB_COMMAND = 0;
 
 /**
@@ -26,15 +26,21 @@ export function splitRelayArgs(args: unknown[]): { payload: unknown; senderId: s
   return typeof senderId === "string" ? { payload: args[0], senderId } : null;
 }
 
-/** Watches `connect` / `disconnect` on a socket.io socket. Returns the detach function. */
+/**
+ * Follows Foundry's socket: `connect` / `disconnect` on the socket, and `reconnect_failed` on its manager
+ * (Foundry's ten attempts are spent). Only listens: Foundry owns the connection. Returns the detach function.
+ */
 export function watchConnectivity(socket: FoundrySocket, sink: TransportSink): () => void {
-  const up = () => sink.connectivity(true);
-  const down = () => sink.connectivity(false);
+  const up = () => sink.connectivity("up");
+  const down = () => sink.connectivity("down");
+  const gaveUp = () => sink.connectivity("gave-up");
   socket.on("connect", up);
   socket.on("disconnect", down);
+  socket.io?.on("reconnect_failed", gaveUp);
   return () => {
     socket.off("connect", up);
     socket.off("disconnect", down);
+    socket.io?.off("reconnect_failed", gaveUp);
   };
 }
 
@@ -42,26 +48,28 @@ export function watchConnectivity(socket: FoundrySocket, sink: TransportSink): (
 export class NativeTransport implements Transport {
   readonly kind = "native" as const;
   readonly #detach: () => void;
-  readonly #listener: (...args: unknown[]) => void;
-
+  readonly #listener = (...args: unknown[]) => this.receive(args);
   readonly #socket: FoundrySocket;
+  readonly #sink: TransportSink;
 
   constructor(socket: FoundrySocket, sink: TransportSink) {
     this.#socket = socket;
-    this.#listener = (...args) => {
-      const relayed = splitRelayArgs(args);
-      if (!relayed) return;
-      const { payload, senderId } = relayed;
-      if (typeof payload === "string") {
-        sink.frame({ raw: payload, senderId, via: "native", simulated: false });
-        return;
-      }
-      // A client on the socketlib path: socketlib wraps our frame in its own command message.
-      const inner = unwrapSocketlibFrame(payload);
-      sink.frame({ raw: inner ?? payload, senderId, via: "socketlib", simulated: false });
-    };
+    this.#sink = sink;
     socket.on(SOCKET_EVENT, this.#listener as (...args: never[]) => void);
     this.#detach = watchConnectivity(socket, sink);
+  }
+
+  receive(args: unknown[]): void {
+    const relayed = splitRelayArgs(args);
+    if (!relayed) return;
+    const { payload, senderId } = relayed;
+    if (typeof payload === "string") {
+      this.#sink.frame({ raw: payload, senderId, via: "native", simulated: false });
+      return;
+    }
+    // A client on the socketlib path: socketlib wraps our frame in its own command message.
+    const inner = unwrapSocketlibFrame(payload);
+    this.#sink.frame({ raw: inner ?? payload, senderId, via: "socketlib", simulated: false });
   }
 
   get connected(): boolean {

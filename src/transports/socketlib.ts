@@ -1,27 +1,67 @@
 import type { FoundrySocket, SocketlibHandlerThis, SocketlibSocket } from "../foundry/types";
+import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS } from "./early";
 import { splitRelayArgs, watchConnectivity } from "./native";
-import { SOCKET_EVENT, SOCKETLIB_HANDLER, type Transport, type TransportSink } from "./transport";
+import {
+  type IncomingFrame,
+  SOCKET_EVENT,
+  SOCKETLIB_HANDLER,
+  type Transport,
+  type TransportSink,
+} from "./transport";
 
 /**
- * socketlib has no unregister and ignores a second registration of a name, so each socketlib socket gets one
- * permanent trampoline handler that forwards to whichever transport is current.
+ * socketlib has no unregister, ignores a second registration of a name, and raises an unhandled
+ * SocketlibUnregisteredHandlerError for every message whose handler name is not registered yet
+ * (docs/FOUNDRY.md). So the one handler is registered at `socketlib.ready`, during `init`, and stays: it
+ * forwards to whichever transport is current, and holds (bounded) what arrives before the manager starts.
  */
-const trampolines = new WeakMap<SocketlibSocket, { sink: TransportSink | null }>();
+interface Slot {
+  sink: TransportSink | null;
+  /** Frames held until the first transport attaches; null once one did. */
+  early: IncomingFrame[] | null;
+  earlyChars: number;
+  earlyDropped: number;
+}
 
-function attach(socket: SocketlibSocket, sink: TransportSink | null): void {
-  let slot = trampolines.get(socket);
-  if (!slot) {
-    const created = { sink: null as TransportSink | null };
-    slot = created;
-    trampolines.set(socket, created);
-    socket.register(SOCKETLIB_HANDLER, function (this: SocketlibHandlerThis, ...args: never[]) {
-      const senderId = this?.socketdata?.userId;
-      const raw: unknown = args[0];
-      if (typeof senderId !== "string") return;
-      created.sink?.frame({ raw, senderId, via: "socketlib", simulated: false });
-    });
-  }
+const slots = new WeakMap<SocketlibSocket, Slot>();
+
+/** Registers Socket Manager's frame handler on socketlib's socket. Call in `socketlib.ready`. Idempotent. */
+export function registerFrameHandler(socket: SocketlibSocket): void {
+  if (slots.has(socket)) return;
+  const slot: Slot = { sink: null, early: [], earlyChars: 0, earlyDropped: 0 };
+  slots.set(socket, slot);
+  socket.register(SOCKETLIB_HANDLER, function (this: SocketlibHandlerThis, ...args: never[]) {
+    const senderId = this?.socketdata?.userId;
+    const raw: unknown = args[0];
+    if (typeof senderId !== "string") return;
+    const frame: IncomingFrame = { raw, senderId, via: "socketlib", simulated: false };
+    if (slot.sink) return slot.sink.frame(frame);
+    if (!slot.early) return;
+    const chars = typeof raw === "string" ? raw.length : Number.POSITIVE_INFINITY;
+    if (slot.early.length >= EARLY_MAX_EVENTS || slot.earlyChars + chars > EARLY_MAX_CHARS) {
+      slot.earlyDropped++;
+      return;
+    }
+    slot.earlyChars += chars;
+    slot.early.push(frame);
+  });
+}
+
+/** Another transport was chosen: what socketlib delivers is no longer held (it arrives by game.socket too). */
+export function stopHolding(socket: SocketlibSocket): void {
+  const slot = slots.get(socket);
+  if (slot) slot.early = null;
+}
+
+function attach(socket: SocketlibSocket, sink: TransportSink | null): number {
+  registerFrameHandler(socket);
+  const slot = slots.get(socket)!;
   slot.sink = sink;
+  const early = slot.early;
+  if (!sink || !early) return 0;
+  slot.early = null;
+  for (const frame of early) sink.frame(frame);
+  return slot.earlyDropped;
 }
 
 /**
@@ -31,28 +71,33 @@ function attach(socket: SocketlibSocket, sink: TransportSink | null): void {
  */
 export class SocketlibTransport implements Transport {
   readonly kind = "socketlib" as const;
+  /** Frames socketlib delivered before this transport existed but could not hold (over the early bounds). */
+  readonly earlyDropped: number;
   readonly #detach: () => void;
-  readonly #rawListener: (...args: unknown[]) => void;
-
+  readonly #rawListener = (...args: unknown[]) => this.receive(args);
   readonly #lib: SocketlibSocket;
   readonly #socket: FoundrySocket;
+  readonly #sink: TransportSink;
 
   constructor(lib: SocketlibSocket, socket: FoundrySocket, sink: TransportSink) {
     this.#lib = lib;
     this.#socket = socket;
-    attach(lib, sink);
-    this.#rawListener = (...args) => {
-      const relayed = splitRelayArgs(args);
-      if (relayed && typeof relayed.payload === "string") {
-        sink.frame({ raw: relayed.payload, senderId: relayed.senderId, via: "native", simulated: false });
-      }
-    };
+    this.#sink = sink;
+    this.earlyDropped = attach(lib, sink);
     socket.on(SOCKET_EVENT, this.#rawListener as (...args: never[]) => void);
     this.#detach = watchConnectivity(socket, sink);
   }
 
   get connected(): boolean {
     return this.#socket.connected;
+  }
+
+  /** Plain-string frames from native-path clients; socketlib's own messages reach the registered handler. */
+  receive(args: unknown[]): void {
+    const relayed = splitRelayArgs(args);
+    if (relayed && typeof relayed.payload === "string") {
+      this.#sink.frame({ raw: relayed.payload, senderId: relayed.senderId, via: "native", simulated: false });
+    }
   }
 
   send(frame: string): void {

@@ -22,14 +22,22 @@ export interface Transport {
   readonly connected: boolean;
   /** Broadcast one frame to every other client. */
   send(frame: string): void;
+  /** Handles one `module.socket-manager` socket event (its listener arguments), e.g. one held since `init`. */
+  receive(args: unknown[]): void;
   /** Stop listening and release every resource. */
   dispose(): void;
 }
 
+/**
+ * The link as Foundry's socket reports it. Foundry owns `game.socket` (docs/FOUNDRY.md): "down" means it is
+ * retrying, "gave-up" that its reconnection attempts ran out (Foundry then leaves the game page).
+ */
+export type LinkState = "up" | "down" | "gave-up";
+
 /** What a transport calls back into. */
 export interface TransportSink {
   frame(frame: IncomingFrame): void;
-  connectivity(connected: boolean): void;
+  connectivity(state: LinkState): void;
 }
 
 /** The one socket event this module may use. */

@@ -14,6 +14,7 @@ export const STATES: Record<ConnectionState, readonly [cls: string, key: string]
   initializing: ["starting", "SOCKET_MANAGER.State.Initializing"],
   connected: ["live", "SOCKET_MANAGER.State.Connected"],
   reconnecting: ["reconnecting", "SOCKET_MANAGER.State.Reconnecting"],
+  offline: ["offline", "SOCKET_MANAGER.State.Offline"],
   "local-fallback": ["local", "SOCKET_MANAGER.State.Local"],
 };
 

@@ -1,6 +1,13 @@
 /**
  * One simulated Foundry client: its own socket.io-client connection to the relay, its own users collection,
- * hooks, notifications and (optionally) simulated socketlib, exposed as a `FoundryEnv`.
+ * hooks, notifications and (optionally) simulated socketlib, exposed as a `FoundryEnv`. It is never kinder
+ * than Foundry (docs/FOUNDRY.md; test/integration/harness.test.ts pins each fact):
+ * - the socket opens before `init`, with Foundry's options (0.5 s fixed retry delay, 10 attempts);
+ * - `boot()` runs init → i18nInit → setup → ready; users exist only from `setup`, `ui` only after it;
+ * - every socket event from connect until `ready` is recorded and replayed to all listeners just before it;
+ * - a reconnect after an outage of 5 s or more reloads the page (this client closes; `onReload` listeners
+ *   start its successor); when the ten attempts fail the page navigates away (the client closes);
+ * - presence comes over the socket: after its own reconnect the client keeps its stale picture.
  */
 import { io, type Socket } from "socket.io-client";
 import type {
@@ -79,6 +86,30 @@ export class SimUsers implements FoundryUsers {
   }
 }
 
+/** Foundry's socket.io options for `game.socket` (docs/FOUNDRY.md, "Foundry owns the connection"). */
+export const FOUNDRY_SOCKET_OPTIONS = Object.freeze({
+  reconnectionDelay: 500,
+  reconnectionDelayMax: 500,
+  reconnectionAttempts: 10,
+});
+/** A reconnect after an outage at least this long reloads the page. */
+export const RELOAD_AFTER_OUTAGE_MS = 5000;
+
+/** Where a client is in Foundry's start-up. `ui` is the moment after `setup` when `ui` is built. */
+export type Phase = "loading" | "init" | "i18nInit" | "setup" | "ui" | "ready";
+const PHASES: readonly Phase[] = ["loading", "init", "i18nInit", "setup", "ui", "ready"];
+
+/** True once `phase` has reached `at`. */
+export function reached(phase: Phase, at: Phase): boolean {
+  return PHASES.indexOf(phase) >= PHASES.indexOf(at);
+}
+
+const NO_USERS: FoundryUsers = {
+  get: () => undefined,
+  [Symbol.iterator]: () => [][Symbol.iterator](),
+  activeGM: null,
+};
+
 export interface Notification {
   level: NotifyLevel;
   message: string;
@@ -91,10 +122,8 @@ export interface SimClientOptions {
   user: UserSpec;
   /** Every user of the world. */
   users: readonly UserSpec[];
-  /** Simulate an active socketlib with "socket-manager" registered. */
+  /** Simulate an active socketlib (its socket listener starts when a module registers, as in socketlib). */
   socketlib?: boolean;
-  /** socket.io reconnection delay (default 50 ms; max delay 200 ms). */
-  reconnectionDelay?: number;
   /** Connect now and wait for presence (default true). */
   connect?: boolean;
   /** Optional translations for `localize`; unknown keys fall back to the key. */
@@ -104,7 +133,22 @@ export interface SimClientOptions {
 }
 
 export interface SimClient {
+  /** Reads this client's state like src/foundry/env.ts reads Foundry's: users only from `setup`. */
   readonly env: FoundryEnv;
+  /** Where this client is in Foundry's start-up. */
+  readonly phase: Phase;
+  /** init → i18nInit → setup → (ui) → replay of early socket events → ready. Once only. */
+  boot(): Promise<void>;
+  /** Called at each phase change (after the change, before that phase's hook fires). */
+  onPhase(fn: (phase: Phase) => void): () => void;
+  /** Called when Foundry would reload this page (a reconnect after a long outage). The client is closed. */
+  onReload(fn: () => void): () => void;
+  /** The page reloaded (this client is closed). */
+  readonly reloaded: boolean;
+  /** Foundry's last reconnection attempt failed: the page navigated away (this client is closed). */
+  readonly navigatedAway: boolean;
+  /** Socket events recorded before `ready` (and replayed then). */
+  readonly replayed: number;
   /** This client's own user object (from its own collection). */
   readonly user: SimUser;
   readonly users: SimUsers;
@@ -120,6 +164,8 @@ export interface SimClient {
   connect(): Promise<void>;
   /** Disconnect for good and release everything. */
   close(): void;
+  /** True once closed (by `close`, a reload or navigating away). */
+  readonly closed: boolean;
   /** Resolve once connected and presence was received (bounded). */
   waitConnected(timeout?: number): Promise<void>;
 }
@@ -139,19 +185,34 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
   const hooks = new SimHooks();
   const notifications: Notification[] = [];
   const connectTimeout = opts.connectTimeout ?? 5000;
-  const reconnectionDelay = opts.reconnectionDelay ?? 50;
 
   const socket = io(opts.url, {
     auth: { userId: selfId },
+    // Also in the query, which the relay can read before the handshake (to stall a cut user's attempts).
+    query: { userId: selfId },
     transports: ["websocket"],
-    reconnectionDelay,
-    reconnectionDelayMax: Math.max(200, reconnectionDelay),
+    ...FOUNDRY_SOCKET_OPTIONS,
     forceNew: true,
     autoConnect: false,
   });
 
+  let phase: Phase = "loading";
+  const phaseListeners = new Set<(phase: Phase) => void>();
+  const reloadListeners = new Set<() => void>();
   let presenceReceived = false;
+  let worldLoaded = false;
   let closed = false;
+  let reloaded = false;
+  let navigatedAway = false;
+  let offlineSince: number | null = null;
+  let replayedCount = 0;
+
+  // Foundry records every socket event until `ready` and replays the records to every listener just before it.
+  const recorded: unknown[][] = [];
+  const record = (...args: unknown[]) => {
+    recorded.push(args);
+  };
+  socket.prependAny(record);
 
   socket.on("connect", () => {
     self.active = true;
@@ -160,16 +221,28 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
     // Real Foundry keeps its (now stale) idea of who else is connected.
     self.active = false;
     presenceReceived = false;
+    offlineSince ??= Date.now();
+  });
+  socket.io.on("reconnect", () => {
+    const since = offlineSince;
+    offlineSince = null;
+    if (since !== null && Date.now() - since >= RELOAD_AFTER_OUTAGE_MS) reload();
+  });
+  socket.io.on("reconnect_failed", () => {
+    navigatedAway = true;
+    client.close();
   });
   socket.on("presence", (ids: unknown) => {
+    presenceReceived = true;
+    // The world's users arrive once, with the world; a reconnect does not refresh them.
+    if (worldLoaded) return;
+    worldLoaded = true;
     const list = Array.isArray(ids) ? ids.filter((x): x is string => typeof x === "string") : [];
-    // Initial load (or reload after a reconnect): set states without firing hooks.
     for (const u of users) {
       if (u.isSelf) continue;
       u.active = list.includes(u.id);
     }
     self.active = socket.connected;
-    presenceReceived = true;
   });
   socket.on("userActivity", (userId: unknown, data: unknown) => {
     if (typeof userId !== "string" || userId === selfId) return;
@@ -185,15 +258,38 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
   const socketlib = opts.socketlib
     ? createSimSocketlib({ socket: foundrySocket, userId: selfId, users })
     : null;
-  const socketlibSocket: SocketlibSocket | null = socketlib?.registerModule("socket-manager") ?? null;
+
+  const setPhase = (next: Phase) => {
+    phase = next;
+    for (const fn of [...phaseListeners]) fn(next);
+  };
+
+  function reload(): void {
+    if (closed) return;
+    reloaded = true;
+    client.close();
+    for (const fn of [...reloadListeners]) fn();
+  }
 
   const env: FoundryEnv = {
     userId: selfId,
-    users,
+    get users() {
+      return reached(phase, "setup") ? users : NO_USERS;
+    },
+    get usersLoaded() {
+      return reached(phase, "setup");
+    },
     socket: foundrySocket,
     hooks,
-    socketlib: { active: socketlib !== null, socket: socketlibSocket },
+    get socketlib() {
+      const registered: SocketlibSocket | null = socketlib?.registered("socket-manager") ?? null;
+      return { active: socketlib !== null, socket: registered };
+    },
     notify(level, message) {
+      if (!reached(phase, "ui")) {
+        console[level === "info" ? "info" : level](`Socket Manager | ${message}`);
+        return;
+      }
       notifications.push({ level, message });
     },
     localize(key, data) {
@@ -210,6 +306,54 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
 
   const client: SimClient = {
     env,
+    get phase() {
+      return phase;
+    },
+    async boot() {
+      if (phase !== "loading") throw new Error(`client ${selfId} booted twice`);
+      if (closed) throw new Error(`client ${selfId} is closed`);
+      const fire = (name: Phase) => {
+        setPhase(name);
+        hooks.callAll(name);
+      };
+      fire("init");
+      await Promise.resolve();
+      fire("i18nInit");
+      await Promise.resolve();
+      // Foundry builds the world's documents, users first, between i18nInit and setup.
+      fire("setup");
+      await Promise.resolve();
+      setPhase("ui");
+      await Promise.resolve();
+      socket.offAny(record);
+      replayedCount = recorded.length;
+      for (const [event, ...args] of recorded.splice(0)) {
+        for (const listener of socket.listeners(event as string))
+          (listener as (...a: unknown[]) => void)(...args);
+      }
+      fire("ready");
+      await Promise.resolve();
+    },
+    onPhase(fn) {
+      phaseListeners.add(fn);
+      return () => phaseListeners.delete(fn);
+    },
+    onReload(fn) {
+      reloadListeners.add(fn);
+      return () => reloadListeners.delete(fn);
+    },
+    get reloaded() {
+      return reloaded;
+    },
+    get navigatedAway() {
+      return navigatedAway;
+    },
+    get replayed() {
+      return replayedCount;
+    },
+    get closed() {
+      return closed;
+    },
     user: self,
     users,
     socket,
@@ -230,6 +374,7 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
     close() {
       if (closed) return;
       closed = true;
+      socket.offAny(record);
       socket.disconnect();
       socketlib?.dispose();
     },

@@ -3,9 +3,11 @@
  * demo/sandbox/ bundles it for its frames). Node code should import test/harness/foundry-globals.ts, which
  * re-exports all of this and defaults `lang` to the repository's lang/en.json.
  *
- * Installs the Foundry globals the built bundle reads (see src/foundry/globals.ts) over one SimClient:
- * `game`, `Hooks`, `ui` and, when asked, `socketlib`. The bundle captures `Hooks` and adds its
- * `Hooks.once("socketlib.ready")` listener at module top level, so the order is:
+ * Installs the Foundry globals the built bundle reads (see src/foundry/globals.ts) over one SimClient, each
+ * when Foundry has it (docs/FOUNDRY.md): `game` and `Hooks` at once, but `game.users` and `game.user` only
+ * from `setup`, `ui` only after `setup`, and `socketlib` (when asked) during `init`, where socketlib's own
+ * `init` handler sets it and fires `socketlib.ready` before any dependent module's `init` handler. The bundle
+ * adds its `Hooks.once("socketlib.ready")` listener at module top level, so the order is:
  *
  *   const foundry = installFoundryGlobals(client, { socketlib: true });
  *   await import(bundleUrl);        // after installing, before boot
@@ -18,7 +20,7 @@
 import type { FoundryGame, FoundryUi, SettingConfig } from "../../src/foundry/globals";
 import type { FoundryHooks, NotifyLevel } from "../../src/foundry/types";
 import type { Api } from "../../src/types";
-import type { SimClient } from "./client";
+import { reached, type SimClient } from "./client";
 
 const MODULE_ID = "socket-manager";
 const GLOBAL_KEYS = ["game", "Hooks", "ui", "socketlib", "SocketManager"] as const;
@@ -57,6 +59,8 @@ export interface ModuleEntry {
   readonly id: string;
   readonly title: string;
   active: boolean;
+  /** The manifest's `"socket": true`. */
+  socket?: boolean;
   api?: unknown;
 }
 
@@ -184,8 +188,8 @@ export function installFoundryGlobals(
   const previousGlobalApi = Object.getOwnPropertyDescriptor(globalThis, "SocketManager");
 
   const modules = new Map<string, ModuleEntry>([
-    [MODULE_ID, { id: MODULE_ID, title: "Socket Manager", active: true, api: undefined }],
-    ["socketlib", { id: "socketlib", title: "socketlib", active: opts.socketlib === true }],
+    [MODULE_ID, { id: MODULE_ID, title: "Socket Manager", active: true, socket: true, api: undefined }],
+    ["socketlib", { id: "socketlib", title: "socketlib", active: opts.socketlib === true, socket: true }],
   ]);
 
   const i18n = {
@@ -210,10 +214,10 @@ export function installFoundryGlobals(
       return client.user.id;
     },
     get user() {
-      return client.user;
+      return reached(client.phase, "setup") ? client.user : null;
     },
     get users() {
-      return client.users;
+      return reached(client.phase, "setup") ? client.users : undefined;
     },
     get socket() {
       return client.socket as unknown as FoundryGame["socket"];
@@ -241,31 +245,45 @@ export function installFoundryGlobals(
 
   scope.game = game;
   scope.Hooks = hooks;
-  scope.ui = ui;
+  delete scope.ui;
+  delete scope.socketlib;
+  let installed = true;
+  const offPhase = client.onPhase((phase) => {
+    if (!installed) return;
+    if (phase !== "ui") booted.push(phase);
+    // Foundry builds `ui` (notifications included) after `setup`, before `ready`.
+    if (phase === "ui") scope.ui = ui;
+  });
   if (opts.socketlib) {
     const sim = client.socketlib;
     if (!sim) throw new Error("installFoundryGlobals: socketlib requested but the SimClient has none");
-    scope.socketlib = {
-      errors: sim.errors,
-      registerModule(id: string) {
-        if (!modules.get(id)?.active) {
-          console.error(
-            `socketlib | Someone tried to register module '${id}', but no module with that id is active.`,
-          );
-          return undefined;
-        }
-        return sim.registerModule(id);
-      },
-    };
+    // socketlib's own module file: its init handler is added before any dependent's (it loads first).
+    hooks.once("init", () => {
+      scope.socketlib = {
+        errors: sim.errors,
+        registerModule(id: string) {
+          const module = modules.get(id);
+          if (!module?.active) {
+            console.error(
+              `socketlib | Someone tried to register module '${id}', but no module with that name is active. As a result the registration request has been ignored.`,
+            );
+            return undefined;
+          }
+          if (!module.socket) {
+            console.error(
+              `socketlib | Failed to register socket for module '${id}'. Please set '"socket":true' in your manifest and restart foundry.`,
+            );
+            return undefined;
+          }
+          return sim.registerModule(id);
+        },
+      };
+      booted.push("socketlib.ready");
+      hooks.callAll("socketlib.ready");
+    });
   }
 
   let bootStarted = false;
-  let installed = true;
-
-  const fire = (name: string) => {
-    booted.push(name);
-    hooks.callAll(name);
-  };
 
   return {
     scope,
@@ -278,17 +296,14 @@ export function installFoundryGlobals(
       if (!installed) throw new Error("boot: the globals were uninstalled");
       if (bootStarted) throw new Error("boot: already booted");
       bootStarted = true;
-      fire("init");
-      // socketlib's own init sets window.socketlib and announces itself at once.
-      if (opts.socketlib) fire("socketlib.ready");
-      await Promise.resolve();
-      fire("i18nInit");
-      await Promise.resolve();
-      fire("setup");
-      await Promise.resolve();
-      game.ready = true;
-      fire("ready");
-      await Promise.resolve();
+      const offReady = client.onPhase((phase) => {
+        if (phase === "ready") game.ready = true;
+      });
+      try {
+        await client.boot();
+      } finally {
+        offReady();
+      }
     },
     api() {
       return modules.get(MODULE_ID)?.api as Api | undefined;
@@ -296,6 +311,7 @@ export function installFoundryGlobals(
     uninstall() {
       if (!installed) return;
       installed = false;
+      offPhase();
       for (const [key, descriptor] of previous) {
         if (descriptor) Object.defineProperty(scope, key, descriptor);
         else delete scope[key];

@@ -1,43 +1,94 @@
-/** Starts a real SocketManager (through its public API) on simulated clients. */
+/**
+ * Starts Socket Manager on simulated clients the way Foundry does: its hooks are installed on a private global
+ * scope of the client (src/entry.ts, the same code as the bundle's), then the client boots (init → i18nInit →
+ * setup → ready, with users only from setup and early socket events replayed before ready).
+ */
 import { createApi } from "../../src/api";
 import type { Clock } from "../../src/clock";
 import type { Config } from "../../src/config";
+import { installSocketManager } from "../../src/entry";
+import type { FoundryGlobalScope } from "../../src/foundry/globals";
 import { SocketManager } from "../../src/manager";
 import type { Api } from "../../src/types";
 import type { SimClient } from "./client";
+import { type FoundryGlobalsHandle, installFoundryGlobals } from "./foundry-globals-core";
 import type { World } from "./world";
 
 export interface Peer {
   readonly api: Api;
   readonly manager: SocketManager;
   readonly client: SimClient;
+  readonly foundry: FoundryGlobalsHandle;
 }
 
-export function startPeer(
+export interface PeerOptions {
+  clock?: Clock;
+  /** Runs after Socket Manager's hooks are installed and before the client boots (e.g. to add handlers at init). */
+  beforeBoot?: (scope: FoundryGlobalScope, foundry: FoundryGlobalsHandle) => void;
+}
+
+/** Installs Socket Manager on `client` and boots it; resolves after `ready`. */
+export async function startPeer(
   client: SimClient,
   config: Partial<Config> = {},
-  opts: { clock?: Clock } = {},
-): Peer {
-  const manager = new SocketManager({
-    env: client.env,
-    config,
+  opts: PeerOptions = {},
+): Promise<Peer> {
+  const scope: FoundryGlobalScope = {};
+  const foundry = installFoundryGlobals(client, { scope, socketlib: client.socketlib !== null });
+  const installed = installSocketManager(scope, {
     version: "test",
+    config,
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
-  const api = createApi(manager);
-  manager.start();
-  return { api, manager, client };
+  opts.beforeBoot?.(scope, foundry);
+  await foundry.boot();
+  const { api, manager } = installed;
+  if (!api || !manager) throw new Error(`Socket Manager did not start on ${client.user.id}`);
+  return { api, manager, client, foundry };
 }
 
-/** One started manager per connected client of the world, keyed by user id. */
-export function startPeers(world: World, config: Partial<Config> = {}): Map<string, Peer> {
+/**
+ * One started manager per connected client of the world, keyed by user id. When a client's page reloads, its
+ * successor gets a new manager in the same map (the old one is disposed).
+ */
+export async function startPeers(world: World, config: Partial<Config> = {}): Promise<Map<string, Peer>> {
   const peers = new Map<string, Peer>();
-  for (const [id, client] of world.clients) peers.set(id, startPeer(client, config));
+  await Promise.all(
+    [...world.clients].map(async ([id, client]) => {
+      peers.set(id, await startPeer(client, config));
+    }),
+  );
+  const off = world.onReload((id, client) => {
+    peers.get(id)?.manager.dispose();
+    void startPeer(client, config).then(
+      (peer) => peers.set(id, peer),
+      (err) => console.error(`peers | ${id} did not restart after its reload`, err),
+    );
+  });
+  reloadWatchers.set(peers, off);
   return peers;
 }
 
+const reloadWatchers = new WeakMap<Map<string, Peer>, () => void>();
+
 export function stopPeers(peers: Map<string, Peer>): void {
-  for (const peer of peers.values()) peer.manager.dispose();
+  reloadWatchers.get(peers)?.();
+  for (const peer of peers.values()) {
+    peer.manager.dispose();
+    peer.foundry.uninstall();
+  }
+}
+
+/**
+ * A second manager on a client that already booted (its users are loaded): built directly over the client's
+ * env, for tests that need two configurations on one user.
+ */
+export function startExtraManager(client: SimClient, config: Partial<Config> = {}): Omit<Peer, "foundry"> {
+  if (client.phase !== "ready") throw new Error("startExtraManager: boot the client first (startPeer)");
+  const manager = new SocketManager({ env: client.env, config, version: "test" });
+  const api = createApi(manager);
+  manager.start();
+  return { api, manager, client };
 }
 
 /** The peer of `id`; throws (failing the test) when that user has none. */

@@ -34,6 +34,11 @@ export interface Relay {
   onMessage(fn: RelayMessageListener): () => void;
   /** Server-side forced disconnect of every socket of that user (socket.io will not auto-reconnect it). */
   disconnectUser(userId: string): void;
+  /**
+   * A network cut for one user while the server stays up: its connection drops without a goodbye (its client
+   * retries by itself), and its reconnection attempts stall until `ms` have passed, then succeed.
+   */
+  cutUser(userId: string, ms: number): void;
   /** Zero the counters. */
   resetStats(): void;
   /** Close the server and every client connection; the port is freed. Idempotent. */
@@ -63,6 +68,8 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   let bytesRelayed = 0;
   let largestFrameBytes = 0;
   let port = opts.port ?? 0;
+  /** userId -> time (Date.now) until which its connection attempts stall. */
+  const cuts = new Map<string, number>();
   let http: HttpServer | null = null;
   let io: Server | null = null;
 
@@ -125,6 +132,13 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     const httpServer = createServer();
     const server = new Server(httpServer, {
       maxHttpBufferSize,
+      // A cut user's handshake stalls until the cut ends (the client's query names its user).
+      allowRequest: (req, callback) => {
+        const userId = new URL(req.url ?? "/", "http://relay").searchParams.get("userId") ?? "";
+        const wait = (cuts.get(userId) ?? 0) - Date.now();
+        if (wait <= 0) return callback(null, true);
+        setTimeout(() => callback(null, true), wait);
+      },
       serveClient: false,
       cors: { origin: "*" },
       // Keep the ping short-ish so that dead peers are noticed in tests, but long enough never to fire spuriously.
@@ -210,6 +224,14 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
       return () => {
         listeners.delete(fn);
       };
+    },
+    cutUser(userId, ms) {
+      cuts.set(userId, Date.now() + ms);
+      if (!io) return;
+      for (const socket of io.sockets.sockets.values()) {
+        // Closing the underlying connection sends no DISCONNECT packet: the client sees "transport close".
+        if (userOf(socket) === userId) socket.conn.close();
+      }
     },
     disconnectUser(userId) {
       if (!io) return;

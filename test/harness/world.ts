@@ -23,8 +23,6 @@ export interface WorldOptions {
   connect?: readonly string[];
   /** Relay's per-message limit (default 1e6). */
   maxHttpBufferSize?: number;
-  /** Client reconnection delay (default 50 ms). */
-  reconnectionDelay?: number;
   /** Bound for every wait inside the world (default 5000 ms). */
   timeout?: number;
 }
@@ -42,12 +40,22 @@ export interface World {
   leave(id: string): Promise<void>;
   /** Close every client and stop the relay. */
   close(): Promise<void>;
+  /**
+   * Called when a client's page reloads (Foundry reloads after a reconnect that followed an outage of 5 s
+   * or more): the world has already connected that user's new client, which has not booted yet.
+   */
+  onReload(fn: (id: string, client: SimClient) => void): () => void;
+  /** How many page reloads happened in this world. */
+  readonly reloads: number;
 }
 
 export async function createWorld(opts: WorldOptions): Promise<World> {
   const relay = await startRelay({ maxHttpBufferSize: opts.maxHttpBufferSize });
   const clients = new Map<string, SimClient>();
   const timeout = opts.timeout ?? 5000;
+  const reloadListeners = new Set<(id: string, client: SimClient) => void>();
+  let reloads = 0;
+  let closing = false;
 
   const spec = (id: string): UserSpec => {
     const s = opts.users.find((u) => u.id === id);
@@ -65,11 +73,11 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
       user: spec(id),
       users: opts.users,
       socketlib: opts.socketlib,
-      reconnectionDelay: opts.reconnectionDelay,
       connectTimeout: timeout,
     });
     const peers = others(id);
     clients.set(id, client);
+    client.onReload(() => void reloadClient(id, client));
     await waitFor(() => peers.every((c) => c.users.get(id)?.active === true), {
       timeout,
       message: `every client sees ${id} active`,
@@ -89,7 +97,20 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
     });
   }
 
+  async function reloadClient(id: string, old: SimClient): Promise<void> {
+    if (closing || clients.get(id) !== old) return;
+    clients.delete(id);
+    reloads++;
+    try {
+      const fresh = await join(id);
+      for (const fn of [...reloadListeners]) fn(id, fresh);
+    } catch (err) {
+      if (!closing) console.error(`world | the reload of ${id} failed`, err);
+    }
+  }
+
   async function close(): Promise<void> {
+    closing = true;
     for (const c of clients.values()) c.close();
     clients.clear();
     await relay.stop();
@@ -114,5 +135,12 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
     join,
     leave,
     close,
+    onReload(fn) {
+      reloadListeners.add(fn);
+      return () => reloadListeners.delete(fn);
+    },
+    get reloads() {
+      return reloads;
+    },
   };
 }

@@ -23,186 +23,190 @@ import {
 
 const USERS = STANDARD_USERS.filter((u) => ["gm1", "gm2", "p1", "p2"].includes(u.id));
 
-describe("public API over the native transport", () => {
-  let world: World;
-  let peers: Map<string, Peer>;
-  const api = (id: string): Api => peerOf(peers, id).api;
+for (const transport of ["native", "socketlib"] as const) {
+  describe(`public API over the ${transport} transport`, () => {
+    let world: World;
+    let peers: Map<string, Peer>;
+    const api = (id: string): Api => peerOf(peers, id).api;
 
-  beforeEach(async () => {
-    world = await createWorld({ users: USERS });
-    peers = startPeers(world);
-  });
-
-  afterEach(async () => {
-    stopPeers(peers);
-    await world.close();
-  });
-
-  it("is frozen, ready, and the same channel object on repeat calls", async () => {
-    const a = api("p1");
-    expect(Object.isFrozen(a)).toBe(true);
-    expect(() => {
-      (a as unknown as Record<string, unknown>).emit = () => {};
-    }).toThrow();
-    await expect(a.whenReady()).resolves.toBe(a);
-    expect(a.channel("mod")).toBe(a.channel("mod"));
-    expect(a.protocol).toBe(1);
-    expect(a.version).toBe("test");
-  });
-
-  it("configure() validates the whole patch: a bad value throws ValidationError and nothing changes", () => {
-    const a = api("p1");
-    const before = a.config();
-    const err = (() => {
-      try {
-        a.configure({ batchSize: 50, batchTimeout: -1 } as never);
-      } catch (e) {
-        return e as Error;
-      }
-      return null;
-    })();
-    expect(err).toBeInstanceOf(a.errors.ValidationError);
-    expect(err?.message).toContain("batchTimeout");
-    expect(a.config()).toEqual(before);
-    expect(a.configure({ batchSize: 50 }).batchSize).toBe(50);
-    expect(Object.isFrozen(a.config())).toBe(true);
-  });
-
-  it("keeps the seed's names working: registerEvent / unregisterEvent / registerModuleHandler / emit", async () => {
-    const got: string[] = [];
-    const id = api("gm1").registerEvent("seed-event", (d) => void got.push(`core:${d}`));
-    const modId = api("gm1").registerModuleHandler("other-mod", "tick", (d) => void got.push(`mod:${d}`));
-    expect(typeof id).toBe("string");
-    expect(id).not.toBe(modId);
-    await api("p1").emit("seed-event", "one");
-    await api("p1").channel("other-mod").emit("tick", "two");
-    await waitFor(() => got.length === 2);
-    expect(got.sort()).toEqual(["core:one", "mod:two"]);
-    expect(api("gm1").unregisterEvent(id)).toBe(true);
-    expect(api("gm1").unregisterEvent(id)).toBe(false);
-    await api("p1").emit("seed-event", "three");
-    await sleep(50);
-    expect(got).toHaveLength(2);
-  });
-
-  it("requestAll collects one result per user, with typed errors for those that fail", async () => {
-    api("gm1")
-      .channel("demo")
-      .handle("who", () => "gm1");
-    api("gm2")
-      .channel("demo")
-      .handle("who", () => {
-        throw new Error("gm2 is busy");
-      });
-    api("p2")
-      .channel("demo")
-      .handle("who", () => "p2");
-    const results = await api("p1").channel("demo").requestAll<string>("who", null, { timeout: 2000 });
-    expect([...results.keys()].sort()).toEqual(["gm1", "gm2", "p2"]);
-    expect(results.get("gm1")).toEqual({ ok: true, value: "gm1" });
-    expect(results.get("p2")).toEqual({ ok: true, value: "p2" });
-    const failed = results.get("gm2");
-    expect(failed?.ok).toBe(false);
-    if (failed && !failed.ok) expect(failed.error).toBeInstanceOf(api("p1").errors.RemoteHandlerError);
-  });
-
-  it("events() and metrics() report per-event traffic", async () => {
-    api("gm1")
-      .channel("demo")
-      .on("counted", () => {});
-    for (let i = 0; i < 3; i++) await api("p1").channel("demo").emit("counted", { i });
-    await waitFor(
-      () =>
-        (api("gm1")
-          .events()
-          .find((e) => e.event === "counted")?.received ?? 0) === 3,
-    );
-    const row = api("gm1")
-      .events()
-      .find((e) => e.moduleId === "demo" && e.event === "counted");
-    expect(row?.handlers).toBe(1);
-    expect(row?.bytesIn).toBeGreaterThan(0);
-    const sent = api("p1")
-      .events()
-      .find((e) => e.event === "counted");
-    expect(sent?.sent).toBe(3);
-    expect(api("p1").metrics().events["demo/counted"]?.sent).toBe(3);
-  });
-
-  it("onStateChange returns an unsubscribe", async () => {
-    const seen: string[] = [];
-    const off = api("p1").onStateChange((s) => void seen.push(s));
-    off();
-    world.client("p1").disconnect();
-    await waitFor(() => api("p1").state === "reconnecting");
-    expect(seen).toEqual([]);
-  });
-
-  describe("socketlib-compatible sockets", () => {
-    it("register / executeAsGM / executeAsUser with this.socketdata.userId", async () => {
-      for (const id of ["gm1", "gm2", "p1", "p2"]) {
-        const socket = api(id).socketlib.registerModule("legacy");
-        socket.register("add", function (this: { socketdata: { userId: string } }, a: number, b: number) {
-          return { sum: a + b, on: id, from: this.socketdata.userId };
-        } as never);
-      }
-      const p1 = api("p1").socketlib.registerModule("legacy");
-      await expect(p1.executeAsGM("add", 2, 3)).resolves.toEqual({ sum: 5, on: "gm1", from: "p1" });
-      await expect(p1.executeAsUser("add", "p2", 1, 1)).resolves.toEqual({ sum: 2, on: "p2", from: "p1" });
-      // A GM runs executeAsGM locally, like socketlib.
-      await expect(api("gm2").socketlib.registerModule("legacy").executeAsGM("add", 1, 2)).resolves.toEqual({
-        sum: 3,
-        on: "gm2",
-        from: "gm2",
-      });
-      await expect(p1.executeAsGM("missing")).rejects.toThrow(/no socket handler named "missing"/);
+    beforeEach(async () => {
+      world = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      peers = await startPeers(world);
     });
 
-    it("fire-and-forget calls reach exactly socketlib's recipients; executeForUsers mutates its array", async () => {
-      const hits: string[] = [];
-      for (const id of ["gm1", "gm2", "p1", "p2"]) {
-        api(id)
-          .socketlib.registerModule("legacy")
-          .register("hit", ((tag: string) => void hits.push(`${tag}@${id}`)) as never);
-      }
-      const p1 = api("p1").socketlib.registerModule("legacy");
-      await p1.executeForEveryone("hit", "everyone");
-      await p1.executeForOthers("hit", "others");
-      await p1.executeForAllGMs("hit", "gms");
-      await api("gm1").socketlib.registerModule("legacy").executeForOtherGMs("hit", "othergms");
-      const list = ["p1", "p2"];
-      await p1.executeForUsers("hit", list, "users");
-      expect(list).toEqual(["p2"]);
-      await waitFor(() => hits.length === 4 + 3 + 2 + 1 + 2);
+    afterEach(async () => {
+      stopPeers(peers);
+      await world.close();
+    });
+
+    it("is frozen, ready, and the same channel object on repeat calls", async () => {
+      const a = api("p1");
+      expect(Object.isFrozen(a)).toBe(true);
+      expect(() => {
+        (a as unknown as Record<string, unknown>).emit = () => {};
+      }).toThrow();
+      await expect(a.whenReady()).resolves.toBe(a);
+      expect(a.channel("mod")).toBe(a.channel("mod"));
+      expect(a.protocol).toBe(1);
+      expect(a.version).toBe("test");
+    });
+
+    it("configure() validates the whole patch: a bad value throws ValidationError and nothing changes", () => {
+      const a = api("p1");
+      const before = a.config();
+      const err = (() => {
+        try {
+          a.configure({ batchSize: 50, batchTimeout: -1 } as never);
+        } catch (e) {
+          return e as Error;
+        }
+        return null;
+      })();
+      expect(err).toBeInstanceOf(a.errors.ValidationError);
+      expect(err?.message).toContain("batchTimeout");
+      expect(a.config()).toEqual(before);
+      expect(a.configure({ batchSize: 50 }).batchSize).toBe(50);
+      expect(Object.isFrozen(a.config())).toBe(true);
+    });
+
+    it("keeps the seed's names working: registerEvent / unregisterEvent / registerModuleHandler / emit", async () => {
+      const got: string[] = [];
+      const id = api("gm1").registerEvent("seed-event", (d) => void got.push(`core:${d}`));
+      const modId = api("gm1").registerModuleHandler("other-mod", "tick", (d) => void got.push(`mod:${d}`));
+      expect(typeof id).toBe("string");
+      expect(id).not.toBe(modId);
+      await api("p1").emit("seed-event", "one");
+      await api("p1").channel("other-mod").emit("tick", "two");
+      await waitFor(() => got.length === 2);
+      expect(got.sort()).toEqual(["core:one", "mod:two"]);
+      expect(api("gm1").unregisterEvent(id)).toBe(true);
+      expect(api("gm1").unregisterEvent(id)).toBe(false);
+      await api("p1").emit("seed-event", "three");
       await sleep(50);
-      const by = (tag: string) =>
-        hits
-          .filter((h) => h.startsWith(`${tag}@`))
-          .map((h) => h.split("@")[1])
-          .sort();
-      expect(by("everyone")).toEqual(["gm1", "gm2", "p1", "p2"]);
-      expect(by("others")).toEqual(["gm1", "gm2", "p2"]);
-      expect(by("gms")).toEqual(["gm1", "gm2"]);
-      expect(by("othergms")).toEqual(["gm2"]);
-      expect(by("users")).toEqual(["p1", "p2"]);
+      expect(got).toHaveLength(2);
     });
 
-    it("adds what socketlib lacks: permission checks and timeouts", async () => {
+    it("requestAll collects one result per user, with typed errors for those that fail", async () => {
       api("gm1")
-        .socketlib.registerModule("legacy")
-        .register("nuke", (() => "boom") as never, { permission: "gm" });
+        .channel("demo")
+        .handle("who", () => "gm1");
+      api("gm2")
+        .channel("demo")
+        .handle("who", () => {
+          throw new Error("gm2 is busy");
+        });
+      api("p2")
+        .channel("demo")
+        .handle("who", () => "p2");
+      const results = await api("p1").channel("demo").requestAll<string>("who", null, { timeout: 2000 });
+      expect([...results.keys()].sort()).toEqual(["gm1", "gm2", "p2"]);
+      expect(results.get("gm1")).toEqual({ ok: true, value: "gm1" });
+      expect(results.get("p2")).toEqual({ ok: true, value: "p2" });
+      const failed = results.get("gm2");
+      expect(failed?.ok).toBe(false);
+      if (failed && !failed.ok) expect(failed.error).toBeInstanceOf(api("p1").errors.RemoteHandlerError);
+    });
+
+    it("events() and metrics() report per-event traffic", async () => {
       api("gm1")
-        .socketlib.registerModule("legacy")
-        .register("hang", (() => new Promise(() => {})) as never);
-      const p1 = api("p1").socketlib.registerModule("legacy");
-      p1.register("nuke", (() => "local") as never);
-      p1.register("hang", (() => "local") as never);
-      await expect(p1.executeAsGM("nuke")).rejects.toBeInstanceOf(api("p1").errors.PermissionDeniedError);
-      api("p1").configure({ requestTimeout: 300 });
-      await expect(p1.executeAsGM("hang")).rejects.toBeInstanceOf(api("p1").errors.TimeoutError);
+        .channel("demo")
+        .on("counted", () => {});
+      for (let i = 0; i < 3; i++) await api("p1").channel("demo").emit("counted", { i });
+      await waitFor(
+        () =>
+          (api("gm1")
+            .events()
+            .find((e) => e.event === "counted")?.received ?? 0) === 3,
+      );
+      const row = api("gm1")
+        .events()
+        .find((e) => e.moduleId === "demo" && e.event === "counted");
+      expect(row?.handlers).toBe(1);
+      expect(row?.bytesIn).toBeGreaterThan(0);
+      const sent = api("p1")
+        .events()
+        .find((e) => e.event === "counted");
+      expect(sent?.sent).toBe(3);
+      expect(api("p1").metrics().events["demo/counted"]?.sent).toBe(3);
+    });
+
+    it("onStateChange returns an unsubscribe", async () => {
+      const seen: string[] = [];
+      const off = api("p1").onStateChange((s) => void seen.push(s));
+      off();
+      world.client("p1").disconnect();
+      await waitFor(() => api("p1").state === "reconnecting");
+      expect(seen).toEqual([]);
+    });
+
+    describe("socketlib-compatible sockets", () => {
+      it("register / executeAsGM / executeAsUser with this.socketdata.userId", async () => {
+        for (const id of ["gm1", "gm2", "p1", "p2"]) {
+          const socket = api(id).socketlib.registerModule("legacy");
+          socket.register("add", function (this: { socketdata: { userId: string } }, a: number, b: number) {
+            return { sum: a + b, on: id, from: this.socketdata.userId };
+          } as never);
+        }
+        const p1 = api("p1").socketlib.registerModule("legacy");
+        await expect(p1.executeAsGM("add", 2, 3)).resolves.toEqual({ sum: 5, on: "gm1", from: "p1" });
+        await expect(p1.executeAsUser("add", "p2", 1, 1)).resolves.toEqual({ sum: 2, on: "p2", from: "p1" });
+        // A GM runs executeAsGM locally, like socketlib.
+        await expect(api("gm2").socketlib.registerModule("legacy").executeAsGM("add", 1, 2)).resolves.toEqual(
+          {
+            sum: 3,
+            on: "gm2",
+            from: "gm2",
+          },
+        );
+        await expect(p1.executeAsGM("missing")).rejects.toThrow(/no socket handler named "missing"/);
+      });
+
+      it("fire-and-forget calls reach exactly socketlib's recipients; executeForUsers mutates its array", async () => {
+        const hits: string[] = [];
+        for (const id of ["gm1", "gm2", "p1", "p2"]) {
+          api(id)
+            .socketlib.registerModule("legacy")
+            .register("hit", ((tag: string) => void hits.push(`${tag}@${id}`)) as never);
+        }
+        const p1 = api("p1").socketlib.registerModule("legacy");
+        await p1.executeForEveryone("hit", "everyone");
+        await p1.executeForOthers("hit", "others");
+        await p1.executeForAllGMs("hit", "gms");
+        await api("gm1").socketlib.registerModule("legacy").executeForOtherGMs("hit", "othergms");
+        const list = ["p1", "p2"];
+        await p1.executeForUsers("hit", list, "users");
+        expect(list).toEqual(["p2"]);
+        await waitFor(() => hits.length === 4 + 3 + 2 + 1 + 2);
+        await sleep(50);
+        const by = (tag: string) =>
+          hits
+            .filter((h) => h.startsWith(`${tag}@`))
+            .map((h) => h.split("@")[1])
+            .sort();
+        expect(by("everyone")).toEqual(["gm1", "gm2", "p1", "p2"]);
+        expect(by("others")).toEqual(["gm1", "gm2", "p2"]);
+        expect(by("gms")).toEqual(["gm1", "gm2"]);
+        expect(by("othergms")).toEqual(["gm2"]);
+        expect(by("users")).toEqual(["p1", "p2"]);
+      });
+
+      it("adds what socketlib lacks: permission checks and timeouts", async () => {
+        api("gm1")
+          .socketlib.registerModule("legacy")
+          .register("nuke", (() => "boom") as never, { permission: "gm" });
+        api("gm1")
+          .socketlib.registerModule("legacy")
+          .register("hang", (() => new Promise(() => {})) as never);
+        const p1 = api("p1").socketlib.registerModule("legacy");
+        p1.register("nuke", (() => "local") as never);
+        p1.register("hang", (() => "local") as never);
+        await expect(p1.executeAsGM("nuke")).rejects.toBeInstanceOf(api("p1").errors.PermissionDeniedError);
+        api("p1").configure({ requestTimeout: 300 });
+        await expect(p1.executeAsGM("hang")).rejects.toBeInstanceOf(api("p1").errors.TimeoutError);
+      });
     });
   });
-});
+}
 
 describe("local mode", () => {
   function localPeer(userId = "solo", role = 4): { api: Api; manager: SocketManager } {
@@ -263,7 +267,7 @@ describe("local mode", () => {
 
   it("local.enable() switches a networked client to local mode", async () => {
     const world = await createWorld({ users: USERS.slice(0, 2) });
-    const peers = startPeers(world);
+    const peers = await startPeers(world);
     try {
       const a = peers.get("gm1")?.api;
       if (!a) throw new Error("no gm1");

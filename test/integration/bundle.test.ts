@@ -84,21 +84,38 @@ describe("installFoundryGlobals (in process, on a private scope)", () => {
   });
   afterAll(() => client.close());
 
-  it("installs game, Hooks and ui, and uninstall removes them", () => {
-    const scope: Record<string, unknown> = {};
-    const foundry = installFoundryGlobals(client, { scope });
-    const game = scope.game as typeof foundry.game;
-    expect(game.userId).toBe("gm");
-    expect(game.user).toBe(client.user);
-    expect(game.users.get("p1")?.name).toBe("Player One");
-    expect(game.modules.get("socket-manager")?.active).toBe(true);
-    expect(game.modules.get("socketlib")?.active).toBe(false);
-    expect(scope.Hooks).toBe(client.hooks);
-    expect(scope.socketlib).toBeUndefined();
-    (scope.ui as typeof foundry.ui).notifications.warn("careful");
-    expect(client.notifications.at(-1)).toEqual({ level: "warn", message: "careful" });
-    foundry.uninstall();
-    expect(Object.keys(scope)).toEqual([]);
+  it("installs game and Hooks at once, users from setup and ui after it; uninstall removes them", async () => {
+    const booting = await createSimClient({
+      url: "http://127.0.0.1:9",
+      user: GM,
+      users: USERS,
+      connect: false,
+    });
+    try {
+      const scope: Record<string, unknown> = {};
+      const foundry = installFoundryGlobals(booting, { scope });
+      const game = scope.game as typeof foundry.game;
+      expect(game.userId).toBe("gm");
+      expect(game.user).toBeNull();
+      expect(game.users).toBeUndefined();
+      expect(scope.ui).toBeUndefined();
+      booting.hooks.once("setup", () => {
+        expect(game.users?.get("p1")?.name).toBe("Player One");
+        expect(game.user).toBe(booting.user);
+        expect(scope.ui).toBeUndefined();
+      });
+      await foundry.boot();
+      expect(game.modules.get("socket-manager")?.active).toBe(true);
+      expect(game.modules.get("socketlib")?.active).toBe(false);
+      expect(scope.Hooks).toBe(booting.hooks);
+      expect(scope.socketlib).toBeUndefined();
+      (scope.ui as typeof foundry.ui).notifications.warn("careful");
+      expect(booting.notifications.at(-1)).toEqual({ level: "warn", message: "careful" });
+      foundry.uninstall();
+      expect(Object.keys(scope)).toEqual([]);
+    } finally {
+      booting.close();
+    }
   });
 
   it("settings: a stored value wins over the default, set calls onChange, unregistered keys throw", async () => {
@@ -132,7 +149,7 @@ describe("installFoundryGlobals (in process, on a private scope)", () => {
     expect(real.localize("SOCKET_MANAGER.Title")).toBe("Socket Manager");
   });
 
-  it("boot fires init, socketlib.ready, i18nInit, setup, ready in order; socketlib hands out the client's socket", async () => {
+  it("boot fires init (socketlib's own handler first, announcing socketlib.ready), i18nInit, setup, ready; socketlib hands out the client's socket", async () => {
     const sl = await createSimClient({
       url: "http://127.0.0.1:9",
       user: PLAYER,
@@ -147,8 +164,12 @@ describe("installFoundryGlobals (in process, on a private scope)", () => {
       for (const name of ["ready", "setup", "i18nInit", "socketlib.ready", "init"]) {
         sl.hooks.once(name, () => order.push(name));
       }
+      expect(scope.socketlib).toBeUndefined();
       await foundry.boot();
-      expect(order).toEqual(["init", "socketlib.ready", "i18nInit", "setup", "ready"]);
+      // socketlib loads before its dependents, so its init handler (which sets the global and fires
+      // socketlib.ready) runs before theirs.
+      expect(order).toEqual(["socketlib.ready", "init", "i18nInit", "setup", "ready"]);
+      expect(foundry.booted).toEqual(["init", "socketlib.ready", "i18nInit", "setup", "ready"]);
       expect(foundry.game.ready).toBe(true);
       const socketlib = scope.socketlib as { registerModule(id: string): unknown };
       expect(socketlib.registerModule("socket-manager")).toBe(sl.socketlib?.registerModule("socket-manager"));

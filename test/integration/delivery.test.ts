@@ -46,7 +46,7 @@ for (const transport of ["native", "socketlib"] as const) {
 
     beforeEach(async () => {
       world = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
-      peers = startPeers(world);
+      peers = await startPeers(world);
     });
 
     afterEach(async () => {

@@ -1,4 +1,4 @@
-/** Proves that the simulated Foundry in test/harness behaves like the facts in FOUNDRY.md. */
+/** Proves that the simulated Foundry in test/harness behaves like the facts in docs/FOUNDRY.md. */
 import { afterEach, describe, expect, it } from "vitest";
 import { createSimClient, type SimClient, type SimUser } from "../harness/client";
 import { SimHooks } from "../harness/hooks";
@@ -7,6 +7,7 @@ import {
   type SimSocketlibSocket,
   SocketlibNoGMConnectedError,
   SocketlibRemoteException,
+  SocketlibUnregisteredHandlerError,
 } from "../harness/socketlib";
 import { createWorld, STANDARD_USERS, sleep, type World, waitFor } from "../harness/world";
 
@@ -186,7 +187,9 @@ describe("relay", () => {
 
   it("env exposes notify and localize", async () => {
     const w = await open({ users: STANDARD_USERS, connect: ["p1"] });
-    const { env, notifications } = w.client("p1");
+    const client = w.client("p1");
+    const { env, notifications } = client;
+    await client.boot();
     env.notify("warn", "careful");
     expect(notifications).toEqual([{ level: "warn", message: "careful" }]);
     expect(env.localize("X.Hello {name}", { name: "Bob" })).toBe("X.Hello Bob");
@@ -232,9 +235,10 @@ describe("hooks", () => {
 });
 
 describe("simulated socketlib", () => {
+  /** Each client's socketlib socket for "socket-manager" (registering it, as a module does at init). */
   function sockets(w: World): Map<string, SimSocketlibSocket> {
     const out = new Map<string, SimSocketlibSocket>();
-    for (const [id, c] of w.clients) out.set(id, c.env.socketlib.socket as SimSocketlibSocket);
+    for (const [id, c] of w.clients) out.set(id, c.socketlib!.registerModule("socket-manager")!);
     return out;
   }
 
@@ -249,7 +253,7 @@ describe("simulated socketlib", () => {
     }
     expect(w.client("p1").env.socketlib.active).toBe(true);
 
-    const result = await w.client("p1").env.socketlib.socket!.executeAsGM("whoami", 2, 3);
+    const result = await sockets(w).get("p1")!.executeAsGM("whoami", 2, 3);
 
     expect(result).toEqual({ sum: 5, ranOn: "gm1" });
     expect(ran).toEqual([{ on: "gm1", sender: "p1" }]);
@@ -273,7 +277,7 @@ describe("simulated socketlib", () => {
         got.push([id, text, this.socketdata?.userId]);
       } as never);
     }
-    await w.client("p1").env.socketlib.socket!.executeForOthers("note", "hi");
+    await sockets(w).get("p1")!.executeForOthers("note", "hi");
     await waitFor(() => got.length === 2);
     await sleep(50);
     expect(got.sort()).toEqual([
@@ -287,7 +291,7 @@ describe("simulated socketlib", () => {
     const got: string[] = [];
     for (const [id, s] of sockets(w)) s.register("ping", (() => got.push(id)) as never);
     const ids = ["p1", "p2"];
-    await w.client("p1").env.socketlib.socket!.executeForUsers("ping", ids);
+    await sockets(w).get("p1")!.executeForUsers("ping", ids);
     expect(ids).toEqual(["p2"]);
     await waitFor(() => got.length === 2);
     await sleep(50);
@@ -307,9 +311,15 @@ describe("simulated socketlib", () => {
         }) as never);
         s.register("gm", (() => gmHits.push(id)) as never);
       }
-      const p1 = w.client("p1").env.socketlib.socket!;
+      const all = sockets(w);
+      const p1 = all.get("p1")!;
+      const escaped: unknown[] = [];
+      all.get("p2")!.onUnhandled = (e) => escaped.push(e);
       await expect(p1.executeAsUser("id", "p2")).resolves.toBe("p2");
       await expect(p1.executeAsUser("fail", "p2")).rejects.toBeInstanceOf(SocketlibRemoteException);
+      // Like socketlib, the answering client rethrows the handler's error: an unhandled rejection there.
+      await waitFor(() => escaped.length === 1);
+      expect((escaped[0] as Error).message).toBe("secret");
       await expect(p1.executeAsUser("id", "gm2")).rejects.toThrow(/not connected/);
       await p1.executeForAllGMs("gm");
       await waitFor(() => gmHits.length === 2);
@@ -322,7 +332,7 @@ describe("simulated socketlib", () => {
   it("executeAsGM rejects when no GM is connected", async () => {
     const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["p1", "p2"] });
     for (const s of sockets(w).values()) s.register("whoami", (() => "x") as never);
-    await expect(w.client("p1").env.socketlib.socket!.executeAsGM("whoami")).rejects.toBeInstanceOf(
+    await expect(sockets(w).get("p1")!.executeAsGM("whoami")).rejects.toBeInstanceOf(
       SocketlibNoGMConnectedError,
     );
   });
@@ -333,6 +343,150 @@ describe("simulated socketlib", () => {
     w.client("gm1").socket.emit(EVENT, '{"v":1,"frame":"plain string"}');
     w.client("gm1").socket.emit(EVENT, null);
     w.client("gm1").socket.emit(EVENT, { type: "not-a-number" });
-    await expect(w.client("p1").env.socketlib.socket!.executeAsGM("id")).resolves.toBe("gm1");
+    await expect(sockets(w).get("p1")!.executeAsGM("id")).resolves.toBe("gm1");
+  });
+});
+
+/**
+ * Each fact below is from docs/FOUNDRY.md. The simulated Foundry must never be kinder than the real one:
+ * a test here fails if the harness drifts from a fact.
+ */
+describe("Foundry's start-up and socket, as the harness simulates them", () => {
+  it("users and game.user exist only from setup; ui only after setup (docs/FOUNDRY.md, Users and GMs: timing)", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
+    const client = w.client("p1");
+    const seen: Array<[string, number, boolean | undefined]> = [];
+    const note = (phase: string) => {
+      seen.push([phase, [...client.env.users].length, client.env.usersLoaded]);
+    };
+    for (const phase of ["init", "i18nInit", "setup", "ready"]) client.hooks.once(phase, () => note(phase));
+    note("loading");
+    client.env.notify("info", "before ui");
+    expect(client.notifications).toEqual([]);
+    await client.boot();
+    expect(seen).toEqual([
+      ["loading", 0, false],
+      ["init", 0, false],
+      ["i18nInit", 0, false],
+      ["setup", STANDARD_USERS.length, true],
+      ["ready", STANDARD_USERS.length, true],
+    ]);
+    client.env.notify("info", "after ui");
+    expect(client.notifications).toEqual([{ level: "info", message: "after ui" }]);
+  });
+
+  it("game.socket has Foundry's options: 0.5 s fixed retry delay, 10 attempts (docs/FOUNDRY.md, Foundry owns the connection)", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["p1"] });
+    const manager = w.client("p1").socket.io;
+    expect(manager.reconnectionDelay()).toBe(500);
+    expect(manager.reconnectionDelayMax()).toBe(500);
+    expect(manager.reconnectionAttempts()).toBe(10);
+  });
+
+  it("socket events before ready are recorded and replayed to every listener just before ready (docs/FOUNDRY.md, Early events are replayed)", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
+    const p1 = w.client("p1");
+    const got = record(p1);
+    w.client("gm1").socket.emit(EVENT, "early");
+    await waitFor(() => got.length === 1);
+    let atReady = -1;
+    p1.hooks.once("ready", () => {
+      atReady = got.length;
+    });
+    await p1.boot();
+    expect(atReady).toBe(2);
+    expect(got).toEqual([
+      ["early", "gm1"],
+      ["early", "gm1"],
+    ]);
+    expect(p1.replayed).toBeGreaterThanOrEqual(1);
+    // After ready nothing is recorded any more: a later event arrives once.
+    w.client("gm1").socket.emit(EVENT, "late");
+    await waitFor(() => got.length === 3);
+    await sleep(50);
+    expect(got.length).toBe(3);
+  });
+
+  it("a reconnect after an outage of 5 s or more reloads the page: a new client, which must boot again (docs/FOUNDRY.md, Foundry owns the connection)", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
+    const old = w.client("p1");
+    const replaced: string[] = [];
+    w.onReload((id) => replaced.push(id));
+    w.relay.cutUser("p1", 5300);
+    await waitFor(() => replaced.length === 1, { timeout: 15_000, message: "p1 reloads" });
+    expect(old.reloaded).toBe(true);
+    expect(old.closed).toBe(true);
+    expect(w.reloads).toBe(1);
+    const fresh = w.client("p1");
+    expect(fresh).not.toBe(old);
+    expect(fresh.phase).toBe("loading");
+    expect(fresh.socket.connected).toBe(true);
+  }, 20_000);
+
+  it("a reconnect after a short blip does not reload the page", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
+    const p1 = w.client("p1");
+    let reconnected = 0;
+    p1.socket.io.on("reconnect", () => reconnected++);
+    w.relay.cutUser("p1", 1000);
+    await waitFor(() => reconnected === 1, { timeout: 10_000 });
+    expect(p1.reloaded).toBe(false);
+    expect(w.client("p1")).toBe(p1);
+  }, 15_000);
+
+  it("when the ten attempts fail the page navigates away (docs/FOUNDRY.md, reconnect_failed)", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["p1"] });
+    const p1 = w.client("p1");
+    let attempts = 0;
+    p1.socket.io.on("reconnect_attempt", () => attempts++);
+    await w.relay.stop();
+    await waitFor(() => p1.navigatedAway, { timeout: 15_000, message: "p1 navigates away" });
+    expect(attempts).toBe(10);
+    expect(p1.closed).toBe(true);
+  }, 20_000);
+
+  it("presence comes over the socket: a client that was cut off keeps its stale picture after its reconnect (docs/FOUNDRY.md, userConnected)", async () => {
+    const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1", "p2"] });
+    const p1 = w.client("p1");
+    const left: string[] = [];
+    p1.hooks.on("userConnected", ((user: SimUser, connected: boolean) => {
+      if (!connected) left.push(user.id);
+    }) as never);
+    let reconnected = 0;
+    p1.socket.io.on("reconnect", () => reconnected++);
+    w.relay.cutUser("p1", 1000);
+    await waitFor(() => !p1.socket.connected);
+    w.client("p2").close();
+    await waitFor(() => w.client("gm1").users.get("p2")?.active === false);
+    await waitFor(() => reconnected === 1 && p1.ready, { timeout: 10_000 });
+    expect(p1.users.get("p2")?.active).toBe(true);
+    expect(left).toEqual([]);
+  }, 15_000);
+
+  it("socketlib raises SocketlibUnregisteredHandlerError, unhandled, for a message whose handler is not registered there (docs/FOUNDRY.md, socketlib)", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm1", "p1"] });
+    const gm = w.client("gm1").socketlib!.registerModule("socket-manager")!;
+    const p1 = w.client("p1").socketlib!.registerModule("socket-manager")!;
+    gm.register("only-here", (() => 1) as never);
+    const escaped: unknown[] = [];
+    p1.onUnhandled = (e) => escaped.push(e);
+    await gm.executeForOthers("only-here");
+    await waitFor(() => escaped.length === 1);
+    expect(escaped[0]).toBeInstanceOf(SocketlibUnregisteredHandlerError);
+    expect(p1.unregisteredErrors).toBe(1);
+  });
+
+  it("socketlib's socket listens from registerModule on, so it also sees replayed early events", async () => {
+    const w = await open({ users: STANDARD_USERS, socketlib: true, connect: ["gm1", "p1"] });
+    const gm = w.client("gm1").socketlib!.registerModule("socket-manager")!;
+    gm.register("count", (() => 0) as never);
+    const p1client = w.client("p1");
+    const p1 = p1client.socketlib!.registerModule("socket-manager")!;
+    const ran: number[] = [];
+    p1.register("count", (() => ran.push(1)) as never);
+    await gm.executeForOthers("count");
+    await waitFor(() => ran.length === 1);
+    await p1client.boot();
+    expect(ran.length).toBe(2);
   });
 });

@@ -63,7 +63,7 @@ describe("lang/en.json", () => {
     expect(templates.map((t) => t.file)).toContain(join("templates", "status.hbs"));
     expect(literalCount).toBeGreaterThan(20);
     expect(templateCount).toBeGreaterThan(30);
-    expect(used.has("SOCKET_MANAGER.Notify.Fallback")).toBe(true);
+    expect(used.has("SOCKET_MANAGER.Notify.ProtocolMismatch")).toBe(true);
     expect(used.has("SOCKET_MANAGER.Settings.batchSize.Hint")).toBe(true);
   });
 

@@ -28,7 +28,14 @@ function world(me = "p1", activeGM: string | null = "gm") {
     ],
     activeGM,
   );
-  return { roster: new Roster(list, me, tasks.defer), tasks };
+  return {
+    roster: new Roster(
+      () => list,
+      () => me,
+      tasks.defer,
+    ),
+    tasks,
+  };
 }
 
 describe("Roster.resolve", () => {
@@ -70,7 +77,11 @@ describe("Roster.resolve", () => {
 
   it('"gm" with no GM connected throws NoGMError naming the module and event', () => {
     const tasks = new DeferQueue();
-    const roster = new Roster(users([{ id: "p1", role: 1, active: true }]), "p1", tasks.defer);
+    const roster = new Roster(
+      () => users([{ id: "p1", role: 1, active: true }]),
+      () => "p1",
+      tasks.defer,
+    );
     const err = thrownBy(() => roster.resolve("gm", "my-mod", "my-event"));
     expect(err).toBeInstanceOf(NoGMError);
     expect(err).toMatchObject({ moduleId: "my-mod", event: "my-event" });
@@ -121,7 +132,13 @@ describe("Roster.pickGM", () => {
       { id: "amy", role: 4, active: true },
       { id: "p1", role: 1, active: true },
     ]);
-    expect(new Roster(two, "p1", tasks.defer).pickGM()?.id).toBe("amy");
+    expect(
+      new Roster(
+        () => two,
+        () => "p1",
+        tasks.defer,
+      ).pickGM()?.id,
+    ).toBe("amy");
   });
 
   it("skips the excluded GM (the one that just left) for the next one", () => {
@@ -138,7 +155,11 @@ describe("Roster.otherIds", () => {
       { id: "p2", role: 1, active: true },
     ];
     const list = users(specs);
-    const roster = new Roster(list, "p1", tasks.defer);
+    const roster = new Roster(
+      () => list,
+      () => "p1",
+      tasks.defer,
+    );
     const first = roster.otherIds();
     expect(first).toEqual(["p2"]);
     (list.get("p2") as { active: boolean }).active = false;

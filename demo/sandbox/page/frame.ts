@@ -405,7 +405,6 @@ async function boot(): Promise<void> {
     url: config.relayUrl,
     user: config.user,
     users: config.users,
-    reconnectionDelay: config.reconnectionDelay,
     connectTimeout: STEP_TIMEOUT,
   });
   const handle = installFoundryGlobals(client, { lang, settings: config.settings, onNotify: toast });

@@ -23,6 +23,7 @@ class FakeTransport implements Transport {
     if (this.failWith) throw this.failWith;
     this.frames.push(frame);
   }
+  receive(): void {}
   dispose(): void {}
   /** Every frame sent, its envelopes read back from their wire form. */
   decoded(): { v: number; s: string; e: Envelope[] }[] {

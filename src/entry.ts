@@ -1,0 +1,128 @@
+/**
+ * Socket Manager's place in Foundry's start-up, as a function of the global scope it runs in (the page's
+ * `globalThis` in Foundry; one object per simulated client in tests). Foundry's order (docs/FOUNDRY.md):
+ * socketlib's `init` fires `socketlib.ready` → `init` → `i18nInit` → `setup` (users and settings are there)
+ * → `ui` is built → recorded socket events are replayed → `ready`.
+ */
+import { createApi } from "./api";
+import type { Clock } from "./clock";
+import type { Config } from "./config";
+import { createConsoleCommands } from "./debug/commands";
+import { envFromScope, type SocketlibRegistration } from "./foundry/env";
+import type { FoundryGlobalScope } from "./foundry/globals";
+import {
+  applyStoredSettings,
+  indicatorVisible,
+  registerInterface,
+  registerSettings,
+} from "./foundry/settings";
+import type { Logger } from "./log";
+import { MODULE_ID, SocketManager } from "./manager";
+import { registerFrameHandler } from "./transports/socketlib";
+import type { Api } from "./types";
+import { createIndicator, type Indicator } from "./ui/indicator";
+import { createStatusWindowClass } from "./ui/status-window";
+
+export interface InstallOptions {
+  version: string;
+  /** Overrides on top of the defaults and the stored settings (tests). */
+  config?: Partial<Config>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** What `installSocketManager` built, once its hooks ran. */
+export interface Installation {
+  readonly manager: SocketManager | null;
+  readonly api: Api | null;
+}
+
+/**
+ * Adds Socket Manager's hooks to `scope.Hooks`. Must run when the module file loads (before `init`): socketlib
+ * announces itself during its own `init`, before ours.
+ */
+export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOptions): Installation {
+  const registration: SocketlibRegistration = { socket: null };
+  const env = envFromScope(() => scope, registration);
+  const state: { manager: SocketManager | null; api: Api | null } = { manager: null, api: null };
+  let indicator: Indicator | null = null;
+  let open = () => {};
+  const Hooks = scope.Hooks;
+
+  // Registered at once, during init: socketlib raises an unhandled error for every frame that arrives for a
+  // handler name not registered yet, and other clients may already be sending.
+  Hooks?.once("socketlib.ready", () => {
+    try {
+      const socket = scope.socketlib?.registerModule(MODULE_ID) ?? null;
+      if (socket) registerFrameHandler(socket);
+      registration.socket = socket;
+    } catch (e) {
+      console.warn("Socket Manager | socketlib registration failed; Foundry's native socket will be used", e);
+    }
+  });
+
+  Hooks?.once("init", () => {
+    const game = scope.game;
+    const m = new SocketManager({
+      env,
+      version: opts.version,
+      ...(opts.config ? { config: opts.config } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+    });
+    const a = createApi(m);
+    state.manager = m;
+    state.api = a;
+    m.listen();
+    const module = game?.modules.get(MODULE_ID);
+    if (module) module.api = a;
+    scope.SocketManager = a;
+
+    const apps = scope.foundry?.applications?.api;
+    const StatusWindow = apps ? createStatusWindowClass(apps, () => a, env.localize) : null;
+    open = () => {
+      if (StatusWindow) void new StatusWindow().render(true);
+      else console.warn("Socket Manager | the status window needs Foundry's ApplicationV2 (v12+)");
+    };
+    Object.assign(scope, createConsoleCommands(a, { console, openWindow: () => open() }));
+    if (!game) return;
+    registerSettings(game, (patch) => m.configure(patch));
+    registerInterface(game, {
+      statusWindow: StatusWindow,
+      open: () => open(),
+      showIndicator: (visible) => indicator?.show(visible),
+    });
+  });
+
+  Hooks?.once("setup", () => {
+    const { game } = scope;
+    const m = state.manager;
+    if (!game || !m) return;
+    applyStoredSettings(game, (patch) => m.configure(patch));
+    if (opts.config) m.configure(opts.config);
+  });
+
+  Hooks?.once("ready", () => {
+    const { game, document } = scope;
+    try {
+      state.manager?.start();
+    } catch (e) {
+      console.error("Socket Manager | could not start", e);
+      scope.ui?.notifications?.error(env.localize("SOCKET_MANAGER.Notify.StartFailed"));
+    }
+    const api = state.api;
+    if (api && game && document?.body) {
+      indicator = createIndicator(document, api, env.localize, () => open());
+      indicator.show(indicatorVisible(game));
+    }
+  });
+
+  return {
+    get manager() {
+      return state.manager;
+    },
+    get api() {
+      return state.api;
+    },
+  };
+}
