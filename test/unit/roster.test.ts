@@ -175,3 +175,25 @@ describe("Roster.otherIds", () => {
     expect(roster.otherIds()).toEqual(["gm", "asst", "p2"]);
   });
 });
+
+describe("Roster reads Foundry's users at every use", () => {
+  it("built before Foundry has users (init), it sees the collection that appears at setup", () => {
+    const tasks = new DeferQueue();
+    let current: FoundryUsers = users([]);
+    const roster = new Roster(
+      () => current,
+      () => "p1",
+      tasks.defer,
+    );
+    expect(roster.pickGM()).toBeNull();
+    current = users(
+      [
+        { id: "gm", role: 4, active: true },
+        { id: "p1", role: 1, active: true },
+      ],
+      "gm",
+    );
+    expect(roster.pickGM()?.id).toBe("gm");
+    expect(roster.user("gm")?.isGM).toBe(true);
+  });
+});
