@@ -6,7 +6,7 @@
  * a key can fold into one frame). Every stream must deliver each token's last position.
  */
 
-import type { Priority } from "../src/types";
+import type { Priority } from "../src/contract/types";
 import type { SimClient } from "../test/harness/client";
 import type { Peer } from "../test/harness/managers";
 import {

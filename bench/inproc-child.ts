@@ -5,6 +5,7 @@
  */
 import { createApi } from "../src/api";
 import type { Config } from "../src/config";
+import type { Api } from "../src/contract/types";
 import type {
   FoundryEnv,
   FoundryHooks,
@@ -13,7 +14,6 @@ import type {
   FoundryUsers,
 } from "../src/foundry/types";
 import { SocketManager } from "../src/manager";
-import type { Api } from "../src/types";
 import { createSimClient } from "../test/harness/client";
 import { CHANNEL, Counter, makePayload, type SendPattern, sendAll, UNLIMITED } from "./common";
 import { type CodecFloor, measureCodecFloor } from "./floor";

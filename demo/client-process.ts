@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { Api, Channel, MessageContext } from "../src/types";
+import type { Api, Channel, MessageContext } from "../src/contract/types";
 import { createSimClient, type SimClient } from "../test/harness/client";
 import { type FoundryGlobalsHandle, installFoundryGlobals } from "../test/harness/foundry-globals";
 import { withTimeout } from "../test/harness/wait";

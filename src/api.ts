@@ -1,11 +1,12 @@
 import type { Config } from "./config";
-import { errors } from "./errors";
-import { MODULE_ID, type SocketManager } from "./manager";
+import { errors } from "./contract/errors";
+import { MODULE_ID } from "./contract/ids";
+import type { Api, EventInfo, Handler, HandlerOptions, MetricsSnapshot, Status } from "./contract/types";
+import type { SocketManager } from "./manager";
 import { PROTOCOL_VERSION } from "./pipeline/envelope";
 import { createSocketlibCompat } from "./socketlib-compat";
-import type { Api, EventInfo, Handler, HandlerOptions, MetricsSnapshot, Status } from "./types";
 
-export type * from "./types";
+export type * from "./contract/types";
 
 /** Default time api.test() waits for each peer's answer. */
 const TEST_TIMEOUT_MS = 5000;

@@ -1,7 +1,4 @@
-import { SocketManagerError, ValidationError } from "./errors";
-import { isPermission } from "./pipeline/permission";
-import { isStandardSchema } from "./pipeline/schema";
-import { assertEventName } from "./pipeline/validate";
+import { SocketManagerError, ValidationError } from "./contract/errors";
 import type {
   Channel,
   EmitOptions,
@@ -12,7 +9,13 @@ import type {
   RequestOptions,
   RequestResult,
   Responder,
-} from "./types";
+} from "./contract/types";
+import type { HandlerEntry, ResponderEntry } from "./pipeline/dispatch";
+import { isPermission } from "./pipeline/permission";
+import { isStandardSchema } from "./pipeline/schema";
+import { assertEventName } from "./pipeline/validate";
+
+export type { HandlerEntry, ResponderEntry };
 
 /** What a channel asks of the manager that owns it. */
 export interface ChannelHost {
@@ -24,18 +27,6 @@ export interface ChannelHost {
     data: unknown,
     opts: RequestAllOptions,
   ): Promise<Map<string, RequestResult<R>>>;
-}
-
-export interface HandlerEntry {
-  readonly fn: Handler;
-  readonly opts: HandlerOptions;
-  /** The function the user passed, for off(event, fn). */
-  readonly original: Handler;
-}
-
-export interface ResponderEntry {
-  readonly fn: Responder;
-  readonly opts: HandlerOptions;
 }
 
 function checkOptions(opts: HandlerOptions | undefined, moduleId: string, event: string): HandlerOptions {

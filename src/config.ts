@@ -1,36 +1,8 @@
-import { ValidationError } from "./errors";
+import type { Config } from "./contract/config";
+import { ValidationError } from "./contract/errors";
+import { MODULE_ID } from "./contract/ids";
 
-/** Every option, its default, and the rule it must satisfy. */
-export interface Config {
-  /** Max envelopes per frame. */
-  batchSize: number;
-  /** The longest a low-priority message may wait for company (ms). Normal messages flush at end of task. */
-  batchTimeout: number;
-  /** Older messages are refused on receipt (ms, clock-offset corrected). */
-  maxMessageAge: number;
-  maxReconnectionAttempts: number;
-  initialReconnectionDelay: number;
-  maxReconnectionDelay: number;
-  preferSocketLib: boolean;
-  fallbackToLocal: boolean;
-  enableDebugLogging: boolean;
-  logAllMessages: boolean;
-  performanceMonitoring: boolean;
-  /** Default `request()` timeout (ms). */
-  requestTimeout: number;
-  /** Largest payload accepted by emit/request, in bytes of JSON. Larger ones are chunked up to this size. */
-  maxPayloadBytes: number;
-  /** Largest frame put on the wire, in bytes (socket.io disconnects at 1 MB). */
-  maxFrameBytes: number;
-  /** Envelopes kept while disconnected. */
-  outboxSize: number;
-  /** Per-sender sustained message rate (messages per second). */
-  rateLimit: number;
-  /** Per-sender burst allowance (messages). */
-  rateBurst: number;
-  /** Ping interval per peer (ms); 0 disables the heartbeat. */
-  heartbeatInterval: number;
-}
+export type { Config };
 
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   batchSize: 200,
@@ -99,11 +71,7 @@ function describeValue(value: unknown): string {
 export const CONFIG_KEYS = Object.keys(RULES) as (keyof Config)[];
 
 /** Returns base with patch applied, or throws ValidationError naming every bad key. Never mutates. */
-export function mergeConfig(
-  base: Readonly<Config>,
-  patch: unknown,
-  moduleId = "socket-manager",
-): Readonly<Config> {
+export function mergeConfig(base: Readonly<Config>, patch: unknown, moduleId = MODULE_ID): Readonly<Config> {
   if (typeof patch !== "object" || patch === null || Array.isArray(patch)) {
     throw new ValidationError("configure() takes an object of options", { moduleId });
   }

@@ -7,6 +7,8 @@
 import { createApi } from "./api";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
+import { MODULE_ID } from "./contract/ids";
+import type { Api } from "./contract/types";
 import { createConsoleCommands } from "./debug/commands";
 import { envFromScope, type SocketlibRegistration } from "./foundry/env";
 import type { FoundryGlobalScope } from "./foundry/globals";
@@ -17,9 +19,8 @@ import {
   registerSettings,
 } from "./foundry/settings";
 import type { Logger } from "./log";
-import { MODULE_ID, SocketManager } from "./manager";
+import { SocketManager } from "./manager";
 import { registerFrameHandler } from "./transports/socketlib";
-import type { Api } from "./types";
 import { createIndicator, type Indicator } from "./ui/indicator";
 import { createStatusWindowClass } from "./ui/status-window";
 

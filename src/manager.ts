@@ -1,25 +1,14 @@
 import { type ChannelHost, ChannelImpl } from "./channel";
 import { type Clock, systemClock, type TimerHandle } from "./clock";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "./config";
-import { errorMessage, NoGMError, SocketManagerError, UserOfflineError, ValidationError } from "./errors";
-import type { FoundryEnv, FoundryUser } from "./foundry/types";
-import { createLogger, type Logger } from "./log";
-import type { Counters } from "./metrics/counters";
-import { Metrics } from "./metrics/metrics";
-import { Dispatcher } from "./pipeline/dispatch";
-import { type Envelope, FLAG_RELIABLE, messageId, PROTOCOL_VERSION } from "./pipeline/envelope";
-import { type Accepted, Incoming } from "./pipeline/incoming";
-import { Outgoing } from "./pipeline/outgoing";
-import { assertEventName, assertJsonSafe, assertModuleId } from "./pipeline/validate";
-import { isAckPayload, isStreamTags, ReliableInbox } from "./reliability/acks";
-import { Heartbeat } from "./reliability/heartbeat";
-import { type HelloPayload, isHelloPayload, Presence } from "./reliability/presence";
-import { ReliableSender } from "./reliability/reliable";
-import { errorFromOutcome, type PendingCall, RequestTracker, type ResponderOutcome } from "./requests";
-import { Roster } from "./roster";
-import { createTransport, detectTransport } from "./transports/detect";
-import { EarlyFrames } from "./transports/early";
-import type { IncomingFrame, LinkState, Transport, TransportKind } from "./transports/transport";
+import {
+  errorMessage,
+  NoGMError,
+  SocketManagerError,
+  UserOfflineError,
+  ValidationError,
+} from "./contract/errors";
+import { MODULE_ID } from "./contract/ids";
 import type {
   ConnectionState,
   EmitOptions,
@@ -30,9 +19,27 @@ import type {
   RequestAllOptions,
   RequestOptions,
   RequestResult,
-} from "./types";
+} from "./contract/types";
+import type { FoundryEnv, FoundryUser } from "./foundry/types";
+import { createLogger, type Logger } from "./log";
+import type { Counters } from "./metrics/counters";
+import { Metrics } from "./metrics/metrics";
+import { Dispatcher } from "./pipeline/dispatch";
+import { type Envelope, FLAG_RELIABLE, messageId, PROTOCOL_VERSION } from "./pipeline/envelope";
+import { Outgoing } from "./pipeline/outgoing";
+import { type Accepted, ReceivePath } from "./pipeline/receive";
+import { assertEventName, assertJsonSafe, assertModuleId } from "./pipeline/validate";
+import { Heartbeat } from "./reliability/heartbeat";
+import { type HelloPayload, isHelloPayload, Presence } from "./reliability/presence";
+import { ReliableSender } from "./reliability/reliable";
+import { isAckPayload, isStreamTags, ReliableInbox } from "./reliability/streams";
+import { errorFromOutcome, type PendingCall, RequestTracker, type ResponderOutcome } from "./requests";
+import { Roster } from "./roster";
+import { createTransport, detectTransport } from "./transports/detect";
+import { EarlyFrames } from "./transports/early";
+import type { IncomingFrame, LinkState, Transport, TransportKind } from "./transports/transport";
 
-export const MODULE_ID = "socket-manager";
+export { MODULE_ID };
 /** Longest the outbox replay waits for peers to come back after a reconnect. */
 export const REPLAY_SETTLE_MS = 3000;
 
@@ -94,7 +101,7 @@ export class SocketManager implements ChannelHost {
   readonly #roster: Roster;
   readonly #heartbeat: Heartbeat;
   readonly #out: Outgoing;
-  readonly #incoming: Incoming;
+  readonly #incoming: ReceivePath;
   readonly #requests: RequestTracker;
   readonly #dispatcher: Dispatcher;
   /** Socket events held from `init` until `start()` (Foundry replays its early events just before `ready`). */
@@ -150,7 +157,7 @@ export class SocketManager implements ChannelHost {
         this.metrics.recordRtt(user.id, user.name, rtt);
       },
     });
-    this.#incoming = new Incoming({
+    this.#incoming = new ReceivePath({
       clock: this.clock,
       config,
       counters: this.#counters,

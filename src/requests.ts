@@ -6,8 +6,11 @@ import {
   SocketManagerError,
   TimeoutError,
   ValidationError,
-} from "./errors";
-import type { RequestResult } from "./types";
+} from "./contract/errors";
+import type { RequestResult } from "./contract/types";
+import type { ResponderOutcome } from "./pipeline/dispatch";
+
+export type { ResponderOutcome };
 
 /** A request waiting for answers from one or more users. */
 export interface PendingCall {
@@ -26,11 +29,6 @@ interface Entry extends PendingCall {
   timer: TimerHandle;
   finish(results: Map<string, RequestResult<unknown>>): void;
 }
-
-/** What a responder reported: a value, or an error travelling by name. */
-export type ResponderOutcome =
-  | { ok: true; value: unknown }
-  | { ok: false; code: string; message: string; issues?: { message: string; path?: PropertyKey[] }[] };
 
 /**
  * Every request in flight, with its timeout. A call settles once each addressed user answered, failed,

@@ -1,6 +1,6 @@
-import { SocketManagerError } from "./errors";
+import { SocketManagerError } from "./contract/errors";
+import type { HandlerOptions, SocketlibCompatSocket } from "./contract/types";
 import type { SocketManager } from "./manager";
-import type { HandlerOptions, SocketlibCompatSocket } from "./types";
 
 type CompatHandler = (this: { socketdata: { userId: string } }, ...args: unknown[]) => unknown;
 

@@ -89,15 +89,18 @@ export interface SandboxApi {
   readonly error: string | null;
   readonly log: readonly LogEntry[];
   /** The module's api (`game.modules.get("socket-manager").api`). */
-  api(): import("../../src/types").Api | undefined;
+  api(): import("../../src/contract/types").Api | undefined;
   /** Chat to everyone else (or `to`) on the sandbox channel. */
-  emit(text?: string, to?: "others" | "gm" | string[]): Promise<import("../../src/types").EmitReport>;
+  emit(
+    text?: string,
+    to?: "others" | "gm" | string[],
+  ): Promise<import("../../src/contract/types").EmitReport>;
   /** Ask the GM to roll `dice` d6 (a request answered by the GM's handler). */
   request(dice?: number): Promise<RollAnswer>;
   /** Send `n` messages as fast as possible. */
   flood(n?: number): Promise<{ sent: number; ms: number }>;
   /** Round trip to every peer (`api.test()`). */
-  testPeers(): Promise<import("../../src/types").PeerTestResult[]>;
+  testPeers(): Promise<import("../../src/contract/types").PeerTestResult[]>;
   /** Cut this client's network cable (the server drops its connection and refuses new ones). */
   disconnect(): Promise<void>;
   /** Plug the cable back in; socket.io reconnects by itself. */

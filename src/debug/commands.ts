@@ -1,5 +1,5 @@
 /** The console commands (`socketStatus()` …): each prints a readable group and returns its data. */
-import type { Api, EventInfo, MetricsSnapshot, PeerInfo, PeerTestResult, Status } from "../types";
+import type { Api, EventInfo, MetricsSnapshot, PeerInfo, PeerTestResult, Status } from "../contract/types";
 
 export type CommandsApi = Pick<Api, "status" | "metrics" | "peers" | "events" | "test">;
 export type CommandsConsole = Pick<Console, "group" | "groupEnd" | "table">;

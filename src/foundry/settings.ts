@@ -1,8 +1,9 @@
 import { type Config, DEFAULT_CONFIG } from "../config";
-import { errorMessage } from "../errors";
+import { errorMessage } from "../contract/errors";
+import { MODULE_ID } from "../contract/ids";
 import { type FoundryGame, globals } from "./globals";
 
-const NS = "socket-manager";
+const NS = MODULE_ID;
 const LOG = "Socket Manager |";
 
 /** Which options a GM (world) or each user (client) may change in Foundry's settings window. */

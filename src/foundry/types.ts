@@ -3,19 +3,12 @@
  * documentation. Only `src/index.ts` and this folder read globals; everything else receives a FoundryEnv.
  */
 
+import type { FoundryUser } from "../contract/types";
+
 /** Foundry's user roles (CONST.USER_ROLES). */
 export const UserRole = { PLAYER: 1, TRUSTED: 2, ASSISTANT: 3, GAMEMASTER: 4 } as const;
 
-export interface FoundryUser {
-  readonly id: string;
-  readonly name: string;
-  /** Connected right now. */
-  readonly active: boolean;
-  /** Assistant GM or full GM. */
-  readonly isGM: boolean;
-  /** 1 player, 2 trusted, 3 assistant, 4 game master. */
-  readonly role: number;
-}
+export type { FoundryUser };
 
 export interface FoundryUsers extends Iterable<FoundryUser> {
   get(id: string): FoundryUser | undefined;

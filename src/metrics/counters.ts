@@ -1,3 +1,6 @@
+import type { CounterSnapshot } from "../contract/metrics";
+
+export type { CounterSnapshot };
 /** Why a message or frame was dropped; each reason is counted separately. */
 export type DropReason =
   | "malformed"
@@ -23,30 +26,6 @@ export type DropReason =
   | "reliable-timeout"
   | "frame-failed"
   | "early-overflow";
-
-export interface CounterSnapshot {
-  messagesSent: number;
-  messagesReceived: number;
-  framesSent: number;
-  framesReceived: number;
-  bytesOut: number;
-  bytesIn: number;
-  /** Envelopes sent divided by frames sent. */
-  envelopesPerFrame: number;
-  coalesced: number;
-  handlerErrors: number;
-  requestsSent: number;
-  requestsFailed: number;
-  /** Reliable envelopes sent again because an ack was missing. */
-  retries: number;
-  /** Times the socket came back after a disconnect. */
-  reconnections: number;
-  reconnectAttempts: number;
-  /** Envelopes not addressed to this client (not an error: every frame reaches every client). */
-  notForMe: number;
-  dropped: Record<string, number>;
-  droppedTotal: number;
-}
 
 export class Counters {
   messagesSent = 0;

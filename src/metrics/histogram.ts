@@ -1,14 +1,6 @@
-export interface HistogramSnapshot {
-  /** Samples ever recorded. */
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  /** Percentiles over the most recent `capacity` samples. */
-  p50: number;
-  p95: number;
-  p99: number;
-}
+import type { HistogramSnapshot } from "../contract/metrics";
+
+export type { HistogramSnapshot };
 
 /**
  * Latency histogram in bounded memory: exact percentiles over a ring of the most recent samples, with

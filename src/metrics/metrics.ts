@@ -1,28 +1,10 @@
-import { type CounterSnapshot, Counters } from "./counters";
-import { Histogram, type HistogramSnapshot } from "./histogram";
+import type { EventCounts, MetricsSnapshotData } from "../contract/metrics";
+import { Counters } from "./counters";
+import { Histogram } from "./histogram";
+
+export type { EventCounts, MetricsSnapshotData };
+
 import { RateWindow } from "./rates";
-
-export interface EventCounts {
-  sent: number;
-  received: number;
-  bytesOut: number;
-  bytesIn: number;
-}
-
-export interface MetricsSnapshotData extends CounterSnapshot {
-  /** Round trip to peers (heartbeat and api.test()), null when monitoring is off. */
-  rttMs: HistogramSnapshot | null;
-  /** One-way latency of received messages, clock-offset corrected, null when monitoring is off. */
-  latencyMs: HistogramSnapshot | null;
-  /** Messages per second over the last 10 s. */
-  rate: { in: number; out: number };
-  /** Per "moduleId/event". */
-  events: Record<string, EventCounts>;
-  /** The latest round trips (ms), oldest first, for a sparkline. */
-  recentRtt: number[];
-  /** The latest errors and warnings (handler throws, transport failures, high latency), oldest first. */
-  recentErrors: { at: number; message: string }[];
-}
 
 /** How many recent errors and RTT samples a snapshot carries. */
 export const RECENT_ERRORS = 20;

@@ -1,6 +1,8 @@
 import type { Clock, TimerHandle } from "../clock";
 
-export type Priority = "low" | "normal" | "high";
+import type { Priority } from "../contract/types";
+
+export type { Priority };
 
 export interface BatchItem {
   /** The encoded envelope. */

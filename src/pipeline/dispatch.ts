@@ -1,23 +1,44 @@
-import type { ChannelImpl } from "../channel";
-import { errorMessage } from "../errors";
+import { errorMessage } from "../contract/errors";
+import type { Handler, HandlerOptions, MessageContext, Responder } from "../contract/types";
 import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
-import type { ResponderOutcome } from "../requests";
-import type { HandlerOptions, MessageContext } from "../types";
 import { isPermitted } from "./permission";
 import { runSchema } from "./schema";
 import { assertJsonSafe } from "./validate";
+
+export interface HandlerEntry {
+  readonly fn: Handler;
+  readonly opts: HandlerOptions;
+  /** The function the user passed, for off(event, fn). */
+  readonly original: Handler;
+}
+
+export interface ResponderEntry {
+  readonly fn: Responder;
+  readonly opts: HandlerOptions;
+}
+
+/** Where the dispatcher finds a module's handlers (a channel). */
+export interface HandlerSource {
+  handlersFor(event: string): readonly HandlerEntry[];
+  responderFor(event: string): ResponderEntry | undefined;
+}
+
+/** What a responder reported: a value, or an error travelling by name. */
+export type ResponderOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; code: string; message: string; issues?: { message: string; path?: PropertyKey[] }[] };
 
 /**
  * The last stages of the receive path: permission, schema, then the handlers themselves. Handlers of one
  * event run in registration order; a throw or rejection is caught, counted and logged.
  */
 export class Dispatcher {
-  readonly #channels: (moduleId: string) => ChannelImpl | undefined;
+  readonly #channels: (moduleId: string) => HandlerSource | undefined;
   readonly #counters: Counters;
   readonly #log: Logger;
 
-  constructor(channels: (moduleId: string) => ChannelImpl | undefined, counters: Counters, log: Logger) {
+  constructor(channels: (moduleId: string) => HandlerSource | undefined, counters: Counters, log: Logger) {
     this.#channels = channels;
     this.#counters = counters;
     this.#log = log;

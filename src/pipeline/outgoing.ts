@@ -1,13 +1,13 @@
 import type { Clock } from "../clock";
 import type { Config } from "../config";
-import { PayloadTooLargeError } from "../errors";
+import { PayloadTooLargeError } from "../contract/errors";
 import type { Counters } from "../metrics/counters";
-import { Outbox } from "../reliability/outbox";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
 import { splitText } from "./chunker";
 import { byteLength, encodeEnvelope, encodeFrame } from "./codec";
 import type { Envelope, Kind } from "./envelope";
+import { Outbox } from "./outbox";
 import { assertJsonSafe } from "./validate";
 
 /** Room kept in every frame for the frame header and one chunk envelope's own fields. */

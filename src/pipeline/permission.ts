@@ -1,7 +1,7 @@
-import { type FoundryUser, UserRole } from "../foundry/types";
+import type { FoundryUser, Permission } from "../contract/types";
+import { UserRole } from "../foundry/types";
 
-/** Who may trigger a handler: a minimum role, or a predicate over the server-stamped sender. */
-export type Permission = "player" | "trusted" | "assistant" | "gm" | ((sender: FoundryUser) => boolean);
+export type { Permission };
 
 const MIN_ROLE = {
   player: UserRole.PLAYER,

@@ -1,4 +1,4 @@
-import { ValidationError } from "../errors";
+import { ValidationError } from "../contract/errors";
 import { MAX_NAME_LENGTH } from "./envelope";
 
 /** Event names: 1..64 characters; names beginning with `$` are reserved for Socket Manager itself. */

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from "../clock";
-import type { PeerTestResult } from "../types";
+import type { PeerTestResult } from "../contract/types";
 
 /**
  * Round-trip time and clock offset from one ping/pong exchange (NTP's formula):

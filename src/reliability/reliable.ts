@@ -1,11 +1,11 @@
 import type { Clock, TimerHandle } from "../clock";
-import { TimeoutError } from "../errors";
+import { TimeoutError } from "../contract/errors";
 import type { Counters } from "../metrics/counters";
 import type { Envelope } from "../pipeline/envelope";
 import { FLAG_RELIABLE } from "../pipeline/envelope";
 import type { Outgoing } from "../pipeline/outgoing";
-import { ReliableStreams, type StreamTags } from "./acks";
 import { backoffDelay } from "./backoff";
+import { ReliableStreams, type StreamTags } from "./streams";
 
 /** Retransmission backoff for unacknowledged reliable messages. */
 export const RETRY_INITIAL_MS = 300;

@@ -1,5 +1,5 @@
 import type { Config } from "../config";
-import { TransportError } from "../errors";
+import { TransportError } from "../contract/errors";
 import type { FoundryEnv } from "../foundry/types";
 import { LocalTransport } from "./local";
 import { NativeTransport } from "./native";

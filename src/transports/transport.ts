@@ -3,7 +3,11 @@
  * events, batching or handlers. `send` always goes to every other client: the Foundry server relays each
  * message to everyone but the sender, and receivers filter by target themselves.
  */
-export type TransportKind = "socketlib" | "native" | "local";
+
+import { MODULE_ID } from "../contract/ids";
+import type { TransportKind } from "../contract/types";
+
+export type { TransportKind };
 
 export interface IncomingFrame {
   /** The raw frame as received (normally a JSON string). */
@@ -41,6 +45,6 @@ export interface TransportSink {
 }
 
 /** The one socket event this module may use. */
-export const SOCKET_EVENT = "module.socket-manager";
+export const SOCKET_EVENT = `module.${MODULE_ID}`;
 /** The socketlib handler name that carries frames. */
 export const SOCKETLIB_HANDLER = "frame";

@@ -1,5 +1,5 @@
 /** The connection indicator: a small pill (a CSS dot and a word) that opens the status window. */
-import type { Api, ConnectionState } from "../types";
+import type { Api, ConnectionState } from "../contract/types";
 import { type Localize, STATES } from "./status-context";
 
 export interface Indicator {

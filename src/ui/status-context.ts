@@ -1,5 +1,11 @@
 /** Pure: turns what the API reports into exactly the data templates/status.hbs shows. */
-import type { ConnectionState, HistogramSnapshot, MetricsSnapshot, PeerInfo, Status } from "../types";
+import type {
+  ConnectionState,
+  HistogramSnapshot,
+  MetricsSnapshot,
+  PeerInfo,
+  Status,
+} from "../contract/types";
 
 export type Localize = (key: string, data?: Record<string, string | number>) => string;
 

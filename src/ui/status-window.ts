@@ -1,6 +1,7 @@
 /** The status window: an ApplicationV2 (Handlebars) over templates/status.hbs that refreshes while open. */
+
+import type { Api } from "../contract/types";
 import type { ApplicationRenderOptions, FoundryApplicationsApi } from "../foundry/applications";
-import type { Api } from "../types";
 import { buildStatusContext, type Localize } from "./status-context";
 
 export const STATUS_TEMPLATE = "modules/socket-manager/templates/status.hbs";

@@ -17,9 +17,10 @@
  * Only one bundle instance can live per JS realm (it reads globals), so give each simulated client that runs
  * the built bundle its own process (see demo/client-process.ts) or its own browser frame (demo/sandbox/).
  */
+
+import type { Api } from "../../src/contract/types";
 import type { FoundryGame, FoundryUi, SettingConfig } from "../../src/foundry/globals";
 import type { FoundryHooks, NotifyLevel } from "../../src/foundry/types";
-import type { Api } from "../../src/types";
 import { reached, type SimClient } from "./client";
 
 const MODULE_ID = "socket-manager";

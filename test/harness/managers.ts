@@ -6,10 +6,10 @@
 import { createApi } from "../../src/api";
 import type { Clock } from "../../src/clock";
 import type { Config } from "../../src/config";
+import type { Api } from "../../src/contract/types";
 import { installSocketManager } from "../../src/entry";
 import type { FoundryGlobalScope } from "../../src/foundry/globals";
 import { SocketManager } from "../../src/manager";
-import type { Api } from "../../src/types";
 import type { SimClient } from "./client";
 import { type FoundryGlobalsHandle, installFoundryGlobals } from "./foundry-globals-core";
 import type { World } from "./world";

@@ -4,9 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
+import type { Api } from "../../src/contract/types";
 import type { FoundryEnv } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
-import type { Api } from "../../src/types";
 import {
   createHooks,
   createWorld,

@@ -3,8 +3,8 @@
  * protocol versions, on both network transports.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { MessageContext } from "../../src/contract/types";
 import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
-import type { MessageContext } from "../../src/types";
 import {
   createWorld,
   type Peer,

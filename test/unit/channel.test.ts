@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type ChannelHost, ChannelImpl } from "../../src/channel";
-import { SocketManagerError, ValidationError } from "../../src/errors";
-import type { StandardSchemaV1 } from "../../src/pipeline/schema";
+import { SocketManagerError, ValidationError } from "../../src/contract/errors";
 import type {
   EmitOptions,
   EmitReport,
@@ -10,7 +9,8 @@ import type {
   RequestAllOptions,
   RequestOptions,
   RequestResult,
-} from "../../src/types";
+} from "../../src/contract/types";
+import type { StandardSchemaV1 } from "../../src/pipeline/schema";
 import { thrownBy } from "./support";
 
 type Call =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, type Config, DEFAULT_CONFIG, mergeConfig } from "../../src/config";
-import { SocketManagerError, ValidationError } from "../../src/errors";
+import { SocketManagerError, ValidationError } from "../../src/contract/errors";
 import { thrownBy } from "./support";
 
 /** One valid value per key that differs from its default. */

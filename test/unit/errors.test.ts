@@ -11,7 +11,7 @@ import {
   TransportError,
   UserOfflineError,
   ValidationError,
-} from "../../src/errors";
+} from "../../src/contract/errors";
 
 const CLASSES = [
   ["SocketManagerError", SocketManagerError],

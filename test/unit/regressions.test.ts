@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG, mergeConfig } from "../../src/config";
-import { ValidationError } from "../../src/errors";
+import { ValidationError } from "../../src/contract/errors";
 import { Batcher, type BatchItem, type Priority } from "../../src/pipeline/batcher";
 import { utf8Length } from "../../src/pipeline/codec";
 import { DeferQueue, FakeClock, thrownBy } from "./support";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NoGMError, ValidationError } from "../../src/errors";
+import { NoGMError, ValidationError } from "../../src/contract/errors";
 import type { FoundryUser, FoundryUsers } from "../../src/foundry/types";
 import { Roster } from "../../src/roster";
 import { DeferQueue, thrownBy } from "./support";

@@ -5,8 +5,9 @@
  * Foundry. Exposes `window.sandbox` (world.ts: SandboxApi) for the control page and the browser tests, and
  * shows what arrives on the sandbox's channel.
  */
+
+import type { Api, Channel, MessageContext, PeerTestResult } from "../../../src/contract/types";
 import type { NotifyLevel } from "../../../src/foundry/types";
-import type { Api, Channel, MessageContext, PeerTestResult } from "../../../src/types";
 import { createSimClient, type SimClient, type UserSpec } from "../../../test/harness/client";
 import { installFoundryApplications } from "../../../test/harness/foundry-app";
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
+import type { EventInfo, PeerTestResult } from "../../../src/contract/types";
 import { createConsoleCommands } from "../../../src/debug/commands";
-import type { EventInfo, PeerTestResult } from "../../../src/types";
 import { fakeMetrics, fakePeers, fakeStatus } from "../ui/fixtures";
 
 function setup(state: "initializing" | "connected" = "connected") {

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { Api } from "../../../src/contract/types";
 import type { ConsoleCommands } from "../../../src/debug/commands";
-import type { Api } from "../../../src/types";
 import { installFoundryApplications } from "../../harness/foundry-app";
 import { localize, ROOT } from "../ui/fixtures";
 import { fakeGame } from "./fake-game";

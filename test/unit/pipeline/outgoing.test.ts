@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "../../../src/config";
-import { PayloadTooLargeError } from "../../../src/errors";
+import { PayloadTooLargeError } from "../../../src/contract/errors";
 import { Counters } from "../../../src/metrics/counters";
 import { encodeEnvelope, readEnvelope } from "../../../src/pipeline/codec";
 import type { Envelope, WireFrame } from "../../../src/pipeline/envelope";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ValidationError } from "../../../src/errors";
+import { ValidationError } from "../../../src/contract/errors";
 import { assertEventName, assertJsonSafe, assertModuleId } from "../../../src/pipeline/validate";
 import { thrownBy } from "../support";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TransportError } from "../../../src/errors";
+import { TransportError } from "../../../src/contract/errors";
 import type { FoundryEnv, FoundrySocket, SocketlibSocket } from "../../../src/foundry/types";
 import { detectTransport } from "../../../src/transports/detect";
 import { thrownBy } from "../support";

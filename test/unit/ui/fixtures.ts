@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { MetricsSnapshot, PeerInfo, Status } from "../../../src/types";
+import type { MetricsSnapshot, PeerInfo, Status } from "../../../src/contract/types";
 
 /** The repository root (paths, not URLs: happy-dom replaces the global URL class). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ConnectionState, TransportKind } from "../../../src/types";
+import type { ConnectionState, TransportKind } from "../../../src/contract/types";
 import { createIndicator } from "../../../src/ui/indicator";
 import { localize } from "./fixtures";
 

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ConnectionState, MetricsSnapshot, PeerInfo, Status } from "../../../src/contract/types";
 import type { FoundryApplicationsApi } from "../../../src/foundry/applications";
-import type { ConnectionState, MetricsSnapshot, PeerInfo, Status } from "../../../src/types";
 import { createStatusWindowClass, REFRESH_MS, type StatusApi } from "../../../src/ui/status-window";
 import { installFoundryApplications, STATUS_TEMPLATE_PATH } from "../../harness/foundry-app";
 import { fakeMetrics, fakePeers, fakeStatus, localize, ROOT } from "./fixtures";

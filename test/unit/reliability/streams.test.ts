@@ -6,7 +6,7 @@ import {
   type ReceiveVerdict,
   ReliableInbox,
   ReliableStreams,
-} from "../../../src/reliability/acks";
+} from "../../../src/reliability/streams";
 
 const alice = { userId: "alice", session: "sa1" };
 const bob = { userId: "bob", session: "sb1" };

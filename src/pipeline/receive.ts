@@ -8,7 +8,7 @@ import { isChunkPayload, Reassembler } from "./chunker";
 import { decodeFrame, parseSafe, readEnvelope } from "./codec";
 import type { SeqWindow } from "./dedupe";
 import { type Envelope, isAddressedTo } from "./envelope";
-import { InboundChecks } from "./inbound";
+import { EnvelopeChecks } from "./envelope-checks";
 
 /** socket.io's default maxHttpBufferSize: nothing larger can reach us anyway. */
 const MAX_INCOMING_FRAME = 1_000_000;
@@ -37,7 +37,7 @@ export interface Accepted {
   readonly receivedAt: number;
 }
 
-export interface IncomingDeps {
+export interface ReceiveDeps {
   clock: Clock;
   config: () => Readonly<Config>;
   counters: Counters;
@@ -51,14 +51,14 @@ export interface IncomingDeps {
  * The receive path up to routing: decode → frame checks → keep what targets me → duplicates, age, rate →
  * chunk reassembly. Nothing here throws; every refusal is counted by reason.
  */
-export class Incoming {
-  readonly checks: InboundChecks;
+export class ReceivePath {
+  readonly checks: EnvelopeChecks;
   readonly #reassembler: Reassembler;
-  readonly #deps: IncomingDeps;
+  readonly #deps: ReceiveDeps;
 
-  constructor(deps: IncomingDeps) {
+  constructor(deps: ReceiveDeps) {
     this.#deps = deps;
-    this.checks = new InboundChecks(deps.config, deps.clock);
+    this.checks = new EnvelopeChecks(deps.config, deps.clock);
     this.#reassembler = new Reassembler(
       () => ({
         maxMessageBytes: deps.config().maxPayloadBytes,

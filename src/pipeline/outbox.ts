@@ -1,4 +1,4 @@
-import type { Priority } from "../pipeline/batcher";
+import type { Priority } from "./batcher";
 
 export interface OutboxItem {
   readonly priority: Priority;

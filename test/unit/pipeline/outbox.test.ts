@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Priority } from "../../../src/pipeline/batcher";
-import { Outbox, type OutboxDrop } from "../../../src/reliability/outbox";
+import { Outbox, type OutboxDrop } from "../../../src/pipeline/outbox";
 
 interface Item {
   id: string;

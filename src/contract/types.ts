@@ -1,17 +1,31 @@
 /** Public types of the Socket Manager API (docs/ARCHITECTURE.md, "Public contract": the names are fixed). */
 import type { Config } from "./config";
 import type { errors } from "./errors";
-import type { FoundryUser } from "./foundry/types";
-import type { MetricsSnapshotData } from "./metrics/metrics";
+import type { HistogramSnapshot, MetricsSnapshotData } from "./metrics";
+import type { StandardSchemaV1 } from "./schema";
 
-export type { HistogramSnapshot } from "./metrics/histogram";
+export type { Config, HistogramSnapshot, StandardSchemaV1 };
 
-import type { Priority } from "./pipeline/batcher";
-import type { Permission } from "./pipeline/permission";
-import type { StandardSchemaV1 } from "./pipeline/schema";
-import type { TransportKind } from "./transports/transport";
+/** A Foundry user as Socket Manager sees it (the part of Foundry's User it reads). */
+export interface FoundryUser {
+  readonly id: string;
+  readonly name: string;
+  /** Connected right now. */
+  readonly active: boolean;
+  /** Assistant GM or full GM. */
+  readonly isGM: boolean;
+  /** 1 player, 2 trusted, 3 assistant, 4 game master. */
+  readonly role: number;
+}
 
-export type { Config, FoundryUser, Permission, Priority, StandardSchemaV1, TransportKind };
+/** Which path carries frames: socketlib, Foundry's own socket, or none (local mode). */
+export type TransportKind = "socketlib" | "native" | "local";
+
+/** "high" leaves at once, "normal" at the end of the task, "low" may wait up to `batchTimeout`. */
+export type Priority = "low" | "normal" | "high";
+
+/** Who may trigger a handler: a minimum role, or a predicate over the server-stamped sender. */
+export type Permission = "player" | "trusted" | "assistant" | "gm" | ((sender: FoundryUser) => boolean);
 
 /**
  * On a network transport Foundry owns the socket: "reconnecting" while it retries, "offline" once it gave up.

@@ -7,7 +7,7 @@ import { RateLimiter } from "./rate-limit";
 /** Accepted clock skew while a peer's clock offset is still unknown. */
 export const SKEW_TOLERANCE_MS = 15 * 60_000;
 
-export interface InboundLimits {
+export interface EnvelopeLimits {
   maxMessageAge: number;
   rateLimit: number;
   rateBurst: number;
@@ -17,15 +17,15 @@ export interface InboundLimits {
  * The per-envelope receive checks that need memory of the past: duplicates (replays), age (corrected by
  * the sender's clock offset once known) and the per-sender rate limit.
  */
-export class InboundChecks {
+export class EnvelopeChecks {
   readonly #dedupe = new Dedupe();
   readonly #rate: RateLimiter;
   /** Per user: how far their clock runs ahead of ours (ms). */
   readonly offsets = new Map<string, number>();
-  readonly #limits: () => InboundLimits;
+  readonly #limits: () => EnvelopeLimits;
   readonly #clock: Pick<Clock, "now">;
 
-  constructor(limits: () => InboundLimits, clock: Pick<Clock, "now">) {
+  constructor(limits: () => EnvelopeLimits, clock: Pick<Clock, "now">) {
     this.#limits = limits;
     this.#clock = clock;
     this.#rate = new RateLimiter(
