@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from "./clock";
+import type { Clock, TimerHandle } from "../clock";
 import {
   NoHandlerError,
   PermissionDeniedError,
@@ -6,9 +6,9 @@ import {
   SocketManagerError,
   TimeoutError,
   ValidationError,
-} from "./contract/errors";
-import type { RequestResult } from "./contract/types";
-import type { ResponderOutcome } from "./pipeline/dispatch";
+} from "../contract/errors";
+import type { RequestResult } from "../contract/types";
+import type { ResponderOutcome } from "../pipeline/dispatch";
 
 export type { ResponderOutcome };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { NoGMError, ValidationError } from "../../src/contract/errors";
-import type { FoundryUser, FoundryUsers } from "../../src/foundry/types";
-import { Roster } from "../../src/roster";
-import { DeferQueue, thrownBy } from "./support";
+import { NoGMError, ValidationError } from "../../../src/contract/errors";
+import type { FoundryUser, FoundryUsers } from "../../../src/foundry/types";
+import { Roster } from "../../../src/services/roster";
+import { DeferQueue, thrownBy } from "../support";
 
 type Spec = Omit<FoundryUser, "isGM" | "name"> & { name?: string };
 

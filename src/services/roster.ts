@@ -1,6 +1,6 @@
-import { NoGMError, ValidationError } from "./contract/errors";
-import type { Target } from "./contract/types";
-import type { FoundryUser, FoundryUsers } from "./foundry/types";
+import { NoGMError, ValidationError } from "../contract/errors";
+import type { Target } from "../contract/types";
+import type { FoundryUser, FoundryUsers } from "../foundry/types";
 
 /** Where a message goes: deliver here too?, who to address on the wire (undefined: everyone), who it is for. */
 export interface ResolvedTarget {

@@ -1,0 +1,68 @@
+import type { Clock } from "../clock";
+import type { Config } from "../config";
+import { errorMessage } from "../contract/errors";
+import { MODULE_ID } from "../contract/ids";
+import type { FoundryEnv } from "../foundry/types";
+import type { Logger } from "../log";
+import type { Counters } from "../metrics/counters";
+import type { Metrics } from "../metrics/metrics";
+import type { Envelope } from "../pipeline/envelope";
+import type { Outgoing } from "../pipeline/outgoing";
+import type { Roster } from "./roster";
+
+/** What every service shares: the world, time, configuration, logging, metrics, who is here, the send path. */
+export interface Core {
+  readonly env: FoundryEnv;
+  readonly clock: Clock;
+  readonly session: string;
+  readonly version: string;
+  /** Runs a function at the end of the current task. */
+  readonly defer: (fn: () => void) => void;
+  readonly random: () => number;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly counters: Counters;
+  readonly roster: Roster;
+  readonly out: Outgoing;
+  config(): Readonly<Config>;
+  userId(): string;
+}
+
+export type ControlKind = "hello" | "ping" | "pong" | "ack";
+
+/** Sends a control envelope (hello, ping, pong, ack): high priority, volatile, and past the replay hold. */
+export function sendControl(
+  out: Outgoing,
+  kind: ControlKind,
+  data: unknown,
+  to: string[] | undefined,
+  replyTo?: string,
+): void {
+  const env: Envelope = out.envelope(kind, MODULE_ID, `$${kind}`, data, to);
+  if (replyTo !== undefined) env.r = replyTo;
+  out.send(env, { priority: "high", volatile: true, control: true });
+}
+
+/** A session id: ten base-36 characters, new on every page load. */
+export function randomSession(random: () => number): string {
+  let s = "";
+  for (let i = 0; i < 10; i++) s += Math.floor(random() * 36).toString(36);
+  return s;
+}
+
+/** A logger whose warnings and errors also land in the metrics' recent errors (the status window shows them). */
+export function remembering(log: Logger, metrics: Metrics): Logger {
+  const text = (args: unknown[]) => args.map(errorMessage).join(" ");
+  return {
+    debug: log.debug,
+    info: log.info,
+    warn: (...args) => {
+      metrics.noteError(text(args));
+      log.warn(...args);
+    },
+    error: (...args) => {
+      metrics.noteError(text(args));
+      log.error(...args);
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { ValidationError } from "../contract/errors";
+import { MODULE_ID } from "../contract/ids";
+import type { EmitOptions, EmitReport, MessageContext } from "../contract/types";
+import type { Dispatcher } from "../pipeline/dispatch";
+import { type Envelope, messageId } from "../pipeline/envelope";
+import { assertEventName, assertJsonSafe, assertModuleId } from "../pipeline/validate";
+import type { TransportKind } from "../transports/transport";
+import type { Core } from "./core";
+import { checkTimeout } from "./options";
+import type { ReliableDelivery } from "./reliable-delivery";
+
+export interface MessagesDeps {
+  core: Core;
+  dispatcher: Dispatcher;
+  reliable: ReliableDelivery;
+  transport(): TransportKind | null;
+  /** The context of a message built here: from this user (or `from`), on this client. */
+  localContext(env: Envelope, id: string, simulated: boolean, from?: string): MessageContext | null;
+}
+
+/** Emitting messages: option checks, targets, the send path, delivery to this client, and `simulate()`. */
+export class Messages {
+  readonly #deps: MessagesDeps;
+
+  constructor(deps: MessagesDeps) {
+    this.#deps = deps;
+  }
+
+  async emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
+    const { core } = this.#deps;
+    assertEventName(event, channel, channel === MODULE_ID);
+    // A coalesced stream waits for the batch window by default: replacing an unsent message only happens if
+    // messages wait, and each tick of a 60 Hz stream runs in its own task.
+    const priority = opts.priority ?? (opts.coalesce === undefined ? "normal" : "low");
+    if (priority !== "low" && priority !== "normal" && priority !== "high") {
+      throw new ValidationError(`priority must be "low", "normal" or "high"`, { moduleId: channel, event });
+    }
+    if (opts.coalesce !== undefined && typeof opts.coalesce !== "string") {
+      throw new ValidationError("coalesce must be a string key", { moduleId: channel, event });
+    }
+    if (opts.reliable && (opts.coalesce !== undefined || opts.volatile)) {
+      throw new ValidationError("a reliable message cannot also be volatile or coalesced", {
+        moduleId: channel,
+        event,
+      });
+    }
+    const target = core.roster.resolve(opts.to ?? "others", channel, event);
+    const env = core.out.envelope("msg", channel, event, data, target.wire);
+    const id = messageId(core.session, env.q);
+    if (opts.reliable) {
+      const timeout = checkTimeout(opts.timeout, core.config().requestTimeout, channel, event);
+      return this.#deps.reliable.emit(env, id, target, timeout);
+    }
+    // In local mode a message that includes this client is delivered once, not also looped back.
+    const networked =
+      (target.wire === undefined || target.wire.length > 0) &&
+      !(this.#deps.transport() === "local" && target.self);
+    let queued = false;
+    let bytes = 0;
+    if (networked) {
+      const coalesce = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
+      ({ queued, bytes } = core.out.send(env, { priority, coalesce, volatile: opts.volatile }));
+    } else {
+      assertJsonSafe(data, channel, event);
+    }
+    if (target.self) this.deliverToSelf(env, id);
+    core.counters.messagesSent++;
+    core.metrics.sent(channel, event, bytes, env.a);
+    return { messageId: id, recipients: target.recipients, queued };
+  }
+
+  /** A copy of `env` for this client's own handlers, at the end of the task. */
+  deliverToSelf(env: Envelope, id: string): void {
+    const ctx = this.#deps.localContext(env, id, false);
+    if (!ctx) return;
+    const data = env.d === undefined ? undefined : structuredClone(env.d);
+    this.#deps.core.defer(() => void this.#deps.dispatcher.message(data, ctx));
+  }
+
+  /** Injects a message as if it came from `from` (default: this user), through permission and schema checks. */
+  async simulate(channel: string, event: string, data: unknown, from?: string): Promise<void> {
+    const { core } = this.#deps;
+    assertModuleId(channel);
+    assertEventName(event, channel, true);
+    const sender = core.roster.user(from ?? core.userId());
+    if (!sender)
+      throw new ValidationError(`simulate(): no user with id "${from}"`, { moduleId: channel, event });
+    assertJsonSafe(data, channel, event);
+    const copy = data === undefined ? undefined : structuredClone(data);
+    const env = core.out.envelope("msg", channel, event, copy, undefined);
+    const ctx = this.#deps.localContext(env, messageId(core.session, env.q), true, sender.id);
+    if (ctx) await this.#deps.dispatcher.message(env.d, ctx);
+  }
+}

@@ -1,0 +1,123 @@
+import type { PeerInfo } from "../contract/types";
+import type { FoundryUser } from "../foundry/types";
+import { PROTOCOL_VERSION } from "../pipeline/envelope";
+import type { Heartbeat } from "../reliability/heartbeat";
+import { type HelloPayload, isHelloPayload, Presence } from "../reliability/presence";
+import { type Core, sendControl } from "./core";
+import type { Link } from "./link";
+
+export interface PeersDeps {
+  core: Core;
+  link: Link;
+  heartbeat: Heartbeat;
+  /** A user left (Foundry's userConnected): their pending requests fail or move to another GM. */
+  left(userId: string): void;
+  /** A peer came back under a new session (a reload): its reliable streams start over. */
+  restarted(userId: string, session: string): void;
+}
+
+/**
+ * Who runs Socket Manager: the hello protocol (on start, after a reconnect, to every newcomer), the peers view,
+ * and the protocol-mismatch warning for GMs.
+ */
+export class Peers {
+  readonly #presence = new Presence();
+  readonly #warnedProtocol = new Set<string>();
+  readonly #deps: PeersDeps;
+
+  constructor(deps: PeersDeps) {
+    this.#deps = deps;
+  }
+
+  /** Follows Foundry's `userConnected` hook; returns the detach function. */
+  watch(): () => void {
+    const { hooks } = this.#deps.core.env;
+    const fn = (user: FoundryUser, connected: boolean) => {
+      if (connected) this.sayHello([user.id], false);
+      else this.#deps.left(user.id);
+    };
+    const id = hooks.on("userConnected", fn as (...args: never[]) => unknown);
+    return () => hooks.off("userConnected", id);
+  }
+
+  /** The session of a peer that said hello, if any. */
+  session(userId: string): string | undefined {
+    return this.#presence.get(userId)?.session;
+  }
+
+  /** Every user that said hello. */
+  known(): string[] {
+    return this.#presence.all().map((p) => p.userId);
+  }
+
+  sayHello(to: string[] | undefined, reply: boolean): void {
+    const { core, link } = this.#deps;
+    if (!link.peersReachable) return;
+    const hello: HelloPayload = {
+      v: core.version,
+      p: PROTOCOL_VERSION,
+      tr: link.transport ?? "native",
+      s: core.session,
+    };
+    if (reply) hello.reply = 1;
+    // Control traffic: it must pass the replay hold, since the hold waits for exactly these hellos.
+    sendControl(core.out, "hello", hello, to);
+  }
+
+  onHello(payload: unknown, sender: FoundryUser): void {
+    const { core, link } = this.#deps;
+    if (!isHelloPayload(payload)) return core.counters.drop("envelope-shape");
+    const { peer, isNew, sessionChanged } = this.#presence.hello(sender.id, payload, core.clock.now());
+    link.peerBack(sender.id);
+    if (sessionChanged) this.#deps.restarted(sender.id, peer.session);
+    const key = `${sender.id}/${payload.s}`;
+    if (payload.p !== PROTOCOL_VERSION && !this.#warnedProtocol.has(key)) {
+      this.#warnedProtocol.add(key);
+      const data = { name: sender.name, theirs: payload.p, ours: PROTOCOL_VERSION, version: payload.v };
+      core.log.warn(
+        `${sender.name} runs Socket Manager ${payload.v} with protocol ${payload.p} (ours: ${PROTOCOL_VERSION})`,
+      );
+      this.#gmNotice("warn", "SOCKET_MANAGER.Notify.ProtocolMismatch", data);
+    }
+    if (payload.reply) this.sayHello([sender.id], false);
+    if (isNew || sessionChanged) this.#deps.heartbeat.ping([sender.id]);
+  }
+
+  /** Everyone but this user, with what presence and the heartbeat know of them. */
+  list(): PeerInfo[] {
+    const { core, heartbeat } = this.#deps;
+    const me = core.userId();
+    return [...core.env.users]
+      .filter((u) => u.id !== me)
+      .map((u) => {
+        const peer = this.#presence.get(u.id);
+        const estimate = heartbeat.clocks.best(u.id);
+        const rtt = heartbeat.clocks.latestRtt(u.id);
+        const info: PeerInfo = {
+          userId: u.id,
+          name: u.name,
+          role: u.role,
+          isGM: u.isGM,
+          active: u.active,
+          hasModule: peer !== undefined,
+        };
+        if (peer)
+          Object.assign(info, {
+            moduleVersion: peer.version,
+            protocol: peer.protocol,
+            transport: peer.transport,
+          });
+        if (rtt !== undefined) info.rttMs = rtt;
+        if (estimate) info.clockOffsetMs = estimate.offset;
+        return info;
+      });
+  }
+
+  /** A notification for GMs (players get the console line only). */
+  #gmNotice(level: "info" | "warn", key: string, data: Record<string, string | number>): void {
+    const { core } = this.#deps;
+    const message = core.env.localize(key, data);
+    if (core.roster.user(core.userId())?.isGM) core.env.notify(level, message);
+    else core.log.info(message);
+  }
+}

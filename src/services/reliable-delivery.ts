@@ -1,0 +1,116 @@
+import type { EmitReport, MessageContext } from "../contract/types";
+import type { Dispatcher } from "../pipeline/dispatch";
+import type { Envelope } from "../pipeline/envelope";
+import { assertJsonSafe } from "../pipeline/validate";
+import { ReliableSender } from "../reliability/reliable";
+import { isAckPayload, isStreamTags, ReliableInbox } from "../reliability/streams";
+import type { TransportKind } from "../transports/transport";
+import { type Core, sendControl } from "./core";
+
+export interface ReliableDeps {
+  core: Core;
+  dispatcher: Dispatcher;
+  transport(): TransportKind | null;
+  canSend(): boolean;
+  /** The session of a peer that said hello (reliable recipients are the peers known to run the module). */
+  session(userId: string): string | undefined;
+  /** Delivers a copy of `env` to this client's own handlers. */
+  deliverToSelf(env: Envelope, id: string): void;
+}
+
+/**
+ * Reliable delivery, both halves: sending (per-recipient streams, retransmission with backoff, the report of
+ * who acked) and receiving (exactly once and in order per sender session, acks batched per task).
+ */
+export class ReliableDelivery {
+  readonly #sender: ReliableSender;
+  readonly #inbox = new ReliableInbox();
+  readonly #acksDue = new Map<string, { senderSession: string; numbers: number[] }>();
+  readonly #deps: ReliableDeps;
+
+  constructor(deps: ReliableDeps) {
+    this.#deps = deps;
+    const { core } = deps;
+    this.#sender = new ReliableSender({
+      out: core.out,
+      clock: core.clock,
+      counters: core.counters,
+      random: core.random,
+      online: () => deps.canSend(),
+    });
+  }
+
+  async emit(
+    env: Envelope,
+    id: string,
+    target: { self: boolean; recipients: string[] },
+    timeout: number,
+  ): Promise<EmitReport> {
+    const { core } = this.#deps;
+    assertJsonSafe(env.d, env.c, env.e);
+    const me = core.userId();
+    const peers = target.recipients
+      .filter((userId) => userId !== me)
+      .flatMap((userId) => {
+        const session = this.#deps.session(userId);
+        return session ? [{ userId, session }] : [];
+      });
+    const recipients = peers.map((p) => p.userId);
+    if (target.self) {
+      this.#deps.deliverToSelf(env, id);
+      recipients.push(me);
+    }
+    const sent =
+      this.#deps.transport() === "local"
+        ? { queued: false, acked: Promise.resolve([]) }
+        : this.#sender.send(env, peers, timeout);
+    core.counters.messagesSent++;
+    core.metrics.sent(env.c, env.e, 0);
+    const acked = await sent.acked;
+    return { messageId: id, recipients, queued: sent.queued, acked: target.self ? [...acked, me] : acked };
+  }
+
+  /** A reliable envelope from another client: run it once, in order, and ack it. */
+  receive(env: Envelope, session: string, ctx: MessageContext): void {
+    const { core } = this.#deps;
+    const tag = env.o?.[core.userId()];
+    if (!tag || !isStreamTags({ tag })) return core.counters.drop("envelope-shape");
+    const verdict = this.#inbox.receive(`${ctx.senderId}/${session}`, core.session, tag, () => {
+      void this.#deps.dispatcher.message(env.d, ctx);
+    });
+    if (verdict === "stale") return core.counters.drop("reliable-stale");
+    if (verdict === "overflow") return core.counters.drop("reliable-overflow");
+    if (verdict === "duplicate") core.counters.drop("duplicate");
+    this.#queueAck(ctx.senderId, session, tag[1]);
+  }
+
+  /** An ack from another client. */
+  ack(senderId: string, payload: unknown): void {
+    const { core } = this.#deps;
+    if (!isAckPayload(payload) || payload[0] !== core.session) return core.counters.drop("reliable-stale");
+    this.#sender.ack(senderId, payload[1], payload[2]);
+  }
+
+  peerRestarted(userId: string, session: string): void {
+    this.#sender.peerRestarted(userId, session);
+  }
+
+  abort(error: Error): void {
+    this.#sender.abort(error);
+  }
+
+  /** Acks are batched: one ack envelope per sender at the end of the task. */
+  #queueAck(senderId: string, senderSession: string, n: number): void {
+    const { core } = this.#deps;
+    const key = `${senderId}/${senderSession}`;
+    const due = this.#acksDue.get(key);
+    if (due) return void due.numbers.push(n);
+    this.#acksDue.set(key, { senderSession, numbers: [n] });
+    core.defer(() => {
+      const entry = this.#acksDue.get(key);
+      this.#acksDue.delete(key);
+      if (!entry) return;
+      sendControl(core.out, "ack", [entry.senderSession, core.session, entry.numbers], [senderId]);
+    });
+  }
+}
