@@ -1,0 +1,83 @@
+/** The Requests service: who a request goes to, GM takeover when the answering GM leaves, replies. */
+import { describe, expect, it } from "vitest";
+import { NoGMError, TimeoutError, UserOfflineError } from "../../../src/contract/errors";
+import { Counters } from "../../../src/metrics/counters";
+import { Dispatcher } from "../../../src/pipeline/dispatch";
+import type { Envelope } from "../../../src/pipeline/envelope";
+import { Requests } from "../../../src/services/requests";
+import { fixture, user } from "./fixture";
+
+function setup(users = [user("gm1", 4), user("gm2", 4), user("p1", 1)]) {
+  const f = fixture("p1", users);
+  const dispatcher = new Dispatcher(() => undefined, new Counters(), f.core.log);
+  const requests = new Requests({
+    core: f.core,
+    dispatcher,
+    transport: () => "native",
+    localContext: () => null,
+  });
+  const settle = <T>(p: Promise<T>) =>
+    p.then(
+      (value) => ({ ok: true as const, value }),
+      (error: Error) => ({ ok: false as const, error }),
+    );
+  const reply = (from: string, to: Envelope, value: unknown) =>
+    requests.reply(
+      { q: 1, k: "res", c: to.c, e: to.e, a: f.clock.now(), d: value, r: `${f.core.session}:${to.q}` },
+      from,
+    );
+  return { f, requests, settle, reply };
+}
+
+describe("Requests", () => {
+  it('"gm" goes to the designated GM; its answer settles the request', async () => {
+    const { f, requests, settle, reply } = setup();
+    const result = settle(requests.request("mod", "ask", 1, {}));
+    f.tasks.endOfTask();
+    const [req] = f.sent();
+    expect(req).toMatchObject({ k: "req", c: "mod", e: "ask", t: ["gm1"] });
+    reply("gm1", req!, "yes");
+    expect(await result).toEqual({ ok: true, value: "yes" });
+  });
+
+  it("when the answering GM leaves, the next GM takes over under a new id; a late answer from the first is ignored", async () => {
+    const { f, requests, settle, reply } = setup();
+    const result = settle(requests.request("mod", "ask", 1, { timeout: 5000 }));
+    f.tasks.endOfTask();
+    const first = f.sent()[0]!;
+    f.users[0] = user("gm1", 4, false);
+    requests.userLeft("gm1");
+    f.tasks.endOfTask();
+    const second = f.sent()[1]!;
+    expect(second).toMatchObject({ k: "req", e: "ask", t: ["gm2"], d: 1 });
+    expect(second.q).not.toBe(first.q);
+    reply("gm1", first, "stale");
+    expect(f.core.counters.dropped("stale-reply")).toBe(1);
+    reply("gm2", second, "from gm2");
+    expect(await result).toEqual({ ok: true, value: "from gm2" });
+  });
+
+  it("when the answering GM leaves and no other GM is there, NoGMError at once", async () => {
+    const { f, requests, settle } = setup([user("gm1", 4), user("p1", 1)]);
+    const result = settle(requests.request("mod", "ask", 1, { timeout: 5000 }));
+    f.tasks.endOfTask();
+    f.users[0] = user("gm1", 4, false);
+    requests.userLeft("gm1");
+    const outcome = await result;
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok === false && outcome.error).toBeInstanceOf(NoGMError);
+  });
+
+  it("a request to a user who leaves fails with UserOfflineError; one nobody answers, TimeoutError", async () => {
+    const { f, requests, settle } = setup();
+    const toP = settle(requests.request("mod", "ask", 1, { to: "gm2", timeout: 5000 }));
+    requests.userLeft("gm2");
+    const left = await toP;
+    expect(left.ok === false && left.error).toBeInstanceOf(UserOfflineError);
+    const silent = settle(requests.request("mod", "ask", 1, { timeout: 300 }));
+    f.clock.advance(300);
+    const timedOut = await silent;
+    expect(timedOut.ok === false && timedOut.error).toBeInstanceOf(TimeoutError);
+    expect(requests.pending).toBe(0);
+  });
+});
