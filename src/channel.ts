@@ -1,4 +1,5 @@
 import { SocketManagerError, ValidationError } from "./contract/errors";
+import { MODULE_ID } from "./contract/ids";
 import type {
   Channel,
   EmitOptions,
@@ -13,7 +14,7 @@ import type {
 import type { HandlerEntry, ResponderEntry } from "./pipeline/dispatch";
 import { isPermission } from "./pipeline/permission";
 import { isStandardSchema } from "./pipeline/schema";
-import { assertEventName } from "./pipeline/validate";
+import { assertEventName, assertModuleId } from "./pipeline/validate";
 
 export type { HandlerEntry, ResponderEntry };
 
@@ -167,5 +168,33 @@ export class ChannelImpl implements Channel {
       if (rest.length > 0) this.#handlers.set(event, rest);
       else this.#handlers.delete(event);
     };
+  }
+}
+
+/** Every module's channel, made on first use: one per module id. */
+export class Channels {
+  readonly #channels = new Map<string, ChannelImpl>();
+  readonly #host: ChannelHost;
+
+  constructor(host: ChannelHost) {
+    this.#host = host;
+  }
+
+  get(moduleId: string): ChannelImpl {
+    assertModuleId(moduleId);
+    let channel = this.#channels.get(moduleId);
+    if (!channel) {
+      channel = new ChannelImpl(moduleId, this.#host, moduleId === MODULE_ID);
+      this.#channels.set(moduleId, channel);
+    }
+    return channel;
+  }
+
+  find(moduleId: string): ChannelImpl | undefined {
+    return this.#channels.get(moduleId);
+  }
+
+  list(): ChannelImpl[] {
+    return [...this.#channels.values()];
   }
 }

@@ -1,4 +1,4 @@
-import { type ChannelHost, ChannelImpl } from "./channel";
+import { type ChannelHost, type ChannelImpl, Channels } from "./channel";
 import { type Clock, systemClock } from "./clock";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "./config";
 import { SocketManagerError } from "./contract/errors";
@@ -17,24 +17,18 @@ import type { FoundryEnv } from "./foundry/types";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics/metrics";
 import { Dispatcher } from "./pipeline/dispatch";
-import { type Envelope, FLAG_RELIABLE } from "./pipeline/envelope";
-import { Outgoing } from "./pipeline/outgoing";
+import type { Envelope } from "./pipeline/envelope";
 import { ReceivePath } from "./pipeline/receive";
-import { assertModuleId } from "./pipeline/validate";
 import { Heartbeat } from "./reliability/heartbeat";
 import { Contexts } from "./services/context";
-import { type Core, randomSession, remembering, sendControl } from "./services/core";
+import { type Core, createCore, randomSession, remembering, sendControl } from "./services/core";
 import { Link } from "./services/link";
 import { Messages } from "./services/messages";
 import { Peers } from "./services/peers";
 import { ReliableDelivery } from "./services/reliable-delivery";
 import { Requests } from "./services/requests";
-import { Roster } from "./services/roster";
-import { createRouter } from "./services/router";
+import { createRouter, receiveRoutes } from "./services/router";
 import type { TransportKind } from "./transports/transport";
-
-export { REPLAY_SETTLE_MS } from "./services/link";
-export { MODULE_ID };
 
 export interface ManagerOptions {
   env: FoundryEnv;
@@ -63,7 +57,7 @@ export class SocketManager implements ChannelHost {
 
   #cfg: Readonly<Config>;
   readonly #core: Core;
-  readonly #channels = new Map<string, ChannelImpl>();
+  readonly #channels = new Channels(this);
   readonly #readyListeners: (() => void)[] = [];
   readonly #link: Link;
   readonly #peers: Peers;
@@ -89,23 +83,7 @@ export class SocketManager implements ChannelHost {
     );
     this.log = remembering(opts.logger ?? createLogger(() => this.#cfg.enableDebugLogging), this.metrics);
     this.session = randomSession(random);
-    const counters = this.metrics.counters;
-    const roster = new Roster(
-      () => this.env.users,
-      () => this.env.userId,
-      defer,
-    );
-    const out = new Outgoing({
-      session: this.session,
-      clock: this.clock,
-      defer,
-      config,
-      counters,
-      transport: () => this.#link.sendable,
-      holding: () => this.#link.replayHeld,
-      onError: (e) => this.log.error("the transport failed to send a frame:", e),
-    });
-    const core: Core = {
+    const core = createCore({
       env: this.env,
       clock: this.clock,
       session: this.session,
@@ -114,14 +92,12 @@ export class SocketManager implements ChannelHost {
       random,
       log: this.log,
       metrics: this.metrics,
-      counters,
-      roster,
-      out,
       config,
-      userId: () => this.env.userId,
-    };
+      link: () => this.#link,
+    });
+    const { counters, roster, out } = core;
     this.#core = core;
-    const dispatcher = new Dispatcher((id) => this.#channels.get(id), counters, this.log);
+    const dispatcher = new Dispatcher((id) => this.#channels.find(id), counters, this.log);
     const transport = () => this.#link.transport;
     const contexts = new Contexts({
       user: (id) => roster.user(id),
@@ -148,12 +124,7 @@ export class SocketManager implements ChannelHost {
         this.metrics.recordRtt(user.id, user.name, rtt);
       },
     });
-    this.#requests = new Requests({
-      core,
-      dispatcher,
-      transport,
-      localContext,
-    });
+    this.#requests = new Requests({ core, dispatcher, transport, localContext });
     this.#reliable = new ReliableDelivery({
       core,
       dispatcher,
@@ -176,31 +147,18 @@ export class SocketManager implements ChannelHost {
       left: (userId) => this.#requests.userLeft(userId),
       restarted: (userId, session) => this.#reliable.peerRestarted(userId, session),
     });
-    const route = createRouter(core, (m) => contexts.remote(m), {
-      msg: (m, ctx) => {
-        this.metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt);
-        if (!m.frame.simulated) this.metrics.recordLatency(ctx.senderId, ctx.sender.name, ctx.latencyMs);
-        if ((m.env.f ?? 0) & FLAG_RELIABLE && !m.frame.simulated)
-          this.#reliable.receive(m.env, m.session, ctx);
-        else void dispatcher.message(m.env.d, ctx);
-      },
-      req: (m, ctx) => {
-        this.metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt);
-        void this.#requests.answer(m.env, ctx);
-      },
-      res: (m) => this.#requests.reply(m.env, m.sender.id),
-      err: (m) => this.#requests.reply(m.env, m.sender.id),
-      hello: (m) => this.#peers.onHello(m.env.d, m.sender),
-      ping: (m, ctx) => {
-        if (!this.#heartbeat.answer(m.env.d, ctx.receivedAt, ctx.senderId, ctx.messageId))
-          counters.drop("envelope-shape");
-      },
-      pong: (m) => {
-        if (!this.#heartbeat.pong(m.env.d, m.sender)) counters.drop("envelope-shape");
-      },
-      ack: (m) => this.#reliable.ack(m.sender.id, m.env.d),
-      chunk: undefined,
-    });
+    const route = createRouter(
+      core,
+      (m) => contexts.remote(m),
+      receiveRoutes({
+        core,
+        dispatcher,
+        heartbeat: this.#heartbeat,
+        reliable: this.#reliable,
+        requests: this.#requests,
+        peers: this.#peers,
+      }),
+    );
     this.#receive = new ReceivePath({
       clock: this.clock,
       config,
@@ -261,11 +219,6 @@ export class SocketManager implements ChannelHost {
   /** Chooses the transport and starts moving messages: call at `ready`. Idempotent. */
   start(): void {
     if (this.#link.started) return;
-    if (this.env.usersLoaded === false) {
-      this.log.error(
-        "game.users is not loaded yet: Socket Manager was started before Foundry's setup hook. Messages cannot be attributed to users until it is.",
-      );
-    }
     this.#unhooks.push(this.#peers.watch());
     this.#link.start();
     this.#heartbeat.restart();
@@ -302,17 +255,11 @@ export class SocketManager implements ChannelHost {
   // ---- channels and the public calls ------------------------------------------------------------------
 
   channel(moduleId: string): ChannelImpl {
-    assertModuleId(moduleId);
-    let channel = this.#channels.get(moduleId);
-    if (!channel) {
-      channel = new ChannelImpl(moduleId, this, moduleId === MODULE_ID);
-      this.#channels.set(moduleId, channel);
-    }
-    return channel;
+    return this.#channels.get(moduleId);
   }
 
   channelList(): ChannelImpl[] {
-    return [...this.#channels.values()];
+    return this.#channels.list();
   }
 
   emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {

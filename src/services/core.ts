@@ -7,8 +7,9 @@ import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
 import type { Metrics } from "../metrics/metrics";
 import type { Envelope } from "../pipeline/envelope";
-import type { Outgoing } from "../pipeline/outgoing";
-import type { Roster } from "./roster";
+import { Outgoing } from "../pipeline/outgoing";
+import type { Transport } from "../transports/transport";
+import { Roster } from "./roster";
 
 /** What every service shares: the world, time, configuration, logging, metrics, who is here, the send path. */
 export interface Core {
@@ -65,4 +66,32 @@ export function remembering(log: Logger, metrics: Metrics): Logger {
       log.error(...args);
     },
   };
+}
+
+export interface CoreParts extends Omit<Core, "counters" | "roster" | "out" | "userId"> {
+  /** Where frames leave (when the link can send) and whether the outbox replay is held. */
+  link: () => { readonly sendable: Transport | null; readonly replayHeld: boolean };
+}
+
+/** Builds the shared Core: the roster over Foundry's users and the send path over the link. */
+export function createCore(parts: CoreParts): Core {
+  const { link, ...rest } = parts;
+  const { env, clock, defer, config, session, metrics, log } = parts;
+  const counters = metrics.counters;
+  const out = new Outgoing({
+    session,
+    clock,
+    defer,
+    config,
+    counters,
+    transport: () => link().sendable,
+    holding: () => link().replayHeld,
+    onError: (e) => log.error("the transport failed to send a frame:", e),
+  });
+  const roster = new Roster(
+    () => env.users,
+    () => env.userId,
+    defer,
+  );
+  return { ...rest, counters, roster, out, userId: () => env.userId };
 }

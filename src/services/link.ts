@@ -86,6 +86,11 @@ export class Link {
   start(): boolean {
     if (this.#started) return false;
     const { core } = this.#deps;
+    if (core.env.usersLoaded === false) {
+      core.log.error(
+        "game.users is not loaded yet: Socket Manager was started before Foundry's setup hook. Messages cannot be attributed to users until it is.",
+      );
+    }
     const detection = detectTransport(core.env, core.config());
     if (detection.warning) core.log.warn(detection.warning);
     this.#started = true;

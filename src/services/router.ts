@@ -1,7 +1,12 @@
 import type { MessageContext } from "../contract/types";
-import type { Kind } from "../pipeline/envelope";
+import type { Dispatcher } from "../pipeline/dispatch";
+import { FLAG_RELIABLE, type Kind } from "../pipeline/envelope";
 import type { Accepted } from "../pipeline/receive";
+import type { Heartbeat } from "../reliability/heartbeat";
 import type { Core } from "./core";
+import type { Peers } from "./peers";
+import type { ReliableDelivery } from "./reliable-delivery";
+import type { Requests } from "./requests";
 
 /** What to do with one accepted envelope of a kind. */
 export type Route = (message: Accepted, ctx: MessageContext) => void;
@@ -23,5 +28,46 @@ export function createRouter(
     const route = Object.hasOwn(routes, env.k) ? routes[env.k] : undefined;
     if (!route) return core.counters.drop("envelope-shape");
     route(message, context(message));
+  };
+}
+
+/** The services each kind of envelope goes to. */
+export interface RouteTargets {
+  core: Core;
+  dispatcher: Dispatcher;
+  heartbeat: Heartbeat;
+  reliable: ReliableDelivery;
+  requests: Requests;
+  peers: Peers;
+}
+
+/** Socket Manager's route table: messages, requests and replies, presence, heartbeat, acks. */
+export function receiveRoutes(t: RouteTargets): Record<Kind, Route | undefined> {
+  const { metrics, counters } = t.core;
+  return {
+    msg: (m, ctx) => {
+      metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt);
+      if (m.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
+      metrics.recordLatency(ctx.senderId, ctx.sender.name, ctx.latencyMs);
+      if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.session, ctx);
+      else void t.dispatcher.message(m.env.d, ctx);
+    },
+    req: (m, ctx) => {
+      metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt);
+      void t.requests.answer(m.env, ctx);
+    },
+    res: (m) => t.requests.reply(m.env, m.sender.id),
+    err: (m) => t.requests.reply(m.env, m.sender.id),
+    hello: (m) => t.peers.onHello(m.env.d, m.sender),
+    ping: (m, ctx) => {
+      if (!t.heartbeat.answer(m.env.d, ctx.receivedAt, ctx.senderId, ctx.messageId))
+        counters.drop("envelope-shape");
+    },
+    pong: (m) => {
+      if (!t.heartbeat.pong(m.env.d, m.sender)) counters.drop("envelope-shape");
+    },
+    ack: (m) => t.reliable.ack(m.sender.id, m.env.d),
+    // Chunks are reassembled by the receive path; a chunk that reaches routing is malformed.
+    chunk: undefined,
   };
 }
