@@ -55,11 +55,13 @@ export function isChunkPayload(value: unknown): value is ChunkPayload {
 
 interface PartialMessage {
   readonly total: number;
-  readonly pieces: (string | undefined)[];
-  received: number;
-  bytes: number;
+  /** Pieces by index, allocated as they arrive (never `total` slots up front). */
+  readonly pieces: Map<number, string>;
+  /** Bytes charged: SET_COST for the set, and each piece's length (at least PIECE_COST). */
+  charged: number;
   readonly startedAt: number;
-  readonly owner: string;
+  /** The server-stamped user id the set is charged to. */
+  readonly user: string;
 }
 
 export type ReassemblyResult =
@@ -70,21 +72,35 @@ export type ReassemblyResult =
   | { status: "over-budget" };
 
 export interface ReassemblerLimits {
-  /** Largest message one sender may be rebuilding, and largest in total per sender. */
+  /** Bytes one user may have in half-rebuilt messages (and the largest single message). */
   maxMessageBytes: number;
-  /** All senders together. */
+  /** All users together. */
   maxTotalBytes: number;
   /** An incomplete set older than this is dropped. */
   maxAgeMs: number;
 }
 
+/** Incomplete sets one user may have open at once, whatever sessions it claims. */
+export const MAX_SETS_PER_USER = 16;
+/** Incomplete sets of all users together. */
+export const MAX_SETS = 256;
+/** What a set costs before any piece arrives, and the least a piece costs (so empty pieces count). */
+export const SET_COST = 256;
+export const PIECE_COST = 64;
+
+/** What one user may hold: the largest message, plus the fixed cost of its open sets. */
+const userBudget = (limits: ReassemblerLimits) =>
+  limits.maxMessageBytes + MAX_SETS_PER_USER * SET_COST + PIECE_COST;
+
 /**
- * Collects chunk pieces per (owner, parent) key. Memory is bounded per sender and in total; sets that do
- * not complete within `maxAgeMs` are dropped and reported through `onExpired`.
+ * Collects chunk pieces per (stream, parent) key, charging every set and piece to the server-stamped user
+ * before anything is stored: bounded per user (bytes and open sets) and in total, whatever sessions a sender
+ * invents. Sets that do not complete within `maxAgeMs` are dropped (oldest first, without scanning the rest)
+ * and reported through `onExpired`. A piece that contradicts its set discards the set.
  */
 export class Reassembler {
   readonly #partials = new Map<string, PartialMessage>();
-  readonly #bytesByOwner = new Map<string, number>();
+  readonly #byUser = new Map<string, { bytes: number; sets: number }>();
   #totalBytes = 0;
   readonly #limits: () => ReassemblerLimits;
   readonly #clock: Pick<Clock, "now">;
@@ -108,52 +124,64 @@ export class Reassembler {
     return this.#totalBytes;
   }
 
-  /** `owner` identifies the sender (user and session); `chunk` was checked with isChunkPayload. */
-  add(owner: string, chunk: ChunkPayload): ReassemblyResult {
+  /**
+   * `user` is the server-stamped sender (what is charged), `stream` its session (what keys the set); `chunk`
+   * was checked with isChunkPayload.
+   */
+  add(user: string, stream: string, chunk: ChunkPayload): ReassemblyResult {
     this.sweep();
     const [parent, index, total, piece] = chunk;
-    const key = `${owner}#${parent}`;
+    const key = `${user}/${stream}#${parent}`;
     const limits = this.#limits();
+    const account = this.#byUser.get(user) ?? { bytes: 0, sets: 0 };
     let partial = this.#partials.get(key);
     if (!partial) {
-      partial = {
-        total,
-        pieces: new Array(total),
-        received: 0,
-        bytes: 0,
-        startedAt: this.#clock.now(),
-        owner,
-      };
+      // Charged before anything is allocated: a set must be able to arrive within the user's budget.
+      if (
+        account.sets >= MAX_SETS_PER_USER ||
+        this.#partials.size >= MAX_SETS ||
+        total * PIECE_COST > limits.maxMessageBytes ||
+        !this.#fits(account, SET_COST, limits)
+      ) {
+        return { status: "over-budget" };
+      }
+      partial = { total, pieces: new Map(), charged: SET_COST, startedAt: this.#clock.now(), user };
       this.#partials.set(key, partial);
+      account.sets++;
+      account.bytes += SET_COST;
+      this.#totalBytes += SET_COST;
+      this.#byUser.set(user, account);
     }
-    if (partial.total !== total) return { status: "invalid" };
-    if (partial.pieces[index] !== undefined) return { status: "duplicate" };
-    const size = piece.length;
-    const ownerBytes = this.#bytesByOwner.get(owner) ?? 0;
+    if (partial.total !== total) {
+      this.#discard(key, partial);
+      return { status: "invalid" };
+    }
+    if (partial.pieces.has(index)) return { status: "duplicate" };
+    const cost = Math.max(piece.length, PIECE_COST);
     if (
-      partial.bytes + size > limits.maxMessageBytes ||
-      ownerBytes + size > limits.maxMessageBytes ||
-      this.#totalBytes + size > limits.maxTotalBytes
+      partial.charged + cost > limits.maxMessageBytes + SET_COST + PIECE_COST ||
+      !this.#fits(account, cost, limits)
     ) {
       this.#discard(key, partial);
       return { status: "over-budget" };
     }
-    partial.pieces[index] = piece;
-    partial.received++;
-    partial.bytes += size;
-    this.#bytesByOwner.set(owner, ownerBytes + size);
-    this.#totalBytes += size;
-    if (partial.received < partial.total) return { status: "pending" };
+    partial.pieces.set(index, piece);
+    partial.charged += cost;
+    account.bytes += cost;
+    this.#totalBytes += cost;
+    if (partial.pieces.size < partial.total) return { status: "pending" };
     this.#discard(key, partial);
-    return { status: "complete", text: partial.pieces.join("") };
+    let text = "";
+    for (let i = 0; i < partial.total; i++) text += partial.pieces.get(i) ?? "";
+    return { status: "complete", text };
   }
 
-  /** Drops every incomplete set older than the age limit. */
+  /** Drops every incomplete set older than the age limit: sets are kept oldest first, so this stops early. */
   sweep(): void {
     const cutoff = this.#clock.now() - this.#limits().maxAgeMs;
     let expired = 0;
     for (const [key, partial] of this.#partials) {
-      if (partial.startedAt >= cutoff) continue;
+      if (partial.startedAt >= cutoff) break;
       this.#discard(key, partial);
       expired++;
     }
@@ -162,15 +190,22 @@ export class Reassembler {
 
   clear(): void {
     this.#partials.clear();
-    this.#bytesByOwner.clear();
+    this.#byUser.clear();
     this.#totalBytes = 0;
   }
 
+  #fits(account: { bytes: number }, cost: number, limits: ReassemblerLimits): boolean {
+    return account.bytes + cost <= userBudget(limits) && this.#totalBytes + cost <= limits.maxTotalBytes;
+  }
+
   #discard(key: string, partial: PartialMessage): void {
-    this.#partials.delete(key);
-    const left = (this.#bytesByOwner.get(partial.owner) ?? 0) - partial.bytes;
-    if (left > 0) this.#bytesByOwner.set(partial.owner, left);
-    else this.#bytesByOwner.delete(partial.owner);
-    this.#totalBytes -= partial.bytes;
+    if (!this.#partials.delete(key)) return;
+    const account = this.#byUser.get(partial.user);
+    if (account) {
+      account.bytes -= partial.charged;
+      account.sets--;
+      if (account.sets <= 0) this.#byUser.delete(partial.user);
+    }
+    this.#totalBytes -= partial.charged;
   }
 }

@@ -114,7 +114,7 @@ export class ReceivePath {
       return this.#deps.accept({ env, session, sender, frame, bytes: batch.share, receivedAt: now });
     }
     if (!isChunkPayload(env.d)) return counters.drop("chunk-invalid");
-    const result = this.#reassembler.add(`${sender.id}/${session}`, env.d);
+    const result = this.#reassembler.add(sender.id, session, env.d);
     if (result.status === "pending") return;
     if (result.status !== "complete")
       return counters.drop(result.status === "over-budget" ? "oversize" : "chunk-invalid");

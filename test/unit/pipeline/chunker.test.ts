@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import {
   type ChunkPayload,
   isChunkPayload,
+  MAX_SETS_PER_USER,
+  PIECE_COST,
   Reassembler,
   type ReassemblerLimits,
   type ReassemblyResult,
+  SET_COST,
   splitText,
 } from "../../../src/pipeline/chunker";
 import { utf8Length } from "../../../src/pipeline/codec";
@@ -138,11 +141,15 @@ function chunks(text: string, parent: number, pieceBytes: number): ChunkPayload[
   return pieces.map((piece, i) => [parent, i, pieces.length, piece]);
 }
 
+/** What a set with these pieces is charged. */
+const charge = (...pieces: string[]) =>
+  SET_COST + pieces.reduce((n, p) => n + Math.max(p.length, PIECE_COST), 0);
+
 describe("Reassembler", () => {
   it("completes in order", () => {
     const t = reassembler();
     const parts = chunks("hello world, chunked", 1, 5);
-    const results = parts.map((c) => t.r.add("u1/s1", c));
+    const results = parts.map((c) => t.r.add("u1", "s1", c));
     expect(results.slice(0, -1).every((r) => r.status === "pending")).toBe(true);
     expect(results.at(-1)).toEqual({ status: "complete", text: "hello world, chunked" });
     expect(t.r.pendingSets).toBe(0);
@@ -152,7 +159,7 @@ describe("Reassembler", () => {
   it("completes in reverse order", () => {
     const t = reassembler();
     const parts = chunks("abcdefghijkl", 3, 3).reverse();
-    const results = parts.map((c) => t.r.add("u1/s1", c));
+    const results = parts.map((c) => t.r.add("u1", "s1", c));
     expect(results.at(-1)).toEqual({ status: "complete", text: "abcdefghijkl" });
   });
 
@@ -176,7 +183,7 @@ describe("Reassembler", () => {
           }
           order.push(completing);
           const t = reassembler();
-          const results = order.map((c) => t.r.add("u1/s1", c));
+          const results = order.map((c) => t.r.add("u1", "s1", c));
           const complete = results.filter(
             (r): r is Extract<ReassemblyResult, { status: "complete" }> => r.status === "complete",
           );
@@ -192,89 +199,100 @@ describe("Reassembler", () => {
     );
   });
 
-  it("keeps sets from different senders and parents apart", () => {
+  it("keeps sets from different users, sessions and parents apart", () => {
     const t = reassembler();
-    expect(t.r.add("u1/s1", [1, 0, 2, "ab"]).status).toBe("pending");
-    expect(t.r.add("u2/s1", [1, 1, 2, "XY"]).status).toBe("pending");
-    expect(t.r.add("u1/s1", [2, 1, 2, "zz"]).status).toBe("pending");
-    expect(t.r.add("u1/s1", [1, 1, 2, "cd"])).toEqual({ status: "complete", text: "abcd" });
-    expect(t.r.add("u2/s1", [1, 0, 2, "VW"])).toEqual({ status: "complete", text: "VWXY" });
-    expect(t.r.pendingSets).toBe(1);
-    expect(t.r.pendingBytes).toBe(2);
+    expect(t.r.add("u1", "s1", [1, 0, 2, "ab"]).status).toBe("pending");
+    expect(t.r.add("u2", "s1", [1, 1, 2, "XY"]).status).toBe("pending");
+    expect(t.r.add("u1", "s2", [1, 1, 2, "??"]).status).toBe("pending");
+    expect(t.r.add("u1", "s1", [2, 1, 2, "zz"]).status).toBe("pending");
+    expect(t.r.add("u1", "s1", [1, 1, 2, "cd"])).toEqual({ status: "complete", text: "abcd" });
+    expect(t.r.add("u2", "s1", [1, 0, 2, "VW"])).toEqual({ status: "complete", text: "VWXY" });
+    expect(t.r.pendingSets).toBe(2);
+    expect(t.r.pendingBytes).toBe(2 * charge("zz"));
   });
 
-  it("reports a duplicate piece", () => {
+  it("reports a duplicate piece without charging it again", () => {
     const t = reassembler();
-    t.r.add("u", [1, 0, 3, "aa"]);
-    expect(t.r.add("u", [1, 0, 3, "aa"])).toEqual({ status: "duplicate" });
-    expect(t.r.add("u", [1, 0, 3, "zz"])).toEqual({ status: "duplicate" });
-    expect(t.r.pendingBytes).toBe(2);
+    t.r.add("u", "s", [1, 0, 3, "aa"]);
+    expect(t.r.add("u", "s", [1, 0, 3, "aa"])).toEqual({ status: "duplicate" });
+    expect(t.r.add("u", "s", [1, 0, 3, "zz"])).toEqual({ status: "duplicate" });
+    expect(t.r.pendingBytes).toBe(charge("aa"));
   });
 
-  it("reports a total that disagrees with the first piece as invalid", () => {
+  it("a piece whose total disagrees with its set is invalid and discards the set", () => {
     const t = reassembler();
-    t.r.add("u", [1, 0, 3, "aa"]);
-    expect(t.r.add("u", [1, 1, 4, "bb"])).toEqual({ status: "invalid" });
-    expect(t.r.pendingBytes).toBe(2);
-    t.r.add("u", [1, 1, 3, "bb"]);
-    expect(t.r.add("u", [1, 2, 3, "cc"])).toEqual({ status: "complete", text: "aabbcc" });
+    t.r.add("u", "s", [1, 0, 3, "aa"]);
+    expect(t.r.add("u", "s", [1, 1, 4, "bb"])).toEqual({ status: "invalid" });
+    expect(t.r.pendingBytes).toBe(0);
+    expect(t.r.pendingSets).toBe(0);
   });
 
   it("refuses a message over the per-message budget and releases its memory", () => {
-    const t = reassembler({ maxMessageBytes: 10 });
-    expect(t.r.add("u", [1, 0, 3, "aaaa"]).status).toBe("pending");
-    expect(t.r.add("u", [1, 1, 3, "bbbb"]).status).toBe("pending");
-    expect(t.r.pendingBytes).toBe(8);
-    expect(t.r.add("u", [1, 2, 3, "cccc"])).toEqual({ status: "over-budget" });
+    const big = "x".repeat(400);
+    const t = reassembler({ maxMessageBytes: 1000 });
+    expect(t.r.add("u", "s", [1, 0, 3, big]).status).toBe("pending");
+    expect(t.r.add("u", "s", [1, 1, 3, big]).status).toBe("pending");
+    expect(t.r.pendingBytes).toBe(charge(big, big));
+    expect(t.r.add("u", "s", [1, 2, 3, big])).toEqual({ status: "over-budget" });
     expect(t.r.pendingBytes).toBe(0);
     expect(t.r.pendingSets).toBe(0);
-    // the sender's budget is free again
-    expect(t.r.add("u", [2, 0, 2, "12345"]).status).toBe("pending");
-    expect(t.r.add("u", [2, 1, 2, "67890"])).toEqual({ status: "complete", text: "1234567890" });
+    // the user's budget is free again
+    expect(t.r.add("u", "s", [2, 0, 2, big]).status).toBe("pending");
+    expect(t.r.add("u", "s", [2, 1, 2, big])).toEqual({ status: "complete", text: big + big });
   });
 
-  it("bounds one sender's messages together, without touching other senders", () => {
-    const t = reassembler({ maxMessageBytes: 10 });
-    t.r.add("u1", [1, 0, 2, "aaaaaaaa"]);
-    expect(t.r.add("u1", [2, 0, 2, "bbbb"])).toEqual({ status: "over-budget" });
-    expect(t.r.pendingSets).toBe(1);
-    expect(t.r.pendingBytes).toBe(8);
-    expect(t.r.add("u2", [2, 0, 2, "bbbb"]).status).toBe("pending");
-    expect(t.r.add("u1", [1, 1, 2, "cc"])).toEqual({ status: "complete", text: "aaaaaaaacc" });
-    expect(t.r.pendingBytes).toBe(4);
+  it("bounds one user's sets together, whatever sessions it invents, without touching other users", () => {
+    const piece = "y".repeat(3000);
+    const t = reassembler({ maxMessageBytes: 3000 });
+    expect(t.r.add("u1", "s1", [1, 0, 2, piece]).status).toBe("pending");
+    expect(t.r.add("u1", "s2", [1, 0, 2, piece]).status).toBe("pending");
+    expect(t.r.add("u1", "s3", [1, 0, 2, piece])).toEqual({ status: "over-budget" });
+    expect(t.r.add("u2", "s1", [1, 0, 2, piece]).status).toBe("pending");
+    for (let i = 0; i < MAX_SETS_PER_USER * 2; i++) t.r.add("u3", `invented${i}`, [1, 0, 2, ""]);
+    expect(t.r.pendingSets).toBe(3 + MAX_SETS_PER_USER);
+    expect(t.r.add("u2", "s1", [1, 1, 2, "!"])).toEqual({ status: "complete", text: `${piece}!` });
   });
 
-  it("bounds all senders together", () => {
-    const t = reassembler({ maxMessageBytes: 100, maxTotalBytes: 10 });
-    t.r.add("u1", [1, 0, 2, "aaaaaa"]);
-    expect(t.r.add("u2", [1, 0, 2, "bbbbb"])).toEqual({ status: "over-budget" });
-    expect(t.r.pendingBytes).toBe(6);
-    expect(t.r.add("u2", [1, 0, 2, "bbbb"]).status).toBe("pending");
-    expect(t.r.pendingBytes).toBe(10);
+  it("an empty piece costs like a small one, and a declared total that could not arrive is refused", () => {
+    const t = reassembler({ maxMessageBytes: 10_000 });
+    for (let i = 0; i < 10; i++) t.r.add("u", "s", [1, i, 99_999, ""]);
+    expect(t.r.add("u", "s", [2, 0, 99_999, ""])).toEqual({ status: "over-budget" });
+    expect(t.r.pendingSets).toBe(0);
+    expect(t.r.add("u", "s", [3, 0, 100, ""]).status).toBe("pending");
+    expect(t.r.pendingBytes).toBe(charge(""));
+  });
+
+  it("bounds all users together", () => {
+    const piece = "z".repeat(600);
+    const t = reassembler({ maxMessageBytes: 10_000, maxTotalBytes: charge(piece) + charge(piece) });
+    t.r.add("u1", "s", [1, 0, 2, piece]);
+    t.r.add("u2", "s", [1, 0, 2, piece]);
+    expect(t.r.add("u3", "s", [1, 0, 2, piece])).toEqual({ status: "over-budget" });
+    expect(t.r.pendingSets).toBe(2);
   });
 
   it("drops incomplete sets older than maxAgeMs on the next add, reporting how many", () => {
     const t = reassembler({ maxAgeMs: 1000 });
-    t.r.add("u1", [1, 0, 2, "aa"]);
-    t.r.add("u2", [1, 0, 3, "bb"]);
+    t.r.add("u1", "s", [1, 0, 2, "aa"]);
+    t.r.add("u2", "s", [1, 0, 3, "bb"]);
     t.clock.advance(500);
-    t.r.add("u3", [1, 0, 2, "cc"]);
+    t.r.add("u3", "s", [1, 0, 2, "cc"]);
     t.clock.advance(500); // the first two are exactly maxAgeMs old: kept
-    t.r.add("u3", [2, 0, 2, "dd"]);
+    t.r.add("u3", "s", [2, 0, 2, "dd"]);
     expect(t.expired).toEqual([]);
     expect(t.r.pendingSets).toBe(4);
     t.clock.advance(1);
-    expect(t.r.add("u4", [1, 0, 2, "ee"]).status).toBe("pending");
+    expect(t.r.add("u4", "s", [1, 0, 2, "ee"]).status).toBe("pending");
     expect(t.expired).toEqual([2]);
     expect(t.r.pendingSets).toBe(3);
-    expect(t.r.pendingBytes).toBe(6);
+    expect(t.r.pendingBytes).toBe(3 * charge("cc"));
     // an expired set starts over: its old pieces are gone
-    expect(t.r.add("u1", [1, 1, 2, "zz"]).status).toBe("pending");
+    expect(t.r.add("u1", "s", [1, 1, 2, "zz"]).status).toBe("pending");
   });
 
   it("sweep() drops expired sets without an add", () => {
     const t = reassembler({ maxAgeMs: 1000 });
-    t.r.add("u1", [1, 0, 2, "aa"]);
+    t.r.add("u1", "s", [1, 0, 2, "aa"]);
     t.clock.advance(1001);
     t.r.sweep();
     expect(t.expired).toEqual([1]);
@@ -286,44 +304,47 @@ describe("Reassembler", () => {
 
   it("the age counts from the first piece, not the latest", () => {
     const t = reassembler({ maxAgeMs: 1000 });
-    t.r.add("u1", [1, 0, 3, "aa"]);
+    t.r.add("u1", "s", [1, 0, 3, "aa"]);
     t.clock.advance(900);
-    t.r.add("u1", [1, 1, 3, "bb"]);
+    t.r.add("u1", "s", [1, 1, 3, "bb"]);
     t.clock.advance(200);
-    expect(t.r.add("u1", [1, 2, 3, "cc"]).status).toBe("pending");
+    expect(t.r.add("u1", "s", [1, 2, 3, "cc"]).status).toBe("pending");
     expect(t.expired).toEqual([1]);
   });
 
   it("clear() forgets everything", () => {
     const t = reassembler();
-    t.r.add("u1", [1, 0, 2, "aa"]);
-    t.r.add("u2", [1, 0, 2, "bb"]);
+    t.r.add("u1", "s", [1, 0, 2, "aa"]);
+    t.r.add("u2", "s", [1, 0, 2, "bb"]);
     t.r.clear();
     expect(t.r.pendingBytes).toBe(0);
     expect(t.r.pendingSets).toBe(0);
-    expect(t.r.add("u1", [1, 1, 2, "cc"]).status).toBe("pending");
+    expect(t.r.add("u1", "s", [1, 1, 2, "cc"]).status).toBe("pending");
   });
 
-  it("property: pendingBytes returns to 0 once every set completed, expired or went over budget", () => {
+  it("property: random pieces from several invented sessions of one user stay within the documented bounds", () => {
     fc.assert(
       fc.property(
         fc.array(
           fc.record({
-            owner: fc.constantFrom("u1", "u2", "u3"),
-            text: fc.string({ minLength: 2, maxLength: 40 }),
+            session: fc.constantFrom("a", "b", "c", "d", "e", "f"),
+            parent: fc.integer({ min: 1, max: 40 }),
+            index: fc.nat({ max: 50 }),
+            total: fc.integer({ min: 2, max: 100_000 }),
+            piece: fc.string({ maxLength: 300 }),
           }),
-          { minLength: 1, maxLength: 12 },
+          { maxLength: 300 },
         ),
-        fc.integer({ min: 1, max: 2 ** 31 }),
-        (messages, seed) => {
-          const t = reassembler({ maxMessageBytes: 60, maxTotalBytes: 100, maxAgeMs: 1000 });
-          const all = messages.flatMap((m, i) =>
-            chunks(m.text, i + 1, 4).map((c) => ({ owner: m.owner, c })),
-          );
-          for (const { owner, c } of shuffled(all, seededRandom(seed))) {
-            t.r.add(owner, c);
-            expect(t.r.pendingBytes).toBeGreaterThanOrEqual(0);
-            expect(t.r.pendingBytes).toBeLessThanOrEqual(100);
+        (pieces) => {
+          const limits = { maxMessageBytes: 4000, maxTotalBytes: 20_000, maxAgeMs: 1000 };
+          const t = reassembler(limits);
+          for (const p of pieces) {
+            if (p.index >= p.total) continue;
+            t.r.add("hostile", p.session, [p.parent, p.index, p.total, p.piece]);
+            expect(t.r.pendingSets).toBeLessThanOrEqual(MAX_SETS_PER_USER);
+            expect(t.r.pendingBytes).toBeLessThanOrEqual(
+              limits.maxMessageBytes + MAX_SETS_PER_USER * SET_COST + PIECE_COST,
+            );
           }
           t.clock.advance(1001);
           t.r.sweep();
