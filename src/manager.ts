@@ -157,6 +157,7 @@ export class SocketManager implements ChannelHost {
         reliable: this.#reliable,
         requests: this.#requests,
         peers: this.#peers,
+        knownChannel: (id) => this.#channels.find(id) !== undefined,
       }),
     );
     this.#receive = new ReceivePath({

@@ -6,6 +6,11 @@ export type { EventCounts, MetricsSnapshotData };
 
 import { RateWindow } from "./rates";
 
+/** Distinct "moduleId/event" counters kept; the rest share the OTHER_EVENTS bucket. */
+export const MAX_EVENT_KEYS = 512;
+/** The bucket for events past MAX_EVENT_KEYS, and for messages to channels this client does not use. */
+export const OTHER_EVENTS = "(other)";
+
 /** How many recent errors and RTT samples a snapshot carries. */
 export const RECENT_ERRORS = 20;
 export const RECENT_RTT = 60;
@@ -23,6 +28,7 @@ export class Metrics {
   readonly #rateOut: RateWindow;
   /** moduleId → event → counts (two levels, so the hot path builds no key strings). */
   readonly #perEvent = new Map<string, Map<string, EventCounts>>();
+  #eventKeys = 0;
   readonly #lastWarned = new Map<string, number>();
   readonly #errors: { at: number; message: string }[] = [];
 
@@ -92,6 +98,12 @@ export class Metrics {
   }
 
   #event(moduleId: string, event: string): EventCounts {
+    const known = this.#perEvent.get(moduleId)?.has(event);
+    // Bounded: past MAX_EVENT_KEYS distinct events, new ones share one bucket.
+    if (!known && this.#eventKeys >= MAX_EVENT_KEYS) {
+      moduleId = OTHER_EVENTS;
+      event = OTHER_EVENTS;
+    }
     let events = this.#perEvent.get(moduleId);
     if (!events) {
       events = new Map();
@@ -101,6 +113,7 @@ export class Metrics {
     if (!e) {
       e = { sent: 0, received: 0, bytesOut: 0, bytesIn: 0 };
       events.set(event, e);
+      this.#eventKeys++;
     }
     return e;
   }

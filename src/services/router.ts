@@ -1,4 +1,5 @@
 import type { MessageContext } from "../contract/types";
+import { OTHER_EVENTS } from "../metrics/metrics";
 import type { Dispatcher } from "../pipeline/dispatch";
 import { FLAG_RELIABLE, type Kind } from "../pipeline/envelope";
 import type { Accepted } from "../pipeline/receive";
@@ -39,21 +40,28 @@ export interface RouteTargets {
   reliable: ReliableDelivery;
   requests: Requests;
   peers: Peers;
+  /** True for a channel this client uses (it has handlers or sent on it): only those get their own counters. */
+  knownChannel(moduleId: string): boolean;
 }
 
 /** Socket Manager's route table: messages, requests and replies, presence, heartbeat, acks. */
 export function receiveRoutes(t: RouteTargets): Record<Kind, Route | undefined> {
   const { metrics, counters } = t.core;
+  // A peer can name any channel and event: unknown ones are counted under one bucket, never one each.
+  const count = (m: Accepted, ctx: MessageContext) =>
+    t.knownChannel(ctx.moduleId)
+      ? metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt)
+      : metrics.received(OTHER_EVENTS, OTHER_EVENTS, m.bytes, m.receivedAt);
   return {
     msg: (m, ctx) => {
-      metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt);
+      count(m, ctx);
       if (m.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
       metrics.recordLatency(ctx.senderId, ctx.sender.name, ctx.latencyMs);
       if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.session, ctx);
       else void t.dispatcher.message(m.env.d, ctx);
     },
     req: (m, ctx) => {
-      metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt);
+      count(m, ctx);
       void t.requests.answer(m.env, ctx);
     },
     res: (m) => t.requests.reply(m.env, m.sender.id),

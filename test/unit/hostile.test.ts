@@ -99,4 +99,19 @@ describe("a hostile player against the receive path", () => {
     expect(got[0]?.length).toBe(300_000);
     v.manager.dispose();
   });
+
+  it("messages to thousands of invented channels and events are counted in one bucket, never one counter each", () => {
+    const v = victim();
+    v.api.channel("demo").on("real", () => {});
+    const now = Date.now();
+    const flood: Envelope[] = [];
+    for (let i = 1; i <= 5000; i++) flood.push({ q: i, k: "msg", c: `chan${i}`, e: `ev${i}`, a: now, d: 0 });
+    v.socket.fire(SOCKET_EVENT, frame("evil", flood), "p1");
+    v.socket.fire(SOCKET_EVENT, frame("ok", [{ q: 1, k: "msg", c: "demo", e: "real", a: now, d: 1 }]), "p2");
+    const events = v.api.metrics().events;
+    expect(Object.keys(events).sort()).toEqual(["(other)/(other)", "demo/real"]);
+    expect(events["(other)/(other)"]?.received).toBe(5000);
+    expect(v.api.metrics().dropped["no-channel"]).toBe(5000);
+    v.manager.dispose();
+  });
 });

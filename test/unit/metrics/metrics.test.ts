@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HIGH_LATENCY_MS, Metrics } from "../../../src/metrics/metrics";
+import { HIGH_LATENCY_MS, MAX_EVENT_KEYS, Metrics, OTHER_EVENTS } from "../../../src/metrics/metrics";
 
 function setup(monitoringOn = true) {
   let now = 1_000_000;
@@ -181,5 +181,23 @@ describe("Metrics high-latency warning", () => {
     t.metrics.recordRtt("u1", "Alice", 3000);
     t.metrics.recordRtt("u1", "Alice", 4000);
     expect(t.metrics.snapshot().rttMs).toMatchObject({ count: 2, max: 4000 });
+  });
+});
+
+describe("per-event counters are bounded", () => {
+  it(`past ${MAX_EVENT_KEYS} distinct events, new ones share the "${OTHER_EVENTS}" bucket; known ones keep counting`, () => {
+    const m = new Metrics(
+      () => 0,
+      () => true,
+      () => {},
+    );
+    for (let i = 0; i < MAX_EVENT_KEYS; i++) m.sent("mod", `e${i}`, 1);
+    m.sent("mod", "one-too-many", 1);
+    m.received("other", "x", 1);
+    m.sent("mod", "e0", 1);
+    const events = m.snapshot().events;
+    expect(Object.keys(events)).toHaveLength(MAX_EVENT_KEYS + 1);
+    expect(events[`${OTHER_EVENTS}/${OTHER_EVENTS}`]).toMatchObject({ sent: 1, received: 1 });
+    expect(events["mod/e0"]?.sent).toBe(2);
   });
 });
