@@ -115,6 +115,7 @@ export class SocketManager implements ChannelHost {
     });
     this.#heartbeat = new Heartbeat({
       clock: this.clock,
+      defer,
       interval: () => (this.#link.started ? this.#cfg.heartbeatInterval : 0),
       reachable: () => this.#link.peersReachable,
       state: () => this.state,

@@ -25,7 +25,8 @@ export type DropReason =
   | "reliable-overflow"
   | "reliable-timeout"
   | "frame-failed"
-  | "early-overflow";
+  | "early-overflow"
+  | "control-limited";
 
 export class Counters {
   messagesSent = 0;

@@ -34,8 +34,8 @@ interface Slot<T> {
 /**
  * Groups envelopes into frames. The queue is strictly first-in first-out, so per-sender order holds across
  * priorities: any flush carries everything queued before it.
- * - high: flushes at once (with whatever is queued ahead of it);
- * - normal: flushes at the end of the current task, so a lone message is not delayed;
+ * - high and normal: flush at the end of the current task, so a lone message is not delayed and a burst (many
+ *   requests, or the answers to them) shares frames instead of taking one frame per envelope;
  * - low: waits up to `windowMs` for company, unless a normal or high flush takes it along first;
  * - a full frame (`maxCount` envelopes or `maxBytes`) flushes at once.
  */
@@ -75,10 +75,9 @@ export class Batcher<T extends BatchItem = BatchItem> {
 
     if (this.#draining) return;
     const { maxCount, maxBytes, windowMs } = this.#opts.limits();
-    if (item.priority === "high") return this.flush();
     if (this.#liveCount >= maxCount || this.#liveBytes >= maxBytes) this.#sendFullFrames(maxCount, maxBytes);
     if (this.#liveCount === 0) return;
-    if (item.priority === "normal") this.#deferFlush();
+    if (item.priority !== "low") this.#deferFlush();
     else if (this.#timer === null) this.#timer = this.#opts.clock.setTimeout(() => this.flush(), windowMs);
   }
 

@@ -66,6 +66,8 @@ export interface HeartbeatDeps {
   send: (kind: "ping" | "pong", data: unknown, to: string[] | undefined, replyTo?: string) => void;
   /** Told of every round trip: its RTT and the best estimate of that peer's clock offset so far. */
   onSample: (user: { id: string; name: string }, rtt: number, offset: number) => void;
+  /** Runs a function at the end of the current task (pongs are sent then, one per peer). */
+  defer: (fn: () => void) => void;
 }
 
 /**
@@ -76,6 +78,8 @@ export class Heartbeat {
   readonly clocks = new ClockEstimates();
   readonly #deps: HeartbeatDeps;
   readonly #waiters = new Map<string, Set<(rtt: number) => void>>();
+  /** Pings to answer at the end of the task: the latest per peer (a flood of pings gets one pong). */
+  readonly #pongsDue = new Map<string, { sentAt: number; receivedAt: number; pingId: string }>();
   #timer: TimerHandle | null = null;
 
   constructor(deps: HeartbeatDeps) {
@@ -104,10 +108,22 @@ export class Heartbeat {
     if (this.#deps.reachable()) this.#deps.send("ping", this.#deps.clock.now(), to);
   }
 
-  /** Answers a ping with our receive and send times; false when the ping's payload is malformed. */
+  /**
+   * Answers a ping with our receive and send times, at the end of the task and once per peer however many
+   * pings it sent; false when the ping's payload is malformed.
+   */
   answer(sentAt: unknown, receivedAt: number, from: string, pingId: string): boolean {
     if (typeof sentAt !== "number") return false;
-    this.#deps.send("pong", [sentAt, receivedAt, this.#deps.clock.now()], [from], pingId);
+    const first = this.#pongsDue.size === 0;
+    this.#pongsDue.set(from, { sentAt, receivedAt, pingId });
+    if (first) {
+      this.#deps.defer(() => {
+        const due = [...this.#pongsDue];
+        this.#pongsDue.clear();
+        for (const [to, p] of due)
+          this.#deps.send("pong", [p.sentAt, p.receivedAt, this.#deps.clock.now()], [to], p.pingId);
+      });
+    }
     return true;
   }
 

@@ -13,12 +13,15 @@ export interface HelloPayload {
   reply?: 1;
 }
 
+/** A version a peer may announce: it is shown to GMs, so nothing but version characters (no markup). */
+const VERSION_PATTERN = /^[\w.+-]{1,32}$/;
+
 export function isHelloPayload(value: unknown): value is HelloPayload {
   if (typeof value !== "object" || value === null) return false;
   const h = value as Record<string, unknown>;
   return (
     typeof h.v === "string" &&
-    h.v.length <= 64 &&
+    VERSION_PATTERN.test(h.v) &&
     typeof h.p === "number" &&
     Number.isInteger(h.p) &&
     (h.tr === "native" || h.tr === "socketlib" || h.tr === "local") &&

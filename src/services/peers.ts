@@ -6,6 +6,9 @@ import { type HelloPayload, isHelloPayload, Presence } from "../reliability/pres
 import { type Core, sendControl } from "./core";
 import type { Link } from "./link";
 
+/** At most one protocol-mismatch warning per user in this long. */
+export const WARN_EVERY_MS = 60_000;
+
 export interface PeersDeps {
   core: Core;
   link: Link;
@@ -22,7 +25,10 @@ export interface PeersDeps {
  */
 export class Peers {
   readonly #presence = new Presence();
-  readonly #warnedProtocol = new Set<string>();
+  /** When each user was last warned about (one protocol warning per user per minute). */
+  readonly #warnedAt = new Map<string, number>();
+  /** Users owed a hello reply at the end of the task: one hello answers them all. */
+  readonly #repliesDue = new Set<string>();
   readonly #deps: PeersDeps;
 
   constructor(deps: PeersDeps) {
@@ -70,17 +76,29 @@ export class Peers {
     const { peer, isNew, sessionChanged } = this.#presence.hello(sender.id, payload, core.clock.now());
     link.peerBack(sender.id);
     if (sessionChanged) this.#deps.restarted(sender.id, peer.session);
-    const key = `${sender.id}/${payload.s}`;
-    if (payload.p !== PROTOCOL_VERSION && !this.#warnedProtocol.has(key)) {
-      this.#warnedProtocol.add(key);
+    const now = core.clock.now();
+    const warned = this.#warnedAt.get(sender.id);
+    if (payload.p !== PROTOCOL_VERSION && (warned === undefined || now - warned >= WARN_EVERY_MS)) {
+      this.#warnedAt.set(sender.id, now);
       const data = { name: sender.name, theirs: payload.p, ours: PROTOCOL_VERSION, version: payload.v };
       core.log.warn(
         `${sender.name} runs Socket Manager ${payload.v} with protocol ${payload.p} (ours: ${PROTOCOL_VERSION})`,
       );
       this.#gmNotice("warn", "SOCKET_MANAGER.Notify.ProtocolMismatch", data);
     }
-    if (payload.reply) this.sayHello([sender.id], false);
+    if (payload.reply) this.#replyLater(sender.id);
     if (isNew || sessionChanged) this.#deps.heartbeat.ping([sender.id]);
+  }
+
+  #replyLater(userId: string): void {
+    const first = this.#repliesDue.size === 0;
+    this.#repliesDue.add(userId);
+    if (!first) return;
+    this.#deps.core.defer(() => {
+      const to = [...this.#repliesDue];
+      this.#repliesDue.clear();
+      this.sayHello(to, false);
+    });
   }
 
   /** Everyone but this user, with what presence and the heartbeat know of them. */

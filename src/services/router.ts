@@ -2,12 +2,17 @@ import type { MessageContext } from "../contract/types";
 import { OTHER_EVENTS } from "../metrics/metrics";
 import type { Dispatcher } from "../pipeline/dispatch";
 import { FLAG_RELIABLE, type Kind } from "../pipeline/envelope";
+import { RateLimiter } from "../pipeline/rate-limit";
 import type { Accepted } from "../pipeline/receive";
 import type { Heartbeat } from "../reliability/heartbeat";
 import type { Core } from "./core";
 import type { Peers } from "./peers";
 import type { ReliableDelivery } from "./reliable-delivery";
 import type { Requests } from "./requests";
+
+/** Control envelopes one sender may send: 20 per second, in bursts of up to 100. */
+export const CONTROL_LIMIT = { rate: 20, burst: 100 } as const;
+const CONTROL_KINDS: ReadonlySet<Kind> = new Set(["hello", "ping", "pong", "ack"]);
 
 /** What to do with one accepted envelope of a kind. */
 export type Route = (message: Accepted, ctx: MessageContext) => void;
@@ -21,8 +26,18 @@ export function createRouter(
   context: (message: Accepted) => MessageContext,
   routes: Readonly<Record<Kind, Route | undefined>>,
 ): (message: Accepted) => void {
+  // Protocol traffic has its own per-sender budget, so a flood of it cannot make this client work (or send)
+  // without bound; a sender over budget is ignored until its bucket refills.
+  const control = new RateLimiter(() => CONTROL_LIMIT, core.clock);
   return (message) => {
     const { env, sender } = message;
+    if (
+      CONTROL_KINDS.has(env.k) &&
+      !message.frame.simulated &&
+      !control.allow(sender.id, message.receivedAt)
+    ) {
+      return core.counters.drop("control-limited");
+    }
     core.counters.messagesReceived++;
     if (core.config().logAllMessages)
       core.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);

@@ -21,6 +21,7 @@ const USERS: FoundryUser[] = [
 
 function victim() {
   const socket = fakeSocket();
+  const notes: string[] = [];
   const env: FoundryEnv = {
     userId: "gm",
     users: {
@@ -31,13 +32,13 @@ function victim() {
     socket,
     hooks: createHooks(),
     socketlib: { active: false, socket: null },
-    notify: () => {},
-    localize: (key) => key,
+    notify: (_level, message) => void notes.push(message),
+    localize: (key, data) => `${key} ${JSON.stringify(data ?? {})}`,
   };
   const manager = new SocketManager({ env, config: { heartbeatInterval: 0 }, version: "test" });
   const api = createApi(manager);
   manager.start();
-  return { socket, api, manager };
+  return { socket, api, manager, notes };
 }
 
 function frame(session: string, envelopes: Envelope[]): string {
@@ -112,6 +113,45 @@ describe("a hostile player against the receive path", () => {
     expect(Object.keys(events).sort()).toEqual(["(other)/(other)", "demo/real"]);
     expect(events["(other)/(other)"]?.received).toBe(5000);
     expect(v.api.metrics().dropped["no-channel"]).toBe(5000);
+    v.manager.dispose();
+  });
+
+  it("a frame of 10,000 pings makes the victim send one frame, not thousands", async () => {
+    const v = victim();
+    await Promise.resolve();
+    const before = v.socket.sent.length;
+    const now = Date.now();
+    const pings: Envelope[] = [];
+    for (let i = 1; i <= 10_000; i++)
+      pings.push({ q: i, k: "ping", c: "socket-manager", e: "$ping", a: now, d: now });
+    v.socket.fire(SOCKET_EVENT, frame("evil", pings), "p1");
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(v.socket.sent.length - before).toBe(1);
+    expect(v.api.metrics().dropped["control-limited"]).toBe(10_000 - 100);
+    v.manager.dispose();
+  });
+
+  it("5,000 hellos with new sessions and another protocol: one warning for the GM, no markup, a bounded answer", async () => {
+    const v = victim();
+    await Promise.resolve();
+    const before = v.socket.sent.length;
+    const now = Date.now();
+    const hellos: Envelope[] = [];
+    for (let i = 1; i <= 5000; i++) {
+      const d = {
+        v: i % 2 ? "<img src=x onerror=alert(1)>" : "9.9.9",
+        p: 2,
+        tr: "native",
+        s: `sess${i}`,
+        reply: 1,
+      };
+      hellos.push({ q: i, k: "hello", c: "socket-manager", e: "$hello", a: now, d });
+    }
+    v.socket.fire(SOCKET_EVENT, frame("evil", hellos), "p1");
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(v.notes).toHaveLength(1);
+    expect(v.notes.join("")).not.toContain("<");
+    expect(v.socket.sent.length - before).toBeLessThanOrEqual(2);
     v.manager.dispose();
   });
 });

@@ -107,7 +107,8 @@ describe("(c) Batcher: a throwing send never causes a resend", () => {
     });
     t.b.push(t.item("a", 60));
     t.b.push(t.item("b", 30));
-    expect(thrownBy(() => t.b.push(t.item("c", 30, "high")))).toBe(failure);
+    t.b.push(t.item("c", 30, "high"));
+    expect(thrownBy(() => t.tasks.endOfTask())).toBe(failure);
     expect(calls).toEqual([["a", "b"], ["c"]]);
     t.b.flush();
     t.tasks.endOfTask();
@@ -125,7 +126,8 @@ describe("(c) Batcher: a throwing send never causes a resend", () => {
     });
     t.b.push(t.item("a", 60));
     t.b.push(t.item("b", 30));
-    thrownBy(() => t.b.push(t.item("c", 30, "high")));
+    t.b.push(t.item("c", 30, "high"));
+    thrownBy(() => t.tasks.endOfTask());
     t.b.push(t.item("d", 10));
     t.tasks.endOfTask();
     expect(calls).toEqual([["a", "b"], ["c"], ["d"]]);
@@ -154,6 +156,7 @@ describe("(d) Batcher: an item pushed from inside send is not lost", () => {
       if (calls.length === 1) t.b.push(t.item("reply", 10, "high"));
     });
     t.b.push(t.item("a", 10, "high"));
+    t.tasks.endOfTask();
     expect(calls[0]).toEqual(["a"]);
     t.tasks.endOfTask();
     expect(calls).toEqual([["a"], ["reply"]]);

@@ -158,20 +158,31 @@ describe("normal priority", () => {
 });
 
 describe("high priority", () => {
-  it("flushes at once, carrying everything queued ahead of it in order", () => {
+  it("flushes at the end of the task, carrying everything queued ahead of it in order", () => {
     const t = setup();
     t.push("low");
     t.push("normal");
     t.push("low");
     t.push("high");
+    expect(t.frames).toEqual([]);
+    t.tasks.endOfTask();
     expect(t.ids()).toEqual([[1, 2, 3, 4]]);
     expect(t.batcher.pending).toBe(0);
   });
 
-  it("a lone high message goes out immediately", () => {
-    const t = setup();
+  it("many high messages in one task share frames instead of one frame each", () => {
+    const t = setup({ maxCount: 50 });
+    for (let i = 0; i < 120; i++) t.push("high");
+    t.tasks.endOfTask();
+    expect(t.frames.map((f) => f.length)).toEqual([50, 50, 20]);
+  });
+
+  it("a lone high message goes out at the end of its task, without waiting for the low window", () => {
+    const t = setup({ windowMs: 100 });
     t.push("high");
+    t.tasks.endOfTask();
     expect(t.ids()).toEqual([[1]]);
+    expect(t.clock.pendingTimers).toBe(0);
   });
 
   it("splits what it carries into frames of maxCount", () => {
@@ -179,6 +190,7 @@ describe("high priority", () => {
     for (let i = 0; i < 3; i++) t.push("low");
     for (let i = 0; i < 3; i++) t.push("low");
     t.push("high");
+    t.tasks.endOfTask();
     expect(t.ids()).toEqual([
       [1, 2, 3, 4],
       [5, 6, 7],
@@ -190,18 +202,11 @@ describe("high priority", () => {
     t.push("low");
     expect(t.clock.pendingTimers).toBe(1);
     t.push("high");
+    t.tasks.endOfTask();
     expect(t.clock.pendingTimers).toBe(0);
     t.clock.advance(1000);
     t.tasks.endOfTask();
     expect(t.frames).toHaveLength(1);
-  });
-
-  it("leaves nothing for a pending end-of-task flush to send twice", () => {
-    const t = setup();
-    t.push("normal");
-    t.push("high");
-    t.tasks.endOfTask();
-    expect(t.ids()).toEqual([[1, 2]]);
   });
 });
 

@@ -118,6 +118,7 @@ describe("Outgoing: small envelopes", () => {
     const t = setup();
     const env = t.message("漢字 😀 é");
     expect(t.out.send(env, { priority: "high" }).bytes).toBe(Buffer.byteLength(encodeEnvelope(env), "utf8"));
+    t.tasks.endOfTask();
     expect(t.transport.frames).toHaveLength(1);
   });
 
@@ -317,6 +318,7 @@ describe("Outgoing: transport failures", () => {
     expect(t.errors).toEqual([failure]);
     expect(t.counters.framesSent).toBe(0);
     expect(() => t.out.send(t.message(3), { priority: "high" })).not.toThrow();
+    expect(() => t.tasks.endOfTask()).not.toThrow();
     expect(t.counters.dropped("frame-failed")).toBe(3);
     expect(t.errors).toEqual([failure, failure]);
   });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ClockEstimates, clockSample, Heartbeat, isPongPayload } from "../../../src/reliability/heartbeat";
-import { FakeClock } from "../support";
+import { DeferQueue, FakeClock } from "../support";
 
 /** One ping/pong exchange: their clock = ours + `offset`; `out`/`back` are the legs, `work` the peer's time. */
 function exchange(t0: number, offset: number, out: number, work: number, back: number) {
@@ -163,8 +163,10 @@ describe("Heartbeat", () => {
     const sent: Sent[] = [];
     const samples: { id: string; rtt: number; offset: number }[] = [];
     const state = { interval: opts.interval ?? 10_000, reachable: opts.reachable ?? true };
+    const tasks = new DeferQueue();
     const hb = new Heartbeat({
       clock,
+      defer: tasks.defer,
       interval: () => state.interval,
       reachable: () => state.reachable,
       state: () => "reconnecting",
@@ -173,7 +175,7 @@ describe("Heartbeat", () => {
       },
       onSample: (user, rtt, offset) => samples.push({ id: user.id, rtt, offset }),
     });
-    return { clock, sent, samples, state, hb };
+    return { clock, sent, samples, state, hb, tasks };
   }
 
   it("pings everyone once per interval after restart(), and stop() ends it", () => {
@@ -211,15 +213,29 @@ describe("Heartbeat", () => {
     expect(sent).toEqual([]);
   });
 
-  it("answers a ping with [their send time, our receive time, our send time] to the sender only", () => {
-    const { clock, sent, hb } = setup();
+  it("answers a ping at the end of the task with [their send time, our receive time, our send time] to the sender only", () => {
+    const { clock, sent, hb, tasks } = setup();
     clock.advance(5);
     expect(hb.answer(999_000, 1_000_002, "p1", "sess:7")).toBe(true);
+    expect(sent).toEqual([]);
+    tasks.endOfTask();
     expect(sent).toEqual([
       { kind: "pong", data: [999_000, 1_000_002, 1_000_005], to: ["p1"], replyTo: "sess:7" },
     ]);
     expect(hb.answer("soon", 1, "p1", "sess:8")).toBe(false);
+    tasks.endOfTask();
     expect(sent).toHaveLength(1);
+  });
+
+  it("a flood of pings from one peer in one task gets one pong (to the latest); each peer gets its own", () => {
+    const { sent, hb, tasks } = setup();
+    for (let i = 0; i < 10_000; i++) hb.answer(i, 1_000_000, "p1", `sess:${i}`);
+    hb.answer(5, 1_000_000, "p2", "other:1");
+    tasks.endOfTask();
+    expect(sent).toEqual([
+      { kind: "pong", data: [9_999, 1_000_000, 1_000_000], to: ["p1"], replyTo: "sess:9999" },
+      { kind: "pong", data: [5, 1_000_000, 1_000_000], to: ["p2"], replyTo: "other:1" },
+    ]);
   });
 
   it("turns a pong into a sample: RTT and the best offset so far", () => {

@@ -69,9 +69,9 @@ describe("Presence.hello", () => {
 describe("isHelloPayload", () => {
   it.each([
     [{ v: "1.0.0", p: 1, tr: "native", s: "abc" }],
-    [{ v: "", p: 1, tr: "socketlib", s: "x" }],
+    [{ v: "1.2.3-beta+5", p: 1, tr: "socketlib", s: "x" }],
     [{ v: "1", p: 2, tr: "local", s: "x".repeat(64), reply: 1 }],
-    [{ v: "v".repeat(64), p: 1, tr: "native", s: "x" }],
+    [{ v: "v".repeat(32), p: 1, tr: "native", s: "x" }],
   ])("accepts %j", (value) => {
     expect(isHelloPayload(value)).toBe(true);
   });
@@ -84,7 +84,10 @@ describe("isHelloPayload", () => {
     [{}],
     [{ p: 1, tr: "native", s: "abc" }],
     [{ v: 1, p: 1, tr: "native", s: "abc" }],
-    [{ v: "v".repeat(65), p: 1, tr: "native", s: "abc" }],
+    [{ v: "v".repeat(33), p: 1, tr: "native", s: "abc" }],
+    [{ v: "", p: 1, tr: "native", s: "abc" }],
+    [{ v: "<img src=x onerror=alert(1)>", p: 2, tr: "native", s: "abc" }],
+    [{ v: "1.0 & <b>", p: 1, tr: "native", s: "abc" }],
     [{ v: "1", p: "1", tr: "native", s: "abc" }],
     [{ v: "1", tr: "native", s: "abc" }],
     [{ v: "1", p: 1, tr: "websocket", s: "abc" }],
