@@ -1,3 +1,5 @@
+import { PerUserSessions } from "./per-user";
+
 /**
  * Which sequence numbers of one sender session were seen, in a fixed ring of bits: O(1) per message and no
  * allocation. A number at or below `max - window` counts as seen: a replay, not a new message.
@@ -36,37 +38,28 @@ export class SeqWindow {
   }
 }
 
-/** One SeqWindow per sender session, the least recently active evicted beyond `maxSessions`. */
-export class Dedupe {
-  readonly #sessions = new Map<string, SeqWindow>();
-  readonly #window: number;
-  readonly #maxSessions: number;
+/** Sender sessions remembered per user (a reload starts a new one; older ones are rarely needed). */
+export const SESSIONS_PER_USER = 4;
 
-  constructor(window = 8192, maxSessions = 1024) {
-    this.#window = window;
-    this.#maxSessions = maxSessions;
+/**
+ * One SeqWindow per (user, session). A user keeps at most `sessionsPerUser` windows, least recently active
+ * forgotten first; invented sessions never push out another user's.
+ */
+export class Dedupe {
+  readonly #sessions: PerUserSessions<SeqWindow>;
+
+  constructor(window = 8192, sessionsPerUser = SESSIONS_PER_USER) {
+    this.#sessions = new PerUserSessions(sessionsPerUser, () => new SeqWindow(window));
   }
 
   /** The window of one sender session (look it up once per frame, then call `seen` per envelope). */
-  stream(key: string): SeqWindow {
-    let entry = this.#sessions.get(key);
-    if (entry) {
-      // Keep recently active sessions at the end, so eviction takes the quiet ones.
-      this.#sessions.delete(key);
-    } else {
-      if (this.#sessions.size >= this.#maxSessions) {
-        const oldest = this.#sessions.keys().next().value;
-        if (oldest !== undefined) this.#sessions.delete(oldest);
-      }
-      entry = new SeqWindow(this.#window);
-    }
-    this.#sessions.set(key, entry);
-    return entry;
+  stream(user: string, session: string): SeqWindow {
+    return this.#sessions.get(user, session);
   }
 
-  /** Records the pair; returns true when it was already seen (or is too old to tell). */
-  isDuplicate(key: string, seq: number): boolean {
-    return this.stream(key).seen(seq);
+  /** Records the number; returns true when it was already seen (or is too old to tell). */
+  isDuplicate(user: string, session: string, seq: number): boolean {
+    return this.stream(user, session).seen(seq);
   }
 
   get sessionCount(): number {

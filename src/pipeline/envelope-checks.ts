@@ -36,7 +36,7 @@ export class EnvelopeChecks {
 
   /** The duplicate window of one sender session: look it up once per frame. */
   window(senderId: string, session: string): SeqWindow {
-    return this.#dedupe.stream(`${senderId}/${session}`);
+    return this.#dedupe.stream(senderId, session);
   }
 
   /** Returns why the envelope must be dropped, or null to accept it. `now` is read once per frame. */

@@ -145,8 +145,8 @@ export class ReliableSender {
       if (tag) tags[id] = this.#streams.retag(id, tag);
     }
     // A fresh envelope (new sequence number) with the same stream numbers: receivers run it at most once.
+    // It carries a fresh send time: a message the receiver has not run must not expire while it is retried.
     const copy = this.#deps.out.envelope(original.k, original.c, original.e, original.d, Object.keys(tags));
-    copy.a = original.a;
     copy.f = original.f ?? FLAG_RELIABLE;
     copy.o = tags;
     this.#deps.counters.retries++;

@@ -70,18 +70,22 @@ export class ReliableDelivery {
     return { messageId: id, recipients, queued: sent.queued, acked: target.self ? [...acked, me] : acked };
   }
 
-  /** A reliable envelope from another client: run it once, in order, and ack it. */
-  receive(env: Envelope, session: string, ctx: MessageContext): void {
+  /** A reliable envelope from another client: run it once, in order; ack it once it ran. */
+  receive(env: Envelope, session: string, ctx: MessageContext, bytes: number): void {
     const { core } = this.#deps;
     const tag = env.o?.[core.userId()];
     if (!tag || !isStreamTags({ tag })) return core.counters.drop("envelope-shape");
-    const verdict = this.#inbox.receive(`${ctx.senderId}/${session}`, core.session, tag, () => {
+    const n = tag[1];
+    const run = () => {
       void this.#deps.dispatcher.message(env.d, ctx);
-    });
+      this.#queueAck(ctx.senderId, session, n);
+    };
+    const verdict = this.#inbox.receive(ctx.senderId, session, core.session, tag, run, bytes, ctx.receivedAt);
     if (verdict === "stale") return core.counters.drop("reliable-stale");
     if (verdict === "overflow") return core.counters.drop("reliable-overflow");
-    if (verdict === "duplicate") core.counters.drop("duplicate");
-    this.#queueAck(ctx.senderId, session, tag[1]);
+    if (verdict === "duplicate" || verdict === "waiting") core.counters.drop("duplicate");
+    // Already ran: the sender lost our ack.
+    if (verdict === "duplicate") this.#queueAck(ctx.senderId, session, n);
   }
 
   /** An ack from another client. */

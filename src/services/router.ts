@@ -72,7 +72,7 @@ export function receiveRoutes(t: RouteTargets): Record<Kind, Route | undefined> 
       count(m, ctx);
       if (m.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
       metrics.recordLatency(ctx.senderId, ctx.sender.name, ctx.latencyMs);
-      if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.session, ctx);
+      if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.session, ctx, m.bytes);
       else void t.dispatcher.message(m.env.d, ctx);
     },
     req: (m, ctx) => {

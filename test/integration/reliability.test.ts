@@ -104,6 +104,25 @@ for (const transport of ["native", "socketlib"] as const) {
       expect(peer("p1").api.status().outbox).toBe(0);
     });
 
+    it("reliable across an outage longer than maxMessageAge: whatever the sender reports acked ran on the receiver once, in order", async () => {
+      await start({ maxMessageAge: 1000 });
+      const ran: number[] = [];
+      peer("p2")
+        .api.channel("demo")
+        .on("r", (n) => void ran.push(n as number));
+      const gm = peer("gm1").api.channel("demo");
+      world.relay.cutUser("p2", 2500);
+      await waitFor(() => peer("p2").api.state === "reconnecting");
+      const reports: Promise<{ acked?: string[] }>[] = [];
+      for (let i = 0; i < 30; i++) {
+        reports.push(gm.emit("r", i, { reliable: true, to: ["p2"], timeout: 20_000 }));
+        await sleep(40);
+      }
+      const settled = await Promise.all(reports);
+      for (const report of settled) expect(report.acked).toEqual(["p2"]);
+      expect(ran).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    }, 30_000);
+
     it("after a restart, hellos pass the replay hold: it ends as soon as every peer is back, not on its timer", async () => {
       await start();
       await world.relay.stop();

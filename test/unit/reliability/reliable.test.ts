@@ -166,7 +166,7 @@ describe("ReliableSender: acks", () => {
 });
 
 describe("ReliableSender: retransmission", () => {
-  it("retransmits only to the missing recipients, with the same tags and send time but a new q", () => {
+  it("retransmits only to the missing recipients, with the same tags but a new q and a fresh send time (a retry must not expire on arrival)", () => {
     const t = setup();
     const env = t.message({ x: 1 });
     t.sender.send(env, [alice, bob], 60_000);
@@ -176,7 +176,8 @@ describe("ReliableSender: retransmission", () => {
     const retry = t.sent[1]!.copy;
     expect(retry.q).not.toBe(env.q);
     expect(retry.q).toBeGreaterThan(env.q);
-    expect(retry.a).toBe(env.a);
+    expect(retry.a).toBe(t.clock.now());
+    expect(retry.a).toBeGreaterThan(env.a);
     expect(retry.t).toEqual(["bob"]);
     expect(retry.o).toEqual({ bob: ["sb1", 1, 1] });
     expect(retry.f! & FLAG_RELIABLE).toBe(FLAG_RELIABLE);
@@ -337,7 +338,7 @@ describe("ReliableSender + ReliableInbox: an abandoned message leaves no gap", (
     const receive = (env: Envelope) => {
       const tag = env.o?.alice;
       if (!tag) throw new Error("no tag for alice");
-      return inbox.receive("sender/s1", "sa1", tag, () => ran.push(env.d));
+      return inbox.receive("sender", "s1", "sa1", tag, () => ran.push(env.d));
     };
     // Message 1 never reaches alice (she is unreachable but not yet seen as gone), and times out.
     const first = t.settled(t.sender.send(t.message("one"), [alice], 1000).acked);
@@ -359,15 +360,15 @@ describe("ReliableSender + ReliableInbox: an abandoned message leaves no gap", (
   it("buffered messages below the floor still run, in order, before the new one", () => {
     const inbox = new ReliableInbox();
     const ran: number[] = [];
-    const key = "sender/s1";
+    const key = "sender";
     // 1 abandoned (never arrives); 2 and 3 arrive and wait for 1.
-    expect(inbox.receive(key, "me", ["me", 2], () => ran.push(2))).toBe("buffered");
-    expect(inbox.receive(key, "me", ["me", 3], () => ran.push(3))).toBe("buffered");
+    expect(inbox.receive(key, "s1", "me", ["me", 2], () => ran.push(2))).toBe("buffered");
+    expect(inbox.receive(key, "s1", "me", ["me", 3], () => ran.push(3))).toBe("buffered");
     // 4 says: everything below 2 is settled (floor 2).
-    expect(inbox.receive(key, "me", ["me", 4, 2], () => ran.push(4))).toBe("deliver");
+    expect(inbox.receive(key, "s1", "me", ["me", 4, 2], () => ran.push(4))).toBe("deliver");
     expect(ran).toEqual([2, 3, 4]);
     // A late copy of 1 is now a duplicate, never run.
-    expect(inbox.receive(key, "me", ["me", 1], () => ran.push(1))).toBe("duplicate");
+    expect(inbox.receive(key, "s1", "me", ["me", 1], () => ran.push(1))).toBe("duplicate");
     expect(ran).toEqual([2, 3, 4]);
   });
 });

@@ -120,10 +120,12 @@ describe("ReliableStreams: renumber after a recipient reload", () => {
 
 describe("ReliableInbox", () => {
   function collect(maxBuffered?: number) {
-    const inbox = maxBuffered === undefined ? new ReliableInbox() : new ReliableInbox(maxBuffered);
+    const inbox = maxBuffered === undefined ? new ReliableInbox() : new ReliableInbox({ maxBuffered });
     const delivered: number[] = [];
-    const receive = (n: number, session = "me", key = "alice/sa1"): ReceiveVerdict =>
-      inbox.receive(key, "me", [session, n], () => delivered.push(n));
+    const receive = (n: number, session = "me", key = "alice/sa1"): ReceiveVerdict => {
+      const [user = "", stream = ""] = key.split("/");
+      return inbox.receive(user, stream, "me", [session, n], () => delivered.push(n));
+    };
     return { inbox, delivered, receive };
   }
 
@@ -146,12 +148,12 @@ describe("ReliableInbox", () => {
     expect(t.delivered).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it("reports duplicates (already delivered, or already buffered) without delivering", () => {
+  it("reports duplicates (already delivered) and repeats of a buffered one (waiting) without delivering", () => {
     const t = collect();
     t.receive(1);
     t.receive(3);
     expect(t.receive(1)).toBe("duplicate");
-    expect(t.receive(3)).toBe("duplicate");
+    expect(t.receive(3)).toBe("waiting");
     expect(t.delivered).toEqual([1]);
     t.receive(2);
     expect(t.delivered).toEqual([1, 2, 3]);
@@ -213,8 +215,8 @@ describe("ReliableInbox", () => {
         const t = collect();
         const verdicts = list.map((k) => t.receive(k));
         expect(t.delivered).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-        expect(verdicts.filter((v) => v === "duplicate")).toHaveLength(dupCount);
-        expect(verdicts.every((v) => v === "deliver" || v === "buffered" || v === "duplicate")).toBe(true);
+        expect(verdicts.filter((v) => v === "duplicate" || v === "waiting")).toHaveLength(dupCount);
+        expect(verdicts.every((v) => ["deliver", "buffered", "duplicate", "waiting"].includes(v))).toBe(true);
       }),
       { numRuns: 300 },
     );
@@ -282,14 +284,81 @@ describe("isAckPayload", () => {
 });
 
 describe("ReliableInbox: bounded memory", () => {
-  it("remembers at most maxStreams sender sessions, forgetting the least recently active", () => {
-    const inbox = new ReliableInbox(10, 3);
-    for (const key of ["a", "b", "c"]) expect(inbox.receive(key, "me", ["me", 1], () => {})).toBe("deliver");
-    inbox.receive("a", "me", ["me", 2], () => {}); // a is now the most recent
-    inbox.receive("d", "me", ["me", 1], () => {}); // b is forgotten
+  const run = () => {};
+
+  it("keeps at most streamsPerUser sessions per user, forgetting that user's least recently active", () => {
+    const inbox = new ReliableInbox({ streamsPerUser: 3 });
+    for (const s of ["a", "b", "c"]) expect(inbox.receive("u", s, "me", ["me", 1], run)).toBe("deliver");
+    inbox.receive("u", "a", "me", ["me", 2], run); // a is now the most recent
+    inbox.receive("u", "d", "me", ["me", 1], run); // b is forgotten
     expect(inbox.streamCount).toBe(3);
     // a still knows it saw 2; b starts over (a reloaded peer's old session is never heard from again).
-    expect(inbox.receive("a", "me", ["me", 2], () => {})).toBe("duplicate");
-    expect(inbox.receive("b", "me", ["me", 1], () => {})).toBe("deliver");
+    expect(inbox.receive("u", "a", "me", ["me", 2], run)).toBe("duplicate");
+    expect(inbox.receive("u", "b", "me", ["me", 1], run)).toBe("deliver");
+  });
+
+  it("sessions a hostile user invents never push out another user's stream (exactly once holds)", () => {
+    const inbox = new ReliableInbox({ streamsPerUser: 4 });
+    let ran = 0;
+    expect(inbox.receive("gm1", "real", "me", ["me", 1], () => ran++)).toBe("deliver");
+    for (let i = 0; i < 1100; i++) inbox.receive("mallory", `invented${i}`, "me", ["me", 1], run);
+    expect(inbox.receive("gm1", "real", "me", ["me", 1], () => ran++)).toBe("duplicate");
+    expect(ran).toBe(1);
+    expect(inbox.streamCount).toBe(5);
+  });
+
+  it("what one user may buffer ahead of gaps is bounded in count and bytes over all its sessions", () => {
+    const inbox = new ReliableInbox({ maxBuffered: 10, maxBytes: 1000 });
+    for (let s = 0; s < 4; s++) {
+      for (let n = 2; n < 6; n++) inbox.receive("mallory", `s${s}`, "me", ["me", n], run, 10);
+    }
+    expect(inbox.usage("mallory")).toEqual({ count: 10, bytes: 100 });
+    expect(inbox.receive("mallory", "s0", "me", ["me", 9], run, 10)).toBe("overflow");
+    expect(inbox.receive("honest", "s", "me", ["me", 2], run, 900)).toBe("buffered");
+    expect(inbox.receive("honest", "s", "me", ["me", 3], run, 200)).toBe("overflow");
+  });
+
+  it("a buffered message older than maxAgeMs is let go (unacked, so the sender sends it again)", () => {
+    const inbox = new ReliableInbox({ maxAgeMs: 1000 });
+    const ran: number[] = [];
+    expect(inbox.receive("u", "s", "me", ["me", 2], () => ran.push(2), 10, 0)).toBe("buffered");
+    expect(inbox.receive("u", "s", "me", ["me", 3], () => ran.push(3), 10, 1500)).toBe("buffered");
+    expect(inbox.expired).toBe(1);
+    expect(inbox.usage("u")).toEqual({ count: 1, bytes: 10 });
+    // The retransmitted 2 arrives with 1: everything runs once, in order.
+    expect(inbox.receive("u", "s", "me", ["me", 2], () => ran.push(2), 10, 1600)).toBe("buffered");
+    expect(inbox.receive("u", "s", "me", ["me", 1], () => ran.push(1), 10, 1600)).toBe("deliver");
+    expect(ran).toEqual([1, 2, 3]);
+    expect(inbox.usage("u")).toEqual({ count: 0, bytes: 0 });
+  });
+
+  it("property: random tags from several invented sessions of one user stay within the documented bounds", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            session: fc.constantFrom("a", "b", "c", "d", "e", "f", "g"),
+            n: fc.integer({ min: 1, max: 5000 }),
+            bytes: fc.nat({ max: 5000 }),
+            dt: fc.nat({ max: 200 }),
+          }),
+          { maxLength: 400 },
+        ),
+        (tags) => {
+          const limits = { maxBuffered: 50, maxBytes: 20_000, maxAgeMs: 5000, streamsPerUser: 4 };
+          const inbox = new ReliableInbox(limits);
+          let now = 0;
+          for (const t of tags) {
+            now += t.dt;
+            inbox.receive("mallory", t.session, "me", ["me", t.n], run, t.bytes, now);
+            const used = inbox.usage("mallory");
+            expect(used.count).toBeLessThanOrEqual(limits.maxBuffered);
+            expect(used.bytes).toBeLessThanOrEqual(limits.maxBytes);
+            expect(inbox.streamCount).toBeLessThanOrEqual(limits.streamsPerUser);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * State kept per (user, session), where the user is the server-stamped sender and the session is whatever the
+ * sender says. A user keeps at most `perUser` sessions, the least recently used forgotten first: sessions a
+ * hostile user invents can only push out its own, never another user's.
+ */
+export class PerUserSessions<T> {
+  readonly #users = new Map<string, Map<string, T>>();
+  readonly #perUser: number;
+  readonly #create: () => T;
+  #size = 0;
+
+  constructor(perUser: number, create: () => T) {
+    this.#perUser = perUser;
+    this.#create = create;
+  }
+
+  /** Every session held, over all users. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The state of this session (made on first use), now the user's most recently used. */
+  get(user: string, session: string): T {
+    let sessions = this.#users.get(user);
+    if (!sessions) {
+      sessions = new Map();
+      this.#users.set(user, sessions);
+    }
+    let entry = sessions.get(session);
+    if (entry !== undefined) {
+      sessions.delete(session);
+    } else {
+      if (sessions.size >= this.#perUser) {
+        const oldest = sessions.keys().next().value;
+        if (oldest !== undefined) {
+          sessions.delete(oldest);
+          this.#size--;
+        }
+      }
+      entry = this.#create();
+      this.#size++;
+    }
+    sessions.set(session, entry);
+    return entry;
+  }
+
+  /** The state of this session if held, without making it or touching its recency. */
+  peek(user: string, session: string): T | undefined {
+    return this.#users.get(user)?.get(session);
+  }
+
+  /** Every session of every user. */
+  *entries(): IterableIterator<[user: string, session: string, state: T]> {
+    for (const [user, sessions] of this.#users)
+      for (const [session, state] of sessions) yield [user, session, state];
+  }
+
+  clear(): void {
+    this.#users.clear();
+    this.#size = 0;
+  }
+}
