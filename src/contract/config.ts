@@ -18,7 +18,11 @@ export interface Config {
   requestTimeout: number;
   /** Largest payload accepted by emit/request, in bytes of JSON. Larger ones are chunked up to this size. */
   maxPayloadBytes: number;
-  /** Largest frame put on the wire, in bytes (socket.io disconnects at 1 MB). */
+  /**
+   * Largest frame put on the wire, measured as it travels: socket.io writes the frame string as JSON again, so
+   * quotes and backslashes count twice. At most 900 KiB, which with the packet and socketlib wrappers stays
+   * well under the 1 MB at which a socket.io server disconnects the sender.
+   */
   maxFrameBytes: number;
   /** Envelopes kept while disconnected. */
   outboxSize: number;

@@ -75,6 +75,33 @@ export function byteLength(text: string): number {
   return NON_ASCII.test(text) ? utf8Length(text) : text.length;
 }
 
+/** Characters that grow when a string is written as JSON (and lone surrogates, which JSON.stringify escapes). */
+const GROWS_IN_JSON = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * UTF-8 bytes `text` takes inside a JSON string: `byteLength(JSON.stringify(text)) - 2`, without building it.
+ * A frame is a string that socket.io writes as JSON again, so this is the size a frame (or an envelope in it)
+ * really has on the wire.
+ */
+export function escapedLength(text: string): number {
+  if (!GROWS_IN_JSON.test(text)) return byteLength(text);
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c) bytes += 2;
+    else if (code < 0x20)
+      bytes += code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 2 : 6;
+    else if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      i++;
+      bytes += 4;
+    } else if (code >= 0xd800 && code <= 0xdfff) bytes += 6;
+    else bytes += 3;
+  }
+  return bytes;
+}
+
 /** UTF-8 byte length of a string, without allocating. */
 export function utf8Length(text: string): number {
   let bytes = text.length;

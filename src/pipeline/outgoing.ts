@@ -5,7 +5,7 @@ import type { Counters } from "../metrics/counters";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
 import { splitText } from "./chunker";
-import { byteLength, encodeEnvelope, encodeFrame } from "./codec";
+import { byteLength, encodeEnvelope, encodeFrame, escapedLength } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { Outbox } from "./outbox";
 import { assertJsonSafe } from "./validate";
@@ -89,16 +89,18 @@ export class Outgoing {
   send(env: Envelope, opts: SendOptions): { bytes: number; queued: boolean } {
     const { text, bytes } = this.#seal(env);
     const budget = this.#frameBudget();
-    if (bytes <= budget) return { bytes, queued: this.#enqueue(text, bytes, opts, env.a) };
+    // Sizes that count against a frame are wire sizes: socket.io writes the frame string as JSON again.
+    const wire = escapedLength(text);
+    if (wire <= budget) return { bytes, queued: this.#enqueue(text, wire, opts, env.a) };
     // Chunks keep the parent's targets and are never coalesced: a partial set would be useless.
-    // Pieces travel inside JSON strings, where quotes, backslashes and control characters grow when escaped.
-    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => byteLength(JSON.stringify(piece)));
+    // A piece is escaped twice on its way: inside its chunk envelope, and with the frame by socket.io.
+    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => escapedLength(JSON.stringify(piece)));
     let queued = false;
     pieces.forEach((piece, index) => {
       const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
       const chunkText = encodeEnvelope(chunk);
       const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
-      queued = this.#enqueue(chunkText, byteLength(chunkText), chunkOpts, env.a) || queued;
+      queued = this.#enqueue(chunkText, escapedLength(chunkText), chunkOpts, env.a) || queued;
     });
     return { bytes, queued };
   }
@@ -176,7 +178,7 @@ export class Outgoing {
     const counters = this.#deps.counters;
     counters.framesSent++;
     counters.envelopesOut += items.length;
-    // The envelopes' exact sizes plus the frame's ASCII header and commas: no second scan of the frame.
+    // The envelopes' wire sizes plus the frame's ASCII header and commas: no second scan of the frame.
     let bytes = frame.length;
     for (const item of items) bytes += item.bytes - item.text.length;
     counters.bytesOut += bytes;

@@ -5,6 +5,7 @@ import {
   decodeFrame,
   encodeEnvelope,
   encodeFrame,
+  escapedLength,
   parseSafe,
   readEnvelope,
   utf8Length,
@@ -570,5 +571,46 @@ describe("byteLength", () => {
     const s = unit.repeat(Math.ceil(70_000 / unit.length));
     expect(byteLength(s)).toBe(Buffer.byteLength(s, "utf8"));
     expect(byteLength(s.slice(0, 65_536))).toBe(Buffer.byteLength(s.slice(0, 65_536), "utf8"));
+  });
+});
+
+describe("escapedLength", () => {
+  const exact = (s: string) => Buffer.byteLength(JSON.stringify(s), "utf8") - 2;
+
+  it.each([
+    [""],
+    ["plain ascii"],
+    ['"quoted"'],
+    ["back\\slash"],
+    ["\n\t\r\b\f"],
+    ["\u0000\u0001\u001f"],
+    ["é漢😀"],
+    ["\ud800 lone high"],
+    ["lone low \udc00"],
+    ["\udbff\udfff pair"],
+    ['{"d":"\\"x\\""}'],
+  ])("equals the UTF-8 size inside a JSON string of %j", (text) => {
+    expect(escapedLength(text)).toBe(exact(text));
+  });
+
+  it("property: equals byteLength(JSON.stringify(s)) - 2 for any string, lone surrogates included", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
+        expect(escapedLength(s)).toBe(exact(s));
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('"', "\\", "\u0001", "\n", "a", "é", "😀", "\ud800", "\udfff"), {
+          maxLength: 300,
+        }),
+        (parts) => {
+          const s = parts.join("");
+          expect(escapedLength(s)).toBe(exact(s));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

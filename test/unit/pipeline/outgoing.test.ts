@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "../../../src/config";
 import { PayloadTooLargeError } from "../../../src/contract/errors";
 import { Counters } from "../../../src/metrics/counters";
-import { encodeEnvelope, readEnvelope } from "../../../src/pipeline/codec";
+import { encodeEnvelope, escapedLength, readEnvelope } from "../../../src/pipeline/codec";
 import type { Envelope, WireFrame } from "../../../src/pipeline/envelope";
 import { FRAME_OVERHEAD, Outgoing } from "../../../src/pipeline/outgoing";
 import type { Transport } from "../../../src/transports/transport";
@@ -102,7 +102,9 @@ describe("Outgoing: small envelopes", () => {
     expect(frame).toEqual({ v: 1, s: "sess-1", e: [env] });
     expect(t.counters.framesSent).toBe(1);
     expect(t.counters.envelopesOut).toBe(1);
-    expect(t.counters.bytesOut).toBe(t.transport.frames[0]!.length);
+    // Envelopes are counted at their wire size (escaped again by socket.io), the frame's header as written.
+    const text = encodeEnvelope(env);
+    expect(t.counters.bytesOut).toBe(t.transport.frames[0]!.length - text.length + escapedLength(text));
   });
 
   it("batches several envelopes of one task into one frame, in order", () => {
@@ -132,6 +134,9 @@ describe("Outgoing: small envelopes", () => {
   });
 });
 
+/** Bytes a frame takes on the wire: socket.io writes the frame string as JSON. */
+const wireSize = (frame: string) => Buffer.byteLength(JSON.stringify(frame), "utf8");
+
 describe("Outgoing: chunking", () => {
   const maxFrameBytes = 4096;
 
@@ -143,6 +148,29 @@ describe("Outgoing: chunking", () => {
     t.tasks.endOfTask();
     return { t, env, original, result };
   }
+
+  it("a frame's size on the wire (socket.io writes the frame string as JSON again) never exceeds maxFrameBytes", () => {
+    for (const data of [
+      '"'.repeat(20_000),
+      "\\".repeat(20_000),
+      "\u0001".repeat(8_000),
+      { q: '"\\'.repeat(5_000) },
+    ]) {
+      const { t, original } = chunkedRoundTrip(data);
+      for (const frame of t.transport.frames) expect(wireSize(frame)).toBeLessThanOrEqual(maxFrameBytes);
+      const pieces = envelopesOf(t).map((c) => (c.d as [number, number, number, string])[3]);
+      expect(pieces.join("")).toBe(original);
+    }
+  });
+
+  it("a burst of small quote-heavy messages is batched by wire size, not text size", () => {
+    const t = setup({ maxFrameBytes });
+    for (let i = 0; i < 300; i++) t.out.send(t.message('"'.repeat(100)), { priority: "normal" });
+    t.tasks.endOfTask();
+    expect(t.transport.frames.length).toBeGreaterThan(1);
+    for (const frame of t.transport.frames) expect(wireSize(frame)).toBeLessThanOrEqual(maxFrameBytes);
+    expect(envelopesOf(t)).toHaveLength(300);
+  });
 
   it("payloads that grow when escaped (quotes, backslashes, control characters) still fit every frame", () => {
     for (const data of [
@@ -185,12 +213,12 @@ describe("Outgoing: chunking", () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });
 
-  it("an envelope exactly at the budget is not chunked", () => {
+  it("an envelope exactly at the budget (its wire size) is not chunked", () => {
     const t = setup({ maxFrameBytes });
     const budget = maxFrameBytes - FRAME_OVERHEAD;
     const probe = encodeEnvelope(t.out.envelope("msg", "my-mod", "my-evt", "", undefined));
-    const env = t.message("x".repeat(budget - probe.length));
-    expect(Buffer.byteLength(encodeEnvelope(env))).toBe(budget);
+    const env = t.message("x".repeat(budget - escapedLength(probe)));
+    expect(escapedLength(encodeEnvelope(env))).toBe(budget);
     t.out.send(env, { priority: "normal" });
     t.tasks.endOfTask();
     expect(envelopesOf(t)).toEqual([env]);
