@@ -1,7 +1,16 @@
 import type { Config } from "./config";
 import { errors } from "./contract/errors";
 import { MODULE_ID } from "./contract/ids";
-import type { Api, EventInfo, Handler, HandlerOptions, MetricsSnapshot, Status } from "./contract/types";
+import { socketlibErrors } from "./contract/socketlib-errors";
+import type {
+  Api,
+  EventInfo,
+  Handler,
+  HandlerOptions,
+  MetricsSnapshot,
+  SocketlibCompatOptions,
+  Status,
+} from "./contract/types";
 import type { SocketManager } from "./manager";
 import { PROTOCOL_VERSION } from "./pipeline/envelope";
 import { createSocketlibCompat } from "./socketlib-compat";
@@ -99,14 +108,15 @@ export function createApi(manager: SocketManager): Api {
       enable: () => manager.useTransport("local"),
     }),
     socketlib: Object.freeze({
-      registerModule(moduleId: string) {
+      registerModule(moduleId: string, options?: SocketlibCompatOptions) {
         let socket = compatSockets.get(moduleId);
         if (!socket) {
-          socket = createSocketlibCompat(manager, moduleId);
+          socket = createSocketlibCompat(manager, moduleId, options);
           compatSockets.set(moduleId, socket);
         }
         return socket;
       },
+      errors: socketlibErrors,
     }),
     registerEvent: (event, handler, options) => register(MODULE_ID, event, handler, options),
     unregisterEvent(handlerId: string): boolean {

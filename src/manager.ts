@@ -268,8 +268,14 @@ export class SocketManager implements ChannelHost {
     return this.#messages.emit(channel, event, data, opts);
   }
 
-  request<R>(channel: string, event: string, data: unknown, opts: RequestOptions): Promise<R> {
-    return this.#requests.request<R>(channel, event, data, opts);
+  request<R>(
+    channel: string,
+    event: string,
+    data: unknown,
+    opts: RequestOptions,
+    unbounded = false,
+  ): Promise<R> {
+    return this.#requests.request<R>(channel, event, data, opts, unbounded);
   }
 
   requestAll<R>(

@@ -3,6 +3,7 @@ import type { Config } from "./config";
 import type { errors } from "./errors";
 import type { HistogramSnapshot, MetricsSnapshotData } from "./metrics";
 import type { StandardSchemaV1 } from "./schema";
+import type { socketlibErrors } from "./socketlib-errors";
 
 export type { Config, HistogramSnapshot, StandardSchemaV1 };
 
@@ -179,16 +180,25 @@ export interface SimulateOptions {
   from?: string;
 }
 
+/** A socketlib handler as registered: named by string, or by the function itself. */
+export type SocketlibHandlerRef = string | ((...args: never[]) => unknown);
+
+/** `api.socketlib.registerModule(id, options)`. */
+export interface SocketlibCompatOptions {
+  /** Milliseconds before executeAsGM / executeAsUser reject with a TimeoutError. Default: none, as socketlib. */
+  timeout?: number;
+}
+
 export interface SocketlibCompatSocket {
   /** As socketlib's, plus optional permission and schema checks on the receiving side. */
   register(name: string, fn: (...args: never[]) => unknown, opts?: HandlerOptions): void;
-  executeAsGM<R = unknown>(name: string, ...args: unknown[]): Promise<R>;
-  executeAsUser<R = unknown>(name: string, userId: string, ...args: unknown[]): Promise<R>;
-  executeForEveryone(name: string, ...args: unknown[]): Promise<void>;
-  executeForOthers(name: string, ...args: unknown[]): Promise<void>;
-  executeForAllGMs(name: string, ...args: unknown[]): Promise<void>;
-  executeForOtherGMs(name: string, ...args: unknown[]): Promise<void>;
-  executeForUsers(name: string, userIds: string[], ...args: unknown[]): Promise<void>;
+  executeAsGM<R = unknown>(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<R>;
+  executeAsUser<R = unknown>(handler: SocketlibHandlerRef, userId: string, ...args: unknown[]): Promise<R>;
+  executeForEveryone(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForOthers(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForAllGMs(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForOtherGMs(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForUsers(handler: SocketlibHandlerRef, userIds: string[], ...args: unknown[]): Promise<void>;
 }
 
 export interface Api {
@@ -211,7 +221,11 @@ export interface Api {
     simulate(moduleId: string, event: string, data?: unknown, opts?: SimulateOptions): Promise<void>;
     enable(): void;
   };
-  readonly socketlib: { registerModule(moduleId: string): SocketlibCompatSocket };
+  readonly socketlib: {
+    registerModule(moduleId: string, options?: SocketlibCompatOptions): SocketlibCompatSocket;
+    /** socketlib's error classes; each is also the matching Socket Manager error. */
+    readonly errors: typeof socketlibErrors;
+  };
   registerEvent(event: string, handler: Handler, options?: HandlerOptions): string;
   unregisterEvent(handlerId: string): boolean;
   registerModuleHandler(moduleId: string, event: string, handler: Handler): string;

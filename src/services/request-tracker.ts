@@ -73,6 +73,9 @@ export class RequestTracker {
       return { call: entry, settled };
     }
     this.#calls.set(entry.id, entry);
+    // No timer for a call without a timeout (the socketlib drop-in's default): it still settles when its
+    // targets answer, fail or leave.
+    if (!Number.isFinite(spec.timeout)) return { call: entry, settled };
     entry.timer = this.#clock.setTimeout(() => {
       const missing = [...entry.waiting];
       this.failAll(

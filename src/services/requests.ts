@@ -39,9 +39,21 @@ export class Requests {
     return this.#tracker.size;
   }
 
-  async request<R>(channel: string, event: string, data: unknown, opts: RequestOptions): Promise<R> {
+  /**
+   * `unbounded` (the socketlib drop-in without a timeout): no timer; the request still fails as soon as its
+   * answerer leaves and no other GM can take over.
+   */
+  async request<R>(
+    channel: string,
+    event: string,
+    data: unknown,
+    opts: RequestOptions,
+    unbounded = false,
+  ): Promise<R> {
     const { core } = this.#deps;
-    const timeout = checkTimeout(opts.timeout, core.config().requestTimeout, channel, event);
+    const timeout = unbounded
+      ? Number.POSITIVE_INFINITY
+      : checkTimeout(opts.timeout, core.config().requestTimeout, channel, event);
     const to = opts.to ?? "gm";
     if (typeof to !== "string")
       throw new ValidationError(`request "to" must be "gm" or a user id`, { moduleId: channel, event });

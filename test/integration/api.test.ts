@@ -158,7 +158,10 @@ for (const transport of ["native", "socketlib"] as const) {
             from: "gm2",
           },
         );
-        await expect(p1.executeAsGM("missing")).rejects.toThrow(/no socket handler named "missing"/);
+        const missing = await rejectionOf(p1.executeAsGM("missing"));
+        expect(missing.message).toMatch(/no socket handler named "missing"/);
+        expect(missing).toBeInstanceOf(api("p1").socketlib.errors.SocketlibUnregisteredHandlerError);
+        expect(missing).toBeInstanceOf(api("p1").errors.NoHandlerError);
       });
 
       it("fire-and-forget calls reach exactly socketlib's recipients; executeForUsers mutates its array", async () => {
@@ -190,19 +193,19 @@ for (const transport of ["native", "socketlib"] as const) {
         expect(by("users")).toEqual(["p1", "p2"]);
       });
 
-      it("adds what socketlib lacks: permission checks and timeouts", async () => {
+      it("adds what socketlib lacks: permission checks, and timeouts when asked for", async () => {
         api("gm1")
           .socketlib.registerModule("legacy")
           .register("nuke", (() => "boom") as never, { permission: "gm" });
-        api("gm1")
-          .socketlib.registerModule("legacy")
-          .register("hang", (() => new Promise(() => {})) as never);
         const p1 = api("p1").socketlib.registerModule("legacy");
         p1.register("nuke", (() => "local") as never);
-        p1.register("hang", (() => "local") as never);
         await expect(p1.executeAsGM("nuke")).rejects.toBeInstanceOf(api("p1").errors.PermissionDeniedError);
-        api("p1").configure({ requestTimeout: 300 });
-        await expect(p1.executeAsGM("hang")).rejects.toBeInstanceOf(api("p1").errors.TimeoutError);
+        const timed = (id: string) => api(id).socketlib.registerModule("legacy-timed", { timeout: 300 });
+        timed("gm1").register("hang", (() => new Promise(() => {})) as never);
+        timed("p1").register("hang", (() => "local") as never);
+        const err = await rejectionOf(timed("p1").executeAsGM("hang"));
+        expect(err).toBeInstanceOf(api("p1").errors.TimeoutError);
+        expect(err).toBeInstanceOf(api("p1").socketlib.errors.SocketlibError);
       });
     });
   });

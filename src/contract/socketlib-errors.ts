@@ -1,0 +1,120 @@
+/**
+ * socketlib's error classes, for modules migrating from socketlib (`api.socketlib.errors`). Each is also the
+ * matching Socket Manager error, so both `instanceof SocketlibNoGMConnectedError` and `instanceof NoGMError`
+ * hold; `instanceof SocketlibError` holds for all of them.
+ */
+import {
+  type ErrorDetails,
+  NoGMError,
+  NoHandlerError,
+  RemoteHandlerError,
+  SocketManagerError,
+  TimeoutError,
+  UserOfflineError,
+} from "./errors";
+
+const BRAND = Symbol.for("socket-manager.socketlib-error");
+
+function brand(error: object): void {
+  Object.defineProperty(error, BRAND, { value: true });
+}
+
+/** Matches every socketlib-named error (JavaScript allows one parent class, so this checks a brand). */
+export class SocketlibError extends SocketManagerError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    brand(this);
+  }
+  override get name(): string {
+    return "SocketlibError";
+  }
+}
+export class SocketlibNoGMConnectedError extends NoGMError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    brand(this);
+  }
+  override get name(): string {
+    return "SocketlibNoGMConnectedError";
+  }
+}
+export class SocketlibInvalidUserError extends UserOfflineError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    brand(this);
+  }
+  override get name(): string {
+    return "SocketlibInvalidUserError";
+  }
+}
+export class SocketlibRemoteException extends RemoteHandlerError {
+  constructor(message: string, details: ErrorDetails & { remoteMessage?: string } = {}) {
+    super(message, details);
+    brand(this);
+  }
+  override get name(): string {
+    return "SocketlibRemoteException";
+  }
+}
+export class SocketlibUnregisteredHandlerError extends NoHandlerError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    brand(this);
+  }
+  override get name(): string {
+    return "SocketlibUnregisteredHandlerError";
+  }
+}
+export class SocketlibInternalError extends SocketManagerError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details);
+    brand(this);
+  }
+  override get name(): string {
+    return "SocketlibInternalError";
+  }
+}
+/** An opted-in timeout (`registerModule(id, { timeout })`): a TimeoutError that is also a SocketlibError. */
+export class SocketlibTimeoutError extends TimeoutError {
+  constructor(message: string, details: ErrorDetails & { missing?: readonly string[] } = {}) {
+    super(message, details);
+    brand(this);
+  }
+  override get name(): string {
+    return "SocketlibTimeoutError";
+  }
+}
+
+export const socketlibErrors = Object.freeze({
+  SocketlibError,
+  SocketlibNoGMConnectedError,
+  SocketlibInvalidUserError,
+  SocketlibRemoteException,
+  SocketlibUnregisteredHandlerError,
+  SocketlibInternalError,
+  SocketlibTimeoutError,
+});
+
+/** The socketlib-named twin of an error from a request, or the error itself when it has none. */
+export function asSocketlibError(error: unknown): unknown {
+  if (!(error instanceof SocketManagerError) || error instanceof SocketlibError) return error;
+  const details = {
+    moduleId: error.moduleId,
+    event: error.event,
+    userId: error.userId,
+    cause: error,
+  };
+  // The message already carries the "Socket Manager | module "event": " prefix: keep the rest only.
+  const message = error.message.replace(/^Socket Manager \| [^:]*: /, "");
+  if (error instanceof TimeoutError)
+    return new SocketlibTimeoutError(message, { ...details, missing: error.missing });
+  if (error instanceof NoGMError) return new SocketlibNoGMConnectedError(message, details);
+  if (error instanceof UserOfflineError) return new SocketlibInvalidUserError(message, details);
+  if (error instanceof RemoteHandlerError)
+    return new SocketlibRemoteException(message, { ...details, remoteMessage: error.remoteMessage });
+  if (error instanceof NoHandlerError) return new SocketlibUnregisteredHandlerError(message, details);
+  return error;
+}
