@@ -21,7 +21,7 @@ import {
 import type { Logger } from "./log";
 import { SocketManager } from "./manager";
 import { registerFrameHandler } from "./transports/socketlib";
-import { createIndicator, type Indicator } from "./ui/indicator";
+import { createIndicator, followPlayersList, type Indicator } from "./ui/indicator";
 import { createStatusWindowClass } from "./ui/status-window";
 
 export interface InstallOptions {
@@ -115,6 +115,7 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
     if (api && game && document?.body) {
       indicator = createIndicator(document, api, env.localize, () => open());
       indicator.show(indicatorVisible(game));
+      if (Hooks) followPlayersList(Hooks, document, indicator);
     }
   });
 

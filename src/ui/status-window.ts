@@ -10,6 +10,12 @@ export const REFRESH_MS = 1000;
 
 export type StatusApi = Pick<Api, "status" | "metrics" | "peers" | "onStateChange">;
 
+/** The parts of the window that scroll: its content and any scrolling list in the template. */
+function scrollables(root: unknown): HTMLElement[] {
+  if (typeof HTMLElement === "undefined" || !(root instanceof HTMLElement)) return [];
+  return [...root.querySelectorAll<HTMLElement>(".window-content, .sm-errors, .sm-scroll")];
+}
+
 /**
  * Builds the window class over Foundry's `foundry.applications.api`. One window at a time: a second
  * instance (the settings menu makes a new one per click) renders the one already open instead.
@@ -30,6 +36,7 @@ export function createStatusWindowClass(
     };
     static PARTS = { main: { template: STATUS_TEMPLATE } };
     #timer: ReturnType<typeof setInterval> | undefined;
+    #scroll: number[] = [];
     #off: (() => void) | undefined;
 
     override render(options?: boolean | ApplicationRenderOptions): Promise<unknown> {
@@ -37,6 +44,8 @@ export function createStatusWindowClass(
     }
 
     override async _prepareContext(_options: ApplicationRenderOptions): Promise<object> {
+      // Called before each render replaces the content: remember where the reader had scrolled to.
+      this.#scroll = scrollables(this.element).map((el) => el.scrollTop);
       const api = getApi();
       return buildStatusContext(
         { status: api.status(), metrics: api.metrics(), peers: api.peers() },
@@ -46,6 +55,10 @@ export function createStatusWindowClass(
 
     override async _onRender(context: object, options: ApplicationRenderOptions): Promise<void> {
       await super._onRender(context, options);
+      const saved = this.#scroll;
+      scrollables(this.element).forEach((el, i) => {
+        el.scrollTop = saved[i] ?? el.scrollTop;
+      });
       if (this.#timer !== undefined) return;
       open = this;
       const refresh = () => void this.render();

@@ -166,6 +166,27 @@ describe("status window", () => {
     await app.close();
   });
 
+  it("a refresh keeps where the reader scrolled to (the window's content and the errors list)", async () => {
+    const { StatusWindow, data } = setup();
+    data.metrics = fakeMetrics({
+      recentErrors: Array.from({ length: 20 }, (_, i) => ({ at: 1_000 + i, message: `error ${i}` })),
+    });
+    const app = new StatusWindow();
+    await app.render(true);
+    const errorsList = () => root()?.querySelector<HTMLElement>(".sm-errors");
+    const content = () => root()?.querySelector<HTMLElement>(".window-content");
+    expect(errorsList()).toBeTruthy();
+    errorsList()!.scrollTop = 57;
+    content()!.scrollTop = 120;
+    const before = errorsList();
+    await vi.advanceTimersByTimeAsync(REFRESH_MS);
+    // The list was rebuilt (a new element), yet it is where the reader left it.
+    expect(errorsList()).not.toBe(before);
+    expect(errorsList()!.scrollTop).toBe(57);
+    expect(content()!.scrollTop).toBe(120);
+    await app.close();
+  });
+
   it("stops refreshing and unsubscribes when closed", async () => {
     const { StatusWindow, api, off, listeners } = setup();
     const app = new StatusWindow();
