@@ -53,7 +53,7 @@ describe("connection indicator", () => {
     expect(element.dataset.state).toBe(state);
     expect(element.title).toBe(`Socket Manager: ${word}. Click for details.`);
     // Exactly one state class at a time.
-    expect([...element.classList].filter((c) => /^sm-(live|reconnecting|local|starting)$/.test(c))).toEqual([
+    expect([...element.classList].filter((c) => /^sm-(live|reconnecting|offline|local|starting)$/.test(c))).toEqual([
       cls,
     ]);
   });
