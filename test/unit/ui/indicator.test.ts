@@ -53,9 +53,9 @@ describe("connection indicator", () => {
     expect(element.dataset.state).toBe(state);
     expect(element.title).toBe(`Socket Manager: ${word}. Click for details.`);
     // Exactly one state class at a time.
-    expect([...element.classList].filter((c) => /^sm-(live|reconnecting|offline|local|starting)$/.test(c))).toEqual([
-      cls,
-    ]);
+    expect(
+      [...element.classList].filter((c) => /^sm-(live|reconnecting|offline|local|starting)$/.test(c)),
+    ).toEqual([cls]);
   });
 
   it("follows the API's state changes", () => {
