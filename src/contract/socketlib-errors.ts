@@ -32,61 +32,31 @@ export class SocketlibError extends SocketManagerError {
     return "SocketlibError";
   }
 }
-export class SocketlibNoGMConnectedError extends NoGMError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super(message, details);
-    brand(this);
-  }
-  override get name(): string {
-    return "SocketlibNoGMConnectedError";
-  }
+type ErrorClass<T extends SocketManagerError> = new (message: string, details?: ErrorDetails) => T;
+
+/** A subclass of `Base` named `name` that is also a SocketlibError. */
+function socketlibNamed<T extends SocketManagerError>(Base: ErrorClass<T>, name: string): ErrorClass<T> {
+  return class extends (Base as ErrorClass<SocketManagerError>) {
+    constructor(message: string, details?: ErrorDetails) {
+      super(message, details);
+      brand(this);
+    }
+    override get name(): string {
+      return name;
+    }
+  } as unknown as ErrorClass<T>;
 }
-export class SocketlibInvalidUserError extends UserOfflineError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super(message, details);
-    brand(this);
-  }
-  override get name(): string {
-    return "SocketlibInvalidUserError";
-  }
-}
-export class SocketlibRemoteException extends RemoteHandlerError {
-  constructor(message: string, details: ErrorDetails & { remoteMessage?: string } = {}) {
-    super(message, details);
-    brand(this);
-  }
-  override get name(): string {
-    return "SocketlibRemoteException";
-  }
-}
-export class SocketlibUnregisteredHandlerError extends NoHandlerError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super(message, details);
-    brand(this);
-  }
-  override get name(): string {
-    return "SocketlibUnregisteredHandlerError";
-  }
-}
-export class SocketlibInternalError extends SocketManagerError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super(message, details);
-    brand(this);
-  }
-  override get name(): string {
-    return "SocketlibInternalError";
-  }
-}
+
+export const SocketlibNoGMConnectedError = socketlibNamed(NoGMError, "SocketlibNoGMConnectedError");
+export const SocketlibInvalidUserError = socketlibNamed(UserOfflineError, "SocketlibInvalidUserError");
+export const SocketlibRemoteException = socketlibNamed(RemoteHandlerError, "SocketlibRemoteException");
+export const SocketlibUnregisteredHandlerError = socketlibNamed(
+  NoHandlerError,
+  "SocketlibUnregisteredHandlerError",
+);
+export const SocketlibInternalError = socketlibNamed(SocketManagerError, "SocketlibInternalError");
 /** An opted-in timeout (`registerModule(id, { timeout })`): a TimeoutError that is also a SocketlibError. */
-export class SocketlibTimeoutError extends TimeoutError {
-  constructor(message: string, details: ErrorDetails & { missing?: readonly string[] } = {}) {
-    super(message, details);
-    brand(this);
-  }
-  override get name(): string {
-    return "SocketlibTimeoutError";
-  }
-}
+export const SocketlibTimeoutError = socketlibNamed(TimeoutError, "SocketlibTimeoutError");
 
 export const socketlibErrors = Object.freeze({
   SocketlibError,
@@ -110,11 +80,14 @@ export function asSocketlibError(error: unknown): unknown {
   // The message already carries the "Socket Manager | module "event": " prefix: keep the rest only.
   const message = error.message.replace(/^Socket Manager \| [^:]*: /, "");
   if (error instanceof TimeoutError)
-    return new SocketlibTimeoutError(message, { ...details, missing: error.missing });
+    return new SocketlibTimeoutError(message, Object.assign({ missing: error.missing }, details));
   if (error instanceof NoGMError) return new SocketlibNoGMConnectedError(message, details);
   if (error instanceof UserOfflineError) return new SocketlibInvalidUserError(message, details);
   if (error instanceof RemoteHandlerError)
-    return new SocketlibRemoteException(message, { ...details, remoteMessage: error.remoteMessage });
+    return new SocketlibRemoteException(
+      message,
+      Object.assign({ remoteMessage: error.remoteMessage }, details),
+    );
   if (error instanceof NoHandlerError) return new SocketlibUnregisteredHandlerError(message, details);
   return error;
 }

@@ -4,13 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
-import type { FoundryEnv, FoundryUser } from "../../src/foundry/types";
+import type { FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
 import { MAX_SETS_PER_USER } from "../../src/pipeline/chunker";
 import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
 import type { Envelope } from "../../src/pipeline/envelope";
 import { SOCKET_EVENT } from "../../src/transports/transport";
-import { createHooks } from "../harness/hooks";
+import { fakeEnv } from "./fake-env";
 import { fakeSocket } from "./transports/fake-socket";
 
 const USERS: FoundryUser[] = [
@@ -22,19 +22,13 @@ const USERS: FoundryUser[] = [
 function victim() {
   const socket = fakeSocket();
   const notes: string[] = [];
-  const env: FoundryEnv = {
-    userId: "gm",
-    users: {
-      get: (id) => USERS.find((u) => u.id === id),
-      [Symbol.iterator]: () => USERS[Symbol.iterator](),
-      activeGM: USERS[0],
-    },
+  const env = fakeEnv({
+    me: "gm",
+    users: USERS,
     socket,
-    hooks: createHooks(),
-    socketlib: { active: false, socket: null },
     notify: (_level, message) => void notes.push(message),
     localize: (key, data) => `${key} ${JSON.stringify(data ?? {})}`,
-  };
+  });
   const manager = new SocketManager({ env, config: { heartbeatInterval: 0 }, version: "test" });
   const api = createApi(manager);
   manager.start();

@@ -4,25 +4,18 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
-import type { FoundryEnv, FoundryUser, FoundryUsers } from "../../src/foundry/types";
+import type { FoundryEnv, FoundryUser } from "../../src/foundry/types";
 import type { Logger } from "../../src/log";
 import { SocketManager } from "../../src/manager";
 import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
 import { SOCKET_EVENT } from "../../src/transports/transport";
 import { createHooks } from "../harness/hooks";
+import { usersOf } from "./fake-env";
 import { DeferQueue, FakeClock } from "./support";
 import { fakeSocket } from "./transports/fake-socket";
 
 const GM: FoundryUser = { id: "gm", name: "GM", role: 4, isGM: true, active: true };
 const P1: FoundryUser = { id: "p1", name: "Player", role: 1, isGM: false, active: true };
-
-function collection(list: FoundryUser[]): FoundryUsers {
-  return {
-    get: (id) => list.find((u) => u.id === id),
-    [Symbol.iterator]: () => list[Symbol.iterator](),
-    activeGM: list.find((u) => u.isGM && u.active) ?? null,
-  };
-}
 
 /** p1's client: users exist only once `loaded` is set, as in Foundry from setup on. */
 function client() {
@@ -38,7 +31,7 @@ function client() {
   const env: FoundryEnv = {
     userId: "p1",
     get users() {
-      return state.loaded ? collection([GM, P1]) : collection([]);
+      return state.loaded ? usersOf([GM, P1]) : usersOf([]);
     },
     get usersLoaded() {
       return state.loaded;

@@ -1,12 +1,12 @@
 /** The socketlib drop-in (api.socketlib.registerModule): each behaviour socketlib has, and what it adds. */
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
-import type { FoundryEnv, FoundryUser } from "../../src/foundry/types";
+import type { FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
 import { decodeFrame, encodeEnvelope, encodeFrame, readEnvelope } from "../../src/pipeline/codec";
 import type { Envelope } from "../../src/pipeline/envelope";
 import { SOCKET_EVENT } from "../../src/transports/transport";
-import { createHooks } from "../harness/hooks";
+import { fakeEnv } from "./fake-env";
 import { DeferQueue, FakeClock } from "./support";
 import { fakeSocket } from "./transports/fake-socket";
 
@@ -17,21 +17,7 @@ function world(me: "p1" | "gm", opts: { gmActive?: boolean } = {}) {
     { id: "p2", name: "Other", role: 1, isGM: false, active: true },
   ];
   const socket = fakeSocket();
-  const env: FoundryEnv = {
-    userId: me,
-    users: {
-      get: (id) => users.find((u) => u.id === id),
-      [Symbol.iterator]: () => users[Symbol.iterator](),
-      get activeGM() {
-        return users.find((u) => u.isGM && u.active) ?? null;
-      },
-    },
-    socket,
-    hooks: createHooks(),
-    socketlib: { active: false, socket: null },
-    notify: () => {},
-    localize: (key) => key,
-  };
+  const env = fakeEnv({ me, users, socket });
   const clock = new FakeClock(1_000_000);
   const tasks = new DeferQueue();
   const errors: unknown[][] = [];

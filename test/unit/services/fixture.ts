@@ -1,6 +1,6 @@
 /** A Core over fake users, a fake transport that keeps every frame, a manual clock and end-of-task queue. */
 import { DEFAULT_CONFIG } from "../../../src/config";
-import type { FoundryEnv, FoundrySocket, FoundryUser } from "../../../src/foundry/types";
+import type { FoundrySocket, FoundryUser } from "../../../src/foundry/types";
 import type { Logger } from "../../../src/log";
 import { Metrics } from "../../../src/metrics/metrics";
 import { readEnvelope } from "../../../src/pipeline/codec";
@@ -9,7 +9,7 @@ import { Outgoing } from "../../../src/pipeline/outgoing";
 import type { Core } from "../../../src/services/core";
 import { Roster } from "../../../src/services/roster";
 import type { Transport } from "../../../src/transports/transport";
-import { createHooks } from "../../harness/hooks";
+import { fakeEnv } from "../fake-env";
 import { DeferQueue, FakeClock } from "../support";
 
 export function user(id: string, role: number, active = true): FoundryUser {
@@ -44,21 +44,7 @@ export function fixture(me: string, users: FoundryUser[], socket: FoundrySocket 
     warn: (...a) => void logged.push(a.join(" ")),
     error: (...a) => void logged.push(a.join(" ")),
   };
-  const env: FoundryEnv = {
-    userId: me,
-    users: {
-      get: (id) => users.find((u) => u.id === id),
-      [Symbol.iterator]: () => users[Symbol.iterator](),
-      get activeGM() {
-        return users.filter((u) => u.isGM && u.active).sort((a, b) => b.role - a.role)[0] ?? null;
-      },
-    },
-    socket,
-    hooks: createHooks(),
-    socketlib: { active: false, socket: null },
-    notify: () => {},
-    localize: (key) => key,
-  };
+  const env = fakeEnv({ me, users, socket });
   const metrics = new Metrics(
     () => clock.now(),
     () => true,
