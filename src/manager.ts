@@ -19,9 +19,9 @@ import { Metrics } from "./metrics/metrics";
 import { Dispatcher } from "./pipeline/dispatch";
 import type { Envelope } from "./pipeline/envelope";
 import { ReceivePath } from "./pipeline/receive";
-import { Heartbeat } from "./reliability/heartbeat";
+import type { Heartbeat } from "./reliability/heartbeat";
 import { Contexts } from "./services/context";
-import { type Core, createCore, randomSession, remembering, sendControl } from "./services/core";
+import { type Core, createCore, heartbeatOver, randomSession, remembering } from "./services/core";
 import { Link } from "./services/link";
 import { Messages } from "./services/messages";
 import { Peers } from "./services/peers";
@@ -110,21 +110,13 @@ export class SocketManager implements ChannelHost {
     this.#link = new Link({
       core,
       receive: (frame) => this.#receive.receive(frame),
-      connected: () => this.#peers.sayHello(undefined, true),
+      connected: (reconnected) => {
+        this.#peers.sayHello(undefined, true);
+        if (reconnected) this.#requests.resendPending();
+      },
       knownPeers: () => this.#peers.known(),
     });
-    this.#heartbeat = new Heartbeat({
-      clock: this.clock,
-      defer,
-      interval: () => (this.#link.started ? this.#cfg.heartbeatInterval : 0),
-      reachable: () => this.#link.peersReachable,
-      state: () => this.state,
-      send: (kind, data, to, replyTo) => sendControl(out, kind, data, to, replyTo),
-      onSample: (user, rtt, offset) => {
-        this.#receive.checks.offsets.set(user.id, offset);
-        this.metrics.recordRtt(user.id, user.name, rtt);
-      },
-    });
+    this.#heartbeat = heartbeatOver(core, this.#link, () => this.#receive.checks.offsets);
     this.#requests = new Requests({ core, dispatcher, transport, localContext });
     this.#reliable = new ReliableDelivery({
       core,
@@ -172,8 +164,6 @@ export class SocketManager implements ChannelHost {
     });
   }
 
-  // ---- state ----------------------------------------------------------------------------------------------
-
   get config(): Readonly<Config> {
     return this.#cfg;
   }
@@ -210,8 +200,6 @@ export class SocketManager implements ChannelHost {
     if (this.#cfg.heartbeatInterval !== before) this.#heartbeat.restart();
     return this.#cfg;
   }
-
-  // ---- lifecycle ------------------------------------------------------------------------------------------
 
   /** Starts holding socket events until `start()`: call at `init` (docs/FOUNDRY.md, early events). */
   listen(): void {
@@ -253,8 +241,6 @@ export class SocketManager implements ChannelHost {
     this.#link.dispose();
     for (const off of this.#unhooks.splice(0)) off();
   }
-
-  // ---- channels and the public calls ------------------------------------------------------------------
 
   channel(moduleId: string): ChannelImpl {
     return this.#channels.get(moduleId);

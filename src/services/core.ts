@@ -8,6 +8,7 @@ import type { Counters } from "../metrics/counters";
 import type { Metrics } from "../metrics/metrics";
 import type { Envelope } from "../pipeline/envelope";
 import { Outgoing } from "../pipeline/outgoing";
+import { Heartbeat } from "../reliability/heartbeat";
 import type { Transport } from "../transports/transport";
 import { Roster } from "./roster";
 
@@ -94,4 +95,27 @@ export function createCore(parts: CoreParts): Core {
     defer,
   );
   return { ...rest, counters, roster, out, userId: () => env.userId };
+}
+
+/**
+ * The heartbeat over the core and the link: pings while peers are reachable and the manager started, and each
+ * round trip feeds the clock offsets the receive path corrects ages with.
+ */
+export function heartbeatOver(
+  core: Core,
+  link: { readonly started: boolean; readonly peersReachable: boolean; readonly state: string },
+  offsets: () => Map<string, number>,
+): Heartbeat {
+  return new Heartbeat({
+    clock: core.clock,
+    defer: core.defer,
+    interval: () => (link.started ? core.config().heartbeatInterval : 0),
+    reachable: () => link.peersReachable,
+    state: () => link.state,
+    send: (kind, data, to, replyTo) => sendControl(core.out, kind, data, to, replyTo),
+    onSample: (user, rtt, offset) => {
+      offsets().set(user.id, offset);
+      core.metrics.recordRtt(user.id, user.name, rtt);
+    },
+  });
 }

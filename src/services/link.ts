@@ -13,7 +13,7 @@ export interface LinkDeps {
   core: Core;
   /** Every frame the transport delivers, in order. */
   receive(frame: IncomingFrame): void;
-  /** The socket is up (again, when `reconnected`): time to say hello. */
+  /** The socket is up (again, when `reconnected`): time to say hello, and to send unanswered requests again. */
   connected(reconnected: boolean): void;
   /** Peers known before an outage: the replay waits for their hello. */
   knownPeers(): string[];
@@ -182,9 +182,10 @@ export class Link {
     if (reconnected) core.counters.reconnections++;
     this.#wasConnected = true;
     this.#setState("connected");
-    this.#deps.connected(reconnected);
+    // After an outage the hold comes first, so what `connected` sends again waits for the peers to be back.
     if (reconnected) this.#hold();
-    else core.out.flushOutbox();
+    this.#deps.connected(reconnected);
+    if (!reconnected) core.out.flushOutbox();
   }
 
   /**

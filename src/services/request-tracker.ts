@@ -95,6 +95,11 @@ export class RequestTracker {
     return this.#calls.get(id);
   }
 
+  /** Every call in flight. */
+  all(): PendingCall[] {
+    return [...this.#calls.values()];
+  }
+
   /** Calls still waiting for `userId`. */
   waitingFor(userId: string): PendingCall[] {
     return [...this.#calls.values()].filter((c) => c.waiting.has(userId));

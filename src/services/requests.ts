@@ -10,6 +10,7 @@ import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertJsonSafe } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
+import { Answers } from "./answers";
 import type { Core } from "./core";
 import { checkTimeout } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
@@ -28,6 +29,7 @@ export interface RequestsDeps {
  */
 export class Requests {
   readonly #tracker: RequestTracker;
+  readonly #answers = new Answers();
   readonly #deps: RequestsDeps;
 
   constructor(deps: RequestsDeps) {
@@ -121,15 +123,43 @@ export class Requests {
     }
   }
 
-  /** Answers a request that arrived from another client. */
+  /**
+   * Answers a request that arrived from another client, once: a request sent again after an outage names the
+   * original id (`r`), and gets the first answer again without running the handler twice.
+   */
   async answer(env: Envelope, ctx: MessageContext): Promise<void> {
     const { core } = this.#deps;
+    const requestId = env.r ?? ctx.messageId;
+    const known = this.#answers.get(ctx.senderId, requestId);
+    if (known?.state === "running") return core.counters.drop("duplicate");
+    if (known?.state === "done") return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
+    this.#answers.running(ctx.senderId, requestId);
     const outcome = await this.#deps.dispatcher.request(env.d, ctx);
+    const kind = outcome.ok ? "res" : "err";
     const payload = outcome.ok
       ? outcome.value
       : { code: outcome.code, message: outcome.message, issues: outcome.issues };
-    const reply = core.out.envelope(outcome.ok ? "res" : "err", env.c, env.e, payload, [ctx.senderId]);
-    reply.r = ctx.messageId;
+    this.#answers.done(ctx.senderId, requestId, kind, payload);
+    this.#reply(env, ctx.senderId, requestId, kind, payload);
+  }
+
+  /** After the link came back: sends every unanswered request again (under its id) to who has not answered. */
+  resendPending(): void {
+    const { core } = this.#deps;
+    const me = core.userId();
+    for (const call of this.#tracker.all()) {
+      const to = [...call.waiting].filter((id) => id !== me && core.roster.user(id)?.active);
+      if (to.length === 0) continue;
+      const env = core.out.envelope("req", call.channel, call.event, call.data, to);
+      env.r = call.id;
+      this.#send(call, env);
+    }
+  }
+
+  #reply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): void {
+    const { core } = this.#deps;
+    const reply = core.out.envelope(kind, env.c, env.e, payload, [to]);
+    reply.r = requestId;
     try {
       core.out.send(reply, { priority: "high" });
     } catch (e) {
@@ -138,8 +168,8 @@ export class Requests {
         code: "RemoteHandlerError",
         message: `the answer could not be sent: ${errorMessage(e)}`,
       };
-      const fallback = core.out.envelope("err", env.c, env.e, failure, [ctx.senderId]);
-      fallback.r = ctx.messageId;
+      const fallback = core.out.envelope("err", env.c, env.e, failure, [to]);
+      fallback.r = requestId;
       core.out.send(fallback, { priority: "high" });
     }
   }

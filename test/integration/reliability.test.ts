@@ -123,6 +123,28 @@ for (const transport of ["native", "socketlib"] as const) {
       expect(ran).toEqual(Array.from({ length: 30 }, (_, i) => i));
     }, 30_000);
 
+    it("1,000 requests in flight while the relay restarts within their timeout: all answered, none run twice", async () => {
+      await start();
+      const runs = new Map<number, number>();
+      peer("gm1")
+        .api.channel("demo")
+        .handle("double", (n) => {
+          runs.set(n as number, (runs.get(n as number) ?? 0) + 1);
+          return (n as number) * 2;
+        });
+      const p1 = peer("p1").api.channel("demo");
+      const N = 1000;
+      const answers = Array.from({ length: N }, (_, i) => p1.request<number>("double", i, { timeout: 20_000 }));
+      // Some are answered, some are on the wire when the relay dies, the rest wait in the outbox.
+      await waitFor(() => runs.size > 0, { timeout: 5000 });
+      await world.relay.stop();
+      await waitFor(() => peer("p1").api.state === "reconnecting" && peer("gm1").api.state === "reconnecting");
+      await world.relay.restart();
+      expect(await Promise.all(answers)).toEqual(Array.from({ length: N }, (_, i) => i * 2));
+      expect(runs.size).toBe(N);
+      expect([...runs].filter(([, count]) => count !== 1)).toEqual([]);
+    }, 30_000);
+
     it("after a restart, hellos pass the replay hold: it ends as soon as every peer is back, not on its timer", async () => {
       await start();
       await world.relay.stop();
