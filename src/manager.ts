@@ -95,7 +95,7 @@ export class SocketManager implements ChannelHost {
       config,
       link: () => this.#link,
     });
-    const { counters, roster, out } = core;
+    const { counters, roster } = core;
     this.#core = core;
     const dispatcher = new Dispatcher((id) => this.#channels.find(id), counters, this.log);
     const transport = () => this.#link.transport;

@@ -134,11 +134,15 @@ for (const transport of ["native", "socketlib"] as const) {
         });
       const p1 = peer("p1").api.channel("demo");
       const N = 1000;
-      const answers = Array.from({ length: N }, (_, i) => p1.request<number>("double", i, { timeout: 20_000 }));
+      const answers = Array.from({ length: N }, (_, i) =>
+        p1.request<number>("double", i, { timeout: 20_000 }),
+      );
       // Some are answered, some are on the wire when the relay dies, the rest wait in the outbox.
       await waitFor(() => runs.size > 0, { timeout: 5000 });
       await world.relay.stop();
-      await waitFor(() => peer("p1").api.state === "reconnecting" && peer("gm1").api.state === "reconnecting");
+      await waitFor(
+        () => peer("p1").api.state === "reconnecting" && peer("gm1").api.state === "reconnecting",
+      );
       await world.relay.restart();
       expect(await Promise.all(answers)).toEqual(Array.from({ length: N }, (_, i) => i * 2));
       expect(runs.size).toBe(N);
