@@ -12,6 +12,7 @@ import type { FoundryGlobalScope } from "../../src/foundry/globals";
 import { SocketManager } from "../../src/manager";
 import type { SimClient } from "./client";
 import { type FoundryGlobalsHandle, installFoundryGlobals } from "./foundry-globals-core";
+import { waitFor } from "./wait";
 import type { World } from "./world";
 
 export interface Peer {
@@ -96,4 +97,31 @@ export function peerOf(peers: Map<string, Peer>, id: string): Peer {
   const peer = peers.get(id);
   if (!peer) throw new Error(`no peer for user "${id}"`);
   return peer;
+}
+
+let barriers = 0;
+
+/**
+ * Resolves once everything `from` has sent so far was handled by every other peer in `peers`: it sends a
+ * marker after it, and frames from one sender reach each client in order. Use it instead of a sleep to show
+ * that something did *not* arrive.
+ */
+export async function delivered(peers: Map<string, Peer>, from: string, timeout = 5000): Promise<void> {
+  const token = ++barriers;
+  const others = [...peers].filter(([id]) => id !== from);
+  const reached = new Set<string>();
+  const offs = others.map(([id, peer]) =>
+    peer.api.channel("harness-barrier").on("mark", (n) => {
+      if (n === token) reached.add(id);
+    }),
+  );
+  try {
+    await peerOf(peers, from).api.channel("harness-barrier").emit("mark", token);
+    await waitFor(() => reached.size === others.length, {
+      timeout,
+      message: `the marker from ${from} arrives`,
+    });
+  } finally {
+    for (const off of offs) off();
+  }
 }

@@ -48,6 +48,8 @@ export interface Relay {
 }
 
 const MODULE_EVENT_PREFIX = "module.";
+/** The harness's own ordering marker (World.delivered): relayed like the rest, never counted or reported. */
+export const MARKER_EVENT = "module.harness-marker";
 const DEFAULT_MAX_BUFFER = 1e6;
 
 function jsonBytes(value: unknown): number {
@@ -99,6 +101,10 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
         }
         return true;
       });
+      if (event === MARKER_EVENT) {
+        socket.broadcast.emit(event, ...args, userId);
+        return;
+      }
       const bytes = jsonBytes(args);
       framesRelayed += 1;
       bytesRelayed += bytes;

@@ -1,6 +1,6 @@
 /** A whole simulated world: one relay plus one SimClient per connected user. */
 import { createSimClient, type SimClient, type UserSpec } from "./client";
-import { type Relay, startRelay } from "./relay";
+import { MARKER_EVENT, type Relay, startRelay } from "./relay";
 import { waitFor } from "./wait";
 
 export { sleep, type WaitOptions, waitFor, withTimeout } from "./wait";
@@ -14,6 +14,8 @@ export const STANDARD_USERS: readonly UserSpec[] = Object.freeze([
   { id: "p1", name: "Player One", role: 1 },
   { id: "p2", name: "Player Two", role: 1 },
 ] as const satisfies readonly UserSpec[]);
+
+let markers = 0;
 
 export interface WorldOptions {
   users: readonly UserSpec[];
@@ -47,6 +49,11 @@ export interface World {
   onReload(fn: (id: string, client: SimClient) => void): () => void;
   /** How many page reloads happened in this world. */
   readonly reloads: number;
+  /**
+   * Resolves once everything `from`'s socket emitted so far reached every other connected client: a marker
+   * follows it, and the relay keeps one sender's order. Use it instead of a sleep to show what did not arrive.
+   */
+  delivered(from: string): Promise<void>;
 }
 
 export async function createWorld(opts: WorldOptions): Promise<World> {
@@ -135,6 +142,23 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
     join,
     leave,
     close,
+    async delivered(from) {
+      const token = ++markers;
+      const others = [...clients].filter(([id, c]) => id !== from && c.socket.connected).map(([, c]) => c);
+      let seen = 0;
+      const listener = (n: unknown) => {
+        if (n === token) seen++;
+      };
+      for (const c of others) c.socket.on(MARKER_EVENT, listener);
+      try {
+        const sender = clients.get(from);
+        if (!sender) throw new Error(`no client for user "${from}"`);
+        sender.socket.emit(MARKER_EVENT, token);
+        await waitFor(() => seen === others.length, { timeout, message: `the marker from ${from} arrives` });
+      } finally {
+        for (const c of others) c.socket.off(MARKER_EVENT, listener);
+      }
+    },
     onReload(fn) {
       reloadListeners.add(fn);
       return () => reloadListeners.delete(fn);

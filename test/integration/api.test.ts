@@ -10,11 +10,11 @@ import { SocketManager } from "../../src/manager";
 import {
   createHooks,
   createWorld,
+  delivered,
   type Peer,
   peerOf,
   rejectionOf,
   STANDARD_USERS,
-  sleep,
   startPeers,
   stopPeers,
   type World,
@@ -82,7 +82,7 @@ for (const transport of ["native", "socketlib"] as const) {
       expect(api("gm1").unregisterEvent(id)).toBe(true);
       expect(api("gm1").unregisterEvent(id)).toBe(false);
       await api("p1").emit("seed-event", "three");
-      await sleep(50);
+      await delivered(peers, "p1");
       expect(got).toHaveLength(2);
     });
 
@@ -180,7 +180,8 @@ for (const transport of ["native", "socketlib"] as const) {
         await p1.executeForUsers("hit", list, "users");
         expect(list).toEqual(["p2"]);
         await waitFor(() => hits.length === 4 + 3 + 2 + 1 + 2);
-        await sleep(50);
+        await delivered(peers, "p1");
+        await delivered(peers, "gm1");
         const by = (tag: string) =>
           hits
             .filter((h) => h.startsWith(`${tag}@`))

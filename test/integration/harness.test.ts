@@ -9,7 +9,7 @@ import {
   SocketlibRemoteException,
   SocketlibUnregisteredHandlerError,
 } from "../harness/socketlib";
-import { createWorld, STANDARD_USERS, sleep, type World, waitFor } from "../harness/world";
+import { createWorld, STANDARD_USERS, type World, waitFor } from "../harness/world";
 
 const EVENT = "module.socket-manager";
 
@@ -39,8 +39,7 @@ describe("relay", () => {
     const [gotA, gotB, gotC] = [record(a), record(b), record(c)];
 
     a.socket.emit(EVENT, "hello", { x: 1 });
-    await waitFor(() => gotB.length === 1 && gotC.length === 1);
-    await sleep(50);
+    await w.delivered("gm1");
 
     expect(gotA).toEqual([]);
     expect(gotB).toEqual([["hello", { x: 1 }, "gm1"]]);
@@ -72,7 +71,7 @@ describe("relay", () => {
     await waitFor(() => seen.length === 1);
     off();
     w.client("p1").socket.emit(EVENT, 3);
-    await sleep(50);
+    await w.delivered("p1");
 
     expect(seen).toEqual([["module.another", [2], "p1"]]);
     expect(gotOther).toEqual([]);
@@ -92,7 +91,7 @@ describe("relay", () => {
 
     // socket.io then reconnects by itself; nothing was relayed.
     await sender.waitConnected();
-    await sleep(50);
+    await w.delivered("p1");
     expect(gotGm).toEqual([]);
     expect(w.relay.framesRelayed).toBe(0);
   });
@@ -139,8 +138,8 @@ describe("relay", () => {
     await waitFor(
       () => !w.client("p1").socket.connected && w.client("gm1").users.get("p1")?.active === false,
     );
-    // A server-side disconnect is not retried by socket.io; the stale view stays on p1.
-    await sleep(100);
+    // A server-side disconnect is not retried by socket.io (the socket is no longer active); p1's view is stale.
+    expect(w.client("p1").socket.active).toBe(false);
     expect(w.client("p1").socket.connected).toBe(false);
     expect(w.client("p1").users.get("gm1")?.active).toBe(true);
     await w.client("p1").connect();
@@ -153,7 +152,8 @@ describe("relay", () => {
     await w.relay.stop();
     expect(w.relay.running).toBe(false);
     await waitFor(() => [...w.clients.values()].every((c) => !c.socket.connected));
-    await sleep(100);
+    // Still trying (a stopped server is retried), not given up.
+    expect([...w.clients.values()].every((c) => c.socket.active)).toBe(true);
 
     await w.relay.restart();
     expect(w.relay.port).toBe(port);
@@ -170,7 +170,7 @@ describe("relay", () => {
     const user = STANDARD_USERS[4]!;
     const client = await createSimClient({ url: relay.url, user, users: STANDARD_USERS, connect: false });
     try {
-      await sleep(50);
+      expect(client.socket.active).toBe(false);
       expect(client.socket.connected).toBe(false);
       expect(relay.connectedUsers()).toEqual([]);
       await client.connect();
@@ -279,7 +279,7 @@ describe("simulated socketlib", () => {
     }
     await sockets(w).get("p1")!.executeForOthers("note", "hi");
     await waitFor(() => got.length === 2);
-    await sleep(50);
+    await w.delivered("p1");
     expect(got.sort()).toEqual([
       ["gm1", "hi", "p1"],
       ["p2", "hi", "p1"],
@@ -294,7 +294,7 @@ describe("simulated socketlib", () => {
     await sockets(w).get("p1")!.executeForUsers("ping", ids);
     expect(ids).toEqual(["p2"]);
     await waitFor(() => got.length === 2);
-    await sleep(50);
+    await w.delivered("p1");
     expect(got.sort()).toEqual(["p1", "p2"]);
   });
 
@@ -402,8 +402,7 @@ describe("Foundry's start-up and socket, as the harness simulates them", () => {
     expect(p1.replayed).toBeGreaterThanOrEqual(1);
     // After ready nothing is recorded any more: a later event arrives once.
     w.client("gm1").socket.emit(EVENT, "late");
-    await waitFor(() => got.length === 3);
-    await sleep(50);
+    await w.delivered("gm1");
     expect(got.length).toBe(3);
   });
 
