@@ -114,7 +114,9 @@ export class SocketManager implements ChannelHost {
         this.#peers.sayHello(undefined, true);
         if (reconnected) this.#requests.resendPending();
       },
-      knownPeers: () => this.#peers.known(),
+      // Only peers that ever answered a ping: one that said hello and stays silent cannot hold the replay.
+      knownPeers: () =>
+        this.#peers.known().filter((id) => this.#heartbeat.clocks.latestRtt(id) !== undefined),
     });
     this.#heartbeat = heartbeatOver(core, this.#link, () => this.#receive.checks.offsets);
     this.#requests = new Requests({ core, dispatcher, transport, localContext });

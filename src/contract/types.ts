@@ -96,6 +96,11 @@ export interface EmitReport {
   readonly queued: boolean;
   /** Reliable messages: who acknowledged. */
   readonly acked?: string[];
+  /**
+   * Reliable messages: who had not acknowledged when the timeout struck, though others had (when nobody had,
+   * the emit rejects with a TimeoutError instead). Absent when everyone acknowledged.
+   */
+  missing?: string[];
 }
 
 export type RequestResult<R> = { ok: true; value: R } | { ok: false; error: Error };

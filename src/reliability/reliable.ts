@@ -18,8 +18,14 @@ interface Pending {
   attempt: number;
   timer: TimerHandle;
   deadline: TimerHandle;
-  resolve(acked: string[]): void;
+  resolve(delivery: Delivery): void;
   reject(error: Error): void;
+}
+
+/** Who acknowledged a reliable message, and who had not when its timeout struck (the others did). */
+export interface Delivery {
+  acked: string[];
+  missing: string[];
 }
 
 export interface ReliableSenderDeps {
@@ -51,21 +57,22 @@ export class ReliableSender {
 
   /**
    * Sends `env` (a message envelope without targets) to `recipients` ({userId, session} of peers that run
-   * Socket Manager). Resolves with who acknowledged; rejects with TimeoutError naming who did not.
+   * Socket Manager). Resolves with who acknowledged (and, at the timeout, who had not); rejects with a
+   * TimeoutError when nobody acknowledged in time.
    */
   send(
     env: Envelope,
     recipients: { userId: string; session: string }[],
     timeout: number,
-  ): { queued: boolean; acked: Promise<string[]> } {
-    let resolve: (acked: string[]) => void = () => {};
+  ): { queued: boolean; acked: Promise<Delivery> } {
+    let resolve: (delivery: Delivery) => void = () => {};
     let reject: (error: Error) => void = () => {};
-    const acked = new Promise<string[]>((res, rej) => {
+    const acked = new Promise<Delivery>((res, rej) => {
       resolve = res;
       reject = rej;
     });
     if (recipients.length === 0) {
-      resolve([]);
+      resolve({ acked: [], missing: [] });
       return { queued: false, acked };
     }
     const entry: Pending = {
@@ -153,11 +160,16 @@ export class ReliableSender {
     this.#deps.out.send(copy, { priority: "normal" });
   }
 
+  /**
+   * The timeout struck. A peer that never acks must not hold the others hostage: when some acknowledged, the
+   * message settles with who is missing; only when nobody did is it a TimeoutError.
+   */
   #expire(entry: Pending, timeout: number): void {
     if (!this.#pending.has(entry)) return;
     this.#stop(entry);
     const missing = [...entry.missing];
     this.#deps.counters.drop("reliable-timeout");
+    if (entry.acked.length > 0) return entry.resolve({ acked: entry.acked, missing });
     entry.reject(
       new TimeoutError(`not acknowledged within ${timeout} ms by ${missing.join(", ")}`, {
         moduleId: entry.env.c,
@@ -169,7 +181,7 @@ export class ReliableSender {
 
   #finish(entry: Pending): void {
     this.#stop(entry);
-    entry.resolve(entry.acked);
+    entry.resolve({ acked: entry.acked, missing: [] });
   }
 
   #stop(entry: Pending): void {

@@ -62,12 +62,19 @@ export class ReliableDelivery {
     }
     const sent =
       this.#deps.transport() === "local"
-        ? { queued: false, acked: Promise.resolve([]) }
+        ? { queued: false, acked: Promise.resolve({ acked: [], missing: [] }) }
         : this.#sender.send(env, peers, timeout);
     core.counters.messagesSent++;
     core.metrics.sent(env.c, env.e, 0);
-    const acked = await sent.acked;
-    return { messageId: id, recipients, queued: sent.queued, acked: target.self ? [...acked, me] : acked };
+    const { acked, missing } = await sent.acked;
+    const report: EmitReport = {
+      messageId: id,
+      recipients,
+      queued: sent.queued,
+      acked: target.self ? [...acked, me] : acked,
+    };
+    if (missing.length > 0) report.missing = missing;
+    return report;
   }
 
   /** A reliable envelope from another client: run it once, in order; ack it once it ran. */

@@ -121,7 +121,7 @@ describe("ReliableSender: sending", () => {
     const t = setup();
     const result = t.sender.send(t.message(), [], 1000);
     expect(result.queued).toBe(false);
-    await expect(result.acked).resolves.toEqual([]);
+    await expect(result.acked).resolves.toEqual({ acked: [], missing: [] });
     expect(t.sent).toEqual([]);
     expect(t.sender.inFlight).toBe(0);
     expect(t.clock.pendingTimers).toBe(0);
@@ -138,7 +138,7 @@ describe("ReliableSender: acks", () => {
     expect(state.done).toBe(false);
     t.sender.ack("alice", "sa1", [1]);
     await flush();
-    expect(state).toEqual({ done: true, value: ["bob", "alice"] });
+    expect(state).toEqual({ done: true, value: { acked: ["bob", "alice"], missing: [] } });
     expect(t.sender.inFlight).toBe(0);
     expect(t.clock.pendingTimers).toBe(0);
     t.clock.advance(100_000);
@@ -160,8 +160,8 @@ describe("ReliableSender: acks", () => {
     t.sender.ack("alice", "sa1", [2]);
     t.sender.ack("bob", "sb1", [1]);
     await flush();
-    expect(first.value).toEqual(["alice", "bob"]);
-    expect(second.value).toEqual(["alice"]);
+    expect(first.value).toEqual({ acked: ["alice", "bob"], missing: [] });
+    expect(second.value).toEqual({ acked: ["alice"], missing: [] });
   });
 });
 
@@ -238,7 +238,7 @@ describe("ReliableSender: retransmission", () => {
 });
 
 describe("ReliableSender: timeout", () => {
-  it("rejects with TimeoutError naming who did not ack, and counts reliable-timeout", async () => {
+  it("a peer that never acks holds nobody hostage: at the timeout it settles, naming who is missing", async () => {
     const t = setup({ start: 0 });
     const carol = { userId: "carol", session: "sc1" };
     const state = t.settled(t.sender.send(t.message(), [alice, bob, carol], 5000).acked);
@@ -249,17 +249,25 @@ describe("ReliableSender: timeout", () => {
     t.clock.advance(1);
     await flush();
     expect(state.done).toBe(true);
-    expect(state.error).toBeInstanceOf(TimeoutError);
-    const error = state.error as TimeoutError;
-    expect([...error.missing].sort()).toEqual(["alice", "carol"]);
-    expect(error.moduleId).toBe("mod");
-    expect(error.event).toBe("evt");
+    expect(state.value).toEqual({ acked: ["bob"], missing: ["alice", "carol"] });
     expect(t.counters.dropped("reliable-timeout")).toBe(1);
     expect(t.sender.inFlight).toBe(0);
     expect(t.clock.pendingTimers).toBe(0);
     const sends = t.sent.length;
     t.clock.advance(60_000);
     expect(t.sent).toHaveLength(sends);
+  });
+
+  it("when nobody acked in time it rejects with TimeoutError naming them all", async () => {
+    const t = setup({ start: 0 });
+    const state = t.settled(t.sender.send(t.message(), [alice, bob], 5000).acked);
+    t.clock.advance(5000);
+    await flush();
+    expect(state.error).toBeInstanceOf(TimeoutError);
+    const error = state.error as TimeoutError;
+    expect([...error.missing].sort()).toEqual(["alice", "bob"]);
+    expect(error.moduleId).toBe("mod");
+    expect(error.event).toBe("evt");
   });
 
   it("a late ack after the timeout changes nothing", async () => {
@@ -291,8 +299,8 @@ describe("ReliableSender: peer restart and abort", () => {
     expect(one.done).toBe(false);
     t.sender.ack("alice", "sa2", [1, 2]);
     await flush();
-    expect(one.value).toEqual(["bob", "alice"]);
-    expect(two.value).toEqual(["alice"]);
+    expect(one.value).toEqual({ acked: ["bob", "alice"], missing: [] });
+    expect(two.value).toEqual({ acked: ["alice"], missing: [] });
   });
 
   it("later retries after a restart carry the new tags", () => {
@@ -354,7 +362,7 @@ describe("ReliableSender + ReliableInbox: an abandoned message leaves no gap", (
     expect(receive(sentSecond)).toBe("deliver");
     expect(ran).toEqual(["two"]);
     t.sender.ack("alice", "sa1", [sentSecond.o?.alice?.[1] ?? 0]);
-    await expect(second.acked).resolves.toEqual(["alice"]);
+    await expect(second.acked).resolves.toEqual({ acked: ["alice"], missing: [] });
   });
 
   it("buffered messages below the floor still run, in order, before the new one", () => {
