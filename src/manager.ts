@@ -114,9 +114,7 @@ export class SocketManager implements ChannelHost {
         this.#peers.sayHello(undefined, true);
         if (reconnected) this.#requests.resendPending();
       },
-      // Only peers that ever answered a ping: one that said hello and stays silent cannot hold the replay.
-      knownPeers: () =>
-        this.#peers.known().filter((id) => this.#heartbeat.clocks.latestRtt(id) !== undefined),
+      knownPeers: () => this.#peers.known(),
     });
     this.#heartbeat = heartbeatOver(core, this.#link, () => this.#receive.checks.offsets);
     this.#requests = new Requests({ core, dispatcher, transport, localContext });
