@@ -2,8 +2,9 @@ import type { EmitReport, MessageContext } from "../contract/types";
 import type { Dispatcher } from "../pipeline/dispatch";
 import type { Envelope } from "../pipeline/envelope";
 import { assertJsonSafe } from "../pipeline/validate";
+import { ReliableInbox } from "../reliability/inbox";
 import { ReliableSender } from "../reliability/reliable";
-import { isAckPayload, isStreamTags, ReliableInbox } from "../reliability/streams";
+import { isAckPayload, isStreamTags } from "../reliability/streams";
 import type { TransportKind } from "../transports/transport";
 import { type Core, sendControl } from "./core";
 

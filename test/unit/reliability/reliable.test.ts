@@ -4,8 +4,8 @@ import { Counters } from "../../../src/metrics/counters";
 import type { Envelope, Kind } from "../../../src/pipeline/envelope";
 import { FLAG_RELIABLE } from "../../../src/pipeline/envelope";
 import type { Outgoing, SendOptions } from "../../../src/pipeline/outgoing";
+import { ReliableInbox } from "../../../src/reliability/inbox";
 import { RETRY_INITIAL_MS, RETRY_MAX_MS, ReliableSender } from "../../../src/reliability/reliable";
-import { ReliableInbox } from "../../../src/reliability/streams";
 import { FakeClock } from "../support";
 
 interface Sent {

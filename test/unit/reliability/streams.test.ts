@@ -1,12 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  isAckPayload,
-  isStreamTags,
-  type ReceiveVerdict,
-  ReliableInbox,
-  ReliableStreams,
-} from "../../../src/reliability/streams";
+import { type ReceiveVerdict, ReliableInbox } from "../../../src/reliability/inbox";
+import { isAckPayload, isStreamTags, ReliableStreams } from "../../../src/reliability/streams";
 
 const alice = { userId: "alice", session: "sa1" };
 const bob = { userId: "bob", session: "sb1" };

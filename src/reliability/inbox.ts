@@ -1,0 +1,167 @@
+import { PerUserSessions } from "../pipeline/per-user";
+import type { StreamTag } from "./streams";
+
+/**
+ * - deliver: ran now (with any buffered successors); ack it.
+ * - duplicate: ran before; ack it again (the sender lost the ack).
+ * - buffered: kept until the gap before it fills; not acked until it runs.
+ * - waiting: already buffered; nothing to do.
+ * - stale: tagged for another session of this client.
+ * - overflow: over a bound; not kept and not acked, so the sender sends it again.
+ */
+export type ReceiveVerdict = "deliver" | "duplicate" | "buffered" | "waiting" | "stale" | "overflow";
+
+export interface InboxLimits {
+  /** Messages buffered ahead of a gap, per user over all its streams. */
+  maxBuffered: number;
+  /** Their payload bytes, per user. */
+  maxBytes: number;
+  /** A buffered message older than this is let go (the sender, never having had an ack, sends it again). */
+  maxAgeMs: number;
+  /** Streams (sender sessions) per user. */
+  streamsPerUser: number;
+}
+
+export const DEFAULT_INBOX_LIMITS: Readonly<InboxLimits> = Object.freeze({
+  maxBuffered: 1000,
+  maxBytes: 8 * 1024 * 1024,
+  maxAgeMs: 30_000,
+  streamsPerUser: 4,
+});
+
+interface Buffered {
+  readonly run: () => void;
+  readonly bytes: number;
+  readonly at: number;
+}
+
+interface IncomingStream {
+  expected: number;
+  readonly buffer: Map<number, Buffered>;
+}
+
+/**
+ * Receiver side: in-order, exactly-once delivery per (user, session) stream. Only what ran is acked, so
+ * anything this side lets go (over a bound, too old) is sent again by the sender. Buffers are bounded per
+ * server-stamped user, and a user's invented sessions only push out its own streams.
+ */
+export class ReliableInbox {
+  readonly #streams: PerUserSessions<IncomingStream>;
+  readonly #usage = new Map<string, { count: number; bytes: number }>();
+  readonly #limits: InboxLimits;
+  /** Buffered messages let go because they grew too old. */
+  expired = 0;
+
+  constructor(limits: Partial<InboxLimits> = {}) {
+    this.#limits = { ...DEFAULT_INBOX_LIMITS, ...limits };
+    this.#streams = new PerUserSessions(this.#limits.streamsPerUser, () => ({
+      expected: 1,
+      buffer: new Map(),
+    }));
+  }
+
+  get streamCount(): number {
+    return this.#streams.size;
+  }
+
+  /** Messages and bytes buffered for `user`. */
+  usage(user: string): { count: number; bytes: number } {
+    return { ...(this.#usage.get(user) ?? { count: 0, bytes: 0 }) };
+  }
+
+  /**
+   * Decides what to do with message `n` of the stream (`user`, `session`), addressed to `tag[0]` (must be
+   * `mySession`). `deliver` runs now for the next expected number, followed by any buffered successors.
+   */
+  receive(
+    user: string,
+    session: string,
+    mySession: string,
+    tag: StreamTag,
+    deliver: () => void,
+    bytes = 0,
+    now = 0,
+  ): ReceiveVerdict {
+    const [tagSession, n, floor] = tag;
+    if (tagSession !== mySession) return "stale";
+    const before = this.#streams.peek(user, session);
+    const stream = this.#streams.get(user, session);
+    if (!before) this.#forgetEvicted(user);
+    this.#age(user, stream, now);
+    if (floor !== undefined && floor > stream.expected) this.#skipTo(user, stream, floor);
+    if (n < stream.expected) return "duplicate";
+    if (stream.buffer.has(n)) return "waiting";
+    if (n > stream.expected) {
+      const used = this.#usage.get(user) ?? { count: 0, bytes: 0 };
+      if (used.count >= this.#limits.maxBuffered || used.bytes + bytes > this.#limits.maxBytes)
+        return "overflow";
+      stream.buffer.set(n, { run: deliver, bytes, at: now });
+      used.count++;
+      used.bytes += bytes;
+      this.#usage.set(user, used);
+      return "buffered";
+    }
+    deliver();
+    stream.expected++;
+    this.#drainBuffer(user, stream);
+    return "deliver";
+  }
+
+  /** The sender settled everything below `floor`: run what is buffered there, in order, and stop waiting. */
+  #skipTo(user: string, stream: IncomingStream, floor: number): void {
+    const below = [...stream.buffer.keys()].filter((k) => k < floor).sort((a, b) => a - b);
+    for (const k of below) this.#take(user, stream, k)?.run();
+    stream.expected = floor;
+    this.#drainBuffer(user, stream);
+  }
+
+  #drainBuffer(user: string, stream: IncomingStream): void {
+    for (
+      let next = this.#take(user, stream, stream.expected);
+      next;
+      next = this.#take(user, stream, stream.expected)
+    ) {
+      stream.expected++;
+      next.run();
+    }
+  }
+
+  /** Lets go of buffered messages older than the age limit (unacked: they will come again). */
+  #age(user: string, stream: IncomingStream, now: number): void {
+    if (stream.buffer.size === 0) return;
+    const cutoff = now - this.#limits.maxAgeMs;
+    for (const [k, entry] of [...stream.buffer]) {
+      if (entry.at >= cutoff) continue;
+      this.#take(user, stream, k);
+      this.expired++;
+    }
+  }
+
+  #take(user: string, stream: IncomingStream, n: number): Buffered | undefined {
+    const entry = stream.buffer.get(n);
+    if (!entry) return undefined;
+    stream.buffer.delete(n);
+    const used = this.#usage.get(user);
+    if (used) {
+      used.count--;
+      used.bytes -= entry.bytes;
+      if (used.count <= 0) this.#usage.delete(user);
+    }
+    return entry;
+  }
+
+  /** A new stream may have pushed out an old one of the same user: recount that user's buffers. */
+  #forgetEvicted(user: string): void {
+    let count = 0;
+    let bytes = 0;
+    for (const [u, , stream] of this.#streams.entries()) {
+      if (u !== user) continue;
+      for (const entry of stream.buffer.values()) {
+        count++;
+        bytes += entry.bytes;
+      }
+    }
+    if (count === 0) this.#usage.delete(user);
+    else this.#usage.set(user, { count, bytes });
+  }
+}
