@@ -1,13 +1,18 @@
 import type { Config } from "./config";
-import { errors } from "./contract/errors";
+import { errors, ValidationError } from "./contract/errors";
 import { MODULE_ID } from "./contract/ids";
 import { socketlibErrors } from "./contract/socketlib-errors";
 import type {
   Api,
+  EmitOptions,
   EventInfo,
   Handler,
   HandlerOptions,
+  MessageContext,
   MetricsSnapshot,
+  SeedEmitOptions,
+  SeedHandler,
+  SeedMessageContext,
   SocketlibCompatOptions,
   Status,
 } from "./contract/types";
@@ -20,6 +25,37 @@ export type * from "./contract/types";
 /** Default time api.test() waits for each peer's answer. */
 const TEST_TIMEOUT_MS = 5000;
 
+function seedContext(data: unknown, ctx: MessageContext): SeedMessageContext {
+  return Object.freeze({
+    ...ctx,
+    source: ctx.senderId,
+    timestamp: ctx.sentAt,
+    originalMessage: Object.freeze({
+      event: ctx.event,
+      data,
+      source: ctx.senderId,
+      timestamp: ctx.sentAt,
+      messageId: ctx.messageId,
+    }),
+  });
+}
+
+/** The seed's `target` as the channel's `to`: its "all" meant every other client (nothing comes back). */
+function seedOptions(options: SeedEmitOptions, event: string): EmitOptions {
+  const { target, ...rest } = options;
+  if (target === undefined) return rest;
+  if (rest.to !== undefined) {
+    throw new ValidationError('emit: give "target" or "to", not both', { moduleId: MODULE_ID, event });
+  }
+  const to =
+    target === "all"
+      ? "others"
+      : typeof target === "string" && target !== "gm" && target !== "gms"
+        ? [target]
+        : target;
+  return { ...rest, to };
+}
+
 /** Builds the one frozen public API object over a manager. */
 export function createApi(manager: SocketManager): Api {
   const seedHandlers = new Map<string, () => void>();
@@ -27,8 +63,15 @@ export function createApi(manager: SocketManager): Api {
   const compatSockets = new Map<string, ReturnType<typeof createSocketlibCompat>>();
   let readyPromise: Promise<Api> | null = null;
 
-  const register = (moduleId: string, event: string, handler: Handler, options?: HandlerOptions): string => {
-    const off = manager.channel(moduleId).on(event, handler, options);
+  const register = (
+    moduleId: string,
+    event: string,
+    handler: SeedHandler,
+    options?: HandlerOptions,
+  ): string => {
+    // The seed's handlers get its context names too.
+    const seeded: Handler = (data, ctx) => handler(data, seedContext(data, ctx));
+    const off = manager.channel(moduleId).on(event, seeded, options);
     const id = `${moduleId}:${nextHandlerId++}`;
     seedHandlers.set(id, off);
     return id;
@@ -106,6 +149,7 @@ export function createApi(manager: SocketManager): Api {
       simulate: (moduleId: string, event: string, data?: unknown, opts: { from?: string } = {}) =>
         manager.simulate(moduleId, event, data, opts.from),
       enable: () => manager.useTransport("local"),
+      disable: () => manager.useTransport("detect"),
     }),
     socketlib: Object.freeze({
       registerModule(moduleId: string, options?: SocketlibCompatOptions) {
@@ -127,7 +171,9 @@ export function createApi(manager: SocketManager): Api {
       return true;
     },
     registerModuleHandler: (moduleId, event, handler) => register(moduleId, event, handler),
-    emit: (event, data, options = {}) => manager.channel(MODULE_ID).emit(event, data, options),
+    emit: async (event, data, options = {}) =>
+      manager.channel(MODULE_ID).emit(event, data, seedOptions(options, event)),
+    enableLocalTesting: () => manager.useTransport("local"),
   };
 
   manager.onReady(() => manager.env.hooks.callAll(`${MODULE_ID}.ready`, api));

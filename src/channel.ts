@@ -15,6 +15,7 @@ import type { HandlerEntry, ResponderEntry } from "./pipeline/dispatch";
 import { isPermission } from "./pipeline/permission";
 import { isStandardSchema } from "./pipeline/schema";
 import { assertEventName, assertModuleId } from "./pipeline/validate";
+import { checkKeys, HANDLER_KEYS } from "./services/options";
 
 export type { HandlerEntry, ResponderEntry };
 
@@ -35,6 +36,7 @@ function checkOptions(opts: HandlerOptions | undefined, moduleId: string, event:
   if (typeof opts !== "object" || opts === null) {
     throw new ValidationError("handler options must be an object", { moduleId, event });
   }
+  checkKeys(opts, HANDLER_KEYS, "handler", moduleId, event);
   if (opts.permission !== undefined && !isPermission(opts.permission)) {
     throw new ValidationError(`permission must be "player", "trusted", "assistant", "gm" or a function`, {
       moduleId,

@@ -220,9 +220,10 @@ export class SocketManager implements ChannelHost {
     else this.#readyListeners.push(fn);
   }
 
-  /** Switches transport (api.local.enable() uses this to enter local mode). */
-  useTransport(kind: TransportKind): void {
-    this.#link.use(kind);
+  /** Switches transport: "local" for local mode, "detect" to go back to the one detection picks. */
+  useTransport(kind: TransportKind | "detect"): void {
+    if (kind === "detect") this.#link.redetect();
+    else this.#link.use(kind);
   }
 
   onStateChange(fn: (state: ConnectionState, transport: TransportKind | null) => void): () => void {

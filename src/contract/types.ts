@@ -86,6 +86,29 @@ export interface MessageContext {
 
 /** Returns nothing (or a promise); a returned value is ignored. */
 export type Handler<T = unknown> = (data: T, ctx: MessageContext) => unknown;
+
+/** What handlers registered with the seed's `registerEvent` get: the context plus the seed's own names. */
+export interface SeedMessageContext extends MessageContext {
+  /** The sender's user id (= `senderId`). */
+  readonly source: string;
+  /** When the sender sent it, on its clock (= `sentAt`). */
+  readonly timestamp: number;
+  readonly originalMessage: {
+    readonly event: string;
+    readonly data: unknown;
+    readonly source: string;
+    readonly timestamp: number;
+    readonly messageId: string;
+  };
+}
+
+export type SeedHandler<T = unknown> = (data: T, ctx: SeedMessageContext) => unknown;
+
+/** The seed's emit options: `target` ("all": every other client; "gm", "gms", or user ids) and `priority`. */
+export interface SeedEmitOptions extends Omit<EmitOptions, "to"> {
+  target?: "all" | "gm" | "gms" | string | string[];
+  to?: Target;
+}
 export type Responder<T = unknown, R = unknown> = (data: T, ctx: MessageContext) => R | Promise<R>;
 
 export interface EmitReport {
@@ -225,14 +248,18 @@ export interface Api {
   readonly local: {
     simulate(moduleId: string, event: string, data?: unknown, opts?: SimulateOptions): Promise<void>;
     enable(): void;
+    /** Leaves local mode: back to the transport detection picks. */
+    disable(): void;
   };
   readonly socketlib: {
     registerModule(moduleId: string, options?: SocketlibCompatOptions): SocketlibCompatSocket;
     /** socketlib's error classes; each is also the matching Socket Manager error. */
     readonly errors: typeof socketlibErrors;
   };
-  registerEvent(event: string, handler: Handler, options?: HandlerOptions): string;
+  registerEvent(event: string, handler: SeedHandler, options?: HandlerOptions): string;
   unregisterEvent(handlerId: string): boolean;
   registerModuleHandler(moduleId: string, event: string, handler: Handler): string;
-  emit(event: string, data?: unknown, options?: EmitOptions): Promise<EmitReport>;
+  emit(event: string, data?: unknown, options?: SeedEmitOptions): Promise<EmitReport>;
+  /** The seed's name for `local.enable()`. */
+  enableLocalTesting(): void;
 }

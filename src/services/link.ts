@@ -101,6 +101,13 @@ export class Link {
     return true;
   }
 
+  /** Back from local mode to the transport detection picks (api.local.disable()). */
+  redetect(): void {
+    const { core } = this.#deps;
+    if (!this.#started) return;
+    this.use(detectTransport(core.env, core.config()).kind);
+  }
+
   /** Switches transport (api.local.enable() uses this to enter local mode). */
   use(kind: TransportKind): void {
     const { core } = this.#deps;

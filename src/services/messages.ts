@@ -6,7 +6,7 @@ import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertEventName, assertJsonSafe, assertModuleId } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
 import type { Core } from "./core";
-import { checkTimeout } from "./options";
+import { checkKeys, checkTimeout, EMIT_KEYS } from "./options";
 import type { ReliableDelivery } from "./reliable-delivery";
 
 export interface MessagesDeps {
@@ -29,6 +29,7 @@ export class Messages {
   async emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
     const { core } = this.#deps;
     assertEventName(event, channel, channel === MODULE_ID);
+    checkKeys(opts, EMIT_KEYS, "emit", channel, event);
     // A coalesced stream waits for the batch window by default: replacing an unsent message only happens if
     // messages wait, and each tick of a 60 Hz stream runs in its own task.
     const priority = opts.priority ?? (opts.coalesce === undefined ? "normal" : "low");

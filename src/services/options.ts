@@ -14,3 +14,28 @@ export function checkTimeout(timeout: unknown, fallback: number, moduleId: strin
   }
   return timeout;
 }
+
+/** Refuses option keys nobody reads (a typo like `target` for `to` would otherwise pass silently). */
+export function checkKeys(
+  opts: object | undefined,
+  known: readonly string[],
+  what: string,
+  moduleId: string,
+  event: string,
+): void {
+  if (opts === undefined || opts === null) return;
+  if (typeof opts !== "object")
+    throw new ValidationError(`${what} options must be an object`, { moduleId, event });
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) {
+      throw new ValidationError(`unknown ${what} option "${key}" (known: ${known.join(", ")})`, {
+        moduleId,
+        event,
+      });
+    }
+  }
+}
+
+export const EMIT_KEYS = ["to", "priority", "volatile", "coalesce", "reliable", "timeout"] as const;
+export const REQUEST_KEYS = ["to", "timeout"] as const;
+export const HANDLER_KEYS = ["permission", "schema"] as const;

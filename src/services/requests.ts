@@ -12,7 +12,7 @@ import { assertJsonSafe } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
 import { Answers } from "./answers";
 import type { Core } from "./core";
-import { checkTimeout } from "./options";
+import { checkKeys, checkTimeout, REQUEST_KEYS } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
 
 export interface RequestsDeps {
@@ -53,6 +53,7 @@ export class Requests {
     unbounded = false,
   ): Promise<R> {
     const { core } = this.#deps;
+    checkKeys(opts, REQUEST_KEYS, "request", channel, event);
     const timeout = unbounded
       ? Number.POSITIVE_INFINITY
       : checkTimeout(opts.timeout, core.config().requestTimeout, channel, event);
@@ -90,6 +91,7 @@ export class Requests {
     opts: RequestAllOptions,
   ): Promise<Map<string, RequestResult<R>>> {
     const { core } = this.#deps;
+    checkKeys(opts, REQUEST_KEYS, "requestAll", channel, event);
     const timeout = checkTimeout(opts.timeout, core.config().requestTimeout, channel, event);
     const targets =
       this.#deps.transport() === "local"
