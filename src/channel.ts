@@ -6,6 +6,8 @@ import type {
   EmitReport,
   Handler,
   HandlerOptions,
+  PeerEvent,
+  PeerInfo,
   RequestAllOptions,
   RequestOptions,
   RequestResult,
@@ -29,6 +31,7 @@ export interface ChannelHost {
     data: unknown,
     opts: RequestAllOptions,
   ): Promise<Map<string, RequestResult<R>>>;
+  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void;
 }
 
 function checkOptions(opts: HandlerOptions | undefined, moduleId: string, event: string): HandlerOptions {
@@ -60,6 +63,7 @@ function checkFunction(fn: unknown, moduleId: string, event: string): void {
 export class ChannelImpl implements Channel {
   readonly #handlers = new Map<string, HandlerEntry[]>();
   readonly #responders = new Map<string, ResponderEntry>();
+  readonly #peerListeners = new Set<() => void>();
 
   readonly #host: ChannelHost;
   /** Only Socket Manager's own channel may use `$` event names. */
@@ -121,6 +125,20 @@ export class ChannelImpl implements Channel {
     return this.#host.emit(this.moduleId, event, data, opts);
   }
 
+  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void {
+    if (kind !== "join" && kind !== "ready" && kind !== "leave") {
+      throw new ValidationError(`onPeer: kind must be "join", "ready" or "leave"`, {
+        moduleId: this.moduleId,
+      });
+    }
+    const off = this.#host.onPeer(kind, fn);
+    this.#peerListeners.add(off);
+    return () => {
+      off();
+      this.#peerListeners.delete(off);
+    };
+  }
+
   request<R = unknown>(event: string, data?: unknown, opts: RequestOptions = {}): Promise<R> {
     return this.#host.request<R>(this.moduleId, event, data, opts);
   }
@@ -136,6 +154,8 @@ export class ChannelImpl implements Channel {
   dispose(): void {
     this.#handlers.clear();
     this.#responders.clear();
+    for (const off of this.#peerListeners) off();
+    this.#peerListeners.clear();
   }
 
   /** A snapshot, so handlers may unsubscribe while the list is being run. */

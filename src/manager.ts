@@ -7,6 +7,7 @@ import type {
   ConnectionState,
   EmitOptions,
   EmitReport,
+  PeerEvent,
   PeerInfo,
   PeerTestResult,
   RequestAllOptions,
@@ -277,6 +278,10 @@ export class SocketManager implements ChannelHost {
   /** Injects a message as if it came from `from` (default: this user), through permission and schema checks. */
   simulate(channel: string, event: string, data: unknown, from?: string): Promise<void> {
     return this.#messages.simulate(channel, event, data, from);
+  }
+
+  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void {
+    return this.#peers.onPeer(kind, fn);
   }
 
   /** Everyone but this user, with what presence and the heartbeat know of them. */

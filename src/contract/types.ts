@@ -136,6 +136,11 @@ export interface Channel {
   /** The one responder for `event` on this channel (a second registration throws). */
   handle<T = unknown, R = unknown>(event: string, fn: Responder<T, R>, opts?: HandlerOptions): () => void;
   emit(event: string, data?: unknown, opts?: EmitOptions): Promise<EmitReport>;
+  /**
+   * A peer running Socket Manager joined (said hello from a new session), is ready (answered a round trip) or
+   * left; a reload is a leave and a join. Returns the unsubscribe.
+   */
+  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void;
   request<R = unknown>(event: string, data?: unknown, opts?: RequestOptions): Promise<R>;
   requestAll<R = unknown>(
     event: string,
@@ -159,7 +164,12 @@ export interface PeerInfo {
   transport?: TransportKind;
   rttMs?: number;
   clockOffsetMs?: number;
+  /** The peer's page session (new on every load), once it said hello. */
+  session?: string;
 }
+
+/** A peer's lifecycle: it said hello from a new session (join), answered a round trip (ready), left. */
+export type PeerEvent = "join" | "ready" | "leave";
 
 export interface PeerTestResult {
   userId: string;

@@ -1,4 +1,4 @@
-import type { PeerInfo } from "../contract/types";
+import type { PeerEvent, PeerInfo } from "../contract/types";
 import type { FoundryUser } from "../foundry/types";
 import { PROTOCOL_VERSION } from "../pipeline/envelope";
 import type { Heartbeat } from "../reliability/heartbeat";
@@ -29,6 +29,9 @@ export class Peers {
   readonly #warnedAt = new Map<string, number>();
   /** Users owed a hello reply at the end of the task: one hello answers them all. */
   readonly #repliesDue = new Set<string>();
+  /** The session each connected peer runs now, and whether a round trip with it completed. */
+  readonly #live = new Map<string, { session: string; ready: boolean }>();
+  readonly #listeners = new Map<PeerEvent, Set<(peer: PeerInfo) => void>>();
   readonly #deps: PeersDeps;
 
   constructor(deps: PeersDeps) {
@@ -39,8 +42,12 @@ export class Peers {
   watch(): () => void {
     const { hooks } = this.#deps.core.env;
     const fn = (user: FoundryUser, connected: boolean) => {
-      if (connected) this.sayHello([user.id], false);
-      else this.#deps.left(user.id);
+      if (connected) return this.sayHello([user.id], false);
+      this.#deps.left(user.id);
+      const live = this.#live.get(user.id);
+      if (!live) return;
+      this.#live.delete(user.id);
+      this.#emit("leave", user.id, live.session);
     };
     const id = hooks.on("userConnected", fn as (...args: never[]) => unknown);
     return () => hooks.off("userConnected", id);
@@ -75,6 +82,13 @@ export class Peers {
     if (!isHelloPayload(payload)) return core.counters.drop("envelope-shape");
     const { peer, isNew, sessionChanged } = this.#presence.hello(sender.id, payload, core.clock.now());
     link.peerBack(sender.id);
+    const live = this.#live.get(sender.id);
+    if (live?.session !== payload.s) {
+      // A new session is a join; replacing another (a reload) is that one's leave first.
+      if (live) this.#emit("leave", sender.id, live.session);
+      this.#live.set(sender.id, { session: payload.s, ready: false });
+      this.#emit("join", sender.id, payload.s);
+    }
     if (sessionChanged) this.#deps.restarted(sender.id, peer.session);
     const now = core.clock.now();
     const warned = this.#warnedAt.get(sender.id);
@@ -88,6 +102,40 @@ export class Peers {
     }
     if (payload.reply) this.#replyLater(sender.id);
     if (isNew || sessionChanged) this.#deps.heartbeat.ping([sender.id]);
+  }
+
+  /** A round trip with `userId` completed (a pong): the first one after its join makes it ready. */
+  roundTrip(userId: string): void {
+    const live = this.#live.get(userId);
+    if (!live || live.ready) return;
+    live.ready = true;
+    this.#emit("ready", userId, live.session);
+  }
+
+  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void {
+    let set = this.#listeners.get(kind);
+    if (!set) {
+      set = new Set();
+      this.#listeners.set(kind, set);
+    }
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  #emit(kind: PeerEvent, userId: string, session: string): void {
+    const { core } = this.#deps;
+    const info = this.list().find((p) => p.userId === userId);
+    if (!info) return;
+    const peer = Object.freeze({ ...info, session });
+    for (const fn of [...(this.#listeners.get(kind) ?? [])]) {
+      try {
+        fn(peer);
+      } catch (e) {
+        core.log.error(`an onPeer("${kind}") callback threw`, e);
+      }
+    }
+    if (kind === "join") core.env.hooks.callAll("socket-manager.peerJoined", peer);
+    if (kind === "leave") core.env.hooks.callAll("socket-manager.peerLeft", peer);
   }
 
   #replyLater(userId: string): void {
@@ -126,6 +174,7 @@ export class Peers {
             transport: peer.transport,
           });
         if (rtt !== undefined) info.rttMs = rtt;
+        if (peer) info.session = peer.session;
         if (estimate) info.clockOffsetMs = estimate.offset;
         return info;
       });

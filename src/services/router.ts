@@ -87,7 +87,8 @@ export function receiveRoutes(t: RouteTargets): Record<Kind, Route | undefined> 
         counters.drop("envelope-shape");
     },
     pong: (m) => {
-      if (!t.heartbeat.pong(m.env.d, m.sender)) counters.drop("envelope-shape");
+      if (t.heartbeat.pong(m.env.d, m.sender)) t.peers.roundTrip(m.sender.id);
+      else counters.drop("envelope-shape");
     },
     ack: (m) => t.reliable.ack(m.sender.id, m.env.d),
     // Chunks are reassembled by the receive path; a chunk that reaches routing is malformed.

@@ -6,6 +6,8 @@ import type {
   EmitReport,
   HandlerOptions,
   MessageContext,
+  PeerEvent,
+  PeerInfo,
   RequestAllOptions,
   RequestOptions,
   RequestResult,
@@ -39,6 +41,11 @@ class FakeHost implements ChannelHost {
   ): Promise<Map<string, RequestResult<R>>> {
     this.calls.push({ method: "requestAll", channel, event, data, opts });
     return Promise.resolve(this.answers as Map<string, RequestResult<R>>);
+  }
+  readonly peerListeners = new Set<(peer: PeerInfo) => void>();
+  onPeer(_kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void {
+    this.peerListeners.add(fn);
+    return () => this.peerListeners.delete(fn);
   }
 }
 
@@ -419,5 +426,20 @@ describe("bookkeeping", () => {
     expect(channel.eventNames().sort()).toEqual(["a", "b"]);
     channel.dispose();
     expect(channel.eventNames()).toEqual([]);
+  });
+});
+
+describe("onPeer", () => {
+  it("subscribes through the host, and dispose() drops the subscriptions with the handlers", () => {
+    const { host, channel } = setup();
+    const seen: string[] = [];
+    const off = channel.onPeer("join", (p) => void seen.push(p.userId));
+    channel.onPeer("leave", (p) => void seen.push(p.userId));
+    expect(host.peerListeners.size).toBe(2);
+    off();
+    expect(host.peerListeners.size).toBe(1);
+    channel.dispose();
+    expect(host.peerListeners.size).toBe(0);
+    expect(() => channel.onPeer("arrive" as never, () => {})).toThrow(/join", "ready" or "leave"/);
   });
 });

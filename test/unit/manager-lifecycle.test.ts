@@ -10,7 +10,7 @@ import { SocketManager } from "../../src/manager";
 import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
 import { SOCKET_EVENT } from "../../src/transports/transport";
 import { createHooks } from "../harness/hooks";
-import { usersOf } from "./fake-env";
+import { fakeEnv, usersOf } from "./fake-env";
 import { DeferQueue, FakeClock } from "./support";
 import { fakeSocket } from "./transports/fake-socket";
 
@@ -119,5 +119,60 @@ describe("SocketManager in Foundry's lifecycle", () => {
     expect(await settled).toEqual({ ok: false, name: "TimeoutError" });
     c.socket.fireManager("reconnect_failed");
     expect(c.api.state).toBe("offline");
+  });
+});
+
+describe("peer lifecycle (channel.onPeer)", () => {
+  it("join on a new session's hello, ready on its first round trip, leave when it goes; a reload is a leave and a join", () => {
+    const socket = fakeSocket();
+    const users: FoundryUser[] = [GM, P1];
+    const env = fakeEnv({ me: "p1", users, socket });
+    const clock = new FakeClock(1_000_000);
+    const tasks = new DeferQueue();
+    const manager = new SocketManager({ env, clock, defer: tasks.defer, config: { heartbeatInterval: 0 } });
+    const api = createApi(manager);
+    manager.start();
+    const events: string[] = [];
+    const hooks: string[] = [];
+    const ch = api.channel("my-module");
+    for (const kind of ["join", "ready", "leave"] as const) {
+      ch.onPeer(
+        kind,
+        (peer) => void events.push(`${kind} ${peer.userId} ${peer.session} ${peer.moduleVersion}`),
+      );
+    }
+    env.hooks.on(
+      "socket-manager.peerJoined",
+      ((p: { session: string }) => void hooks.push(`joined ${p.session}`)) as never,
+    );
+    env.hooks.on(
+      "socket-manager.peerLeft",
+      ((p: { session: string }) => void hooks.push(`left ${p.session}`)) as never,
+    );
+    let q = 0;
+    const from = (kind: "hello" | "pong", d: unknown, session: string) =>
+      socket.fire(
+        SOCKET_EVENT,
+        encodeFrame(session, [
+          encodeEnvelope({ q: ++q, k: kind, c: "socket-manager", e: `$${kind}`, a: clock.now(), d }),
+        ]),
+        "gm",
+      );
+    from("hello", { v: "1.0.0", p: 1, tr: "native", s: "s1" }, "s1");
+    from("hello", { v: "1.0.0", p: 1, tr: "native", s: "s1" }, "s1");
+    from("pong", [clock.now(), clock.now(), clock.now()], "s1");
+    from("pong", [clock.now(), clock.now(), clock.now()], "s1");
+    q = 0;
+    from("hello", { v: "1.1.0", p: 1, tr: "native", s: "s2" }, "s2");
+    env.hooks.callAll("userConnected", { ...GM, active: false }, false);
+    expect(events).toEqual([
+      "join gm s1 1.0.0",
+      "ready gm s1 1.0.0",
+      "leave gm s1 1.1.0",
+      "join gm s2 1.1.0",
+      "leave gm s2 1.1.0",
+    ]);
+    expect(hooks).toEqual(["joined s1", "left s1", "joined s2", "left s2"]);
+    manager.dispose();
   });
 });
