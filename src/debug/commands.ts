@@ -6,7 +6,7 @@ export type CommandsConsole = Pick<Console, "group" | "groupEnd" | "table">;
 
 export interface ConsoleCommands {
   /** `{ window: true }` also opens the status window. */
-  socketStatus(opts?: { window?: boolean }): { status: Status; peers: PeerInfo[] };
+  socketStatus(opts?: { window?: boolean }): { status: Status; peers: PeerInfo[]; activeEvents: number };
   socketMetrics(): MetricsSnapshot;
   socketEvents(): EventInfo[];
   /** A round trip to every connected peer, with a table of RTT per user. */
@@ -26,16 +26,19 @@ export function createConsoleCommands(
     socketStatus(opts = {}) {
       const status = api.status();
       const peers = api.peers();
-      group(`status: ${status.state}, ${status.transport ?? "no transport"}`, status, peers);
+      // Events with at least one handler or a responder on this client.
+      const activeEvents = api.events().filter((e) => e.handlers > 0 || e.responder).length;
+      const title = `status: ${status.state}, ${status.transport ?? "no transport"}, ${activeEvents} active events`;
+      group(title, { ...status, activeEvents }, peers);
       if (opts.window) openWindow();
-      return { status, peers };
+      return { status, peers, activeEvents };
     },
     socketMetrics() {
       const metrics = api.metrics();
       const { dropped, rttMs, latencyMs, rate, events, recentRtt, recentErrors, ...counters } = metrics;
       group(
-        "metrics",
-        { ...counters, rateIn: rate.in, rateOut: rate.out },
+        `metrics at ${new Date(metrics.at).toISOString()}`,
+        { ...counters, rateIn: rate.in, rateOut: rate.out, lastUpdate: new Date(metrics.at).toISOString() },
         dropped,
         { rttMs, latencyMs },
         recentErrors,

@@ -37,13 +37,17 @@ function setup(state: "initializing" | "connected" = "connected") {
 }
 
 describe("console commands", () => {
-  it("socketStatus prints a group with the status and the peers, and returns them", () => {
-    const { commands, out, status, peers, openWindow } = setup();
+  it("socketStatus prints a group with the status, the active events and the peers, and returns them", () => {
+    const { commands, out, status, peers, openWindow, events } = setup();
+    events.push(
+      { ...events[0]!, event: "idle", handlers: 0 },
+      { ...events[0]!, event: "ask", handlers: 0, responder: true },
+    );
     const result = commands.socketStatus();
-    expect(result).toEqual({ status, peers });
+    expect(result).toEqual({ status, peers, activeEvents: 2 });
     expect(out.group).toHaveBeenCalledTimes(1);
-    expect(out.group.mock.calls[0]?.[0]).toBe("Socket Manager | status: connected, native");
-    expect(out.table.mock.calls.map((c) => c[0])).toEqual([status, peers]);
+    expect(out.group.mock.calls[0]?.[0]).toBe("Socket Manager | status: connected, native, 2 active events");
+    expect(out.table.mock.calls.map((c) => c[0])).toEqual([{ ...status, activeEvents: 2 }, peers]);
     expect(out.groupEnd).toHaveBeenCalledTimes(1);
     expect(openWindow).not.toHaveBeenCalled();
   });
@@ -57,18 +61,27 @@ describe("console commands", () => {
   it("works before the transport is chosen and reports the state initializing", () => {
     const { commands, out } = setup("initializing");
     expect(commands.socketStatus().status.state).toBe("initializing");
-    expect(out.group.mock.calls[0]?.[0]).toBe("Socket Manager | status: initializing, no transport");
+    expect(out.group.mock.calls[0]?.[0]).toBe(
+      "Socket Manager | status: initializing, no transport, 1 active events",
+    );
   });
 
-  it("socketMetrics prints counters, drops, latency and errors, and returns the snapshot", () => {
+  it("socketMetrics prints counters, drops, latency, errors and the snapshot's time, and returns the snapshot", () => {
     const { commands, out, metrics } = setup();
     expect(commands.socketMetrics()).toBe(metrics);
     const tables = out.table.mock.calls.map((c) => c[0]);
-    expect(tables[0]).toMatchObject({ messagesSent: 120, droppedTotal: 15, rateIn: 12.34, rateOut: 0.5 });
+    const at = new Date(metrics.at).toISOString();
+    expect(tables[0]).toMatchObject({
+      messagesSent: 120,
+      droppedTotal: 15,
+      rateIn: 12.34,
+      rateOut: 0.5,
+      lastUpdate: at,
+    });
     expect(tables[1]).toEqual(metrics.dropped);
     expect(tables[2]).toEqual({ rttMs: metrics.rttMs, latencyMs: metrics.latencyMs });
     expect(tables[3]).toEqual(metrics.recentErrors);
-    expect(out.group).toHaveBeenCalledWith("Socket Manager | metrics");
+    expect(out.group).toHaveBeenCalledWith(`Socket Manager | metrics at ${at}`);
     expect(out.groupEnd).toHaveBeenCalledTimes(1);
   });
 

@@ -67,9 +67,9 @@ describe("src/index.ts", () => {
       expect(typeof scope[name]).toBe("function");
     }
     // Before ready, the commands work and report the state.
-    const { status } = scope.socketStatus();
+    const { status, activeEvents } = scope.socketStatus();
     expect(status.state).toBe("initializing");
-    expect(table).toHaveBeenCalledWith(status);
+    expect(table).toHaveBeenCalledWith({ ...status, activeEvents });
   });
 
   it("setup: applies stored settings key by key, logging the refused one", () => {
