@@ -24,6 +24,8 @@ export interface CounterSnapshot {
   coalesced: number;
   handlerErrors: number;
   requestsSent: number;
+  /** Requests from other clients this client answered. */
+  requestsAnswered: number;
   requestsFailed: number;
   /** Reliable envelopes sent again because an ack was missing. */
   retries: number;

@@ -39,6 +39,8 @@ export class Counters {
   coalesced = 0;
   handlerErrors = 0;
   requestsSent = 0;
+  /** Requests from other clients this client answered (a GM's usual work). */
+  requestsAnswered = 0;
   requestsFailed = 0;
   retries = 0;
   reconnections = 0;
@@ -72,6 +74,7 @@ export class Counters {
       coalesced: this.coalesced,
       handlerErrors: this.handlerErrors,
       requestsSent: this.requestsSent,
+      requestsAnswered: this.requestsAnswered,
       requestsFailed: this.requestsFailed,
       retries: this.retries,
       reconnections: this.reconnections,

@@ -142,6 +142,7 @@ export class Requests {
       ? outcome.value
       : { code: outcome.code, message: outcome.message, issues: outcome.issues };
     this.#answers.done(ctx.senderId, requestId, kind, payload);
+    core.counters.requestsAnswered++;
     this.#reply(env, ctx.senderId, requestId, kind, payload);
   }
 

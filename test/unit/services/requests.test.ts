@@ -81,3 +81,34 @@ describe("Requests", () => {
     expect(requests.pending).toBe(0);
   });
 });
+
+describe("Requests: answering", () => {
+  it("answers once per request id: a request sent again gets the first answer without running twice", async () => {
+    const f = fixture("gm1", [user("gm1", 4), user("p1", 1)]);
+    let runs = 0;
+    const source = {
+      handlersFor: () => [],
+      responderFor: () => ({ fn: (n: unknown) => (runs++, (n as number) * 2), opts: {} }),
+    };
+    const requests = new Requests({
+      core: f.core,
+      dispatcher: new Dispatcher(() => source, f.core.counters, f.core.log),
+      transport: () => "native",
+      localContext: () => null,
+    });
+    const ctx = (messageId: string) =>
+      ({ moduleId: "mod", event: "ask", messageId, senderId: "p1", sender: user("p1", 1) }) as never;
+    const original: Envelope = { q: 5, k: "req", c: "mod", e: "ask", a: 0, d: 21, t: ["gm1"] };
+    await requests.answer(original, ctx("p1s:5"));
+    // Sent again after an outage: a new envelope naming the original id.
+    await requests.answer({ ...original, q: 9, r: "p1s:5" }, ctx("p1s:9"));
+    f.tasks.endOfTask();
+    const replies = f.sent().filter((e) => e.k === "res");
+    expect(runs).toBe(1);
+    expect(replies.map((e) => [e.r, e.d])).toEqual([
+      ["p1s:5", 42],
+      ["p1s:5", 42],
+    ]);
+    expect(f.core.counters.requestsAnswered).toBe(1);
+  });
+});

@@ -68,6 +68,7 @@ export function fakeMetrics(over: Partial<MetricsSnapshot> = {}): MetricsSnapsho
     coalesced: 5,
     handlerErrors: 1,
     requestsSent: 7,
+    requestsAnswered: 5,
     requestsFailed: 1,
     retries: 4,
     reconnections: 1,
