@@ -103,6 +103,18 @@ export function escapedLength(text: string): number {
   return bytes;
 }
 
+/**
+ * `escapedLength` for text that JSON.stringify produced (an encoded envelope, a JSON-quoted piece): such text
+ * holds no raw control characters and no lone surrogates, so only its quotes and backslashes grow, by one byte
+ * each. `bytes` is its UTF-8 size, already known. Native string search keeps this cheap.
+ */
+export function jsonWireLength(jsonText: string, bytes: number): number {
+  let extra = 0;
+  for (let i = jsonText.indexOf('"'); i !== -1; i = jsonText.indexOf('"', i + 1)) extra++;
+  for (let i = jsonText.indexOf("\\"); i !== -1; i = jsonText.indexOf("\\", i + 1)) extra++;
+  return bytes + extra;
+}
+
 /** UTF-8 byte length of a string, without allocating. */
 export function utf8Length(text: string): number {
   let bytes = text.length;

@@ -5,7 +5,7 @@ import type { Counters } from "../metrics/counters";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
 import { splitText } from "./chunker";
-import { byteLength, encodeEnvelope, encodeFrame, escapedLength } from "./codec";
+import { byteLength, encodeEnvelope, encodeFrame, jsonWireLength } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { Outbox } from "./outbox";
 import { assertJsonSafe } from "./validate";
@@ -90,17 +90,22 @@ export class Outgoing {
     const { text, bytes } = this.#seal(env);
     const budget = this.#frameBudget();
     // Sizes that count against a frame are wire sizes: socket.io writes the frame string as JSON again.
-    const wire = escapedLength(text);
+    const wire = jsonWireLength(text, bytes);
     if (wire <= budget) return { bytes, queued: this.#enqueue(text, wire, opts, env.a) };
     // Chunks keep the parent's targets and are never coalesced: a partial set would be useless.
     // A piece is escaped twice on its way: inside its chunk envelope, and with the frame by socket.io.
-    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => escapedLength(JSON.stringify(piece)));
+    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => {
+      const quoted = JSON.stringify(piece);
+      return jsonWireLength(quoted, byteLength(quoted));
+    });
     let queued = false;
     pieces.forEach((piece, index) => {
       const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
       const chunkText = encodeEnvelope(chunk);
       const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
-      queued = this.#enqueue(chunkText, escapedLength(chunkText), chunkOpts, env.a) || queued;
+      queued =
+        this.#enqueue(chunkText, jsonWireLength(chunkText, byteLength(chunkText)), chunkOpts, env.a) ||
+        queued;
     });
     return { bytes, queued };
   }

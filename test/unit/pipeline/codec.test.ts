@@ -6,6 +6,7 @@ import {
   encodeEnvelope,
   encodeFrame,
   escapedLength,
+  jsonWireLength,
   parseSafe,
   readEnvelope,
   utf8Length,
@@ -610,6 +611,22 @@ describe("escapedLength", () => {
           expect(escapedLength(s)).toBe(exact(s));
         },
       ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("jsonWireLength", () => {
+  it("property: for JSON.stringify output it equals escapedLength (the exact size inside a JSON string)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: "binary", maxLength: 80 }), (value, text) => {
+        for (const json of [JSON.stringify(value), JSON.stringify(text), JSON.stringify([text, value])]) {
+          expect(jsonWireLength(json, byteLength(json))).toBe(escapedLength(json));
+          expect(jsonWireLength(json, byteLength(json))).toBe(
+            Buffer.byteLength(JSON.stringify(json), "utf8") - 2,
+          );
+        }
+      }),
       { numRuns: 1000 },
     );
   });
