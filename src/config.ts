@@ -4,6 +4,26 @@ import { MODULE_ID } from "./contract/ids";
 
 export type { Config };
 
+/**
+ * The most a socket.io server accepts in one message before it disconnects the sender: `maxHttpBufferSize`,
+ * 1e6 bytes by default (Foundry's server and the test relay keep that default).
+ */
+export const RELAY_MESSAGE_LIMIT = 1_000_000;
+
+/**
+ * The largest `maxFrameBytes` may be configured: 900 KiB (921,600 bytes), 78,400 bytes under the relay's limit.
+ * A frame is measured as it travels (the UTF-8 size of `JSON.stringify(frame)`, so quotes and backslashes count
+ * twice, see `wireBytes`), and every frame the send path emits is at most `maxFrameBytes` on that measure. The
+ * message the relay receives adds to it:
+ * - the native path, `42["module.socket-manager",<frame>]`: 28 bytes;
+ * - the socketlib path, `42["module.socket-manager",{"handlerName":"frame","args":[<frame>],"recipient":…,
+ *   "id":"…","type":0}]`: about 110 bytes, plus 19 bytes per user if socketlib lists recipients by id;
+ * - an acknowledgement id, should a Foundry version add one: a few digits.
+ * The rest of the margin (over 78 KB, room for a recipient list of 4,000 users) is kept on purpose: it costs
+ * under a tenth of a frame, and no message is ever worth the sender's connection.
+ */
+export const MAX_FRAME_BYTES = 900 * 1024;
+
 export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   batchSize: 200,
   batchTimeout: 100,
@@ -18,6 +38,8 @@ export const DEFAULT_CONFIG: Readonly<Config> = Object.freeze({
   performanceMonitoring: true,
   requestTimeout: 10_000,
   maxPayloadBytes: 16 * 1024 * 1024,
+  // 256 KiB on the wire: a frame of ordinary envelopes rarely gets near it, and a large payload is cut into
+  // chunks that leave the socket free for other traffic between them (the most it may be: MAX_FRAME_BYTES).
   maxFrameBytes: 256 * 1024,
   outboxSize: 1000,
   rateLimit: 10_000,
@@ -49,7 +71,7 @@ const RULES: { [K in keyof Config]: Rule } = {
   performanceMonitoring: bool,
   requestTimeout: int(1, 3_600_000),
   maxPayloadBytes: int(1024, 256 * 1024 * 1024),
-  maxFrameBytes: int(4096, 900 * 1024),
+  maxFrameBytes: int(4096, MAX_FRAME_BYTES),
   outboxSize: int(0, 1_000_000),
   rateLimit: int(1, 10_000_000),
   rateBurst: int(1, 10_000_000),

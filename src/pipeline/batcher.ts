@@ -7,7 +7,7 @@ export type { Priority };
 export interface BatchItem {
   /** The encoded envelope. */
   readonly text: string;
-  /** Its UTF-8 size. */
+  /** What it takes of a frame's `maxBytes` (the send path: its size on the wire, plus one for its comma). */
   readonly bytes: number;
   readonly priority: Priority;
   /** A later item with the same key replaces this one while it is unsent. */

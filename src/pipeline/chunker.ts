@@ -10,9 +10,13 @@ import { byteLength } from "./codec";
  */
 export type ChunkPayload = [parent: number, index: number, total: number, piece: string];
 
+/** The most chunks one envelope may be cut into: receivers refuse a larger set, so senders refuse to send one. */
+export const MAX_CHUNKS = 100_000;
+
 /**
  * Cuts `text` into slices whose size, as measured by `measure` (default: UTF-8 bytes), is at most `maxBytes`,
  * never inside a surrogate pair. Pass a measure of the *escaped* size when pieces travel inside JSON strings.
+ * A slice's first guess is `maxBytes` characters long, so `measure` should count each character a byte or more.
  */
 export function splitText(
   text: string,
@@ -23,15 +27,26 @@ export function splitText(
   let start = 0;
   while (start < text.length) {
     let end = Math.min(text.length, start + maxBytes);
-    while (end > start + 1 && measure(text.slice(start, end)) > maxBytes) {
-      end = start + Math.max(1, Math.floor((end - start) * 0.9));
+    for (let size = measure(text.slice(start, end)); end > start + 1 && size > maxBytes; ) {
+      // Shrink in proportion to the overshoot (one step for evenly escaped text such as a run of quotes), and
+      // by at least a tenth, so unevenly escaped text cannot make the steps tiny.
+      const length = end - start;
+      let next =
+        start + Math.max(1, Math.min(Math.floor((length * maxBytes) / size), Math.floor(length * 0.9)));
+      // Not between the halves of a surrogate pair: keep the pair whole (the next step may still shrink).
+      if (next + 1 < end && isHighSurrogate(text.charCodeAt(next - 1))) next++;
+      end = next;
+      size = measure(text.slice(start, end));
     }
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff && end - start > 1) end--;
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1)) && end - start > 1) end--;
     pieces.push(text.slice(start, end));
     start = end;
   }
   return pieces;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 export function isChunkPayload(value: unknown): value is ChunkPayload {
@@ -44,7 +59,7 @@ export function isChunkPayload(value: unknown): value is ChunkPayload {
     typeof total === "number" &&
     Number.isInteger(total) &&
     total > 1 &&
-    total <= 100_000 &&
+    total <= MAX_CHUNKS &&
     typeof index === "number" &&
     Number.isInteger(index) &&
     index >= 0 &&

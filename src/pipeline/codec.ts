@@ -78,41 +78,110 @@ export function byteLength(text: string): number {
 /** Characters that grow when a string is written as JSON (and lone surrogates, which JSON.stringify escapes). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON escapes.
 const GROWS_IN_JSON = /["\\\u0000-\u001f\ud800-\udfff]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON escapes.
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+const SURROGATE = /[\ud800-\udfff]/;
+
+type MaybeWellFormed = { isWellFormed?: () => boolean };
+/**
+ * Whether `text` holds no lone surrogate: String.prototype.isWellFormed (ES2024, native and fast) where the
+ * browser has it; elsewhere whether it holds no surrogate at all, which sends text with emoji the slow way.
+ */
+const isWellFormed: (text: string) => boolean =
+  typeof (String.prototype as MaybeWellFormed).isWellFormed === "function"
+    ? (text) => (text as unknown as Required<MaybeWellFormed>).isWellFormed()
+    : (text) => !SURROGATE.test(text);
+/** After this many quotes (or backslashes), the count checks how densely they occur. */
+const DENSITY_SAMPLE = 256;
 
 /**
- * UTF-8 bytes `text` takes inside a JSON string: `byteLength(JSON.stringify(text)) - 2`, without building it.
- * A frame is a string that socket.io writes as JSON again, so this is the size a frame (or an envelope in it)
- * really has on the wire.
+ * Occurrences of `char` by native search, or -1 as soon as they turn out dense: a native search costs about as
+ * much per hit as a loop in script costs per character, so where hits are closer than a few characters apart
+ * (a quote-heavy payload, or JSON in JSON) a plain loop finishes faster.
  */
-export function escapedLength(text: string): number {
-  if (!GROWS_IN_JSON.test(text)) return byteLength(text);
-  let bytes = 0;
+function countSparse(text: string, char: string): number {
+  let count = 0;
+  let sampleStart = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) {
+    if (++count % DENSITY_SAMPLE !== 0) continue;
+    if (i - sampleStart < DENSITY_SAMPLE * 4) return -1;
+    sampleStart = i;
+  }
+  return count;
+}
+
+function countInLoop(text: string, quotes: boolean): number {
+  let count = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === 0x22 || code === 0x5c) bytes += 2;
-    else if (code < 0x20)
-      bytes += code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 2 : 6;
-    else if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
-      i++;
-      bytes += 4;
-    } else if (code >= 0xd800 && code <= 0xdfff) bytes += 6;
-    else bytes += 3;
+    if (code === 0x5c || (quotes && code === 0x22)) count++;
   }
-  return bytes;
+  return count;
+}
+
+/** Quotes and backslashes in `text`: each takes one byte more inside a JSON string. */
+function countQuotesAndBackslashes(text: string): number {
+  const quotes = countSparse(text, '"');
+  if (quotes === -1) return countInLoop(text, true);
+  const backslashes = countSparse(text, "\\");
+  return quotes + (backslashes === -1 ? countInLoop(text, false) : backslashes);
 }
 
 /**
- * `escapedLength` for text that JSON.stringify produced (an encoded envelope, a JSON-quoted piece): such text
- * holds no raw control characters and no lone surrogates, so only its quotes and backslashes grow, by one byte
- * each. `bytes` is its UTF-8 size, already known. Native string search keeps this cheap.
+ * Bytes JSON's longer escapes add to `text`'s UTF-8 size, from index `from` on: `\b \t \n \f \r` take 2 bytes
+ * where UTF-8 takes 1, other control characters 6 (`\u0001`), and a lone surrogate 6 (`\udXXX`, since
+ * ES2019) where UTF-8 takes 3 (it is encoded as U+FFFD). Surrogate pairs are left as they are.
+ */
+function longEscapeGrowth(text: string, from: number): number {
+  let extra = 0;
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20) extra += code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 1 : 5;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+    else if (code >= 0xd800 && code <= 0xdfff) extra += 3;
+  }
+  return extra;
+}
+
+/**
+ * Bytes `text` takes on the wire when written as a JSON string: exactly the UTF-8 size of
+ * `JSON.stringify(text)`, quotes included, for any string (lone surrogates included). A frame is emitted as a
+ * string argument, and socket.io writes its packet with JSON.stringify, so this is a frame's real size at the
+ * relay: every `"` and `\` doubles, a control character takes 2 or 6 bytes, a lone surrogate 6.
+ *
+ * Counts instead of building the escaped copy: text with nothing to escape costs one native regex test on
+ * top of its UTF-8 size, other text native searches for quotes, backslashes, control characters and lone
+ * surrogates, and only text that holds control characters or lone surrogates a scan in script (from the first
+ * of them). `utf8`, when the caller already knows `byteLength(text)`, saves measuring it again.
+ */
+export function wireBytes(text: string, utf8: number = byteLength(text)): number {
+  if (!GROWS_IN_JSON.test(text)) return utf8 + 2;
+  const bytes = utf8 + 2 + countQuotesAndBackslashes(text);
+  let from = text.search(CONTROL_CHARACTER);
+  if (!isWellFormed(text)) {
+    const surrogate = text.search(SURROGATE);
+    if (from === -1 || surrogate < from) from = surrogate;
+  }
+  return from === -1 ? bytes : bytes + longEscapeGrowth(text, from);
+}
+
+/**
+ * `wireBytes(jsonText) - 2`, the size of an encoded envelope inside a frame on the wire, for text that
+ * JSON.stringify produced: such text holds no raw control characters and no lone surrogates, so only its
+ * quotes and backslashes grow, and the regex test for the rest is skipped. `bytes` is its UTF-8 size.
  */
 export function jsonWireLength(jsonText: string, bytes: number): number {
-  let extra = 0;
-  for (let i = jsonText.indexOf('"'); i !== -1; i = jsonText.indexOf('"', i + 1)) extra++;
-  for (let i = jsonText.indexOf("\\"); i !== -1; i = jsonText.indexOf("\\", i + 1)) extra++;
-  return bytes + extra;
+  return bytes + countQuotesAndBackslashes(jsonText);
+}
+
+/**
+ * Wire size of `piece`, a slice of JSON.stringify output, once it is written as a string inside a chunk
+ * envelope and that envelope goes out in a frame: `jsonWireLength(JSON.stringify(piece))` without building
+ * either copy. Each quote or backslash of the piece becomes 4 bytes (`\"` in the envelope, `\\\"` on the wire)
+ * and its own two quotes 4 bytes together. Exact as long as the slice does not split a surrogate pair.
+ */
+export function pieceWireLength(piece: string): number {
+  return byteLength(piece) + 3 * countQuotesAndBackslashes(piece) + 4;
 }
 
 /** UTF-8 byte length of a string, without allocating. */

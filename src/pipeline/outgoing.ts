@@ -4,14 +4,25 @@ import { PayloadTooLargeError } from "../contract/errors";
 import type { Counters } from "../metrics/counters";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
-import { splitText } from "./chunker";
-import { byteLength, encodeEnvelope, encodeFrame, jsonWireLength } from "./codec";
+import { type ChunkPayload, MAX_CHUNKS, splitText } from "./chunker";
+import { byteLength, encodeEnvelope, encodeFrame, jsonWireLength, pieceWireLength, wireBytes } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { Outbox } from "./outbox";
 import { assertJsonSafe } from "./validate";
 
-/** Room kept in every frame for the frame header and one chunk envelope's own fields. */
+/**
+ * Room kept in every frame for its header, `{"v":1,"s":"<session>","e":[` and `]}` as they travel (about 45
+ * bytes with a 16-character session id); a header that needs more gets more.
+ *
+ * All sizes that decide whether a frame fits are wire sizes (see `wireBytes`): socket.io writes the frame
+ * string as JSON again. Each envelope counts its wire size plus one byte for the comma after it (the last
+ * envelope's byte is given back in the budget), so a full frame's parts add up to its size on the wire.
+ */
 export const FRAME_OVERHEAD = 512;
+/** The comma after each envelope in a frame. */
+const SEPARATOR = 1;
+/** Chunk pieces smaller than this (on the wire) are refused: the message's own fields leave no room. */
+const MIN_PIECE_BYTES = 64;
 
 export interface SendOptions {
   priority: Priority;
@@ -50,9 +61,15 @@ export class Outgoing {
   readonly #batcher: Batcher<QueuedEnvelope>;
   readonly #outbox: Outbox<QueuedEnvelope>;
   readonly #deps: OutgoingDeps;
+  /** The frame header's exact wire size, the outer quotes included (for bytesOut). */
+  readonly #headerBytes: number;
+  /** What the header is given of every frame: at least FRAME_OVERHEAD. */
+  readonly #headerRoom: number;
 
   constructor(deps: OutgoingDeps) {
     this.#deps = deps;
+    this.#headerBytes = wireBytes(encodeFrame(deps.session, []));
+    this.#headerRoom = Math.max(FRAME_OVERHEAD, this.#headerBytes);
     const cfg = deps.config;
     this.#batcher = new Batcher<QueuedEnvelope>({
       limits: () => ({
@@ -90,24 +107,9 @@ export class Outgoing {
     const { text, bytes } = this.#seal(env);
     const budget = this.#frameBudget();
     // Sizes that count against a frame are wire sizes: socket.io writes the frame string as JSON again.
-    const wire = jsonWireLength(text, bytes);
-    if (wire <= budget) return { bytes, queued: this.#enqueue(text, wire, opts, env.a) };
-    // Chunks keep the parent's targets and are never coalesced: a partial set would be useless.
-    // A piece is escaped twice on its way: inside its chunk envelope, and with the frame by socket.io.
-    const pieces = splitText(text, budget - FRAME_OVERHEAD, (piece) => {
-      const quoted = JSON.stringify(piece);
-      return jsonWireLength(quoted, byteLength(quoted));
-    });
-    let queued = false;
-    pieces.forEach((piece, index) => {
-      const chunk = this.envelope("chunk", env.c, env.e, [env.q, index, pieces.length, piece], env.t);
-      const chunkText = encodeEnvelope(chunk);
-      const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
-      queued =
-        this.#enqueue(chunkText, jsonWireLength(chunkText, byteLength(chunkText)), chunkOpts, env.a) ||
-        queued;
-    });
-    return { bytes, queued };
+    const size = jsonWireLength(text, bytes) + SEPARATOR;
+    if (size <= budget) return { bytes, queued: this.#enqueue(text, size, opts, env.a) };
+    return { bytes, queued: this.#sendChunked(env, text, size, budget, opts) };
   }
 
   /** Moves everything the outbox still holds (unexpired) into the batcher. */
@@ -120,9 +122,57 @@ export class Outgoing {
     this.#outbox.clear();
   }
 
-  /** Bytes available for envelopes in one frame. */
+  /** Bytes available for envelopes in one frame on the wire, each counted with a comma (the last has none). */
   #frameBudget(): number {
-    return this.#deps.config().maxFrameBytes - FRAME_OVERHEAD;
+    return this.#deps.config().maxFrameBytes - this.#headerRoom + SEPARATOR;
+  }
+
+  /**
+   * Cuts an envelope too large for one frame into chunk envelopes that each fit one, and queues them; throws
+   * PayloadTooLargeError, queueing nothing, when that cannot be done. Chunks keep the parent's targets and are
+   * never coalesced: a partial set would be useless.
+   */
+  #sendChunked(env: Envelope, text: string, size: number, budget: number, opts: SendOptions): boolean {
+    const at = this.#deps.clock.now();
+    const chunk = (q: number, payload: ChunkPayload): Envelope => {
+      const c: Envelope = { q, k: "chunk", c: env.c, e: env.e, a: at, d: payload };
+      if (env.t !== undefined) c.t = env.t;
+      return c;
+    };
+    // A chunk's own fields (targets, names, numbers) as they travel, measured on a stand-in with an empty piece
+    // and numbers at least as long as any real chunk of this envelope will carry.
+    const probe = encodeEnvelope(chunk(this.#seq + MAX_CHUNKS, [env.q, MAX_CHUNKS, MAX_CHUNKS, ""]));
+    const fixed = jsonWireLength(probe, byteLength(probe)) - pieceWireLength("") + SEPARATOR;
+    const room = budget - fixed;
+    const { maxFrameBytes } = this.#deps.config();
+    const refuse = (why: string) =>
+      new PayloadTooLargeError(`${why} (maxFrameBytes is ${maxFrameBytes})`, {
+        moduleId: env.c,
+        event: env.e,
+      });
+    if (room < MIN_PIECE_BYTES) {
+      const targets = env.t ? ` (${env.t.length} targets)` : "";
+      throw refuse(
+        `a chunk of this message needs ${fixed} bytes for its own fields${targets}, leaving no room`,
+      );
+    }
+    // Each piece is escaped twice on its way (inside its chunk envelope, and with the frame by socket.io), so
+    // the pieces together are larger on the wire than the envelope: a cheap early count of the chunks needed.
+    const least = Math.ceil((size - SEPARATOR) / room);
+    if (least > MAX_CHUNKS)
+      throw refuse(`this message needs at least ${least} chunks; at most ${MAX_CHUNKS}`);
+    const pieces = splitText(text, room, pieceWireLength);
+    if (pieces.length > MAX_CHUNKS) {
+      throw refuse(`this message needs ${pieces.length} chunks; at most ${MAX_CHUNKS}`);
+    }
+    const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
+    let queued = false;
+    pieces.forEach((piece, index) => {
+      const chunkText = encodeEnvelope(chunk(++this.#seq, [env.q, index, pieces.length, piece]));
+      const chunkSize = jsonWireLength(chunkText, byteLength(chunkText)) + SEPARATOR;
+      queued = this.#enqueue(chunkText, chunkSize, chunkOpts, env.a) || queued;
+    });
+    return queued;
   }
 
   #seal(env: Envelope): { text: string; bytes: number } {
@@ -183,9 +233,10 @@ export class Outgoing {
     const counters = this.#deps.counters;
     counters.framesSent++;
     counters.envelopesOut += items.length;
-    // The envelopes' wire sizes plus the frame's ASCII header and commas: no second scan of the frame.
-    let bytes = frame.length;
-    for (const item of items) bytes += item.bytes - item.text.length;
+    // The frame's size on the wire, wireBytes(frame), without a second scan: its header, and each envelope's
+    // wire size with its comma (the last one has none).
+    let bytes = this.#headerBytes - SEPARATOR;
+    for (const item of items) bytes += item.bytes;
     counters.bytesOut += bytes;
   }
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, type Config, DEFAULT_CONFIG, mergeConfig } from "../../src/config";
+import {
+  CONFIG_KEYS,
+  type Config,
+  DEFAULT_CONFIG,
+  MAX_FRAME_BYTES,
+  mergeConfig,
+  RELAY_MESSAGE_LIMIT,
+} from "../../src/config";
 import { SocketManagerError, ValidationError } from "../../src/contract/errors";
 import { thrownBy } from "./support";
 
@@ -62,6 +69,51 @@ describe("DEFAULT_CONFIG and CONFIG_KEYS", () => {
 
   it("keeps frames well below socket.io's 1 MB limit by default", () => {
     expect(DEFAULT_CONFIG.maxFrameBytes).toBeLessThan(1024 * 1024);
+    expect(DEFAULT_CONFIG.maxFrameBytes).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+  });
+});
+
+describe("maxFrameBytes: capped under the relay's per-message limit", () => {
+  it("the relay limit is socket.io's default maxHttpBufferSize", () => {
+    expect(RELAY_MESSAGE_LIMIT).toBe(1e6);
+  });
+
+  it("accepts the cap itself", () => {
+    expect(mergeConfig(DEFAULT_CONFIG, { maxFrameBytes: MAX_FRAME_BYTES }).maxFrameBytes).toBe(
+      MAX_FRAME_BYTES,
+    );
+  });
+
+  it.each([MAX_FRAME_BYTES + 1, 950_000, RELAY_MESSAGE_LIMIT - 1, RELAY_MESSAGE_LIMIT, 1024 * 1024, 1e9])(
+    "refuses maxFrameBytes = %i with a ValidationError naming the key",
+    (value) => {
+      const err = validationError(() => mergeConfig(DEFAULT_CONFIG, { maxFrameBytes: value }));
+      expect(err.message).toContain("maxFrameBytes");
+      expect(err.message).toContain(String(MAX_FRAME_BYTES));
+      expect(err.issues.map((i) => i.path?.[0])).toEqual(["maxFrameBytes"]);
+    },
+  );
+
+  it("a frame at the cap, in socket.io's packet and socketlib's wrapper, stays well under the relay limit", () => {
+    // A frame whose wire size (the UTF-8 size of JSON.stringify(frame)) is exactly the cap.
+    const frame = `{"v":1,"s":"k3j4h5g6f7d8s9a0","e":[${'"'.repeat(MAX_FRAME_BYTES / 2 - 50)}`;
+    const wire = Buffer.byteLength(JSON.stringify(frame), "utf8");
+    const padded = frame + "x".repeat(MAX_FRAME_BYTES - wire);
+    expect(Buffer.byteLength(JSON.stringify(padded), "utf8")).toBe(MAX_FRAME_BYTES);
+    // socket.io-parser writes an event as `2` + JSON.stringify([event, ...args]), engine.io prefixes `4`.
+    const packet = (...args: unknown[]) =>
+      Buffer.byteLength(`42${JSON.stringify(["module.socket-manager", ...args])}`, "utf8");
+    const native = packet(padded);
+    const users = Array.from({ length: 1_000 }, (_, i) => `user${String(i).padStart(12, "0")}`);
+    const socketlib = packet({
+      handlerName: "frame",
+      args: [padded],
+      recipient: users,
+      id: "x".repeat(16),
+      type: 0,
+    });
+    expect(native - MAX_FRAME_BYTES).toBe(28);
+    expect(socketlib).toBeLessThan(RELAY_MESSAGE_LIMIT - 50_000);
   });
 });
 

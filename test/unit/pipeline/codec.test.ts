@@ -1,15 +1,16 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   byteLength,
   decodeFrame,
   encodeEnvelope,
   encodeFrame,
-  escapedLength,
   jsonWireLength,
   parseSafe,
+  pieceWireLength,
   readEnvelope,
   utf8Length,
+  wireBytes,
 } from "../../../src/pipeline/codec";
 import { type Envelope, KINDS, PROTOCOL_VERSION } from "../../../src/pipeline/envelope";
 
@@ -575,59 +576,156 @@ describe("byteLength", () => {
   });
 });
 
-describe("escapedLength", () => {
-  const exact = (s: string) => Buffer.byteLength(JSON.stringify(s), "utf8") - 2;
+/** The oracle: the UTF-8 size of the string socket.io writes for a string argument. */
+const onTheWire = (s: string) => Buffer.byteLength(JSON.stringify(s), "utf8");
 
+/** Code units chosen to hit every case of JSON's string escaping, and their neighbours. */
+const escapeUnit = fc.oneof(
+  fc.constantFrom(
+    '"',
+    "\\",
+    "/",
+    "\b",
+    "\t",
+    "\n",
+    "\f",
+    "\r",
+    "\u0000",
+    "\u0001",
+    "\u001f",
+    " ",
+    "a",
+    "\u007f",
+  ),
+  fc.constantFrom("\u0080", "é", "\u07ff", "\u0800", "漢", "\ufffd", "\uffff", "\u2028", "\u2029"),
+  fc.constantFrom("😀", "\u{10ffff}", "\ud800", "\udbff", "\udc00", "\udfff"),
+  fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+);
+
+describe("wireBytes", () => {
   it.each([
     [""],
     ["plain ascii"],
     ['"quoted"'],
     ["back\\slash"],
     ["\n\t\r\b\f"],
-    ["\u0000\u0001\u001f"],
+    ["\u0000\u0001\u001f\u007f"],
     ["é漢😀"],
+    ["\u2028\u2029"],
     ["\ud800 lone high"],
     ["lone low \udc00"],
     ["\udbff\udfff pair"],
+    ["\udc00\ud800 reversed pair"],
+    ["high at the end \ud83d"],
     ['{"d":"\\"x\\""}'],
-  ])("equals the UTF-8 size inside a JSON string of %j", (text) => {
-    expect(escapedLength(text)).toBe(exact(text));
+  ])("equals the UTF-8 size of JSON.stringify(%j)", (text) => {
+    expect(wireBytes(text)).toBe(onTheWire(text));
+    expect(wireBytes(text, byteLength(text))).toBe(onTheWire(text));
   });
 
-  it("property: equals byteLength(JSON.stringify(s)) - 2 for any string, lone surrogates included", () => {
+  it("JSON.stringify escapes lone surrogates (ES2019), and wireBytes counts that", () => {
+    expect(JSON.stringify("\ud800")).toBe('"\\ud800"');
+    expect(wireBytes("\ud800")).toBe(8);
+    expect(wireBytes("😀")).toBe(6);
+  });
+
+  it("property: equals Buffer.byteLength(JSON.stringify(s)) for any string, lone surrogates included", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
-        expect(escapedLength(s)).toBe(exact(s));
+        expect(wireBytes(s)).toBe(onTheWire(s));
       }),
       { numRuns: 2000 },
     );
     fc.assert(
+      fc.property(fc.string({ unit: escapeUnit, maxLength: 400 }), (s) => {
+        expect(wireBytes(s)).toBe(onTheWire(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("property: exact on long texts too, past the byteLength scratch buffer and the dense-count switch", () => {
+    fc.assert(
       fc.property(
-        fc.array(fc.constantFrom('"', "\\", "\u0001", "\n", "a", "é", "😀", "\ud800", "\udfff"), {
-          maxLength: 300,
-        }),
-        (parts) => {
-          const s = parts.join("");
-          expect(escapedLength(s)).toBe(exact(s));
+        fc.array(fc.tuple(escapeUnit, fc.integer({ min: 1, max: 3000 })), { minLength: 1, maxLength: 40 }),
+        (runs) => {
+          const s = runs.map(([unit, n]) => unit.repeat(n)).join("");
+          expect(wireBytes(s)).toBe(onTheWire(s));
         },
       ),
+      { numRuns: 200 },
+    );
+  });
+
+  it.each([
+    ["600,000 double quotes", '"'.repeat(600_000)],
+    ["600,000 backslashes", "\\".repeat(600_000)],
+    ["300,000 control characters", "\u0001\n".repeat(150_000)],
+    [
+      "JSON in JSON",
+      JSON.stringify(JSON.stringify(JSON.stringify({ a: 'x"y\\z', b: ["\n"] }).repeat(5_000))),
+    ],
+    ["200,000 lone surrogates among text", "a\ud800b\udc00😀".repeat(40_000)],
+    ["a sparse frame", JSON.stringify([1, "x".repeat(500_000), '"'])],
+  ])("is exact for %s", (_label, text) => {
+    expect(wireBytes(text)).toBe(onTheWire(text));
+  });
+});
+
+describe("wireBytes without String.prototype.isWellFormed (browsers before ES2024)", () => {
+  it("property: still exact", async () => {
+    const proto = String.prototype as { isWellFormed?: unknown };
+    const native = Object.getOwnPropertyDescriptor(String.prototype, "isWellFormed");
+    delete proto.isWellFormed;
+    vi.resetModules();
+    try {
+      const codec = await import("../../../src/pipeline/codec");
+      expect(codec.wireBytes).not.toBe(wireBytes);
+      fc.assert(
+        fc.property(fc.string({ unit: escapeUnit, maxLength: 400 }), (s) => {
+          expect(codec.wireBytes(s)).toBe(onTheWire(s));
+        }),
+        { numRuns: 1000 },
+      );
+      expect(codec.wireBytes("😀\ud800".repeat(50_000))).toBe(onTheWire("😀\ud800".repeat(50_000)));
+    } finally {
+      if (native) Object.defineProperty(String.prototype, "isWellFormed", native);
+      vi.resetModules();
+    }
+  });
+});
+
+describe("jsonWireLength", () => {
+  it("property: for JSON.stringify output it equals wireBytes - 2 (the exact size inside a frame)", () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.string({ unit: "binary", maxLength: 80 }), (value, text) => {
+        for (const json of [JSON.stringify(value), JSON.stringify(text), JSON.stringify([text, value])]) {
+          expect(jsonWireLength(json, byteLength(json))).toBe(wireBytes(json) - 2);
+          expect(jsonWireLength(json, byteLength(json))).toBe(onTheWire(json) - 2);
+        }
+      }),
       { numRuns: 1000 },
     );
   });
 });
 
-describe("jsonWireLength", () => {
-  it("property: for JSON.stringify output it equals escapedLength (the exact size inside a JSON string)", () => {
+describe("pieceWireLength", () => {
+  it("property: a slice of JSON text measures as it travels inside a chunk envelope inside a frame", () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.string({ unit: "binary", maxLength: 80 }), (value, text) => {
-        for (const json of [JSON.stringify(value), JSON.stringify(text), JSON.stringify([text, value])]) {
-          expect(jsonWireLength(json, byteLength(json))).toBe(escapedLength(json));
-          expect(jsonWireLength(json, byteLength(json))).toBe(
-            Buffer.byteLength(JSON.stringify(json), "utf8") - 2,
-          );
-        }
+      fc.property(fc.string({ unit: escapeUnit, maxLength: 200 }), fc.nat(), fc.nat(), (value, a, b) => {
+        const json = JSON.stringify({ value });
+        // Any slice that does not cut a surrogate pair (JSON text holds no lone surrogates of its own).
+        let [from, to] = [a % (json.length + 1), b % (json.length + 1)].sort((x, y) => x - y) as [
+          number,
+          number,
+        ];
+        const isLow = (i: number) => /[\udc00-\udfff]/.test(json.charAt(i));
+        if (isLow(from)) from++;
+        if (to > from && isLow(to)) to--;
+        const piece = json.slice(from, Math.max(from, to));
+        expect(pieceWireLength(piece)).toBe(onTheWire(JSON.stringify(piece)) - 2);
       }),
-      { numRuns: 1000 },
+      { numRuns: 2000 },
     );
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "../../../src/config";
 import { PayloadTooLargeError } from "../../../src/contract/errors";
 import { Counters } from "../../../src/metrics/counters";
-import { encodeEnvelope, escapedLength, readEnvelope } from "../../../src/pipeline/codec";
+import { encodeEnvelope, readEnvelope, wireBytes } from "../../../src/pipeline/codec";
 import type { Envelope, WireFrame } from "../../../src/pipeline/envelope";
 import { FRAME_OVERHEAD, Outgoing } from "../../../src/pipeline/outgoing";
 import type { Transport } from "../../../src/transports/transport";
@@ -102,9 +102,9 @@ describe("Outgoing: small envelopes", () => {
     expect(frame).toEqual({ v: 1, s: "sess-1", e: [env] });
     expect(t.counters.framesSent).toBe(1);
     expect(t.counters.envelopesOut).toBe(1);
-    // Envelopes are counted at their wire size (escaped again by socket.io), the frame's header as written.
-    const text = encodeEnvelope(env);
-    expect(t.counters.bytesOut).toBe(t.transport.frames[0]!.length - text.length + escapedLength(text));
+    // A frame is counted at its size on the wire: socket.io writes the frame string as JSON again.
+    expect(t.counters.bytesOut).toBe(wireBytes(t.transport.frames[0]!));
+    expect(t.counters.bytesOut).toBe(Buffer.byteLength(JSON.stringify(t.transport.frames[0]!), "utf8"));
   });
 
   it("batches several envelopes of one task into one frame, in order", () => {
@@ -213,15 +213,19 @@ describe("Outgoing: chunking", () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });
 
-  it("an envelope exactly at the budget (its wire size) is not chunked", () => {
-    const t = setup({ maxFrameBytes });
+  it("an envelope exactly at the budget (its wire size) is not chunked; one byte more is", () => {
     const budget = maxFrameBytes - FRAME_OVERHEAD;
-    const probe = encodeEnvelope(t.out.envelope("msg", "my-mod", "my-evt", "", undefined));
-    const env = t.message("x".repeat(budget - escapedLength(probe)));
-    expect(escapedLength(encodeEnvelope(env))).toBe(budget);
-    t.out.send(env, { priority: "normal" });
-    t.tasks.endOfTask();
-    expect(envelopesOf(t)).toEqual([env]);
+    for (const extra of [0, 1]) {
+      const t = setup({ maxFrameBytes });
+      const probe = encodeEnvelope(t.out.envelope("msg", "my-mod", "my-evt", "", undefined));
+      const env = t.message("x".repeat(budget - (wireBytes(probe) - 2) + extra));
+      expect(wireBytes(encodeEnvelope(env)) - 2).toBe(budget + extra);
+      t.out.send(env, { priority: "normal" });
+      t.tasks.endOfTask();
+      if (extra === 0) expect(envelopesOf(t)).toEqual([env]);
+      else expect(envelopesOf(t).every((c) => c.k === "chunk")).toBe(true);
+      for (const frame of t.transport.frames) expect(wireSize(frame)).toBeLessThanOrEqual(maxFrameBytes);
+    }
   });
 
   it("chunks of an offline send wait in the outbox", () => {
