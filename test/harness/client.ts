@@ -9,7 +9,8 @@
  *   start its successor); when the ten attempts fail the page navigates away (the client closes);
  * - presence comes over the socket: after its own reconnect the client keeps its stale picture.
  */
-import { io, type Socket } from "socket.io-client";
+import { io } from "socket.io-client";
+import { type Clock, systemClock } from "../../src/clock";
 import type {
   FoundryEnv,
   FoundrySocket,
@@ -115,9 +116,46 @@ export interface Notification {
   message: string;
 }
 
+type AnyListener = (event: string, ...args: unknown[]) => void;
+
+/**
+ * The part of socket.io-client's `Socket` the harness and the tests use: a real one over the socket.io relay,
+ * or test/harness/memory-relay.ts's MemorySocket in the in-memory world.
+ */
+export interface SimSocket {
+  readonly connected: boolean;
+  /** Connecting or retrying. */
+  readonly active: boolean;
+  readonly id?: string | undefined;
+  emit(event: string, ...args: unknown[]): unknown;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener?: (...args: never[]) => void): unknown;
+  listeners(event: string): ((...args: never[]) => void)[];
+  onAny(listener: AnyListener): unknown;
+  prependAny(listener: AnyListener): unknown;
+  offAny(listener?: AnyListener): unknown;
+  connect(): unknown;
+  disconnect(): unknown;
+  /** The reconnection manager: `reconnect_attempt`, `reconnect`, `reconnect_failed`. */
+  readonly io: {
+    on(event: string, listener: (...args: never[]) => void): unknown;
+    off(event: string, listener?: (...args: never[]) => void): unknown;
+    reconnectionDelay(): number;
+    reconnectionDelayMax(): number;
+    reconnectionAttempts(): number;
+  };
+}
+
+/** Builds a client's socket, not connected yet, with Foundry's socket options. */
+export type SocketFactory = (userId: string, options: typeof FOUNDRY_SOCKET_OPTIONS) => SimSocket;
+
 export interface SimClientOptions {
-  /** Relay url. */
+  /** Relay url (for the socket.io relay; ignored when `socket` is given). */
   url: string;
+  /** Builds the socket (default: a socket.io-client socket to `url`). */
+  socket?: SocketFactory;
+  /** The clock outages are timed with (default: the machine's). */
+  clock?: Clock;
   /** This client's user (must also appear in `users`, or it is added). */
   user: UserSpec;
   /** Every user of the world. */
@@ -152,7 +190,9 @@ export interface SimClient {
   /** This client's own user object (from its own collection). */
   readonly user: SimUser;
   readonly users: SimUsers;
-  readonly socket: Socket;
+  readonly socket: SimSocket;
+  /** The clock this client lives by (its managers should use it too). */
+  readonly clock: Clock;
   readonly hooks: SimHooks;
   readonly notifications: Notification[];
   readonly socketlib: SimSocketlib | null;
@@ -186,15 +226,18 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
   const notifications: Notification[] = [];
   const connectTimeout = opts.connectTimeout ?? 5000;
 
-  const socket = io(opts.url, {
-    auth: { userId: selfId },
-    // Also in the query, which the relay can read before the handshake (to stall a cut user's attempts).
-    query: { userId: selfId },
-    transports: ["websocket"],
-    ...FOUNDRY_SOCKET_OPTIONS,
-    forceNew: true,
-    autoConnect: false,
-  });
+  const clock = opts.clock ?? systemClock;
+  const socket: SimSocket = opts.socket
+    ? opts.socket(selfId, FOUNDRY_SOCKET_OPTIONS)
+    : (io(opts.url, {
+        auth: { userId: selfId },
+        // Also in the query, which the relay can read before the handshake (to stall a cut user's attempts).
+        query: { userId: selfId },
+        transports: ["websocket"],
+        ...FOUNDRY_SOCKET_OPTIONS,
+        forceNew: true,
+        autoConnect: false,
+      }) as unknown as SimSocket);
 
   let phase: Phase = "loading";
   const phaseListeners = new Set<(phase: Phase) => void>();
@@ -221,12 +264,12 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
     // Real Foundry keeps its (now stale) idea of who else is connected.
     self.active = false;
     presenceReceived = false;
-    offlineSince ??= Date.now();
+    offlineSince ??= clock.now();
   });
   socket.io.on("reconnect", () => {
     const since = offlineSince;
     offlineSince = null;
-    if (since !== null && Date.now() - since >= RELOAD_AFTER_OUTAGE_MS) reload();
+    if (since !== null && clock.now() - since >= RELOAD_AFTER_OUTAGE_MS) reload();
   });
   socket.io.on("reconnect_failed", () => {
     navigatedAway = true;
@@ -357,6 +400,7 @@ export async function createSimClient(opts: SimClientOptions): Promise<SimClient
     user: self,
     users,
     socket,
+    clock,
     hooks,
     notifications,
     socketlib,

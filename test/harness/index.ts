@@ -2,7 +2,19 @@
 export * from "./client";
 export * from "./hooks";
 export * from "./managers";
+export * from "./memory-relay";
 export * from "./relay";
 export * from "./socketlib";
+export * from "./virtual-time";
 export * from "./wait";
-export { createWorld, STANDARD_USERS, type World, type WorldOptions } from "./world";
+export {
+  CONTRACT_RUNS,
+  type ContractRun,
+  createWorld,
+  every,
+  NETWORKS,
+  type Network,
+  STANDARD_USERS,
+  type World,
+  type WorldOptions,
+} from "./world";

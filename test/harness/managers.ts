@@ -39,7 +39,7 @@ export async function startPeer(
   const installed = installSocketManager(scope, {
     version: "test",
     config,
-    ...(opts.clock ? { clock: opts.clock } : {}),
+    clock: opts.clock ?? client.clock,
   });
   opts.beforeBoot?.(scope, foundry);
   await foundry.boot();
@@ -86,7 +86,7 @@ export function stopPeers(peers: Map<string, Peer>): void {
  */
 export function startExtraManager(client: SimClient, config: Partial<Config> = {}): Omit<Peer, "foundry"> {
   if (client.phase !== "ready") throw new Error("startExtraManager: boot the client first (startPeer)");
-  const manager = new SocketManager({ env: client.env, config, version: "test" });
+  const manager = new SocketManager({ env: client.env, config, version: "test", clock: client.clock });
   const api = createApi(manager);
   manager.start();
   return { api, manager, client };

@@ -1,4 +1,8 @@
-/** Bounded waiting helpers shared by the harness. */
+/**
+ * Bounded waiting helpers shared by the harness. While an in-memory world is alive they wait on its virtual
+ * clock (test/harness/virtual-time.ts) instead of the machine's: the same test then runs in virtual time.
+ */
+import { activeVirtualClock } from "./virtual-time";
 
 export interface WaitOptions {
   /** Give up after this many ms (default 2000). */
@@ -17,6 +21,8 @@ export async function waitFor<T>(
   predicate: () => T | Promise<T>,
   { timeout = 2000, interval = 5, message }: WaitOptions = {},
 ): Promise<NonNullable<T>> {
+  const virtual = activeVirtualClock();
+  if (virtual) return virtual.until(predicate, { within: timeout, message });
   const deadline = Date.now() + timeout;
   let lastError: unknown;
   for (;;) {
@@ -37,11 +43,28 @@ export async function waitFor<T>(
 }
 
 export function sleep(ms: number): Promise<void> {
+  const virtual = activeVirtualClock();
+  if (virtual) return virtual.advance(ms);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Reject with a timeout error unless `promise` settles within `ms`; the timer never outlives the race. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what = "operation"): Promise<T> {
+  const virtual = activeVirtualClock();
+  if (virtual) {
+    let outcome: { value: T } | { error: unknown } | undefined;
+    promise.then(
+      (value) => {
+        outcome = { value };
+      },
+      (error: unknown) => {
+        outcome = { error };
+      },
+    );
+    const done = await virtual.until(() => outcome, { within: ms, message: `${what} timed out` });
+    if ("error" in done) throw done.error;
+    return done.value;
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);

@@ -1,6 +1,13 @@
-/** A whole simulated world: one relay plus one SimClient per connected user. */
-import { createSimClient, type SimClient, type UserSpec } from "./client";
+/**
+ * A whole simulated world: one relay plus one SimClient per connected user. Over a real socket.io relay on
+ * 127.0.0.1 (the default), or in memory (`network: "memory"`): the same rules on one virtual clock, which the
+ * harness's waits then move (test/harness/virtual-time.ts).
+ */
+import { type Clock, systemClock } from "../../src/clock";
+import { createSimClient, type SimClient, type SocketFactory, type UserSpec } from "./client";
+import { MemoryRelay, MemorySocket } from "./memory-relay";
 import { MARKER_EVENT, type Relay, startRelay } from "./relay";
+import { acquireVirtualClock, releaseVirtualClock } from "./virtual-time";
 import { waitFor } from "./wait";
 
 export { sleep, type WaitOptions, waitFor, withTimeout } from "./wait";
@@ -17,8 +24,53 @@ export const STANDARD_USERS: readonly UserSpec[] = Object.freeze([
 
 let markers = 0;
 
+/** Which relay a world runs on. */
+export type Network = "socket.io" | "memory";
+
+/** Both networks, for suites that run on each (`for (const network of NETWORKS)`). */
+export const NETWORKS: readonly Network[] = ["memory", "socket.io"];
+
+export interface ContractRun {
+  readonly network: Network;
+  readonly transport: "native" | "socketlib";
+  /** For describe titles: "native, memory". */
+  readonly name: string;
+}
+
+/**
+ * Where the contract suites run: both transports in the in-memory world (fast, in virtual time, the same every
+ * run), and a thinner pass of the same tests over a real socket.io relay on 127.0.0.1.
+ */
+export const CONTRACT_RUNS: readonly ContractRun[] = Object.freeze(
+  (
+    [
+      ["memory", "native"],
+      ["memory", "socketlib"],
+      ["socket.io", "native"],
+    ] as const
+  ).map(([network, transport]) => Object.freeze({ network, transport, name: `${transport}, ${network}` })),
+);
+
+/** Calls `fn` every `ms` on `clock` until the returned stop function is called. */
+export function every(clock: Clock, ms: number, fn: () => void): () => void {
+  let timer: unknown;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    fn();
+    timer = clock.setTimeout(tick, ms);
+  };
+  timer = clock.setTimeout(tick, ms);
+  return () => {
+    stopped = true;
+    clock.clearTimeout(timer);
+  };
+}
+
 export interface WorldOptions {
   users: readonly UserSpec[];
+  /** "socket.io" (default): a real relay on 127.0.0.1; "memory": in process, in virtual time. */
+  network?: Network;
   /** Simulate socketlib on every client. */
   socketlib?: boolean;
   /** Which user ids connect at start (default: all), in this order. */
@@ -30,7 +82,10 @@ export interface WorldOptions {
 }
 
 export interface World {
+  readonly network: Network;
   readonly relay: Relay;
+  /** The world's time: the machine's clock, or the in-memory world's virtual clock. */
+  readonly clock: Clock;
   readonly users: readonly UserSpec[];
   /** Live clients by user id (a client removed by `leave` is gone from here). */
   readonly clients: Map<string, SimClient>;
@@ -57,7 +112,25 @@ export interface World {
 }
 
 export async function createWorld(opts: WorldOptions): Promise<World> {
-  const relay = await startRelay({ maxHttpBufferSize: opts.maxHttpBufferSize });
+  const network = opts.network ?? "socket.io";
+  let relay: Relay;
+  let clock: Clock = systemClock;
+  let socketFactory: SocketFactory | undefined;
+  let release = () => {};
+  if (network === "memory") {
+    const virtual = acquireVirtualClock();
+    const memory = new MemoryRelay(virtual, { maxHttpBufferSize: opts.maxHttpBufferSize });
+    relay = memory;
+    clock = virtual;
+    socketFactory = (userId, options) => new MemorySocket(memory, { userId, ...options });
+    let released = false;
+    release = () => {
+      if (!released) releaseVirtualClock(virtual);
+      released = true;
+    };
+  } else {
+    relay = await startRelay({ maxHttpBufferSize: opts.maxHttpBufferSize });
+  }
   const clients = new Map<string, SimClient>();
   const timeout = opts.timeout ?? 5000;
   const reloadListeners = new Set<(id: string, client: SimClient) => void>();
@@ -81,6 +154,8 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
       users: opts.users,
       socketlib: opts.socketlib,
       connectTimeout: timeout,
+      clock,
+      ...(socketFactory ? { socket: socketFactory } : {}),
     });
     const peers = others(id);
     clients.set(id, client);
@@ -121,6 +196,7 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
     for (const c of clients.values()) c.close();
     clients.clear();
     await relay.stop();
+    release();
   }
 
   try {
@@ -131,7 +207,9 @@ export async function createWorld(opts: WorldOptions): Promise<World> {
   }
 
   return {
+    network,
     relay,
+    clock,
     users: opts.users,
     clients,
     client(id) {

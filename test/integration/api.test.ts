@@ -8,6 +8,7 @@ import type { Api } from "../../src/contract/types";
 import type { FoundryEnv } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
 import {
+  CONTRACT_RUNS,
   createHooks,
   createWorld,
   delivered,
@@ -23,14 +24,14 @@ import {
 
 const USERS = STANDARD_USERS.filter((u) => ["gm1", "gm2", "p1", "p2"].includes(u.id));
 
-for (const transport of ["native", "socketlib"] as const) {
-  describe(`public API over the ${transport} transport`, () => {
+for (const { network, transport, name } of CONTRACT_RUNS) {
+  describe(`public API over the ${name} transport`, () => {
     let world: World;
     let peers: Map<string, Peer>;
     const api = (id: string): Api => peerOf(peers, id).api;
 
     beforeEach(async () => {
-      world = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      world = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
       peers = await startPeers(world);
     });
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MessageContext } from "../../src/contract/types";
 import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
 import {
+  CONTRACT_RUNS,
   createWorld,
   delivered,
   type Peer,
@@ -20,8 +21,8 @@ import {
 
 const USERS = STANDARD_USERS.filter((u) => ["gm1", "gm2", "p1", "p2"].includes(u.id));
 
-for (const transport of ["native", "socketlib"] as const) {
-  describe(`delivery over ${transport}`, () => {
+for (const { network, transport, name } of CONTRACT_RUNS) {
+  describe(`delivery over ${name}`, () => {
     let world: World;
     let peers: Map<string, Peer>;
     const peer = (id: string): Peer => peerOf(peers, id);
@@ -45,7 +46,7 @@ for (const transport of ["native", "socketlib"] as const) {
         .sort();
 
     beforeEach(async () => {
-      world = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      world = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
       peers = await startPeers(world);
     });
 
@@ -243,7 +244,7 @@ for (const transport of ["native", "socketlib"] as const) {
     it("a raw frame claiming another sender is attributed to the real socket", async () => {
       const seen = record("raw");
       const frame = encodeFrame("forger", [
-        encodeEnvelope({ q: 1, k: "msg", c: "demo", e: "raw", d: { from: "gm1" }, a: Date.now() }),
+        encodeEnvelope({ q: 1, k: "msg", c: "demo", e: "raw", d: { from: "gm1" }, a: world.clock.now() }),
       ]);
       world.client("p2").socket.emit("module.socket-manager", frame, "gm1");
       await waitFor(() => (seen.get("gm1")?.length ?? 0) === 1);
@@ -272,7 +273,7 @@ for (const transport of ["native", "socketlib"] as const) {
       const frame = JSON.stringify({
         v: 2,
         s: "future",
-        e: [[1, 0, "demo", "future", Date.now(), 0]],
+        e: [[1, 0, "demo", "future", world.clock.now(), 0]],
       });
       world.client("p2").socket.emit("module.socket-manager", frame);
       await waitFor(() => (peer("gm1").api.metrics().dropped.protocol ?? 0) === 1);

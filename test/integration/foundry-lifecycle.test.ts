@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+  CONTRACT_RUNS,
   createWorld,
+  every,
   type Peer,
   peerOf,
   rejectionOf,
@@ -18,8 +20,8 @@ import {
 
 const USERS = STANDARD_USERS.filter((u) => ["gm1", "p1", "p2"].includes(u.id));
 
-for (const transport of ["native", "socketlib"] as const) {
-  describe(`Foundry's lifecycle (${transport})`, () => {
+for (const { network, transport, name } of CONTRACT_RUNS) {
+  describe(`Foundry's lifecycle (${name})`, () => {
     let world: World | null = null;
     let peers = new Map<string, Peer>();
 
@@ -35,6 +37,7 @@ for (const transport of ["native", "socketlib"] as const) {
       const w = await createWorld({
         users: USERS,
         socketlib: transport === "socketlib",
+        network,
         connect: ["gm1", "p1"],
       });
       world = w;
@@ -55,7 +58,7 @@ for (const transport of ["native", "socketlib"] as const) {
             peerOf(peers, "p1").api.channel("demo").emit("tick", { from: "p1", n: sent }),
           ]);
         };
-        const timer = setInterval(() => void step(), 2);
+        const stopStreaming = every(w.clock, 2, () => void step());
         try {
           const p2client = await w.join("p2");
           const sentAtJoin = sent;
@@ -79,7 +82,7 @@ for (const transport of ["native", "socketlib"] as const) {
           );
           peers.set("p2", p2);
           await waitFor(() => sent >= LIMIT, { timeout: 10_000 });
-          clearInterval(timer);
+          stopStreaming();
           await waitFor(() => got.filter((g) => g.n === LIMIT).length === 2, {
             timeout: 5_000,
             message: "p2 receives the end of both streams",
@@ -96,7 +99,7 @@ for (const transport of ["native", "socketlib"] as const) {
           expect(unhandled).toEqual([]);
           expect(p2.api.metrics().recentErrors).toEqual([]);
         } finally {
-          clearInterval(timer);
+          stopStreaming();
         }
       } finally {
         process.off("unhandledRejection", onUnhandled);
@@ -104,7 +107,7 @@ for (const transport of ["native", "socketlib"] as const) {
     }, 30_000);
 
     it("a player's link drops for 2.5 s while the server stays up: what it sent meanwhile reaches everyone after, reliable messages once and in order", async () => {
-      const w = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      const w = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
       world = w;
       peers = await startPeers(w);
       await waitFor(() => [...peers.values()].every((p) => p.api.status().peersWithModule === 2));
@@ -137,7 +140,7 @@ for (const transport of ["native", "socketlib"] as const) {
     }, 30_000);
 
     it("during an outage a player's request to the GM is never answered by the player's own handler", async () => {
-      const w = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      const w = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
       world = w;
       // The old reconnection policy settings, short: they must not turn the native socket into "local".
       peers = await startPeers(w, {
@@ -163,7 +166,7 @@ for (const transport of ["native", "socketlib"] as const) {
     }, 30_000);
 
     it("when Foundry gives up reconnecting the state is offline and the page navigates away; requests meanwhile reject typed", async () => {
-      const w = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      const w = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
       world = w;
       peers = await startPeers(w);
       const p1 = peerOf(peers, "p1");

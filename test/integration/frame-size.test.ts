@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_FRAME_BYTES, RELAY_MESSAGE_LIMIT } from "../../src/config";
 import {
+  CONTRACT_RUNS,
   createWorld,
   type Peer,
   peerOf,
@@ -23,8 +24,8 @@ const USERS = STANDARD_USERS.filter((u) => ["gm1", "p1"].includes(u.id));
 const packetBytes = (event: string, args: unknown[]) =>
   Buffer.byteLength(`42${JSON.stringify([event, ...args])}`, "utf8");
 
-for (const transport of ["native", "socketlib"] as const) {
-  describe(`frame sizes on the wire (${transport})`, () => {
+for (const { network, transport, name } of CONTRACT_RUNS) {
+  describe(`frame sizes on the wire (${name})`, () => {
     let world: World | null = null;
     let peers = new Map<string, Peer>();
 
@@ -41,7 +42,7 @@ for (const transport of ["native", "socketlib"] as const) {
     ])(
       "%s arrives intact; the sender is never disconnected; every relayed message stays under 1 MB",
       async (_name, payload) => {
-        const w = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+        const w = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
         world = w;
         // The largest frame a GM may configure: what fits must still fit after socket.io escapes it.
         peers = await startPeers(w, { maxPayloadBytes: 8 * 1024 * 1024, maxFrameBytes: MAX_FRAME_BYTES });

@@ -4,9 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Clock } from "../../src/clock";
-import { systemClock } from "../../src/clock";
 import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
 import {
+  CONTRACT_RUNS,
   createWorld,
   delivered,
   type Peer,
@@ -28,8 +28,8 @@ const FAST = {
   heartbeatInterval: 200,
 } as const;
 
-for (const transport of ["native", "socketlib"] as const) {
-  describe(`reliability under faults (${transport})`, () => {
+for (const { network, transport, name } of CONTRACT_RUNS) {
+  describe(`reliability under faults (${name})`, () => {
     let world: World;
     let peers: Map<string, Peer>;
     const peer = (id: string): Peer => peerOf(peers, id);
@@ -38,7 +38,7 @@ for (const transport of ["native", "socketlib"] as const) {
       config: Record<string, unknown> = {},
       clocks: Record<string, Clock> = {},
     ): Promise<void> {
-      world = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      world = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
       peers = new Map();
       for (const [id, client] of world.clients) {
         const clock = clocks[id];
@@ -235,7 +235,11 @@ for (const transport of ["native", "socketlib"] as const) {
 
     it("a client whose clock is 10 minutes ahead is accepted, offset-corrected; a replayed or stale frame is refused", async () => {
       const skew = 10 * 60_000;
-      const skewed: Clock = { ...systemClock, now: () => Date.now() + skew };
+      const skewed: Clock = {
+        now: () => world.clock.now() + skew,
+        setTimeout: (fn, ms) => world.clock.setTimeout(fn, ms),
+        clearTimeout: (handle) => world.clock.clearTimeout(handle),
+      };
       await start({}, { p2: skewed });
       const got: { data: unknown; latency: number }[] = [];
       peer("gm1")
@@ -317,7 +321,7 @@ for (const transport of ["native", "socketlib"] as const) {
           c: "socket-manager",
           e: "$hello",
           d: { v: "9.9.9", p: 2, tr: "native", s: "oldclient" },
-          a: Date.now(),
+          a: world.clock.now(),
         }),
       ]);
       world.client("p2").socket.emit("module.socket-manager", hello);

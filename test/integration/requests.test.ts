@@ -1,6 +1,7 @@
 /** Requests in bulk over real socket.io: they share frames both ways, and every one settles. */
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  CONTRACT_RUNS,
   createWorld,
   type Peer,
   peerOf,
@@ -12,8 +13,8 @@ import {
 
 const USERS = STANDARD_USERS.filter((u) => ["gm1", "p1"].includes(u.id));
 
-for (const transport of ["native", "socketlib"] as const) {
-  describe(`requests in bulk (${transport})`, () => {
+for (const { network, transport, name } of CONTRACT_RUNS) {
+  describe(`requests in bulk (${name})`, () => {
     let world: World | null = null;
     let peers = new Map<string, Peer>();
 
@@ -24,7 +25,7 @@ for (const transport of ["native", "socketlib"] as const) {
     });
 
     it("10,000 concurrent requests: all settle, in at least 20x fewer frames than requests each way", async () => {
-      world = await createWorld({ users: USERS, socketlib: transport === "socketlib" });
+      world = await createWorld({ users: USERS, socketlib: transport === "socketlib", network });
       peers = await startPeers(world);
       peerOf(peers, "gm1")
         .api.channel("demo")
