@@ -21,7 +21,7 @@
 import type { Api } from "../../src/contract/types";
 import type { FoundryGame, FoundryUi, SettingConfig } from "../../src/foundry/globals";
 import type { FoundryHooks, NotifyLevel } from "../../src/foundry/types";
-import { reached, type SimClient } from "./client";
+import { reached, type SimClient } from "./client-core";
 
 const MODULE_ID = "socket-manager";
 const GLOBAL_KEYS = ["game", "Hooks", "ui", "socketlib", "SocketManager"] as const;

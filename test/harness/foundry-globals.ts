@@ -4,7 +4,7 @@
  * `installFoundryGlobals` here. See ./foundry-globals-core for the order of install, import and boot.
  */
 import { readFileSync } from "node:fs";
-import type { SimClient } from "./client";
+import type { SimClient } from "./client-core";
 import {
   type FoundryGlobalsHandle,
   type FoundryGlobalsOptions,

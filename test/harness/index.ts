@@ -11,10 +11,13 @@ export {
   CONTRACT_RUNS,
   type ContractRun,
   createWorld,
+  createWorldOn,
   every,
+  memoryNetwork,
   NETWORKS,
   type Network,
   STANDARD_USERS,
   type World,
+  type WorldNetwork,
   type WorldOptions,
 } from "./world";

@@ -10,10 +10,10 @@ import type { Api } from "../../src/contract/types";
 import { installSocketManager } from "../../src/entry";
 import type { FoundryGlobalScope } from "../../src/foundry/globals";
 import { SocketManager } from "../../src/manager";
-import type { SimClient } from "./client";
+import type { SimClient } from "./client-core";
 import { type FoundryGlobalsHandle, installFoundryGlobals } from "./foundry-globals-core";
 import { waitFor } from "./wait";
-import type { World } from "./world";
+import type { World } from "./world-core";
 
 export interface Peer {
   readonly api: Api;

@@ -13,8 +13,7 @@
  *   `reconnect_attempt` / `reconnect` / `reconnect_failed` on `socket.io`), a server-side disconnect or a
  *   client-side `disconnect()` does not retry, and a connection attempt stalled longer than 20 s fails.
  */
-import type { Relay, RelayMessageListener } from "./relay";
-import { MARKER_EVENT } from "./relay";
+import { MARKER_EVENT, type Relay, type RelayMessageListener } from "./relay-types";
 import type { VirtualClock } from "./virtual-time";
 
 type Listener = (...args: never[]) => void;

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
 import type { Api } from "../../src/contract/types";
-import type { FoundryEnv } from "../../src/foundry/types";
+import type { FoundryEnv, FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
 import {
   CONTRACT_RUNS,
@@ -215,7 +215,7 @@ for (const { network, transport, name } of CONTRACT_RUNS) {
 
 describe("local mode", () => {
   function localPeer(userId = "solo", role = 4): { api: Api; manager: SocketManager } {
-    const users = [
+    const users: FoundryUser[] = [
       { id: "solo", name: "Solo GM", role: 4, isGM: true, active: true },
       { id: "pl", name: "A Player", role: 1, isGM: false, active: false },
     ];
