@@ -36,11 +36,29 @@ export type ConnectionState = "initializing" | "connected" | "reconnecting" | "o
 
 export type Target = "others" | "all" | "self" | "gm" | "gms" | string[];
 
-export interface HandlerOptions {
+/**
+ * A user id where a literal such as "gm" is also allowed: `string & Record<never, never>` is any string, but
+ * keeps the literal from being widened away, so editors still offer it.
+ */
+export type UserId = string & Record<never, never>;
+
+/** What a Standard Schema produces (its `~standard.types.output`; `unknown` when it declares none). */
+export type InferSchemaOutput<S extends StandardSchemaV1> =
+  S extends StandardSchemaV1<unknown, infer Output> ? Output : unknown;
+
+/**
+ * `T`: what the schema must produce (a typed channel's payload); anything on an untyped channel.
+ */
+export interface HandlerOptions<T = unknown> {
   /** Minimum role of the sender, or a predicate over the server-stamped sender. Default: anyone. */
   permission?: Permission;
   /** Any Standard Schema (zod, valibot, arktype...): the handler receives the schema's output. */
-  schema?: StandardSchemaV1;
+  schema?: StandardSchemaV1<unknown, T>;
+}
+
+/** Handler options with a schema: the handler's payload type is the schema's output. */
+export interface SchemaHandlerOptions<S extends StandardSchemaV1> extends HandlerOptions {
+  schema: S;
 }
 
 export interface EmitOptions {
@@ -57,7 +75,7 @@ export interface EmitOptions {
 
 export interface RequestOptions {
   /** "gm" (default): the active GM; or one user id. */
-  to?: "gm" | string;
+  to?: "gm" | UserId;
   timeout?: number;
 }
 
@@ -128,12 +146,62 @@ export interface EmitReport {
 
 export type RequestResult<R> = { ok: true; value: R } | { ok: false; error: Error };
 
-export interface Channel {
+/** A request's entry in a typed channel's event map: what the asker sends, what the responder returns. */
+export interface RequestEntry<D = unknown, R = unknown> {
+  data: D;
+  result: R;
+}
+
+/** The events of an event map that are requests (their entry is `{ data; result }`). */
+export type RequestEventName<Events> = {
+  [K in keyof Events]: Events[K] extends RequestEntry ? K : never;
+}[keyof Events] &
+  string;
+
+/** The events of an event map that are plain messages (`on`, `once`, `off`, `emit`). */
+export type MessageEventName<Events> = Exclude<keyof Events & string, RequestEventName<Events>>;
+
+/** What the asker sends for a request entry. */
+export type RequestData<Entry> = Entry extends RequestEntry<infer D, unknown> ? D : never;
+
+/** What the responder returns for a request entry. */
+export type RequestReturn<Entry> = Entry extends RequestEntry<unknown, infer R> ? R : never;
+
+/** A payload argument followed by options: optional when the payload type accepts `undefined` (or is `void`). */
+export type PayloadArgs<T, Options> = undefined extends T
+  ? [data?: T, opts?: Options]
+  : [data: T, opts?: Options];
+
+/**
+ * One module's channel. Without a type argument (`api.channel("my-module")`) every event is a string and every
+ * payload `unknown` ({@link UntypedChannel}); with an event map (`api.channel<MyEvents>("my-module")`) each
+ * call is checked against the map ({@link TypedChannel}).
+ */
+export type Channel<Events = unknown> = unknown extends Events ? UntypedChannel : TypedChannel<Events>;
+
+/** `api.channel(moduleId)` without an event map: string events, `unknown` payloads unless given. */
+export interface UntypedChannel {
   readonly moduleId: string;
+  /** With a `schema`, the handler's payload is the schema's output. */
+  on<S extends StandardSchemaV1>(
+    event: string,
+    handler: Handler<InferSchemaOutput<S>>,
+    opts: SchemaHandlerOptions<S>,
+  ): () => void;
   on<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void;
+  once<S extends StandardSchemaV1>(
+    event: string,
+    handler: Handler<InferSchemaOutput<S>>,
+    opts: SchemaHandlerOptions<S>,
+  ): () => void;
   once<T = unknown>(event: string, handler: Handler<T>, opts?: HandlerOptions): () => void;
   off(event: string, handler?: Handler<never>): void;
   /** The one responder for `event` on this channel (a second registration throws). */
+  handle<S extends StandardSchemaV1, R = unknown>(
+    event: string,
+    fn: Responder<InferSchemaOutput<S>, R>,
+    opts: SchemaHandlerOptions<S>,
+  ): () => void;
   handle<T = unknown, R = unknown>(event: string, fn: Responder<T, R>, opts?: HandlerOptions): () => void;
   emit(event: string, data?: unknown, opts?: EmitOptions): Promise<EmitReport>;
   /**
@@ -147,6 +215,50 @@ export interface Channel {
     data?: unknown,
     opts?: RequestAllOptions,
   ): Promise<Map<string, RequestResult<R>>>;
+  /** Drops every handler and responder of this module. */
+  dispose(): void;
+}
+
+/**
+ * `api.channel<Events>(moduleId)`: `Events` maps each event name to its payload type, and each request to
+ * `{ data: D; result: R }` ({@link RequestEntry}). Messages go through `on`, `once`, `off` and `emit`; requests
+ * through `handle`, `request` and `requestAll`; an unknown name or a wrong payload does not compile. A handler
+ * `schema` must produce the event's payload type. The map is a compile-time promise only: other clients may
+ * send anything, so validate what matters with a `schema`.
+ */
+export interface TypedChannel<Events> {
+  readonly moduleId: string;
+  on<K extends MessageEventName<Events>>(
+    event: K,
+    handler: Handler<Events[K]>,
+    opts?: HandlerOptions<Events[K]>,
+  ): () => void;
+  once<K extends MessageEventName<Events>>(
+    event: K,
+    handler: Handler<Events[K]>,
+    opts?: HandlerOptions<Events[K]>,
+  ): () => void;
+  off(event: MessageEventName<Events>, handler?: Handler<never>): void;
+  /** The one responder for `event` on this channel (a second registration throws). */
+  handle<K extends RequestEventName<Events>>(
+    event: K,
+    fn: Responder<RequestData<Events[K]>, RequestReturn<Events[K]>>,
+    opts?: HandlerOptions<RequestData<Events[K]>>,
+  ): () => void;
+  emit<K extends MessageEventName<Events>>(
+    event: K,
+    ...args: PayloadArgs<Events[K], EmitOptions>
+  ): Promise<EmitReport>;
+  /** See {@link UntypedChannel.onPeer}. */
+  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void;
+  request<K extends RequestEventName<Events>>(
+    event: K,
+    ...args: PayloadArgs<RequestData<Events[K]>, RequestOptions>
+  ): Promise<RequestReturn<Events[K]>>;
+  requestAll<K extends RequestEventName<Events>>(
+    event: K,
+    ...args: PayloadArgs<RequestData<Events[K]>, RequestAllOptions>
+  ): Promise<Map<string, RequestResult<RequestReturn<Events[K]>>>>;
   /** Drops every handler and responder of this module. */
   dispose(): void;
 }
@@ -245,7 +357,11 @@ export interface Api {
   readonly transport: TransportKind | null;
   readonly state: ConnectionState;
   whenReady(): Promise<Api>;
-  channel(moduleId: string): Channel;
+  /**
+   * Your module's channel (the same object on every call). `api.channel<MyEvents>(id)` types it by an event
+   * map (see {@link TypedChannel}); without one, events are strings and payloads `unknown`.
+   */
+  channel<Events = unknown>(moduleId: string): Channel<Events>;
   configure(patch: Partial<Config>): Readonly<Config>;
   config(): Readonly<Config>;
   status(): Status;

@@ -88,7 +88,13 @@ describe("Requests: answering", () => {
     let runs = 0;
     const source = {
       handlersFor: () => [],
-      responderFor: () => ({ fn: (n: unknown) => (runs++, (n as number) * 2), opts: {} }),
+      responderFor: () => ({
+        fn: (n: unknown) => {
+          runs++;
+          return (n as number) * 2;
+        },
+        opts: {},
+      }),
     };
     const requests = new Requests({
       core: f.core,
