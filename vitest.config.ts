@@ -14,5 +14,5 @@ export default defineConfig({
     pool: "forks",
   },
   // The testing kit as module authors get it: the built file (npm run build:testing), not its sources.
-  resolve: { alias: { "@socket-manager/testing": resolve(__dirname, "testing/dist/index.js") } },
+  resolve: { alias: { "@socket-manager/testing": resolve(import.meta.dirname, "testing/dist/index.js") } },
 });

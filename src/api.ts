@@ -42,10 +42,10 @@ function seedContext(data: unknown, ctx: MessageContext): SeedMessageContext {
 
 /** The seed's `target` as the channel's `to`: its "all" meant every other client (nothing comes back). */
 function seedOptions(options: SeedEmitOptions, event: string): EmitOptions {
-  const { target, ...rest } = options;
+  const { target, moduleId = MODULE_ID, ...rest } = options;
   if (target === undefined) return rest;
   if (rest.to !== undefined) {
-    throw new ValidationError('emit: give "target" or "to", not both', { moduleId: MODULE_ID, event });
+    throw new ValidationError('emit: give "target" or "to", not both', { moduleId, event });
   }
   const to =
     target === "all"
@@ -172,7 +172,7 @@ export function createApi(manager: SocketManager): Api {
     },
     registerModuleHandler: (moduleId, event, handler) => register(moduleId, event, handler),
     emit: async (event, data, options = {}) =>
-      manager.channel(MODULE_ID).emit(event, data, seedOptions(options, event)),
+      manager.channel(options.moduleId ?? MODULE_ID).emit(event, data, seedOptions(options, event)),
     enableLocalTesting: () => manager.useTransport("local"),
   };
 

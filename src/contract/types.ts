@@ -122,10 +122,15 @@ export interface SeedMessageContext extends MessageContext {
 
 export type SeedHandler<T = unknown> = (data: T, ctx: SeedMessageContext) => unknown;
 
-/** The seed's emit options: `target` ("all": every other client; "gm", "gms", or user ids) and `priority`. */
+/**
+ * The seed's emit options: `target` ("all": every other client; "gm", "gms", or user ids) and `priority`;
+ * `moduleId` sends on that module's channel, where `registerModuleHandler(moduleId, ...)` handlers listen
+ * (default "socket-manager", where `registerEvent` handlers listen).
+ */
 export interface SeedEmitOptions extends Omit<EmitOptions, "to"> {
   target?: "all" | "gm" | "gms" | string | string[];
   to?: Target;
+  moduleId?: string;
 }
 export type Responder<T = unknown, R = unknown> = (data: T, ctx: MessageContext) => R | Promise<R>;
 

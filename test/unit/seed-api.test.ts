@@ -78,6 +78,30 @@ describe("the seed's names", () => {
     expect(both).toBeInstanceOf(api.errors.ValidationError);
   });
 
+  it("registerModuleHandler handlers are reached by api.emit with that moduleId, and only by it", async () => {
+    const { api, tasks, sent } = client();
+    api.registerModuleHandler("dice", "roll", () => {});
+    await api.emit("roll", 1, { moduleId: "dice", target: "gm" });
+    await api.emit("roll", 2);
+    tasks.endOfTask();
+    expect(sent().map((e) => [e.c, e.e, e.d, e.t])).toEqual([
+      ["dice", "roll", 1, ["gm"]],
+      ["socket-manager", "roll", 2, undefined],
+    ]);
+    api.enableLocalTesting();
+    const seen: unknown[] = [];
+    api.registerModuleHandler("dice", "rolled", (data, ctx) => void seen.push([data, ctx.moduleId]));
+    api.registerEvent("rolled", (data, ctx) => void seen.push([data, ctx.moduleId]));
+    await api.emit("rolled", 6, { moduleId: "dice" });
+    await api.emit("rolled", 3);
+    tasks.endOfTask();
+    tasks.endOfTask();
+    expect(seen).toEqual([
+      [6, "dice"],
+      [3, "socket-manager"],
+    ]);
+  });
+
   it("registerEvent handlers get source, timestamp, transport and originalMessage", async () => {
     const { api, tasks } = client();
     api.enableLocalTesting();
