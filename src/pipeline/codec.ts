@@ -62,17 +62,19 @@ let encoder: TextEncoder | undefined;
 let scratch: Uint8Array | undefined;
 
 /**
- * UTF-8 size of a string. Native encoding into a reused scratch buffer is several times faster than a scan
- * in script; texts too long for the buffer take the ASCII fast path or a counting loop instead.
+ * UTF-8 size of a string: its length when it is ASCII; else native encoding into a reused scratch buffer (several
+ * times faster than a scan in script), or a counting loop for texts too long for the buffer.
  */
 export function byteLength(text: string): number {
+  // ASCII (most envelopes): one native regex test, far cheaper than encoding, notably in Chromium.
+  if (!NON_ASCII.test(text)) return text.length;
   if (text.length <= SCRATCH_UNITS) {
     encoder ??= new TextEncoder();
     // Three bytes per UTF-16 unit is the most UTF-8 can need (a surrogate pair: two units, four bytes).
     scratch ??= new Uint8Array(SCRATCH_UNITS * 3);
     return encoder.encodeInto(text, scratch).written ?? utf8Length(text);
   }
-  return NON_ASCII.test(text) ? utf8Length(text) : text.length;
+  return utf8Length(text);
 }
 
 /** Characters that grow when a string is written as JSON (and lone surrogates, which JSON.stringify escapes). */

@@ -116,6 +116,19 @@ describe("assertJsonSafe: accepts what JSON carries faithfully", () => {
     expect(() => assertJsonSafe({ a: list, b: [list], c: { d: list } }, "m", "e")).not.toThrow();
   });
 
+  it("nesting deeper than the lean walk goes: accepted when sound, a deep cycle or bad leaf still named", () => {
+    const nest = (depth: number, leaf: unknown): unknown => {
+      let value = leaf;
+      for (let i = 0; i < depth; i++) value = i % 2 ? { k: value } : [value];
+      return value;
+    };
+    expect(() => assertJsonSafe(nest(300, "ok"), "m", "e")).not.toThrow();
+    expect(rejection(nest(300, Number.NaN)).message).toContain("is NaN (not a finite number)");
+    const ring: Record<string, unknown> = {};
+    ring.self = nest(100, ring);
+    expect(rejection({ ring }).message).toContain("is a circular reference");
+  });
+
   it("property: accepts every JSON value", () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 5 }), (value) => {
