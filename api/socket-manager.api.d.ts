@@ -229,6 +229,8 @@ declare const socketlibErrors: Readonly<{
   SocketlibInternalError: ErrorClass<SocketManagerError>;
   SocketlibTimeoutError: ErrorClass<TimeoutError>;
 }>;
+/** Foundry's user roles (CONST.USER_ROLES): 1 player, 2 trusted, 3 assistant GM, 4 game master. */
+export type UserRole = 1 | 2 | 3 | 4;
 /** A Foundry user as Socket Manager sees it (the part of Foundry's User it reads). */
 export interface FoundryUser {
   readonly id: string;
@@ -237,8 +239,7 @@ export interface FoundryUser {
   readonly active: boolean;
   /** Assistant GM or full GM. */
   readonly isGM: boolean;
-  /** 1 player, 2 trusted, 3 assistant, 4 game master. */
-  readonly role: number;
+  readonly role: UserRole;
 }
 /** Which path carries frames: socketlib, Foundry's own socket, or none (local mode). */
 export type TransportKind = "socketlib" | "native" | "local";
@@ -435,7 +436,7 @@ export interface TypedChannel<Events> {
 export interface PeerInfo {
   userId: string;
   name: string;
-  role: number;
+  role: UserRole;
   isGM: boolean;
   active: boolean;
   /** Known once the peer said hello. */

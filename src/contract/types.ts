@@ -7,6 +7,9 @@ import type { socketlibErrors } from "./socketlib-errors";
 
 export type { Config, HistogramSnapshot, StandardSchemaV1 };
 
+/** Foundry's user roles (CONST.USER_ROLES): 1 player, 2 trusted, 3 assistant GM, 4 game master. */
+export type UserRole = 1 | 2 | 3 | 4;
+
 /** A Foundry user as Socket Manager sees it (the part of Foundry's User it reads). */
 export interface FoundryUser {
   readonly id: string;
@@ -15,8 +18,7 @@ export interface FoundryUser {
   readonly active: boolean;
   /** Assistant GM or full GM. */
   readonly isGM: boolean;
-  /** 1 player, 2 trusted, 3 assistant, 4 game master. */
-  readonly role: number;
+  readonly role: UserRole;
 }
 
 /** Which path carries frames: socketlib, Foundry's own socket, or none (local mode). */
@@ -271,7 +273,7 @@ export interface TypedChannel<Events> {
 export interface PeerInfo {
   userId: string;
   name: string;
-  role: number;
+  role: UserRole;
   isGM: boolean;
   active: boolean;
   /** Known once the peer said hello. */

@@ -56,7 +56,7 @@ function setup(allowReserved = false) {
 }
 
 function ctx(event = "ev"): MessageContext {
-  const sender = { id: "u2", name: "Bob", active: true, isGM: false, role: 1 };
+  const sender = { id: "u2", name: "Bob", active: true, isGM: false, role: 1 as const };
   return {
     moduleId: "my-module",
     event,

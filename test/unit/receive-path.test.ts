@@ -5,7 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
-import type { FoundryEnv, FoundrySocket } from "../../src/foundry/types";
+import type { FoundryEnv, FoundrySocket, FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
 import { createHooks } from "../harness/hooks";
 
@@ -36,7 +36,7 @@ function fakeSocket() {
 }
 
 function receiver() {
-  const users = [
+  const users: FoundryUser[] = [
     { id: "gm", name: "GM", role: 4, isGM: true, active: true },
     { id: "p1", name: "Player", role: 1, isGM: false, active: true },
   ];

@@ -2,11 +2,11 @@ import { describe, expect, it } from "vitest";
 import { type FoundryUser, UserRole } from "../../../src/foundry/types";
 import { isPermission, isPermitted, type Permission } from "../../../src/pipeline/permission";
 
-function user(role: number): FoundryUser {
+function user(role: FoundryUser["role"]): FoundryUser {
   return { id: `u${role}`, name: `User ${role}`, active: true, isGM: role >= UserRole.ASSISTANT, role };
 }
 
-const ROLES = [1, 2, 3, 4];
+const ROLES = [1, 2, 3, 4] as const;
 
 describe("isPermitted: role thresholds", () => {
   it.each([

@@ -12,7 +12,7 @@ import type { Transport } from "../../../src/transports/transport";
 import { fakeEnv } from "../fake-env";
 import { DeferQueue, FakeClock } from "../support";
 
-export function user(id: string, role: number, active = true): FoundryUser {
+export function user(id: string, role: FoundryUser["role"], active = true): FoundryUser {
   return { id, name: id, role, isGM: role >= 3, active };
 }
 

@@ -151,8 +151,8 @@ describe("Roster.otherIds", () => {
   it("is computed once per task and recomputed after it", () => {
     const tasks = new DeferQueue();
     const specs = [
-      { id: "p1", role: 1, active: true },
-      { id: "p2", role: 1, active: true },
+      { id: "p1", role: 1 as const, active: true },
+      { id: "p2", role: 1 as const, active: true },
     ];
     const list = users(specs);
     const roster = new Roster(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { PeerInfo } from "../../../src/contract/types";
 import {
   buildStatusContext,
   clockTime,
@@ -92,7 +93,8 @@ describe("buildStatusContext", () => {
     const peer = (role: number, extra = {}) => ({
       userId: `u${role}`,
       name: `U${role}`,
-      role,
+      // An out-of-range role (9) is what a newer Foundry could send: it must still render.
+      role: role as PeerInfo["role"],
       isGM: role >= 3,
       active: true,
       hasModule: true,
