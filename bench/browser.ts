@@ -4,16 +4,20 @@
  * with the relay in this Node process, as a Foundry server would be. Same comparison as section 1: raw
  * socket.io, one message per emit, against Socket Manager with defaults (receive rate limit lifted).
  * Foundry's clients are browsers, whose V8 is newer than Node 20's; this shows what that changes.
+ * The pages are driven over a bare DevTools connection (bench/cdp.ts), never with the Network domain on, and a
+ * run waits as long as messages keep arriving: it fails only after STALL_MS without progress.
  */
-import type { Browser, Page } from "playwright-core";
-import { launchChromium } from "../demo/sandbox/driver";
 import { startSandbox } from "../demo/sandbox/server";
+import { type CdpBrowser, type CdpPage, launchCdpChromium } from "./cdp";
 import { type Failure, failure, log, makePayload } from "./common";
 import { median, round } from "./stats";
 
 type Contender = "raw" | "native";
 const RAW_EVENT = "module.sandbox-bench";
 const BOOT_TIMEOUT_MS = 30_000;
+/** A run fails when no message arrived for this long; it names the contender and the count. */
+const STALL_MS = 15_000;
+const POLL_MS = 100;
 
 export interface BrowserThroughputResult {
   browser: string;
@@ -27,13 +31,12 @@ export interface BrowserThroughputResult {
   pipeline: { messages: number; messagesPerSecond: number; runs: number[] };
 }
 
-async function openClient(browser: Browser, url: string, user: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(`${url}client.html?user=${user}`, { waitUntil: "load", timeout: BOOT_TIMEOUT_MS });
-  await page.waitForFunction(() => document.body?.dataset.ready === "true", null, {
-    timeout: BOOT_TIMEOUT_MS,
-  });
-  return page;
+function openClient(browser: CdpBrowser, url: string, user: string): Promise<CdpPage> {
+  return browser.open(
+    `${url}client.html?user=${user}`,
+    'document.body?.dataset.ready === "true"',
+    BOOT_TIMEOUT_MS,
+  );
 }
 
 /**
@@ -101,64 +104,58 @@ window.benchLocal = async function (n) {
 };
 `;
 
-type BenchWindow = {
-  benchState: { doneAt: number };
-  benchReceive(rawEvent: string): void;
-  benchArm(target: number): void;
-  benchSend(n: number, contender: Contender, rawEvent: string): Promise<number>;
-  benchLocal(n: number): Promise<number>;
-  benchPayload(i: number): unknown;
-};
-
-/** One run: arm the GM's counter, send n messages from the player's page in chunks, wait for the last. */
-async function runOnce(
-  gm: Page,
-  player: Page,
-  contender: Contender,
-  n: number,
-  timeoutMs: number,
-): Promise<number> {
-  await gm.evaluate((target) => (window as unknown as BenchWindow).benchArm(target), n);
-  const startedAt = await player.evaluate(
-    (a) => (window as unknown as BenchWindow).benchSend(a.n, a.contender, a.rawEvent),
-    { n, contender, rawEvent: RAW_EVENT },
+/**
+ * One run: arm the GM's counter, send n messages from the player's page in chunks, and follow the count until
+ * the last arrives (or none arrives for STALL_MS).
+ */
+async function runOnce(gm: CdpPage, player: CdpPage, contender: Contender, n: number): Promise<number> {
+  await gm.evaluate(`window.benchArm(${n})`);
+  const startedAt = await player.evaluate<number>(
+    `window.benchSend(${n}, ${JSON.stringify(contender)}, ${JSON.stringify(RAW_EVENT)})`,
   );
-  const doneAt = await gm
-    .waitForFunction(() => (window as unknown as BenchWindow).benchState.doneAt || false, null, {
-      timeout: timeoutMs,
-      polling: 5,
-    })
-    .then((h) => h.jsonValue() as Promise<number>);
-  return Math.round((n / (doneAt - startedAt)) * 1000);
+  let last = -1;
+  let lastProgress = Date.now();
+  for (;;) {
+    const state = await gm.evaluate<{ count: number; doneAt: number }>(
+      "({ count: window.benchState.count, doneAt: window.benchState.doneAt })",
+    );
+    if (state.doneAt) return Math.round((n / (state.doneAt - startedAt)) * 1000);
+    if (state.count !== last) {
+      last = state.count;
+      lastProgress = Date.now();
+    } else if (Date.now() - lastProgress > STALL_MS) {
+      throw new Error(
+        `${contender}: ${state.count} of ${n} messages arrived, then none for ${STALL_MS / 1000} s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 }
 
 export async function benchBrowser(opts: {
   messages: number;
   repetitions: number;
   warmup: number;
-  timeoutMs: number;
   pipelineMessages: number;
 }): Promise<BrowserThroughputResult | Failure> {
   const sandbox = await startSandbox();
-  let browser: Browser | null = null;
+  let browser: CdpBrowser | null = null;
   try {
-    browser = await launchChromium();
+    browser = await launchCdpChromium();
     const gm = await openClient(browser, sandbox.url, "gm");
     const player = await openClient(browser, sandbox.url, "p1");
-    for (const page of [gm, player]) await page.addScriptTag({ content: PAGE_SCRIPT });
-    const inPage = await player.evaluate(() =>
-      JSON.stringify((window as unknown as BenchWindow).benchPayload(7)),
-    );
+    for (const page of [gm, player]) await page.evaluate(`${PAGE_SCRIPT}\ntrue`);
+    const inPage = await player.evaluate<string>("JSON.stringify(window.benchPayload(7))");
     if (inPage !== JSON.stringify(makePayload(7))) {
       throw new Error(`the page's payload differs from bench/common.ts makePayload(): ${inPage}`);
     }
-    await gm.evaluate((rawEvent) => (window as unknown as BenchWindow).benchReceive(rawEvent), RAW_EVENT);
+    await gm.evaluate(`window.benchReceive(${JSON.stringify(RAW_EVENT)})`);
     const contenders: Contender[] = ["raw", "native"];
-    for (const c of contenders) await runOnce(gm, player, c, opts.warmup, opts.timeoutMs);
+    for (const c of contenders) await runOnce(gm, player, c, opts.warmup);
     const runs: Record<Contender, number[]> = { raw: [], native: [] };
     for (let rep = 0; rep < opts.repetitions; rep++) {
       for (const c of rep % 2 === 0 ? contenders : [...contenders].reverse()) {
-        const rate = await runOnce(gm, player, c, opts.messages, opts.timeoutMs);
+        const rate = await runOnce(gm, player, c, opts.messages);
         runs[c].push(rate);
         log(`browser ${rep + 1}/${opts.repetitions} ${c.padEnd(6)} ${rate.toLocaleString("en-US")} msg/s`);
       }
@@ -167,9 +164,8 @@ export async function benchBrowser(opts: {
     // The in-process pipeline, in a tab of its own that leaves the network for local mode.
     await Promise.all([gm.close(), player.close()]);
     const local = await openClient(browser, sandbox.url, "p2");
-    await local.addScriptTag({ content: PAGE_SCRIPT });
-    const localRun = (n: number) =>
-      local.evaluate((count) => (window as unknown as BenchWindow).benchLocal(count), n);
+    await local.evaluate(`${PAGE_SCRIPT}\ntrue`);
+    const localRun = (n: number) => local.evaluate<number>(`window.benchLocal(${n})`);
     await localRun(opts.pipelineMessages / 4);
     const pipelineRuns: number[] = [];
     for (let rep = 0; rep < opts.repetitions; rep++) {
@@ -179,7 +175,7 @@ export async function benchBrowser(opts: {
       log(`browser pipeline ${rep + 1}/${opts.repetitions} ${rate.toLocaleString("en-US")} msg/s`);
     }
     return {
-      browser: browser.version(),
+      browser: browser.version,
       messages: opts.messages,
       repetitions: opts.repetitions,
       messagesPerSecond: { raw: median(runs.raw), native: median(runs.native) },

@@ -83,13 +83,7 @@ function sizes(quick: boolean) {
         },
         coalescing: { repetitions: 1 },
         inproc: ["--pipeline-messages", "20000", "--pipeline-reps", "1", "--memory-messages", "50000"],
-        browser: {
-          messages: 10_000,
-          repetitions: 1,
-          warmup: 2_000,
-          timeoutMs: 30_000,
-          pipelineMessages: 20_000,
-        },
+        browser: { messages: 10_000, repetitions: 1, warmup: 2_000, pipelineMessages: 20_000 },
       }
     : {
         throughput: { messages: 100_000, repetitions: 7, warmup: 20_000, timeoutMs: 60_000 },
@@ -103,13 +97,7 @@ function sizes(quick: boolean) {
         },
         coalescing: { repetitions: 3 },
         inproc: ["--pipeline-messages", "200000", "--pipeline-reps", "5", "--memory-messages", "1000000"],
-        browser: {
-          messages: 100_000,
-          repetitions: 5,
-          warmup: 20_000,
-          timeoutMs: 60_000,
-          pipelineMessages: 200_000,
-        },
+        browser: { messages: 100_000, repetitions: 5, warmup: 20_000, pipelineMessages: 200_000 },
       };
 }
 

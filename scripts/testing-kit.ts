@@ -14,14 +14,16 @@ const KIT = join(REPO, "testing");
 const [dts] = generateDtsBundle([
   { filePath: join(KIT, "src/index.ts"), output: { noBanner: true, exportReferencedTypes: false } },
 ]);
-if (dts === undefined || !dts.includes("createTestWorld")) throw new Error("the testing kit's declarations are empty");
+if (dts === undefined || !dts.includes("createTestWorld"))
+  throw new Error("the testing kit's declarations are empty");
 if (/^import /m.test(dts)) throw new Error("the testing kit's declarations must not import anything");
 writeFileSync(
   join(KIT, "dist/index.d.ts"),
   `// Socket Manager's testing kit. Generated from testing/src/index.ts by scripts/testing-kit.ts: do not edit.\n\n${dts.replace(/\t/g, "  ")}`,
 );
 
-const moduleVersion = (JSON.parse(readFileSync(join(REPO, "module.json"), "utf8")) as { version: string }).version;
+const moduleVersion = (JSON.parse(readFileSync(join(REPO, "module.json"), "utf8")) as { version: string })
+  .version;
 const pkgPath = join(KIT, "package.json");
 const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { version: string };
 if (pkg.version !== moduleVersion) {
