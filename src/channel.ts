@@ -12,6 +12,8 @@ import type {
   RequestOptions,
   RequestResult,
   Responder,
+  SharedOptions,
+  SharedState,
 } from "./contract/types";
 import type { HandlerEntry, ResponderEntry } from "./pipeline/dispatch";
 import { isPermission } from "./pipeline/permission";
@@ -32,6 +34,10 @@ export interface ChannelHost {
     opts: RequestAllOptions,
   ): Promise<Map<string, RequestResult<R>>>;
   onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void;
+  /** The module's shared state `key` (the same object for the same key). */
+  shared(channel: string, key: string, opts: unknown): SharedState<unknown>;
+  /** Disposes every shared state of the module. */
+  disposeShared(channel: string): void;
 }
 
 function checkOptions(opts: HandlerOptions | undefined, moduleId: string, event: string): HandlerOptions {
@@ -151,11 +157,16 @@ export class ChannelImpl implements Channel {
     return this.#host.requestAll<R>(this.moduleId, event, data, opts);
   }
 
+  shared<T>(key: string, opts: SharedOptions<T>): SharedState<T> {
+    return this.#host.shared(this.moduleId, key, opts) as SharedState<T>;
+  }
+
   dispose(): void {
     this.#handlers.clear();
     this.#responders.clear();
     for (const off of this.#peerListeners) off();
     this.#peerListeners.clear();
+    this.#host.disposeShared(this.moduleId);
   }
 
   /** A snapshot, so handlers may unsubscribe while the list is being run. */

@@ -13,6 +13,8 @@ import type {
   RequestAllOptions,
   RequestOptions,
   RequestResult,
+  SharedInfo,
+  SharedState,
 } from "./contract/types";
 import type { FoundryEnv } from "./foundry/types";
 import { createLogger, type Logger } from "./log";
@@ -29,6 +31,7 @@ import { Peers } from "./services/peers";
 import { ReliableDelivery } from "./services/reliable-delivery";
 import { Requests } from "./services/requests";
 import { createRouter, receiveRoutes } from "./services/router";
+import { SharedStates } from "./shared/registry";
 import type { TransportKind } from "./transports/transport";
 
 export interface ManagerOptions {
@@ -67,6 +70,7 @@ export class SocketManager implements ChannelHost {
   readonly #requests: Requests;
   readonly #reliable: ReliableDelivery;
   readonly #messages: Messages;
+  readonly #shared: SharedStates;
   #unhooks: (() => void)[] = [];
 
   constructor(opts: ManagerOptions) {
@@ -154,6 +158,15 @@ export class SocketManager implements ChannelHost {
         knownChannel: (id) => this.#channels.find(id) !== undefined,
       }),
     );
+    this.#shared = new SharedStates({
+      core,
+      channel: () => this.#channels.get(MODULE_ID),
+      emit: (event, data, opts) => this.#messages.emit(MODULE_ID, event, data, opts),
+      request: (event, data, opts) => this.#requests.request(MODULE_ID, event, data, opts),
+      requestAll: (event, data, opts) => this.#requests.requestAll(MODULE_ID, event, data, opts),
+      transport,
+      onStateChange: (fn) => this.#link.onStateChange(fn),
+    });
     this.#receive = new ReceivePath({
       clock: this.clock,
       config,
@@ -213,6 +226,7 @@ export class SocketManager implements ChannelHost {
     this.#unhooks.push(this.#peers.watch());
     this.#link.start();
     this.#heartbeat.restart();
+    this.#shared.start();
     for (const fn of this.#readyListeners.splice(0)) fn();
   }
 
@@ -235,6 +249,7 @@ export class SocketManager implements ChannelHost {
   dispose(): void {
     const shutDown = (moduleId: string, userId?: string) =>
       new SocketManagerError("Socket Manager was shut down", { moduleId, ...(userId ? { userId } : {}) });
+    this.#shared.dispose();
     this.#requests.failEverything((call, userId) => shutDown(call.channel, userId));
     this.#reliable.abort(shutDown(MODULE_ID));
     this.#core.out.clear();
@@ -242,6 +257,11 @@ export class SocketManager implements ChannelHost {
     this.#heartbeat.stop();
     this.#link.dispose();
     for (const off of this.#unhooks.splice(0)) off();
+  }
+
+  /** Runs `fn` when this manager is disposed (what was built beside it, such as the bridge, closes too). */
+  onDispose(fn: () => void): void {
+    this.#unhooks.push(fn);
   }
 
   channel(moduleId: string): ChannelImpl {
@@ -282,6 +302,19 @@ export class SocketManager implements ChannelHost {
 
   onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void {
     return this.#peers.onPeer(kind, fn);
+  }
+
+  shared(channel: string, key: string, opts: unknown): SharedState<unknown> {
+    return this.#shared.get(channel, key, opts);
+  }
+
+  disposeShared(channel: string): void {
+    this.#shared.disposeModule(channel);
+  }
+
+  /** Every shared state of this client (api.shared()). */
+  sharedInfo(): SharedInfo[] {
+    return this.#shared.list();
   }
 
   /** Everyone but this user, with what presence and the heartbeat know of them. */

@@ -36,6 +36,9 @@ export function envFromScope(scope: () => FoundryGlobalScope, socketlib: Socketl
       if (!hooks) throw new Error("Socket Manager | Foundry's Hooks are not available");
       return hooks;
     },
+    get settings() {
+      return g().game?.settings ?? null;
+    },
     get socketlib() {
       return { active: g().game?.modules.get("socketlib")?.active === true, socket: socketlib.socket };
     },

@@ -67,6 +67,20 @@ export interface SocketlibGlobal {
 export type NotifyLevel = "info" | "warn" | "error";
 
 /**
+ * The part of `game.settings` Socket Manager uses for values it keeps itself (a shared state's `persist`):
+ * hidden world settings, registered when first needed.
+ */
+export interface FoundrySettingsStore {
+  register(
+    ns: string,
+    key: string,
+    config: { name?: string; scope: "world"; config: false; type: typeof Object; default: null },
+  ): void;
+  get(ns: string, key: string): unknown;
+  set(ns: string, key: string, value: unknown): Promise<unknown>;
+}
+
+/**
  * Everything Socket Manager needs from the world around it. Built from globals in production
  * (`fromGlobals`), built by hand in tests so several simulated users can live in one process.
  */
@@ -89,6 +103,8 @@ export interface FoundryEnv {
    * registered for "socket-manager" at `socketlib.ready` (null when registration failed or did not happen).
    */
   readonly socketlib: { readonly active: boolean; readonly socket: SocketlibSocket | null };
+  /** `game.settings` (from `init`); null or absent where there is none (then nothing is persisted). */
+  readonly settings?: FoundrySettingsStore | null;
   notify(level: NotifyLevel, message: string): void;
   localize(key: string, data?: Record<string, string | number>): string;
 }

@@ -26,7 +26,9 @@ export type DropReason =
   | "reliable-timeout"
   | "frame-failed"
   | "early-overflow"
-  | "control-limited";
+  | "control-limited"
+  | "shared-stale"
+  | "shared-unknown";
 
 export class Counters {
   messagesSent = 0;

@@ -312,6 +312,9 @@ export async function createClient(opts: SimClientOptions): Promise<SimClient> {
     },
     socket: foundrySocket,
     hooks,
+    // Foundry's settings live on `game` (test/harness/foundry-globals-core.ts): peers started through
+    // src/entry.ts read them there; a manager built on this env directly persists nothing.
+    settings: null,
     get socketlib() {
       const registered: SocketlibSocket | null = socketlib?.registered("socket-manager") ?? null;
       return { active: socketlib !== null, socket: registered };

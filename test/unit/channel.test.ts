@@ -11,6 +11,7 @@ import type {
   RequestAllOptions,
   RequestOptions,
   RequestResult,
+  SharedState,
 } from "../../src/contract/types";
 import type { StandardSchemaV1 } from "../../src/pipeline/schema";
 import { thrownBy } from "./support";
@@ -41,6 +42,15 @@ class FakeHost implements ChannelHost {
   ): Promise<Map<string, RequestResult<R>>> {
     this.calls.push({ method: "requestAll", channel, event, data, opts });
     return Promise.resolve(this.answers as Map<string, RequestResult<R>>);
+  }
+  readonly sharedCalls: { channel: string; key: string; opts: unknown }[] = [];
+  readonly disposedShared: string[] = [];
+  shared(channel: string, key: string, opts: unknown): SharedState<unknown> {
+    this.sharedCalls.push({ channel, key, opts });
+    return { key } as unknown as SharedState<unknown>;
+  }
+  disposeShared(channel: string): void {
+    this.disposedShared.push(channel);
   }
   readonly peerListeners = new Set<(peer: PeerInfo) => void>();
   onPeer(_kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void {
@@ -286,6 +296,16 @@ describe("dispose", () => {
     expect(channel.handlerCount("a")).toBe(0);
     channel.handle("c", () => 2);
     expect(channel.responderFor("c")).toBeDefined();
+  });
+
+  it("passes shared() to the host under its module id, and dispose() disposes the module's shared states", () => {
+    const { channel, host } = setup();
+    const opts = { initial: { round: 0 } };
+    expect(channel.shared("board", opts)).toEqual({ key: "board" });
+    expect(host.sharedCalls).toEqual([{ channel: "my-module", key: "board", opts }]);
+    expect(host.disposedShared).toEqual([]);
+    channel.dispose();
+    expect(host.disposedShared).toEqual(["my-module"]);
   });
 });
 

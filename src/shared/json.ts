@@ -1,0 +1,114 @@
+/**
+ * Pure helpers for shared values: JSON-exact deep copies, deep freezing, deep equality and sizes. A shared
+ * value must look the same on every client, so it holds only what JSON carries exactly.
+ */
+import { ValidationError } from "../contract/errors";
+import { byteLength } from "../pipeline/codec";
+
+/** Deepest nesting a shared value (or a path into one) may have. */
+export const MAX_DEPTH = 100;
+
+/** Keys the wire decoder drops (src/pipeline/codec.ts): a value holding one would differ between clients. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+export function isReservedKey(key: string): boolean {
+  return RESERVED_KEYS.has(key);
+}
+
+export type JsonObject = { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A fresh deep copy of `value` as JSON carries it: object keys holding `undefined` are left out, `undefined`
+ * in an array becomes `null` and `-0` becomes `0`. Throws a ValidationError naming the first part JSON cannot
+ * carry exactly (a function, symbol, BigInt, non-finite number, class instance, cycle), a reserved key
+ * (`__proto__`, `constructor`, `prototype`), or nesting deeper than {@link MAX_DEPTH}.
+ */
+export function toJson(value: unknown, what = "value"): Json {
+  if (value === undefined) throw new ValidationError(`${what} is undefined; a shared value must be JSON`);
+  return copy(value, what, new Set(), 0);
+}
+
+function copy(value: unknown, path: string, ancestors: Set<object>, depth: number): Json {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) throw new ValidationError(`${path} is ${value}, not a finite number`);
+      return value === 0 ? 0 : value;
+    case "undefined":
+      return null;
+    case "object":
+      break;
+    default:
+      throw new ValidationError(`${path} is a ${typeof value}, which JSON cannot carry`);
+  }
+  if (value === null) return null;
+  if (depth >= MAX_DEPTH) throw new ValidationError(`${path} is nested deeper than ${MAX_DEPTH} levels`);
+  if (ancestors.has(value)) throw new ValidationError(`${path} is a circular reference`);
+  ancestors.add(value);
+  let out: Json;
+  if (Array.isArray(value)) {
+    const list: Json[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) list[i] = copy(value[i], `${path}[${i}]`, ancestors, depth + 1);
+    out = list;
+  } else if (isPlainObject(value)) {
+    const obj: JsonObject = {};
+    for (const key of Object.keys(value)) {
+      if (isReservedKey(key)) throw new ValidationError(`${path} has the reserved key "${key}"`);
+      const v = value[key];
+      if (v !== undefined) obj[key] = copy(v, `${path}.${key}`, ancestors, depth + 1);
+    }
+    out = obj;
+  } else {
+    const name = (Object.getPrototypeOf(value)?.constructor as { name?: string } | undefined)?.name;
+    throw new ValidationError(`${path} is an instance of ${name || "a class"}; use plain objects and arrays`);
+  }
+  ancestors.delete(value);
+  return out;
+}
+
+/** Freezes `value` and everything in it; stops at parts already frozen (they are frozen all the way down). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  return value;
+}
+
+/** A mutable deep copy of a JSON value (frozen or not). */
+export function thaw<T>(value: T): T {
+  return typeof value === "object" && value !== null ? structuredClone(value) : value;
+}
+
+/** Deep equality of two JSON values; shared (identical) parts are not walked. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k)) return false;
+    if (!jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** UTF-8 bytes of `value`'s JSON text. */
+export function jsonBytes(value: unknown): number {
+  const text = JSON.stringify(value);
+  return text === undefined ? 0 : byteLength(text);
+}

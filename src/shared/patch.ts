@@ -1,0 +1,218 @@
+/**
+ * Pure patch operations on shared values (README, "Shared state"): a patch is a list of operations applied in
+ * order, `[path, value]` to set and `[path]` to delete, so `null` stays a value and nothing is ambiguous.
+ * `diff` computes one, `applyPatch` applies one without touching its input (unchanged parts are shared, new
+ * parts frozen) and keeps the value's JSON size up to date, `readPatch` checks one that came over the wire.
+ */
+import { ValidationError } from "../contract/errors";
+import type { SharedOp, SharedPatch, SharedPathSegment } from "../contract/types";
+import { deepFreeze, isPlainObject, isReservedKey, jsonBytes, jsonEqual, MAX_DEPTH } from "./json";
+
+export type { SharedOp, SharedPatch, SharedPathSegment };
+
+/**
+ * How `diff` treats arrays. "index": element by element, with appends and a cut at the end (exact, for a
+ * patch applied to the very value it was computed from). "whole": an array that changed is replaced (for a
+ * proposal, which the GM may apply to a newer value: an index would then point at another element).
+ */
+export type ArrayMode = "index" | "whole";
+
+/** The operations that turn `prev` into `next` (both JSON values). Identical parts are not walked. */
+export function diff(prev: unknown, next: unknown, arrays: ArrayMode): SharedOp[] {
+  const out: SharedOp[] = [];
+  diffInto(prev, next, [], out, arrays);
+  return out;
+}
+
+function diffInto(
+  prev: unknown,
+  next: unknown,
+  path: SharedPathSegment[],
+  out: SharedOp[],
+  arrays: ArrayMode,
+): void {
+  if (prev === next) return;
+  if (isPlainObject(prev) && isPlainObject(next)) {
+    for (const key of Object.keys(prev)) if (!Object.hasOwn(next, key)) out.push([[...path, key]]);
+    for (const key of Object.keys(next)) {
+      if (Object.hasOwn(prev, key)) diffInto(prev[key], next[key], [...path, key], out, arrays);
+      else out.push([[...path, key], next[key]]);
+    }
+    return;
+  }
+  if (Array.isArray(prev) && Array.isArray(next)) {
+    if (arrays === "whole") {
+      if (!jsonEqual(prev, next)) out.push([path, next]);
+      return;
+    }
+    const ops: SharedOp[] = [];
+    const common = Math.min(prev.length, next.length);
+    for (let i = 0; i < common; i++) diffInto(prev[i], next[i], [...path, i], ops, arrays);
+    if (next.length < prev.length) ops.push([[...path, next.length]]);
+    for (let i = prev.length; i < next.length; i++) ops.push([[...path, i], next[i]]);
+    // Shifted elements (a removal near the front) touch everything: one replacement is smaller.
+    if (ops.length >= Math.max(2, next.length)) out.push([path, next]);
+    else out.push(...ops);
+    return;
+  }
+  if (!jsonEqual(prev, next)) out.push([path, next]);
+}
+
+type Container = Record<string, unknown> | unknown[];
+
+/**
+ * Applies `ops` to `base` (whose JSON is `baseBytes` long): returns the new value, deeply frozen, sharing
+ * every unchanged part with `base`, and its JSON size. Values inside `ops` become part of the result (and are
+ * frozen): pass values nobody else holds. Throws a ValidationError for an operation that does not fit the
+ * value (a path through a missing key or a non-container, an index past the end, a reserved key); `base` is
+ * never changed.
+ */
+export function applyPatch(
+  base: unknown,
+  ops: readonly SharedOp[],
+  baseBytes: number,
+): { value: unknown; bytes: number } {
+  let root = base;
+  let bytes = baseBytes;
+  /** Containers copied by this call: changed in place by later operations. */
+  const fresh = new Set<Container>();
+  const own = (node: Container): Container => {
+    if (fresh.has(node)) return node;
+    const copy: Container = Array.isArray(node) ? node.slice() : { ...node };
+    fresh.add(copy);
+    return copy;
+  };
+  for (const op of ops) {
+    const path = op[0];
+    if (path.length === 0) {
+      if (op.length < 2) throw new ValidationError("a patch cannot delete the whole value");
+      root = op[1];
+      bytes = jsonBytes(root);
+      continue;
+    }
+    root = own(asContainer(root, path, 0));
+    let node = root as Container;
+    for (let i = 0; i < path.length - 1; i++) {
+      const seg = path[i] as SharedPathSegment;
+      const child = own(asContainer(read(node, seg, path, i), path, i + 1));
+      (node as Record<SharedPathSegment, unknown>)[seg] = child;
+      node = child;
+    }
+    const last = path[path.length - 1] as SharedPathSegment;
+    bytes += op.length === 2 ? setAt(node, last, op[1], path) : deleteAt(node, last, path);
+  }
+  return { value: deepFreeze(root), bytes };
+}
+
+function where(path: readonly SharedPathSegment[], upTo: number): string {
+  return JSON.stringify(path.slice(0, upTo));
+}
+
+function asContainer(value: unknown, path: readonly SharedPathSegment[], at: number): Container {
+  if (Array.isArray(value) || isPlainObject(value)) return value;
+  throw new ValidationError(
+    `patch path ${where(path, path.length)}: ${where(path, at)} is not an object or array`,
+  );
+}
+
+function read(
+  node: Container,
+  seg: SharedPathSegment,
+  path: readonly SharedPathSegment[],
+  at: number,
+): unknown {
+  if (Array.isArray(node)) {
+    if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0 || seg >= node.length)
+      throw new ValidationError(
+        `patch path ${where(path, path.length)}: no element ${String(seg)} at ${where(path, at)}`,
+      );
+    return node[seg];
+  }
+  if (typeof seg !== "string" || !Object.hasOwn(node, seg))
+    throw new ValidationError(
+      `patch path ${where(path, path.length)}: no key ${JSON.stringify(seg)} at ${where(path, at)}`,
+    );
+  return node[seg];
+}
+
+/** Sets `node[seg]`; returns the change in JSON bytes. */
+function setAt(
+  node: Container,
+  seg: SharedPathSegment,
+  value: unknown,
+  path: readonly SharedPathSegment[],
+): number {
+  const size = jsonBytes(value);
+  if (Array.isArray(node)) {
+    if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0 || seg > node.length)
+      throw new ValidationError(
+        `patch path ${where(path, path.length)}: cannot set index ${String(seg)} of ${node.length}`,
+      );
+    if (seg < node.length) {
+      const before = jsonBytes(node[seg]);
+      node[seg] = value;
+      return size - before;
+    }
+    node.push(value);
+    return size + (node.length > 1 ? 1 : 0);
+  }
+  if (typeof seg !== "string" || isReservedKey(seg))
+    throw new ValidationError(
+      `patch path ${where(path, path.length)}: cannot set key ${JSON.stringify(seg)}`,
+    );
+  if (Object.hasOwn(node, seg)) {
+    const before = jsonBytes(node[seg]);
+    node[seg] = value;
+    return size - before;
+  }
+  const empty = Object.keys(node).length === 0;
+  node[seg] = value;
+  return jsonBytes(seg) + 1 + size + (empty ? 0 : 1);
+}
+
+/** Deletes an object key, or cuts an array at `seg`; returns the change in JSON bytes (≤ 0). */
+function deleteAt(node: Container, seg: SharedPathSegment, path: readonly SharedPathSegment[]): number {
+  if (Array.isArray(node)) {
+    if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0 || seg > node.length)
+      throw new ValidationError(
+        `patch path ${where(path, path.length)}: cannot cut at ${String(seg)} of ${node.length}`,
+      );
+    let removed = 0;
+    for (let i = seg; i < node.length; i++) removed += jsonBytes(node[i]);
+    // Each removed element took a comma with it, but the first one when nothing is left.
+    const commas = seg === 0 ? Math.max(0, node.length - 1) : node.length - seg;
+    node.length = seg;
+    return -(removed + commas);
+  }
+  if (typeof seg !== "string" || isReservedKey(seg))
+    throw new ValidationError(
+      `patch path ${where(path, path.length)}: cannot delete key ${JSON.stringify(seg)}`,
+    );
+  if (!Object.hasOwn(node, seg)) return 0;
+  const alone = Object.keys(node).length === 1;
+  const removed = jsonBytes(seg) + 1 + jsonBytes(node[seg]) + (alone ? 0 : 1);
+  delete node[seg];
+  return -removed;
+}
+
+/** Most operations one patch from the wire may carry. */
+export const MAX_OPS = 100_000;
+
+/**
+ * A patch that arrived over the wire, checked for shape (operations of a path of keys and indexes, at most
+ * {@link MAX_DEPTH} deep, and at most one value); null when it is not one. Whether it fits a value is
+ * `applyPatch`'s question.
+ */
+export function readPatch(raw: unknown): SharedOp[] | null {
+  if (!Array.isArray(raw) || raw.length > MAX_OPS) return null;
+  for (const op of raw) {
+    if (!Array.isArray(op) || (op.length !== 1 && op.length !== 2)) return null;
+    const path: unknown = op[0];
+    if (!Array.isArray(path) || path.length > MAX_DEPTH) return null;
+    for (const seg of path) {
+      if (typeof seg === "string") continue;
+      if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0) return null;
+    }
+  }
+  return raw as SharedOp[];
+}
