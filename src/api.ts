@@ -1,9 +1,14 @@
+import { BridgeClient } from "./bridge/client";
 import type { Config } from "./config";
 import { errors, ValidationError } from "./contract/errors";
 import { MODULE_ID } from "./contract/ids";
 import { socketlibErrors } from "./contract/socketlib-errors";
 import type {
   Api,
+  BridgeApi,
+  BridgeHandler,
+  BridgeHandlerOptions,
+  BridgeState,
   EmitOptions,
   EventInfo,
   Handler,
@@ -57,7 +62,22 @@ function seedOptions(options: SeedEmitOptions, event: string): EmitOptions {
 }
 
 /** Builds the one frozen public API object over a manager. */
-export function createApi(manager: SocketManager): Api {
+/** A bridge that never connects: for managers built without Foundry's settings (tests, embedded uses). */
+function inertBridge(manager: SocketManager): BridgeClient {
+  return new BridgeClient({
+    clock: manager.clock,
+    log: manager.log,
+    limits: () => manager.config,
+    url: () => "",
+    token: () => "",
+    isAuthority: () => false,
+    hello: () => ({ world: "", user: manager.env.userId, module: manager.version }),
+    socketClass: () => undefined,
+    notify: () => {},
+  });
+}
+
+export function createApi(manager: SocketManager, bridge: BridgeClient = inertBridge(manager)): Api {
   const seedHandlers = new Map<string, () => void>();
   let nextHandlerId = 1;
   const compatSockets = new Map<string, ReturnType<typeof createSocketlibCompat>>();
@@ -144,6 +164,7 @@ export function createApi(manager: SocketManager): Api {
     peers: () => manager.peers(),
     test: (opts = {}) => manager.probe(opts.timeout ?? TEST_TIMEOUT_MS),
     onStateChange: (fn) => manager.onStateChange(fn),
+    shared: () => manager.sharedInfo(),
     errors,
     local: Object.freeze({
       simulate: (moduleId: string, event: string, data?: unknown, opts: { from?: string } = {}) =>
@@ -174,6 +195,16 @@ export function createApi(manager: SocketManager): Api {
     emit: async (event, data, options = {}) =>
       manager.channel(options.moduleId ?? MODULE_ID).emit(event, data, seedOptions(options, event)),
     enableLocalTesting: () => manager.useTransport("local"),
+    bridge: Object.freeze({
+      handle: (kind: string, fn: BridgeHandler, opts?: BridgeHandlerOptions) =>
+        bridge.handlers.add(kind, fn as BridgeHandler, opts),
+      emit: (event: string, data?: unknown) => bridge.emit(event, data),
+      get state() {
+        return bridge.state;
+      },
+      status: () => bridge.status(),
+      onStateChange: (fn: (state: BridgeState) => void) => bridge.onStateChange(fn),
+    }) as BridgeApi,
   };
 
   manager.onReady(() => manager.env.hooks.callAll(`${MODULE_ID}.ready`, api));

@@ -5,11 +5,20 @@
  * → `ui` is built → recorded socket events are replayed → `ready`.
  */
 import { createApi } from "./api";
+import { BridgeClient } from "./bridge/client";
+import type { BridgeSocketConstructor } from "./bridge/host";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import { MODULE_ID } from "./contract/ids";
 import type { Api } from "./contract/types";
 import { createConsoleCommands } from "./debug/commands";
+import {
+  BRIDGE_TOKEN_SETTING,
+  BRIDGE_URL_SETTING,
+  readStringSetting,
+  registerBridgeTokenSetting,
+  registerBridgeUrlSetting,
+} from "./foundry/bridge-settings";
 import { envFromScope, type SocketlibRegistration } from "./foundry/env";
 import type { FoundryGlobalScope } from "./foundry/globals";
 import {
@@ -30,6 +39,8 @@ export interface InstallOptions {
   config?: Partial<Config>;
   clock?: Clock;
   logger?: Logger;
+  /** The WebSocket class the bridge uses (default: the page's `WebSocket`; Node tests pass `ws`'s). */
+  webSocket?: BridgeSocketConstructor;
 }
 
 /** What `installSocketManager` built, once its hooks ran. */
@@ -45,7 +56,11 @@ export interface Installation {
 export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOptions): Installation {
   const registration: SocketlibRegistration = { socket: null };
   const env = envFromScope(() => scope, registration);
-  const state: { manager: SocketManager | null; api: Api | null } = { manager: null, api: null };
+  const state: { manager: SocketManager | null; api: Api | null; bridge: BridgeClient | null } = {
+    manager: null,
+    api: null,
+    bridge: null,
+  };
   let indicator: Indicator | null = null;
   let open = () => {};
   const Hooks = scope.Hooks;
@@ -71,7 +86,22 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
-    const a = createApi(m);
+    const bridge = new BridgeClient({
+      clock: m.clock,
+      log: m.log,
+      limits: () => m.config,
+      url: () => readStringSetting(scope.game, BRIDGE_URL_SETTING),
+      token: () => readStringSetting(scope.game, BRIDGE_TOKEN_SETTING),
+      // Only the active GM's client holds the connection; users exist from setup on.
+      isAuthority: () => env.usersLoaded !== false && env.users.activeGM?.id === env.userId,
+      hello: () => ({ world: scope.game?.world?.id ?? "", user: env.userId, module: opts.version }),
+      socketClass: () =>
+        opts.webSocket ?? (scope as { WebSocket?: BridgeSocketConstructor }).WebSocket ?? undefined,
+      notify: (level, key) => env.notify(level, env.localize(key)),
+    });
+    state.bridge = bridge;
+    m.onDispose(() => bridge.dispose());
+    const a = createApi(m, bridge);
     state.manager = m;
     state.api = a;
     m.listen();
@@ -88,6 +118,7 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
     Object.assign(scope, createConsoleCommands(a, { console, openWindow: () => open() }));
     if (!game) return;
     registerSettings(game, (patch) => m.configure(patch));
+    registerBridgeUrlSetting(game, () => bridge.refresh());
     registerInterface(game, {
       statusWindow: StatusWindow,
       open: () => open(),
@@ -101,12 +132,19 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
     if (!game || !m) return;
     applyStoredSettings(game, (patch) => m.configure(patch));
     if (opts.config) m.configure(opts.config);
+    const bridge = state.bridge;
+    if (bridge) {
+      registerBridgeTokenSetting(game, game.user?.isGM === true, () => bridge.refresh());
+      // The active GM changes as GMs come and go: the bridge follows it.
+      Hooks?.on("userConnected", () => bridge.refresh());
+    }
   });
 
   Hooks?.once("ready", () => {
     const { game, document } = scope;
     try {
       state.manager?.start();
+      state.bridge?.refresh();
     } catch (e) {
       console.error("Socket Manager | could not start", e);
       scope.ui?.notifications?.error(env.localize("SOCKET_MANAGER.Notify.StartFailed"));

@@ -10,7 +10,7 @@ export interface SettingConfig {
   hint?: string;
   scope: "world" | "client" | "user";
   config: boolean;
-  type?: typeof Number | typeof Boolean | typeof String;
+  type?: typeof Number | typeof Boolean | typeof String | typeof Object;
   default: unknown;
   choices?: Record<string, string>;
   range?: { min: number; max: number; step: number };
@@ -35,6 +35,8 @@ export interface FoundryGame {
   /** Absent during `init` and `i18nInit`: Foundry creates it just before `setup`. */
   readonly users?: FoundryUsers;
   readonly socket: FoundrySocket | null;
+  /** The world's id (the bridge names the world to its backend with it). */
+  readonly world?: { readonly id: string };
   readonly modules: { get(id: string): { active: boolean; socket?: boolean; api?: unknown } | undefined };
   readonly settings: {
     register(ns: string, key: string, config: SettingConfig): void;

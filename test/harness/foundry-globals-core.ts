@@ -223,6 +223,7 @@ export function installFoundryGlobals(
     get socket() {
       return client.socket as unknown as FoundryGame["socket"];
     },
+    world: { id: "harness-world" },
     modules,
     settings: createSettings(opts.settings ?? {}),
     i18n,

@@ -7,7 +7,7 @@ import { createApi } from "../../src/api";
 import type { Clock } from "../../src/clock";
 import type { Config } from "../../src/config";
 import type { Api } from "../../src/contract/types";
-import { installSocketManager } from "../../src/entry";
+import { type InstallOptions, installSocketManager } from "../../src/entry";
 import type { FoundryGlobalScope } from "../../src/foundry/globals";
 import { SocketManager } from "../../src/manager";
 import type { SimClient } from "./client-core";
@@ -24,6 +24,10 @@ export interface Peer {
 
 export interface PeerOptions {
   clock?: Clock;
+  /** Stored Foundry settings (`"key"` for socket-manager's own, or `"namespace.key"`). */
+  settings?: Record<string, unknown>;
+  /** The WebSocket class the bridge uses (Node has none of its own in v20: pass `ws`'s). */
+  webSocket?: InstallOptions["webSocket"];
   /** Runs after Socket Manager's hooks are installed and before the client boots (e.g. to add handlers at init). */
   beforeBoot?: (scope: FoundryGlobalScope, foundry: FoundryGlobalsHandle) => void;
 }
@@ -35,11 +39,16 @@ export async function startPeer(
   opts: PeerOptions = {},
 ): Promise<Peer> {
   const scope: FoundryGlobalScope = {};
-  const foundry = installFoundryGlobals(client, { scope, socketlib: client.socketlib !== null });
+  const foundry = installFoundryGlobals(client, {
+    scope,
+    socketlib: client.socketlib !== null,
+    ...(opts.settings ? { settings: opts.settings } : {}),
+  });
   const installed = installSocketManager(scope, {
     version: "test",
     config,
     clock: opts.clock ?? client.clock,
+    ...(opts.webSocket ? { webSocket: opts.webSocket } : {}),
   });
   opts.beforeBoot?.(scope, foundry);
   await foundry.boot();

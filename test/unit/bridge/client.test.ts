@@ -1,0 +1,317 @@
+/** The bridge's client side over a fake WebSocket and a fake clock: who connects, the protocol, the policy. */
+import { describe, expect, it } from "vitest";
+import { BridgeClient } from "../../../src/bridge/client";
+import type { BridgeHost, BridgeSocket } from "../../../src/bridge/host";
+import { DEFAULT_CONFIG } from "../../../src/config";
+import type { Logger } from "../../../src/log";
+import { FakeClock } from "../support";
+
+/** A WebSocket stand-in: the test opens, answers and closes it by hand. */
+class FakeSocket implements BridgeSocket {
+  static made: FakeSocket[] = [];
+  readyState = 0;
+  readonly sent: Record<string, unknown>[] = [];
+  closed: { code?: number; reason?: string } | null = null;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+
+  constructor(readonly url: string) {
+    FakeSocket.made.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as Record<string, unknown>);
+  }
+  close(code?: number, reason?: string): void {
+    this.closed = { code, reason };
+    this.readyState = 3;
+  }
+  /** The server side. */
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  serverSends(frame: unknown): void {
+    this.onmessage?.({ data: typeof frame === "string" ? frame : JSON.stringify(frame) });
+  }
+  welcome(): void {
+    this.open();
+    this.serverSends({ type: "welcome", v: 1, server: "test", maxFrameBytes: 1_048_576 });
+  }
+  drop(code = 1006): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason: "" });
+  }
+  ofType(type: string) {
+    return this.sent.filter((f) => f.type === type);
+  }
+}
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function setup(overrides: Partial<BridgeHost> = {}) {
+  FakeSocket.made = [];
+  const clock = new FakeClock(1_000_000);
+  const notes: string[] = [];
+  const world = { url: "ws://127.0.0.1:9/foundry?x=secret", token: "s3cret", authority: true };
+  const host: BridgeHost = {
+    clock,
+    log: quiet,
+    limits: () => ({ ...DEFAULT_CONFIG, heartbeatInterval: 0 }),
+    url: () => world.url,
+    token: () => world.token,
+    isAuthority: () => world.authority,
+    hello: () => ({ world: "w1", user: "gm", module: "1.2.3" }),
+    socketClass: () => FakeSocket,
+    notify: (_level, key) => void notes.push(key),
+    random: () => 0,
+    ...overrides,
+  };
+  const client = new BridgeClient(host);
+  const socket = () => {
+    const s = FakeSocket.made.at(-1);
+    if (!s) throw new Error("no socket was opened");
+    return s;
+  };
+  return { client, clock, notes, world, socket };
+}
+
+/** Lets the end-of-task flush run. */
+const flush = (clock: FakeClock) => clock.advance(0);
+
+describe("BridgeClient: who connects", () => {
+  it("stays off without a URL, a token, the active GM's role or a WebSocket; connects when all are there", () => {
+    const { client, world } = setup();
+    world.url = "";
+    client.refresh();
+    expect(client.state).toBe("off");
+    expect(FakeSocket.made).toHaveLength(0);
+    world.url = "ws://backend";
+    world.authority = false;
+    client.refresh();
+    expect(client.state).toBe("off");
+    world.authority = true;
+    client.refresh();
+    expect(client.state).toBe("connecting");
+    expect(FakeSocket.made).toHaveLength(1);
+    const none = setup({ socketClass: () => undefined });
+    none.client.refresh();
+    expect(none.client.state).toBe("off");
+  });
+
+  it("says hello with the token, world, user and version, and is connected only after the welcome", () => {
+    const { client, socket } = setup();
+    client.refresh();
+    socket().open();
+    expect(socket().sent).toEqual([
+      {
+        type: "hello",
+        v: 1,
+        token: "s3cret",
+        world: "w1",
+        user: "gm",
+        module: "1.2.3",
+        capabilities: ["request", "event", "ping"],
+      },
+    ]);
+    expect(client.state).toBe("connecting");
+    socket().serverSends({ type: "welcome", v: 1, server: "x", maxFrameBytes: 1000 });
+    expect(client.state).toBe("connected");
+    // The status never shows the token or a query string.
+    expect(client.status().url).toBe("ws://127.0.0.1:9/foundry");
+  });
+
+  it("closes when this client stops being the active GM, dropping what was queued (counted)", () => {
+    const { client, socket, world, clock } = setup();
+    client.refresh();
+    socket().welcome();
+    world.authority = false;
+    client.emit("late", 1);
+    client.refresh();
+    flush(clock);
+    expect(client.state).toBe("off");
+    expect(socket().closed).not.toBeNull();
+    expect(client.status().dropped["bridge-off"]).toBe(1);
+    expect(client.emit("after", 1)).toBe(false);
+    expect(client.status().dropped["bridge-off"]).toBe(2);
+  });
+});
+
+describe("BridgeClient: requests from the backend", () => {
+  it("reach only bridge handlers; answers carry the result or a typed error code; counted by kind", async () => {
+    const { client, socket } = setup();
+    client.handlers.add("sum", (d) => (d as { a: number; b: number }).a + (d as { a: number; b: number }).b);
+    client.handlers.add("boom", () => {
+      throw new Error("the dragon ate it");
+    });
+    client.handlers.add("typed", (d) => d, {
+      schema: {
+        "~standard": {
+          version: 1,
+          vendor: "test",
+          validate: (v: unknown) =>
+            typeof v === "number" ? { value: v * 10 } : { issues: [{ message: "expected a number" }] },
+        },
+      },
+    });
+    client.refresh();
+    socket().welcome();
+    socket().serverSends({ type: "request", id: "r1", kind: "sum", data: { a: 2, b: 3 } });
+    socket().serverSends({ type: "request", id: "r2", kind: "nobody", data: null });
+    socket().serverSends({ type: "request", id: "r3", kind: "boom", data: null });
+    socket().serverSends({ type: "request", id: "r4", kind: "typed", data: "x" });
+    socket().serverSends({ type: "request", id: "r5", kind: "typed", data: 4 });
+    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+    const answers = Object.fromEntries(
+      socket()
+        .ofType("response")
+        .map((f) => [f.id, f]),
+    );
+    expect(answers.r1).toEqual({ type: "response", id: "r1", ok: true, data: 5 });
+    expect(answers.r2).toMatchObject({ ok: false, error: { code: "NO_HANDLER" } });
+    expect(answers.r3).toMatchObject({
+      ok: false,
+      error: { code: "HANDLER_ERROR", message: "the dragon ate it" },
+    });
+    expect(answers.r4).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION", message: "expected a number" },
+    });
+    expect(answers.r5).toEqual({ type: "response", id: "r5", ok: true, data: 40 });
+    expect(client.status().requests).toEqual({
+      sum: { ok: 1 },
+      nobody: { NO_HANDLER: 1 },
+      boom: { HANDLER_ERROR: 1 },
+      typed: { VALIDATION: 1, ok: 1 },
+    });
+  });
+
+  it("drops and counts malformed, unknown and oversized frames without closing", () => {
+    const { client, socket } = setup();
+    client.refresh();
+    socket().welcome();
+    socket().serverSends("{not json");
+    socket().serverSends({ type: "teleport" });
+    socket().serverSends({ type: "request", id: "", kind: "x" });
+    socket().serverSends(
+      JSON.stringify({ type: "request", id: "big", kind: "x", data: "y".repeat(1_100_000) }),
+    );
+    expect(client.status().dropped).toMatchObject({
+      "bridge-malformed": 2,
+      "bridge-unknown-type": 1,
+      "bridge-too-large": 1,
+    });
+    expect(client.state).toBe("connected");
+    expect(socket().closed).toBeNull();
+  });
+
+  it("answers the backend's ping, and measures its own round trip from the pong", () => {
+    const { client, socket, clock } = setup({
+      limits: () => ({ ...DEFAULT_CONFIG, heartbeatInterval: 1000 }),
+    });
+    client.refresh();
+    socket().welcome();
+    socket().serverSends({ type: "ping", id: "s1", at: 42 });
+    expect(socket().ofType("pong")).toEqual([{ type: "pong", id: "s1", at: 42 }]);
+    clock.advance(1000);
+    const [ping] = socket().ofType("ping");
+    expect(ping).toMatchObject({ id: "c1", at: 1_001_000 });
+    clock.advance(35);
+    socket().serverSends({ type: "pong", id: "c1", at: 1_001_000 });
+    expect(client.status().rttMs).toBe(35);
+  });
+});
+
+describe("BridgeClient: events and the reconnection policy", () => {
+  it("batches queued events into one frame once welcomed", () => {
+    const { client, socket, clock } = setup();
+    client.refresh();
+    for (let i = 0; i < 3; i++) client.emit("tick", i);
+    socket().welcome();
+    flush(clock);
+    const [batch] = socket().ofType("events");
+    const events = (batch?.events ?? []) as { event: string; data: number }[];
+    expect(events.map((e) => e.data)).toEqual([0, 1, 2]);
+    client.emit("one", { x: 1 });
+    flush(clock);
+    expect(socket().ofType("event")).toEqual([
+      { type: "event", event: "one", data: { x: 1 }, at: 1_000_000 },
+    ]);
+    expect(client.status().eventsSent).toBe(4);
+  });
+
+  it("backs off 1, 2, 4, 8, 16 s, goes offline after 5 attempts with one notice, probes every 30 s, and delivers the queue on return", () => {
+    const { client, socket, clock, notes } = setup();
+    client.refresh();
+    socket().welcome();
+    const first = socket();
+    first.drop();
+    expect(client.state).toBe("reconnecting");
+    client.emit("meanwhile", 1);
+    const openedAt: number[] = [];
+    const start = clock.now();
+    for (let i = 0; i < 7; i++) {
+      const before = FakeSocket.made.length;
+      for (let guard = 0; guard < 100 && FakeSocket.made.length === before; guard++) clock.advance(500);
+      openedAt.push(clock.now() - start);
+      socket().drop();
+    }
+    expect(openedAt).toEqual([1000, 3000, 7000, 15_000, 31_000, 61_000, 91_000]);
+    expect(client.state).toBe("offline");
+    expect(notes).toEqual(["SOCKET_MANAGER.Notify.BridgeOffline"]);
+    for (let guard = 0; guard < 100 && FakeSocket.made.length === 8; guard++) clock.advance(500);
+    socket().welcome();
+    flush(clock);
+    expect(client.state).toBe("connected");
+    expect(notes).toEqual(["SOCKET_MANAGER.Notify.BridgeOffline", "SOCKET_MANAGER.Notify.BridgeBack"]);
+    expect(socket().ofType("event")).toMatchObject([{ event: "meanwhile", data: 1 }]);
+  });
+
+  it("keeps at most 1,000 events while down, dropping the oldest (counted)", () => {
+    const { client, socket, clock } = setup();
+    client.refresh();
+    socket().welcome();
+    socket().drop();
+    for (let i = 0; i < 1005; i++) client.emit("e", i);
+    expect(client.status()).toMatchObject({ queued: 1000, dropped: { "bridge-queue-overflow": 5 } });
+    clock.advance(1000);
+    socket().welcome();
+    flush(clock);
+    const sent = socket()
+      .ofType("events")
+      .flatMap((f) => (f.events as { data: number }[]).map((e) => e.data));
+    expect(sent[0]).toBe(5);
+    expect(sent).toHaveLength(1000);
+  });
+
+  it("a refused token stops the retries (one notice) until the token changes", () => {
+    const { client, socket, clock, notes, world } = setup();
+    client.refresh();
+    socket().open();
+    socket().drop(4001);
+    expect(client.state).toBe("offline");
+    expect(client.status().dropped["bridge-unauthorized"]).toBe(1);
+    expect(notes).toEqual(["SOCKET_MANAGER.Notify.BridgeRefused"]);
+    clock.advance(120_000);
+    client.refresh();
+    expect(FakeSocket.made).toHaveLength(1);
+    world.token = "the right one";
+    client.refresh();
+    expect(FakeSocket.made).toHaveLength(2);
+    socket().open();
+    expect(socket().sent[0]).toMatchObject({ type: "hello", token: "the right one" });
+  });
+
+  it("a backend that never welcomes is given up on after 10 s, then retried", () => {
+    const { client, socket, clock } = setup();
+    client.refresh();
+    socket().open();
+    clock.advance(10_000);
+    expect(socket().closed).toEqual({ code: 4008, reason: "hello timeout" });
+    expect(client.state).toBe("reconnecting");
+    clock.advance(1000);
+    expect(FakeSocket.made).toHaveLength(2);
+  });
+});
