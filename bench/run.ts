@@ -4,7 +4,7 @@
  *   npm run bench                  human tables on stdout, progress on stderr
  *   npm run bench -- --json        one JSON object on stdout (nothing else), progress on stderr
  *   options: --quick (small counts, a smoke test)
- *            --only throughput,latency,fanout,coalescing,inproc,bundle,browser
+ *            --only throughput,latency,fanout,coalescing,inproc,bundle,browser,shared
  *            --out FILE (also write the JSON there) · --md FILE (also write the tables there)
  *            --no-build (never rebuild dist/)
  *
@@ -26,11 +26,21 @@ import { runInproc } from "./inproc";
 import type { InprocResult } from "./inproc-child";
 import { benchLatency, type LatencyResult } from "./latency";
 import { forkRelayHost } from "./relay-control";
+import { benchShared, type SharedResult } from "./shared";
 import { bytes, fixed, int, ratio, round, table } from "./stats";
 import { benchThroughput, type ThroughputResult } from "./throughput";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const SECTIONS = ["throughput", "latency", "fanout", "coalescing", "inproc", "bundle", "browser"] as const;
+const SECTIONS = [
+  "throughput",
+  "latency",
+  "fanout",
+  "coalescing",
+  "inproc",
+  "bundle",
+  "browser",
+  "shared",
+] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -84,6 +94,7 @@ function sizes(quick: boolean) {
         coalescing: { repetitions: 1 },
         inproc: ["--pipeline-messages", "20000", "--pipeline-reps", "1", "--memory-messages", "50000"],
         browser: { messages: 10_000, repetitions: 1, warmup: 2_000, pipelineMessages: 20_000 },
+        shared: { players: 4, hz: 60, seconds: 2, lateJoinerBytes: 1024 * 1024, repetitions: 1 },
       }
     : {
         throughput: { messages: 100_000, repetitions: 7, warmup: 20_000, timeoutMs: 60_000 },
@@ -98,6 +109,7 @@ function sizes(quick: boolean) {
         coalescing: { repetitions: 3 },
         inproc: ["--pipeline-messages", "200000", "--pipeline-reps", "5", "--memory-messages", "1000000"],
         browser: { messages: 100_000, repetitions: 5, warmup: 20_000, pipelineMessages: 200_000 },
+        shared: { players: 20, hz: 60, seconds: 10, lateJoinerBytes: 1024 * 1024, repetitions: 5 },
       };
 }
 
@@ -226,6 +238,7 @@ interface Report {
   pipeline: Maybe<InprocResult["pipeline"]>;
   bundle: Maybe<BundleResult>;
   browser: Maybe<BrowserThroughputResult>;
+  shared: Maybe<SharedResult>;
   targets: Target[];
 }
 
@@ -276,6 +289,24 @@ function targets(r: Report): Target[] {
         "frames cut vs one socket message per update (raw)",
         r.coalescing.cuts.lowKeyedVsRaw.frames,
         10,
+        "×",
+      ),
+    );
+  }
+  if (good(r.shared)) {
+    out.push(
+      atLeast(
+        "shared-bytes",
+        `bytes of whole-state emits ÷ shared-state patches (one field of ${Math.round(r.shared.stateBytes / 1024)} KB at ${r.shared.hz} Hz to ${r.shared.players} players, section 9)`,
+        r.shared.bytesRatio,
+        20,
+        "×",
+      ),
+      atMost(
+        "shared-late-joiner",
+        "time for a late joiner to hold a 1 MB shared state ÷ one raw 1 MB emit (section 9)",
+        r.shared.lateJoiner.ratio,
+        2,
         "×",
       ),
     );
@@ -564,6 +595,24 @@ function human(r: Report): string {
         `Section 6 in a third tab (local mode, ${int(b.pipeline.messages)} messages, chunked): ${int(b.pipeline.messagesPerSecond)} msg/s (runs ${b.pipeline.runs.map(int).join(", ")}).`,
     );
   }
+  if (good(r.shared)) {
+    const h = r.shared;
+    parts.push(
+      `\n## 9. Shared state: one field of a ${int(h.stateBytes)} B state changed at ${h.hz} Hz for ${h.seconds} s (${int(h.updates)} updates) to ${h.players} players, in virtual time`,
+      table(
+        ["stream", "frames", "bytes through the relay"],
+        [
+          ["raw socket.io, the whole state each tick", int(h.frames.whole), int(h.bytes.whole)],
+          [
+            "Socket Manager, channel.shared() (50 ms patch window)",
+            int(h.frames.shared),
+            int(h.bytes.shared),
+          ],
+        ],
+      ),
+      `Bytes ${ratio(h.bytesRatio)} fewer. A late joiner holds a ${int(h.lateJoiner.stateBytes)} B state in ${fixed(h.lateJoiner.sharedMs, 1)} ms against ${fixed(h.lateJoiner.rawMs, 1)} ms for one raw emit of it (${ratio(h.lateJoiner.ratio)}, median of ${h.lateJoiner.repetitions}, socket.io on 127.0.0.1).`,
+    );
+  }
   const failed = (
     [
       "throughput",
@@ -575,6 +624,7 @@ function human(r: Report): string {
       "pipeline",
       "bundle",
       "browser",
+      "shared",
     ] as const
   )
     .map((k) => [k, r[k]] as const)
@@ -651,6 +701,7 @@ async function main(): Promise<number> {
     pipeline: null,
     bundle: null,
     browser: null,
+    shared: null,
     targets: [],
   };
 
@@ -714,6 +765,10 @@ async function main(): Promise<number> {
     const own = process.cpuUsage(ownBefore);
     if (before && after)
       childCpuMs += Math.max(0, (after.busy - before.busy) * 1000 - (own.user + own.system) / 1000);
+  }
+  if (opts.only.has("shared")) {
+    log("== 9. shared state (patches in virtual time; a late joiner over socket.io)");
+    report.shared = await benchShared(n.shared).catch(failure);
   }
   report.targets = targets(report);
   const cpuEnd = machineCpu();

@@ -43,6 +43,7 @@ describe("npm run bench -- --json", () => {
         messagesPerSecond: Record<string, number>;
         pipeline: { messagesPerSecond: number };
       };
+      shared: { bytes: { whole: number; shared: number }; lateJoiner: { rawMs: number; sharedMs: number } };
       targets: Target[];
     };
     expect(run.stdout.trim().startsWith("{") && run.stdout.trim().endsWith("}")).toBe(true);
@@ -77,7 +78,18 @@ describe("npm run bench -- --json", () => {
     expect(report.browser.messagesPerSecond.raw).toBeGreaterThan(0);
     expect(report.browser.messagesPerSecond.native).toBeGreaterThan(0);
     expect(report.browser.pipeline.messagesPerSecond).toBeGreaterThan(0);
-    expect(ids).toEqual(expect.arrayContaining(["throughput-browser", "pipeline-browser", "latency-p50"]));
+    expect(report.shared.bytes.shared).toBeGreaterThan(0);
+    expect(report.shared.bytes.whole).toBeGreaterThan(report.shared.bytes.shared);
+    expect(report.shared.lateJoiner.sharedMs).toBeGreaterThan(0);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "throughput-browser",
+        "pipeline-browser",
+        "latency-p50",
+        "shared-bytes",
+        "shared-late-joiner",
+      ]),
+    );
   }, 300_000);
 
   it("a section asked for alone leaves the others null, not missing: the object always has the same keys", () => {
