@@ -80,6 +80,15 @@ export interface FrameSnapshot {
   /** The module's connection indicator, as displayed (text and class list), when found. */
   indicator: { text: string; className: string } | null;
   statusWindowOpen: boolean;
+  /** The shared initiative tracker as this frame holds it. */
+  initiative: { version: number; round: number; turn: number; synced: boolean } | null;
+}
+
+/** The sandbox's shared state (`channel.shared("initiative")`): the GM's, every player may propose a turn. */
+export interface Initiative {
+  round: number;
+  turn: number;
+  combatants: string[];
 }
 
 /** `window.sandbox` in each frame. */
@@ -106,6 +115,8 @@ export interface SandboxApi {
   /** Plug the cable back in; socket.io reconnects by itself. */
   reconnect(): Promise<void>;
   /** Open the module's status window (`window.socketStatus({ window: true })`). */
+  /** Next turn of the shared initiative: applied at once on the GM, a proposal to the GM elsewhere. */
+  nextTurn(): Promise<number>;
   openStatus(): Promise<boolean>;
   closeStatus(): Promise<void>;
   snapshot(): FrameSnapshot;

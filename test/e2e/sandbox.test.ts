@@ -130,6 +130,54 @@ describe("the browser sandbox (three Foundry clients in real Chromium)", () => {
       .waitFor({ timeout: 5_000 });
   });
 
+  it("the shared initiative: a player proposes, the GM applies, every frame shows it; a reloaded page has it at once", async () => {
+    const before = await page.snapshot("gm");
+    const version = await page.run("p1", () => (window.sandbox as SandboxApi).nextTurn(), null);
+    for (const u of USER_IDS) {
+      await page.waitFor(u, `it holds version ${version}`, (s) => s.initiative?.version === version);
+    }
+    const gm = await page.snapshot("gm");
+    expect(gm.initiative?.turn).toBe(((before.initiative?.turn ?? 0) + 1) % 4);
+    await page
+      .frame("p2")
+      .locator("#shared-combatants li.current")
+      .filter({
+        hasText: ["Goblin archer", "Aria (Player One)", "Borin (Player Two)", "Goblin boss"][
+          gm.initiative?.turn ?? 0
+        ],
+      })
+      .waitFor({ timeout: 5_000 });
+    // Player Two's page reloads: a late joiner, which gets the GM's state, not the initial one. The old page
+    // is marked, so that a snapshot taken before the navigation cannot pass for the new page's.
+    await page.frame("p2").evaluate(() => {
+      (window as unknown as { beforeReload?: boolean }).beforeReload = true;
+      setTimeout(() => location.reload(), 0);
+    });
+    let late: FrameSnapshot | null = null;
+    for (let i = 0; i < 300 && !late?.initiative?.synced; i++) {
+      // While the page reloads its frame may be gone or half built: try again.
+      late = await page
+        .run(
+          "p2",
+          () => {
+            if ((window as unknown as { beforeReload?: boolean }).beforeReload) return null;
+            const sandbox = window.sandbox as SandboxApi | undefined;
+            return sandbox?.ready ? sandbox.snapshot() : null;
+          },
+          null,
+        )
+        .catch(() => null);
+      if (!late?.initiative?.synced) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(late?.initiative).toMatchObject({
+      version,
+      turn: gm.initiative?.turn,
+      round: gm.initiative?.round,
+    });
+    // The others see Player Two back before the next test.
+    for (const u of ["gm", "p1"] as const) await page.waitFor(u, "Player Two is back", connected);
+  });
+
   it("a flood of 500 messages from one frame arrives whole in the others", async () => {
     const before = await Promise.all(USER_IDS.map((u) => page.snapshot(u)));
     const frames0 = sandbox.relay.framesRelayed;

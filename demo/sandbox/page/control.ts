@@ -83,6 +83,15 @@ function buildColumns(): void {
       wire(request, () => sandboxOf(user.id).request(3));
       buttons.append(request);
     }
+    const turn = button(
+      "Next turn",
+      "next-turn",
+      isGM
+        ? "Advance the shared initiative (the GM applies it at once)"
+        : "Propose the next turn of the shared initiative to the GM",
+    );
+    wire(turn, () => sandboxOf(user.id).nextTurn());
+    buttons.append(turn);
     const flood = button("Flood ×500", "flood", "Send 500 messages at once (they share frames)");
     wire(flood, () => sandboxOf(user.id).flood(500));
     const cable = button("Disconnect", "disconnect", "Cut this client's network cable");

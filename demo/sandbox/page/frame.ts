@@ -6,7 +6,7 @@
  * shows what arrives on the sandbox's channel.
  */
 
-import type { Api, Channel, MessageContext, PeerTestResult } from "../../../src/contract/types";
+import type { Api, Channel, MessageContext, PeerTestResult, SharedState } from "../../../src/contract/types";
 import type { NotifyLevel } from "../../../src/foundry/types";
 import { createSimClient, type SimClient, type UserSpec } from "../../../test/harness/client";
 import { installFoundryApplications } from "../../../test/harness/foundry-app";
@@ -19,6 +19,7 @@ import { withTimeout } from "../../../test/harness/wait";
 import {
   type FrameConfig,
   type FrameSnapshot,
+  type Initiative,
   type LogEntry,
   type LogKind,
   type RollAnswer,
@@ -60,6 +61,7 @@ let client: SimClient | null = null;
 let foundry: FoundryGlobalsHandle | null = null;
 let moduleApi: Api | null = null;
 let channel: Channel | null = null;
+let initiative: SharedState<Initiative> | null = null;
 let ready = false;
 let bootError: string | null = null;
 let chats = 0;
@@ -283,6 +285,41 @@ function wireChannel(ch: Channel, self: UserSpec): void {
   }
 }
 
+const INITIAL_INITIATIVE: Initiative = {
+  round: 1,
+  turn: 0,
+  combatants: ["Goblin archer", "Aria (Player One)", "Borin (Player Two)", "Goblin boss"],
+};
+
+/** The shared initiative: the GM holds it, every player may propose the next turn. */
+function wireInitiative(ch: Channel): SharedState<Initiative> {
+  const tracker = ch.shared<Initiative>("initiative", { initial: INITIAL_INITIATIVE, write: "player" });
+  const render = () => {
+    const { value, version, synced } = tracker;
+    $("#shared-summary").textContent = synced
+      ? `Round ${value.round} · version ${version}`
+      : "waiting for the GM's state…";
+    const list = $("#shared-combatants");
+    list.replaceChildren(
+      ...value.combatants.map((name, i) => {
+        const li = document.createElement("li");
+        li.textContent = name;
+        if (i === value.turn) li.className = "current";
+        return li;
+      }),
+    );
+  };
+  tracker.subscribe((value, change) => {
+    render();
+    addLog(
+      "state",
+      `initiative v${change.version}: round ${value.round}, ${value.combatants[value.turn]}'s turn`,
+    );
+  });
+  render();
+  return tracker;
+}
+
 function requireReady(): { api: Api; ch: Channel } {
   if (!moduleApi || !channel) throw new Error(bootError ?? "the client has not booted yet");
   return { api: moduleApi, ch: channel };
@@ -360,6 +397,18 @@ const sandbox: SandboxApi = {
     await post(`/api/net/restore?user=${encodeURIComponent(user.id)}`);
     addLog("state", "network cable restored");
   },
+  async nextTurn() {
+    if (!initiative) throw new Error(bootError ?? "the client has not booted yet");
+    try {
+      return await initiative.update((draft) => {
+        draft.turn = (draft.turn + 1) % draft.combatants.length;
+        if (draft.turn === 0) draft.round++;
+      });
+    } catch (e) {
+      addLog("error", `next turn refused: ${errorText(e)}`);
+      throw e;
+    }
+  },
   openStatus,
   closeStatus,
   snapshot(): FrameSnapshot {
@@ -379,6 +428,14 @@ const sandbox: SandboxApi = {
       notifications: client?.notifications.map((n) => `${n.level}: ${n.message}`) ?? [],
       indicator: indicator(),
       statusWindowOpen: statusWindow() !== null,
+      initiative: initiative
+        ? {
+            version: initiative.version,
+            round: initiative.value.round,
+            turn: initiative.value.turn,
+            synced: initiative.synced,
+          }
+        : null,
     };
   },
 };
@@ -431,6 +488,7 @@ async function boot(): Promise<void> {
   moduleApi = api;
   channel = api.channel(SANDBOX_MODULE);
   wireChannel(channel, user);
+  initiative = wireInitiative(channel);
   listenForKeybindings(handle);
 
   api.onStateChange((state, transport) => {
