@@ -2,6 +2,83 @@
 // `game.modules.get("socket-manager").api` or `globalThis.SocketManager`). Generated from
 // types/src/index.ts by scripts/declarations.ts: do not edit.
 
+/**
+ * The Standard Schema v1 interface (standardschema.dev), implemented by zod, valibot, arktype and others.
+ * Declared here so that no schema library is a dependency.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardSchemaV1.Result<Output> | Promise<StandardSchemaV1.Result<Output>>;
+    readonly types?: {
+      readonly input: Input;
+      readonly output: Output;
+    } | undefined;
+  };
+}
+export declare namespace StandardSchemaV1 {
+  type Result<Output> = SuccessResult<Output> | FailureResult;
+  interface SuccessResult<Output> {
+    readonly value: Output;
+    readonly issues?: undefined;
+  }
+  interface FailureResult {
+    readonly issues: ReadonlyArray<Issue>;
+  }
+  interface Issue {
+    readonly message: string;
+    readonly path?: ReadonlyArray<PropertyKey | {
+      readonly key: PropertyKey;
+    }> | undefined;
+  }
+}
+/**
+ * The bridge to an external backend (docs/BRIDGE.md): "off" unless a GM set its URL and this client is the
+ * active GM with a token; "offline" once the reconnection attempts ran out (it keeps probing).
+ */
+export type BridgeState = "off" | "connecting" | "connected" | "reconnecting" | "offline";
+/** What a bridge handler learns about the request besides its data. */
+export interface BridgeRequestContext {
+  /** The backend's request id. */
+  readonly id: string;
+  readonly kind: string;
+}
+export type BridgeHandler<T = unknown, R = unknown> = (data: T, ctx: BridgeRequestContext) => R | Promise<R>;
+export interface BridgeHandlerOptions {
+  /** Any Standard Schema: a request whose data fails it is answered VALIDATION and never reaches the handler. */
+  schema?: StandardSchemaV1;
+}
+export interface BridgeStatus {
+  state: BridgeState;
+  /** The backend's URL without credentials or query. */
+  url: string;
+  /** Failed reconnection attempts in a row. */
+  attempts: number;
+  /** Events waiting for the connection. */
+  queued: number;
+  rttMs?: number;
+  connectedAt?: number;
+  /** Request kinds this client answers. */
+  handlers: string[];
+  framesIn: number;
+  framesOut: number;
+  eventsSent: number;
+  reconnectAttempts: number;
+  /** Requests answered, by kind, then by outcome ("ok" or an error code such as "NO_HANDLER"). */
+  requests: Record<string, Record<string, number>>;
+  /** Dropped frames and events, by reason. */
+  dropped: Record<string, number>;
+}
+export interface BridgeApi {
+  /** The one handler the backend reaches with requests of `kind` (a second registration throws). */
+  handle<T = unknown, R = unknown>(kind: string, fn: BridgeHandler<T, R>, opts?: BridgeHandlerOptions): () => void;
+  /** Sends an event to the backend; queued (bounded) while the connection is down. False when the bridge is off. */
+  emit(event: string, data?: unknown): boolean;
+  readonly state: BridgeState;
+  status(): BridgeStatus;
+  onStateChange(fn: (state: BridgeState) => void): () => void;
+}
 /** Every option Socket Manager accepts (defaults and rules: src/config.ts). */
 export interface Config {
   /** Max envelopes per frame. */
@@ -182,36 +259,100 @@ export interface MetricsSnapshotData extends CounterSnapshot {
     message: string;
   }[];
 }
+/** One step of a path into a shared value: an object key, or an array index. */
+export type SharedPathSegment = string | number;
 /**
- * The Standard Schema v1 interface (standardschema.dev), implemented by zod, valibot, arktype and others.
- * Declared here so that no schema library is a dependency.
+ * One change to a shared value: `[path, value]` sets the value at `path` (an array index equal to the array's
+ * length appends); `[path]` deletes an object key, or cuts an array at that index. `[[], value]` replaces it all.
  */
-export interface StandardSchemaV1<Input = unknown, Output = Input> {
-  readonly "~standard": {
-    readonly version: 1;
-    readonly vendor: string;
-    readonly validate: (value: unknown) => StandardSchemaV1.Result<Output> | Promise<StandardSchemaV1.Result<Output>>;
-    readonly types?: {
-      readonly input: Input;
-      readonly output: Output;
-    } | undefined;
-  };
+export type SharedOp = readonly [
+  path: readonly SharedPathSegment[],
+  value: unknown
+] | readonly [
+  path: readonly SharedPathSegment[]
+];
+/** The operations of one change, applied in order. */
+export type SharedPatch = readonly SharedOp[];
+/** What a shared state's subscribers get with each new value. */
+export interface SharedChange {
+  /** The version the value now has. */
+  readonly version: number;
+  /** The user whose change this is (for a full snapshot: the GM that sent it). */
+  readonly changedBy: string;
+  /**
+   * The change as operations. On the GM, one per update; on other clients, what arrived (changes made within
+   * one `patchRate` window arrive merged; a snapshot arrives as `[[[], value]]`).
+   */
+  readonly patch: SharedPatch;
 }
-export declare namespace StandardSchemaV1 {
-  type Result<Output> = SuccessResult<Output> | FailureResult;
-  interface SuccessResult<Output> {
-    readonly value: Output;
-    readonly issues?: undefined;
-  }
-  interface FailureResult {
-    readonly issues: ReadonlyArray<Issue>;
-  }
-  interface Issue {
-    readonly message: string;
-    readonly path?: ReadonlyArray<PropertyKey | {
-      readonly key: PropertyKey;
-    }> | undefined;
-  }
+/** A change as a `write` predicate sees it on the GM, before it is applied. */
+export interface SharedProposal<T> extends SharedChange {
+  /** The value the state would have (deeply frozen). */
+  readonly value: T;
+  /** The value it has now. */
+  readonly previous: T;
+}
+/** Who may change a shared state: a minimum role, or a predicate over the server-stamped sender and the change. */
+export type SharedWrite<T> = "player" | "trusted" | "assistant" | "gm" | ((sender: FoundryUser, change: SharedProposal<T>) => boolean);
+export interface SharedOptions<T> {
+  /** The value at version 0, the same on every client. JSON-safe. */
+  initial: T;
+  /** Any Standard Schema: every new value must pass it on the GM (its output is not used). Default: none. */
+  schema?: StandardSchemaV1<unknown, T>;
+  /** Who may change the state, checked by the GM. Default "gm": only full GMs' clients (and the GM itself). */
+  write?: SharedWrite<T>;
+  /** The GM saves the value (at most once a second) in a hidden world setting, and resumes from it. Default false. */
+  persist?: boolean;
+  /** Changes within this many ms are sent as one patch; 0 sends each change at once. Default 50. */
+  patchRate?: number;
+  /** Largest value, in UTF-8 bytes of its JSON. Default 1 MiB. */
+  maxBytes?: number;
+  /** Largest single change, in UTF-8 bytes of its JSON operations. Default 256 KiB. */
+  maxPatchBytes?: number;
+}
+/** `set(partial)`: a plain-object state takes a shallow merge; any other state is replaced. */
+export type SharedSetValue<T> = T extends readonly unknown[] ? T : T extends object ? Partial<T> : T;
+/**
+ * Live state owned by the active GM: every client holds the same value at the same version. Changes made on
+ * the GM apply at once and go to everyone; changes made elsewhere are proposals the GM checks and applies.
+ */
+export interface SharedState<T> {
+  readonly moduleId: string;
+  readonly key: string;
+  /** The current value, deeply frozen. Until this client has the GM's value, `initial`. */
+  readonly value: T;
+  /** 0 with `initial`; one more with each change the GM applied (a merged patch may move it further). */
+  readonly version: number;
+  /** True once this client holds the GM's value (at once on the GM). */
+  readonly synced: boolean;
+  /** `fn` after every change of the value on this client; returns the unsubscribe. */
+  subscribe(fn: (value: T, change: SharedChange) => void): () => void;
+  /**
+   * Edits a mutable deep copy of the latest value. Resolves with the version of the change (the current one
+   * when nothing changed) once this client holds it; rejects with PermissionDeniedError, ValidationError,
+   * PayloadTooLargeError, NoGMError or TimeoutError, changing nothing anywhere.
+   */
+  update(fn: (draft: T) => void): Promise<number>;
+  /** Shallow merge for a plain-object state, replacement otherwise; as `update`. */
+  set(partial: SharedSetValue<T>): Promise<number>;
+  /** Forgets the state on this client (a later `shared()` with its key starts again from the GM). */
+  dispose(): void;
+}
+/** One shared state of this client, for the console and the status window (`api.shared()`). */
+export interface SharedInfo {
+  moduleId: string;
+  key: string;
+  version: number;
+  /** UTF-8 bytes of the value's JSON. */
+  bytes: number;
+  subscribers: number;
+  /** This client is the authority (the active GM, or local mode). */
+  authority: boolean;
+  /** This client holds the GM's value. */
+  synced: boolean;
+  persist: boolean;
+  /** Full snapshots this client received after its first one (version gaps, reconnects, handovers). */
+  resyncs: number;
 }
 /** Matches every socketlib-named error (JavaScript allows one parent class, so this checks a brand). */
 declare class SocketlibError extends SocketManagerError {
@@ -229,6 +370,127 @@ declare const socketlibErrors: Readonly<{
   SocketlibInternalError: ErrorClass<SocketManagerError>;
   SocketlibTimeoutError: ErrorClass<TimeoutError>;
 }>;
+/** A socketlib handler as registered: named by string, or by the function itself. */
+export type SocketlibHandlerRef = string | ((...args: never[]) => unknown);
+/** `api.socketlib.registerModule(id, options)`. */
+export interface SocketlibCompatOptions {
+  /** Milliseconds before executeAsGM / executeAsUser reject with a TimeoutError. Default: none, as socketlib. */
+  timeout?: number;
+}
+export interface SocketlibCompatSocket {
+  /** As socketlib's, plus optional permission and schema checks on the receiving side. */
+  register(name: string, fn: (...args: never[]) => unknown, opts?: HandlerOptions): void;
+  executeAsGM<R = unknown>(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<R>;
+  executeAsUser<R = unknown>(handler: SocketlibHandlerRef, userId: string, ...args: unknown[]): Promise<R>;
+  executeForEveryone(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForOthers(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForAllGMs(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForOtherGMs(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
+  executeForUsers(handler: SocketlibHandlerRef, userIds: string[], ...args: unknown[]): Promise<void>;
+}
+export interface PeerInfo {
+  userId: string;
+  name: string;
+  role: UserRole;
+  isGM: boolean;
+  active: boolean;
+  /** Known once the peer said hello. */
+  hasModule: boolean;
+  moduleVersion?: string;
+  protocol?: number;
+  transport?: TransportKind;
+  rttMs?: number;
+  clockOffsetMs?: number;
+  /** The peer's page session (new on every load), once it said hello. */
+  session?: string;
+}
+/** A peer's lifecycle: it said hello from a new session (join), answered a round trip (ready), left. */
+export type PeerEvent = "join" | "ready" | "leave";
+export interface PeerTestResult {
+  userId: string;
+  name: string;
+  ok: boolean;
+  rttMs?: number;
+  error?: string;
+}
+export interface EventInfo {
+  moduleId: string;
+  event: string;
+  handlers: number;
+  responder: boolean;
+  received: number;
+  sent: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+export interface Status {
+  version: string;
+  protocol: number;
+  transport: TransportKind | null;
+  state: ConnectionState;
+  userId: string;
+  session: string;
+  connected: boolean;
+  channels: string[];
+  pendingRequests: number;
+  outbox: number;
+  /** Other users connected now. */
+  peers: number;
+  /** Of those, the ones known to run Socket Manager. */
+  peersWithModule: number;
+}
+export interface MetricsSnapshot extends MetricsSnapshotData {
+  /** Envelopes waiting in the outbox now. */
+  outboxDepth: number;
+  at: number;
+}
+/** A request's entry in a typed channel's event map: what the asker sends, what the responder returns. */
+export interface RequestEntry<D = unknown, R = unknown> {
+  data: D;
+  result: R;
+}
+/** The events of an event map that are requests (their entry is `{ data; result }`). */
+export type RequestEventName<Events> = {
+  [K in keyof Events]: Events[K] extends RequestEntry ? K : never;
+}[keyof Events] & string;
+/** The events of an event map that are plain messages (`on`, `once`, `off`, `emit`). */
+export type MessageEventName<Events> = Exclude<keyof Events & string, RequestEventName<Events>>;
+/** What the asker sends for a request entry. */
+export type RequestData<Entry> = Entry extends RequestEntry<infer D, unknown> ? D : never;
+/** What the responder returns for a request entry. */
+export type RequestReturn<Entry> = Entry extends RequestEntry<unknown, infer R> ? R : never;
+/** A payload argument followed by options: optional when the payload type accepts `undefined` (or is `void`). */
+export type PayloadArgs<T, Options> = undefined extends T ? [
+  data?: T,
+  opts?: Options
+] : [
+  data: T,
+  opts?: Options
+];
+/**
+ * `api.channel<Events>(moduleId)`: `Events` maps each event name to its payload type, and each request to
+ * `{ data: D; result: R }` ({@link RequestEntry}). Messages go through `on`, `once`, `off` and `emit`; requests
+ * through `handle`, `request` and `requestAll`; an unknown name or a wrong payload does not compile. A handler
+ * `schema` must produce the event's payload type. The map is a compile-time promise only: other clients may
+ * send anything, so validate what matters with a `schema`.
+ */
+export interface TypedChannel<Events> {
+  readonly moduleId: string;
+  on<K extends MessageEventName<Events>>(event: K, handler: Handler<Events[K]>, opts?: HandlerOptions<Events[K]>): () => void;
+  once<K extends MessageEventName<Events>>(event: K, handler: Handler<Events[K]>, opts?: HandlerOptions<Events[K]>): () => void;
+  off(event: MessageEventName<Events>, handler?: Handler<never>): void;
+  /** The one responder for `event` on this channel (a second registration throws). */
+  handle<K extends RequestEventName<Events>>(event: K, fn: Responder<RequestData<Events[K]>, RequestReturn<Events[K]>>, opts?: HandlerOptions<RequestData<Events[K]>>): () => void;
+  emit<K extends MessageEventName<Events>>(event: K, ...args: PayloadArgs<Events[K], EmitOptions>): Promise<EmitReport>;
+  /** See {@link UntypedChannel.onPeer}. */
+  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void;
+  request<K extends RequestEventName<Events>>(event: K, ...args: PayloadArgs<RequestData<Events[K]>, RequestOptions>): Promise<RequestReturn<Events[K]>>;
+  requestAll<K extends RequestEventName<Events>>(event: K, ...args: PayloadArgs<RequestData<Events[K]>, RequestAllOptions>): Promise<Map<string, RequestResult<RequestReturn<Events[K]>>>>;
+  /** See {@link UntypedChannel.shared}. */
+  shared<T>(key: string, opts: SharedOptions<T>): SharedState<T>;
+  /** Drops every handler, responder and shared state of this module. */
+  dispose(): void;
+}
 /** Foundry's user roles (CONST.USER_ROLES): 1 player, 2 trusted, 3 assistant GM, 4 game master. */
 export type UserRole = 1 | 2 | 3 | 4;
 /** A Foundry user as Socket Manager sees it (the part of Foundry's User it reads). */
@@ -359,124 +621,6 @@ export type RequestResult<R> = {
   ok: false;
   error: Error;
 };
-/** A request's entry in a typed channel's event map: what the asker sends, what the responder returns. */
-export interface RequestEntry<D = unknown, R = unknown> {
-  data: D;
-  result: R;
-}
-/** The events of an event map that are requests (their entry is `{ data; result }`). */
-export type RequestEventName<Events> = {
-  [K in keyof Events]: Events[K] extends RequestEntry ? K : never;
-}[keyof Events] & string;
-/** The events of an event map that are plain messages (`on`, `once`, `off`, `emit`). */
-export type MessageEventName<Events> = Exclude<keyof Events & string, RequestEventName<Events>>;
-/** What the asker sends for a request entry. */
-export type RequestData<Entry> = Entry extends RequestEntry<infer D, unknown> ? D : never;
-/** What the responder returns for a request entry. */
-export type RequestReturn<Entry> = Entry extends RequestEntry<unknown, infer R> ? R : never;
-/** A payload argument followed by options: optional when the payload type accepts `undefined` (or is `void`). */
-export type PayloadArgs<T, Options> = undefined extends T ? [
-  data?: T,
-  opts?: Options
-] : [
-  data: T,
-  opts?: Options
-];
-/** One step of a path into a shared value: an object key, or an array index. */
-export type SharedPathSegment = string | number;
-/**
- * One change to a shared value: `[path, value]` sets the value at `path` (an array index equal to the array's
- * length appends); `[path]` deletes an object key, or cuts an array at that index. `[[], value]` replaces it all.
- */
-export type SharedOp = readonly [
-  path: readonly SharedPathSegment[],
-  value: unknown
-] | readonly [
-  path: readonly SharedPathSegment[]
-];
-/** The operations of one change, applied in order. */
-export type SharedPatch = readonly SharedOp[];
-/** What a shared state's subscribers get with each new value. */
-export interface SharedChange {
-  /** The version the value now has. */
-  readonly version: number;
-  /** The user whose change this is (for a full snapshot: the GM that sent it). */
-  readonly changedBy: string;
-  /**
-   * The change as operations. On the GM, one per update; on other clients, what arrived (changes made within
-   * one `patchRate` window arrive merged; a snapshot arrives as `[[[], value]]`).
-   */
-  readonly patch: SharedPatch;
-}
-/** A change as a `write` predicate sees it on the GM, before it is applied. */
-export interface SharedProposal<T> extends SharedChange {
-  /** The value the state would have (deeply frozen). */
-  readonly value: T;
-  /** The value it has now. */
-  readonly previous: T;
-}
-/** Who may change a shared state: a minimum role, or a predicate over the server-stamped sender and the change. */
-export type SharedWrite<T> = "player" | "trusted" | "assistant" | "gm" | ((sender: FoundryUser, change: SharedProposal<T>) => boolean);
-export interface SharedOptions<T> {
-  /** The value at version 0, the same on every client. JSON-safe. */
-  initial: T;
-  /** Any Standard Schema: every new value must pass it on the GM (its output is not used). Default: none. */
-  schema?: StandardSchemaV1<unknown, T>;
-  /** Who may change the state, checked by the GM. Default "gm": only full GMs' clients (and the GM itself). */
-  write?: SharedWrite<T>;
-  /** The GM saves the value (at most once a second) in a hidden world setting, and resumes from it. Default false. */
-  persist?: boolean;
-  /** Changes within this many ms are sent as one patch; 0 sends each change at once. Default 50. */
-  patchRate?: number;
-  /** Largest value, in UTF-8 bytes of its JSON. Default 1 MiB. */
-  maxBytes?: number;
-  /** Largest single change, in UTF-8 bytes of its JSON operations. Default 256 KiB. */
-  maxPatchBytes?: number;
-}
-/** `set(partial)`: a plain-object state takes a shallow merge; any other state is replaced. */
-export type SharedSetValue<T> = T extends readonly unknown[] ? T : T extends object ? Partial<T> : T;
-/**
- * Live state owned by the active GM: every client holds the same value at the same version. Changes made on
- * the GM apply at once and go to everyone; changes made elsewhere are proposals the GM checks and applies.
- */
-export interface SharedState<T> {
-  readonly moduleId: string;
-  readonly key: string;
-  /** The current value, deeply frozen. Until this client has the GM's value, `initial`. */
-  readonly value: T;
-  /** 0 with `initial`; one more with each change the GM applied (a merged patch may move it further). */
-  readonly version: number;
-  /** True once this client holds the GM's value (at once on the GM). */
-  readonly synced: boolean;
-  /** `fn` after every change of the value on this client; returns the unsubscribe. */
-  subscribe(fn: (value: T, change: SharedChange) => void): () => void;
-  /**
-   * Edits a mutable deep copy of the latest value. Resolves with the version of the change (the current one
-   * when nothing changed) once this client holds it; rejects with PermissionDeniedError, ValidationError,
-   * PayloadTooLargeError, NoGMError or TimeoutError, changing nothing anywhere.
-   */
-  update(fn: (draft: T) => void): Promise<number>;
-  /** Shallow merge for a plain-object state, replacement otherwise; as `update`. */
-  set(partial: SharedSetValue<T>): Promise<number>;
-  /** Forgets the state on this client (a later `shared()` with its key starts again from the GM). */
-  dispose(): void;
-}
-/** One shared state of this client, for the console and the status window (`api.shared()`). */
-export interface SharedInfo {
-  moduleId: string;
-  key: string;
-  version: number;
-  /** UTF-8 bytes of the value's JSON. */
-  bytes: number;
-  subscribers: number;
-  /** This client is the authority (the active GM, or local mode). */
-  authority: boolean;
-  /** This client holds the GM's value. */
-  synced: boolean;
-  persist: boolean;
-  /** Full snapshots this client received after its first one (version gaps, reconnects, handovers). */
-  resyncs: number;
-}
 /**
  * One module's channel. Without a type argument (`api.channel("my-module")`) every event is a string and every
  * payload `unknown` ({@link UntypedChannel}); with an event map (`api.channel<MyEvents>("my-module")`) each
@@ -511,153 +655,9 @@ export interface UntypedChannel {
   /** Drops every handler, responder and shared state of this module. */
   dispose(): void;
 }
-/**
- * `api.channel<Events>(moduleId)`: `Events` maps each event name to its payload type, and each request to
- * `{ data: D; result: R }` ({@link RequestEntry}). Messages go through `on`, `once`, `off` and `emit`; requests
- * through `handle`, `request` and `requestAll`; an unknown name or a wrong payload does not compile. A handler
- * `schema` must produce the event's payload type. The map is a compile-time promise only: other clients may
- * send anything, so validate what matters with a `schema`.
- */
-export interface TypedChannel<Events> {
-  readonly moduleId: string;
-  on<K extends MessageEventName<Events>>(event: K, handler: Handler<Events[K]>, opts?: HandlerOptions<Events[K]>): () => void;
-  once<K extends MessageEventName<Events>>(event: K, handler: Handler<Events[K]>, opts?: HandlerOptions<Events[K]>): () => void;
-  off(event: MessageEventName<Events>, handler?: Handler<never>): void;
-  /** The one responder for `event` on this channel (a second registration throws). */
-  handle<K extends RequestEventName<Events>>(event: K, fn: Responder<RequestData<Events[K]>, RequestReturn<Events[K]>>, opts?: HandlerOptions<RequestData<Events[K]>>): () => void;
-  emit<K extends MessageEventName<Events>>(event: K, ...args: PayloadArgs<Events[K], EmitOptions>): Promise<EmitReport>;
-  /** See {@link UntypedChannel.onPeer}. */
-  onPeer(kind: PeerEvent, fn: (peer: PeerInfo) => void): () => void;
-  request<K extends RequestEventName<Events>>(event: K, ...args: PayloadArgs<RequestData<Events[K]>, RequestOptions>): Promise<RequestReturn<Events[K]>>;
-  requestAll<K extends RequestEventName<Events>>(event: K, ...args: PayloadArgs<RequestData<Events[K]>, RequestAllOptions>): Promise<Map<string, RequestResult<RequestReturn<Events[K]>>>>;
-  /** See {@link UntypedChannel.shared}. */
-  shared<T>(key: string, opts: SharedOptions<T>): SharedState<T>;
-  /** Drops every handler, responder and shared state of this module. */
-  dispose(): void;
-}
-export interface PeerInfo {
-  userId: string;
-  name: string;
-  role: UserRole;
-  isGM: boolean;
-  active: boolean;
-  /** Known once the peer said hello. */
-  hasModule: boolean;
-  moduleVersion?: string;
-  protocol?: number;
-  transport?: TransportKind;
-  rttMs?: number;
-  clockOffsetMs?: number;
-  /** The peer's page session (new on every load), once it said hello. */
-  session?: string;
-}
-/** A peer's lifecycle: it said hello from a new session (join), answered a round trip (ready), left. */
-export type PeerEvent = "join" | "ready" | "leave";
-export interface PeerTestResult {
-  userId: string;
-  name: string;
-  ok: boolean;
-  rttMs?: number;
-  error?: string;
-}
-export interface EventInfo {
-  moduleId: string;
-  event: string;
-  handlers: number;
-  responder: boolean;
-  received: number;
-  sent: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-export interface Status {
-  version: string;
-  protocol: number;
-  transport: TransportKind | null;
-  state: ConnectionState;
-  userId: string;
-  session: string;
-  connected: boolean;
-  channels: string[];
-  pendingRequests: number;
-  outbox: number;
-  /** Other users connected now. */
-  peers: number;
-  /** Of those, the ones known to run Socket Manager. */
-  peersWithModule: number;
-}
-export interface MetricsSnapshot extends MetricsSnapshotData {
-  /** Envelopes waiting in the outbox now. */
-  outboxDepth: number;
-  at: number;
-}
 export interface SimulateOptions {
   /** The user the message appears to come from (default: this user). */
   from?: string;
-}
-/** A socketlib handler as registered: named by string, or by the function itself. */
-export type SocketlibHandlerRef = string | ((...args: never[]) => unknown);
-/** `api.socketlib.registerModule(id, options)`. */
-export interface SocketlibCompatOptions {
-  /** Milliseconds before executeAsGM / executeAsUser reject with a TimeoutError. Default: none, as socketlib. */
-  timeout?: number;
-}
-export interface SocketlibCompatSocket {
-  /** As socketlib's, plus optional permission and schema checks on the receiving side. */
-  register(name: string, fn: (...args: never[]) => unknown, opts?: HandlerOptions): void;
-  executeAsGM<R = unknown>(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<R>;
-  executeAsUser<R = unknown>(handler: SocketlibHandlerRef, userId: string, ...args: unknown[]): Promise<R>;
-  executeForEveryone(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
-  executeForOthers(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
-  executeForAllGMs(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
-  executeForOtherGMs(handler: SocketlibHandlerRef, ...args: unknown[]): Promise<void>;
-  executeForUsers(handler: SocketlibHandlerRef, userIds: string[], ...args: unknown[]): Promise<void>;
-}
-/**
- * The bridge to an external backend (docs/BRIDGE.md): "off" unless a GM set its URL and this client is the
- * active GM with a token; "offline" once the reconnection attempts ran out (it keeps probing).
- */
-export type BridgeState = "off" | "connecting" | "connected" | "reconnecting" | "offline";
-/** What a bridge handler learns about the request besides its data. */
-export interface BridgeRequestContext {
-  /** The backend's request id. */
-  readonly id: string;
-  readonly kind: string;
-}
-export type BridgeHandler<T = unknown, R = unknown> = (data: T, ctx: BridgeRequestContext) => R | Promise<R>;
-export interface BridgeHandlerOptions {
-  /** Any Standard Schema: a request whose data fails it is answered VALIDATION and never reaches the handler. */
-  schema?: StandardSchemaV1;
-}
-export interface BridgeStatus {
-  state: BridgeState;
-  /** The backend's URL without credentials or query. */
-  url: string;
-  /** Failed reconnection attempts in a row. */
-  attempts: number;
-  /** Events waiting for the connection. */
-  queued: number;
-  rttMs?: number;
-  connectedAt?: number;
-  /** Request kinds this client answers. */
-  handlers: string[];
-  framesIn: number;
-  framesOut: number;
-  eventsSent: number;
-  reconnectAttempts: number;
-  /** Requests answered, by kind, then by outcome ("ok" or an error code such as "NO_HANDLER"). */
-  requests: Record<string, Record<string, number>>;
-  /** Dropped frames and events, by reason. */
-  dropped: Record<string, number>;
-}
-export interface BridgeApi {
-  /** The one handler the backend reaches with requests of `kind` (a second registration throws). */
-  handle<T = unknown, R = unknown>(kind: string, fn: BridgeHandler<T, R>, opts?: BridgeHandlerOptions): () => void;
-  /** Sends an event to the backend; queued (bounded) while the connection is down. False when the bridge is off. */
-  emit(event: string, data?: unknown): boolean;
-  readonly state: BridgeState;
-  status(): BridgeStatus;
-  onStateChange(fn: (state: BridgeState) => void): () => void;
 }
 export interface Api {
   readonly version: string;

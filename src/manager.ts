@@ -19,20 +19,17 @@ import type {
 import type { FoundryEnv } from "./foundry/types";
 import { createLogger, type Logger } from "./log";
 import { Metrics } from "./metrics/metrics";
-import { Dispatcher } from "./pipeline/dispatch";
-import type { Envelope } from "./pipeline/envelope";
-import { ReceivePath } from "./pipeline/receive";
+import type { ReceivePath } from "./pipeline/receive";
 import type { Heartbeat } from "./reliability/heartbeat";
-import { Contexts } from "./services/context";
-import { type Core, createCore, heartbeatOver, randomSession, remembering } from "./services/core";
-import { Link } from "./services/link";
-import { Messages } from "./services/messages";
-import { Peers } from "./services/peers";
-import { ReliableDelivery } from "./services/reliable-delivery";
-import { Requests } from "./services/requests";
-import { createRouter, receiveRoutes } from "./services/router";
-import { SharedStates } from "./shared/registry";
+import { type Core, randomSession, remembering } from "./services/core";
+import type { Link } from "./services/link";
+import type { Messages } from "./services/messages";
+import type { Peers } from "./services/peers";
+import type { ReliableDelivery } from "./services/reliable-delivery";
+import type { Requests } from "./services/requests";
+import type { SharedStates } from "./shared/registry";
 import type { TransportKind } from "./transports/transport";
+import { wireServices } from "./wiring";
 
 export interface ManagerOptions {
   env: FoundryEnv;
@@ -88,7 +85,7 @@ export class SocketManager implements ChannelHost {
     );
     this.log = remembering(opts.logger ?? createLogger(() => this.#cfg.enableDebugLogging), this.metrics);
     this.session = randomSession(random);
-    const core = createCore({
+    const services = wireServices({
       env: this.env,
       clock: this.clock,
       session: this.session,
@@ -98,84 +95,18 @@ export class SocketManager implements ChannelHost {
       log: this.log,
       metrics: this.metrics,
       config,
-      link: () => this.#link,
-    });
-    const { counters, roster } = core;
-    this.#core = core;
-    const dispatcher = new Dispatcher((id) => this.#channels.find(id), counters, this.log);
-    const transport = () => this.#link.transport;
-    const contexts = new Contexts({
-      user: (id) => roster.user(id),
-      now: () => this.clock.now(),
-      latency: (sentAt, senderId, at) => this.#receive.checks.latency(sentAt, senderId, at),
-      transport,
-    });
-    const localContext = (env: Envelope, id: string, simulated: boolean, from = this.userId) =>
-      contexts.local(env, id, simulated, from);
-    this.#link = new Link({
-      core,
-      receive: (frame) => this.#receive.receive(frame),
-      connected: (reconnected) => {
-        this.#peers.sayHello(undefined, true);
-        if (reconnected) this.#requests.resendPending();
-      },
-      knownPeers: () => this.#peers.known(),
-    });
-    this.#heartbeat = heartbeatOver(core, this.#link, () => this.#receive.checks.offsets);
-    this.#requests = new Requests({ core, dispatcher, transport, localContext });
-    this.#reliable = new ReliableDelivery({
-      core,
-      dispatcher,
-      transport,
-      canSend: () => this.#link.canSend,
-      session: (userId) => this.#peers.session(userId),
-      deliverToSelf: (env, id) => this.#messages.deliverToSelf(env, id),
-    });
-    this.#messages = new Messages({
-      core,
-      dispatcher,
-      reliable: this.#reliable,
-      transport,
-      localContext,
-    });
-    this.#peers = new Peers({
-      core,
-      link: this.#link,
-      heartbeat: this.#heartbeat,
-      left: (userId) => this.#requests.userLeft(userId),
-      restarted: (userId, session) => this.#reliable.peerRestarted(userId, session),
-    });
-    const route = createRouter(
-      core,
-      (m) => contexts.remote(m),
-      receiveRoutes({
-        core,
-        dispatcher,
-        heartbeat: this.#heartbeat,
-        reliable: this.#reliable,
-        requests: this.#requests,
-        peers: this.#peers,
-        knownChannel: (id) => this.#channels.find(id) !== undefined,
-      }),
-    );
-    this.#shared = new SharedStates({
-      core,
-      channel: () => this.#channels.get(MODULE_ID),
-      emit: (event, data, opts) => this.#messages.emit(MODULE_ID, event, data, opts),
-      request: (event, data, opts) => this.#requests.request(MODULE_ID, event, data, opts),
-      requestAll: (event, data, opts) => this.#requests.requestAll(MODULE_ID, event, data, opts),
-      transport,
-      onStateChange: (fn) => this.#link.onStateChange(fn),
-    });
-    this.#receive = new ReceivePath({
-      clock: this.clock,
-      config,
-      counters,
-      log: this.log,
+      channels: this.#channels,
       userId: () => this.userId,
-      user: (id) => roster.user(id),
-      accept: route,
     });
+    this.#core = services.core;
+    this.#link = services.link;
+    this.#peers = services.peers;
+    this.#heartbeat = services.heartbeat;
+    this.#receive = services.receive;
+    this.#requests = services.requests;
+    this.#reliable = services.reliable;
+    this.#messages = services.messages;
+    this.#shared = services.shared;
   }
 
   get config(): Readonly<Config> {

@@ -1,37 +1,24 @@
 /**
- * The connection the module owns to an external backend (docs/BRIDGE.md): opened by the active GM's client
- * only, with the design's reconnection policy: after a failed attempt, the next one waits `backoffDelay`
- * (from `initialReconnectionDelay`, doubling to `maxReconnectionDelay`, with jitter); after
- * `maxReconnectionAttempts` failures in a row the bridge is "offline" (one notice) and tries every
- * `maxReconnectionDelay` until it is back (another notice). An attempt ends when the backend welcomes it or
- * the socket closes (or 10 s pass without a welcome), never by the next retry. The count of failures resets
- * once a connection has lasted STABLE_AFTER_MS. Requests from the backend reach only bridge handlers.
+ * The connection the module owns to an external backend (docs/BRIDGE.md), held by the active GM's client only.
+ * After a failed attempt the next waits `backoffDelay` (from `initialReconnectionDelay`, doubling to
+ * `maxReconnectionDelay`, with jitter); after `maxReconnectionAttempts` failures in a row it is "offline" (one
+ * notice) and tries every `maxReconnectionDelay` until it is back. An attempt ends with a welcome, a close, or
+ * 10 s without a welcome. A refusal (token, version, hello, replaced) stops it until the settings change.
  */
-import type { TimerHandle } from "../clock";
-import { SocketManagerError, ValidationError } from "../contract/errors";
 import type { BridgeState, BridgeStatus } from "../contract/types";
-import { byteLength } from "../pipeline/codec";
-import { assertJsonSafe } from "../pipeline/validate";
 import { backoffDelay } from "../reliability/backoff";
 import { STABLE_AFTER_MS } from "../reliability/connection";
 import { Answerer } from "./answer";
-import { EventQueue } from "./events";
+import { checkedEvent, EventQueue } from "./events";
 import { BridgeHandlers } from "./handlers";
 import { BRIDGE_LIMITS, type BridgeHost, type BridgeSocket, redact } from "./host";
-import { frames, isEventName, parseServerFrame } from "./protocol";
+import { frames, parseServerFrame, REFUSALS } from "./protocol";
 import { BridgeStats } from "./stats";
+import { NamedTimers, retryDelay } from "./timers";
 
 const OPEN = 1;
 
 type TimerName = "handshake" | "ping" | "flush" | "retry" | "stable";
-
-/** Close codes after which retrying cannot help (docs/BRIDGE.md, close codes). */
-const REFUSALS: Record<number, string> = {
-  4001: "unauthorized",
-  4002: "unsupported-version",
-  4003: "bad-hello",
-  4004: "replaced",
-};
 
 export class BridgeClient {
   readonly handlers = new BridgeHandlers();
@@ -41,7 +28,7 @@ export class BridgeClient {
   #failures = 0;
   /** Set when the backend refused this client: the settings it refused. */
   #haltedFor: string | null = null;
-  readonly #timers = new Map<TimerName, TimerHandle>();
+  readonly #timers: NamedTimers<TimerName>;
   readonly #queue = new EventQueue();
   readonly #listeners = new Set<(state: BridgeState) => void>();
   #state: BridgeState = "off";
@@ -54,6 +41,7 @@ export class BridgeClient {
 
   constructor(host: BridgeHost) {
     this.#host = host;
+    this.#timers = new NamedTimers(host.clock);
     this.#answerer = new Answerer({
       handlers: this.handlers,
       stats: this.#stats,
@@ -81,27 +69,14 @@ export class BridgeClient {
 
   /** Sends an event to the backend (queued while the connection is down). False when the bridge is off. */
   emit(event: string, data: unknown): boolean {
-    if (!isEventName(event)) {
-      throw new ValidationError("bridge event names are 1 to 64 characters", {
-        moduleId: "bridge",
-        event: String(event),
-      });
-    }
-    assertJsonSafe(data, "bridge", event);
+    const item = checkedEvent(event, data, this.#host.clock.now(), this.#maxFrame);
     if (this.#state === "off") {
       this.#stats.drop("bridge-off");
       return false;
     }
-    const item = { event, data: data ?? null, at: this.#host.clock.now() };
-    if (byteLength(frames.event(item.event, item.data, item.at)) > this.#maxFrame) {
-      throw new SocketManagerError(`bridge event "${event}" is larger than ${this.#maxFrame} bytes`, {
-        moduleId: "bridge",
-        event,
-      });
-    }
     const pushedOut = this.#queue.push(item);
     if (pushedOut > 0) this.#stats.drop("bridge-queue-overflow", pushedOut);
-    if (this.#welcomed) this.#scheduleFlush();
+    if (this.#welcomed) this.#timers.setIfIdle("flush", 0, () => this.#flush());
     return true;
   }
 
@@ -155,7 +130,7 @@ export class BridgeClient {
     socket.onopen = mine(() => {
       socket.send(frames.hello(this.#host.token(), this.#host.hello()));
       this.#stats.framesOut++;
-      this.#setTimer("handshake", BRIDGE_LIMITS.handshakeMs, () => {
+      this.#timers.set("handshake", BRIDGE_LIMITS.handshakeMs, () => {
         this.#host.log.warn("bridge: the backend did not answer hello in time");
         socket.close(4008, "hello timeout");
         this.#lost();
@@ -184,22 +159,20 @@ export class BridgeClient {
         return;
       }
       if (frame.v !== 1) {
-        this.#host.log.warn(`bridge: the backend speaks protocol ${frame.v}, this module 1`);
         this.#socket?.close(4002, "unsupported version");
-        this.#lost();
-        return;
+        return this.#halt(`protocol-${frame.v}`, 4002);
       }
       this.#welcomed = true;
       this.#maxFrame = Math.min(BRIDGE_LIMITS.maxFrameBytes, frame.maxFrameBytes);
-      this.#clearTimer("handshake");
+      this.#timers.clear("handshake");
       this.#connectedAt = this.#host.clock.now();
       if (this.#state === "offline") this.#host.notify("info", "SOCKET_MANAGER.Notify.BridgeBack");
-      this.#setTimer("stable", STABLE_AFTER_MS, () => {
+      this.#timers.set("stable", STABLE_AFTER_MS, () => {
         this.#failures = 0;
       });
       this.#setState("connected");
       this.#schedulePing();
-      if (this.#queue.length > 0) this.#scheduleFlush();
+      if (this.#queue.length > 0) this.#timers.setIfIdle("flush", 0, () => this.#flush());
       return;
     }
     switch (frame.type) {
@@ -227,10 +200,6 @@ export class BridgeClient {
     this.#stats.framesOut++;
   }
 
-  #scheduleFlush(): void {
-    if (!this.#timers.has("flush")) this.#setTimer("flush", 0, () => this.#flush());
-  }
-
   /** Sends queued events, many per frame, each frame within the size limit. */
   #flush(): void {
     while (this.#welcomed) {
@@ -242,23 +211,20 @@ export class BridgeClient {
   }
 
   #schedulePing(): void {
-    this.#clearTimer("ping");
+    this.#timers.clear("ping");
     const every = this.#host.limits().heartbeatInterval;
     if (every <= 0) return;
-    this.#setTimer("ping", every, () => {
+    this.#timers.set("ping", every, () => {
       if (!this.#welcomed) return;
       this.#send(frames.ping(`c${++this.#pings}`, this.#host.clock.now()));
       this.#schedulePing();
     });
   }
 
-  /**
-   * The backend refused this client (token, version, hello) or gave the world to another client: retrying
-   * would not help, so the bridge stays offline until its URL or token changes.
-   */
+  /** Refused (token, version, hello) or replaced: retrying cannot help until the URL or token changes. */
   #halt(reason: string, code: number): void {
     this.#closeSocket();
-    this.#clearTimer("retry");
+    this.#timers.clear("retry");
     this.#haltedFor = this.#settings();
     this.#stats.drop(`bridge-${reason}`);
     this.#host.log.warn(`bridge: the backend closed the connection (${code} ${reason}); not retrying`);
@@ -279,23 +245,15 @@ export class BridgeClient {
       return;
     }
     this.#failures++;
-    const limits = this.#host.limits();
-    let delay: number;
-    if (this.#failures > limits.maxReconnectionAttempts) {
-      if (this.#state !== "offline") {
-        this.#setState("offline");
-        this.#host.notify("warn", "SOCKET_MANAGER.Notify.BridgeOffline");
-      }
-      delay = limits.maxReconnectionDelay;
-    } else {
-      this.#setState("reconnecting");
-      delay = backoffDelay(
-        this.#failures - 1,
-        { initial: limits.initialReconnectionDelay, max: limits.maxReconnectionDelay },
-        this.#host.random,
-      );
+    const { delay, offline } = retryDelay(this.#failures, this.#host.limits(), (attempt, initial, max) =>
+      backoffDelay(attempt, { initial, max }, this.#host.random),
+    );
+    if (!offline) this.#setState("reconnecting");
+    else if (this.#state !== "offline") {
+      this.#setState("offline");
+      this.#host.notify("warn", "SOCKET_MANAGER.Notify.BridgeOffline");
     }
-    this.#setTimer("retry", delay, () => {
+    this.#timers.set("retry", delay, () => {
       this.#stats.attempts++;
       this.#open();
     });
@@ -306,9 +264,7 @@ export class BridgeClient {
     this.#socket = null;
     this.#welcomed = false;
     this.#connectedAt = undefined;
-    this.#clearTimer("handshake");
-    this.#clearTimer("ping");
-    this.#clearTimer("stable");
+    this.#timers.clear("handshake", "ping", "stable");
     if (socket && socket.readyState <= OPEN) {
       try {
         socket.close(1000, "closing");
@@ -320,31 +276,13 @@ export class BridgeClient {
 
   #shutDown(): void {
     this.#haltedFor = null;
-    this.#clearTimer("retry");
+    this.#timers.clear("retry");
     this.#failures = 0;
     this.#closeSocket();
-    this.#clearTimer("flush");
+    this.#timers.clear("flush");
     const dropped = this.#queue.clear();
     if (dropped > 0) this.#stats.drop("bridge-off", dropped);
     this.#setState("off");
-  }
-
-  #setTimer(name: TimerName, ms: number, fn: () => void): void {
-    this.#clearTimer(name);
-    this.#timers.set(
-      name,
-      this.#host.clock.setTimeout(() => {
-        this.#timers.delete(name);
-        fn();
-      }, ms),
-    );
-  }
-
-  #clearTimer(name: TimerName): void {
-    const handle = this.#timers.get(name);
-    if (handle === undefined) return;
-    this.#host.clock.clearTimeout(handle);
-    this.#timers.delete(name);
   }
 
   #setState(state: BridgeState): void {

@@ -1,12 +1,33 @@
 /** Events for the backend, kept while the connection is down (bounded: the oldest go first) and sent in batches. */
+import { SocketManagerError, ValidationError } from "../contract/errors";
 import { byteLength } from "../pipeline/codec";
+import { assertJsonSafe } from "../pipeline/validate";
 import { BRIDGE_LIMITS } from "./host";
-import { frames, MAX_BATCH } from "./protocol";
+import { frames, isEventName, MAX_BATCH } from "./protocol";
 
 export interface BridgeEvent {
   readonly event: string;
   readonly data: unknown;
   readonly at: number;
+}
+
+/** An event `api.bridge.emit` may send: a name of 1 to 64 characters, JSON data, one frame at most. */
+export function checkedEvent(event: string, data: unknown, at: number, maxFrame: number): BridgeEvent {
+  if (!isEventName(event)) {
+    throw new ValidationError("bridge event names are 1 to 64 characters", {
+      moduleId: "bridge",
+      event: String(event),
+    });
+  }
+  assertJsonSafe(data, "bridge", event);
+  const item = { event, data: data ?? null, at };
+  if (byteLength(frames.event(item.event, item.data, item.at)) > maxFrame) {
+    throw new SocketManagerError(`bridge event "${event}" is larger than ${maxFrame} bytes`, {
+      moduleId: "bridge",
+      event,
+    });
+  }
+  return item;
 }
 
 /** Room for `{"type":"events","events":[` and `]}`. */

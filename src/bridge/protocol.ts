@@ -104,3 +104,11 @@ export const frames = {
 export function isEventName(v: unknown): v is string {
   return isName(v);
 }
+
+/** Close codes after which retrying cannot help (docs/BRIDGE.md, close codes). */
+export const REFUSALS: Record<number, string> = {
+  4001: "unauthorized",
+  4002: "unsupported-version",
+  4003: "bad-hello",
+  4004: "replaced",
+};
