@@ -304,6 +304,22 @@ describe("BridgeClient: events and the reconnection policy", () => {
     expect(socket().sent[0]).toMatchObject({ type: "hello", token: "the right one" });
   });
 
+  it("a backend on another protocol version, or one that gave the world to another client, is not retried", () => {
+    for (const [code, welcome] of [
+      [4002, { type: "welcome", v: 2, server: "future", maxFrameBytes: 1000 }],
+      [4004, null],
+    ] as const) {
+      const { client, socket, clock } = setup();
+      client.refresh();
+      socket().open();
+      if (welcome) socket().serverSends(welcome);
+      else socket().drop(code);
+      expect(client.state).toBe("offline");
+      clock.advance(120_000);
+      expect(FakeSocket.made).toHaveLength(1);
+    }
+  });
+
   it("a backend that never welcomes is given up on after 10 s, then retried", () => {
     const { client, socket, clock } = setup();
     client.refresh();
