@@ -1,12 +1,27 @@
 /** The console commands (`socketStatus()` …): each prints a readable group and returns its data. */
-import type { Api, EventInfo, MetricsSnapshot, PeerInfo, PeerTestResult, Status } from "../contract/types";
+import type {
+  Api,
+  BridgeStatus,
+  EventInfo,
+  MetricsSnapshot,
+  PeerInfo,
+  PeerTestResult,
+  SharedInfo,
+  Status,
+} from "../contract/types";
 
-export type CommandsApi = Pick<Api, "status" | "metrics" | "peers" | "events" | "test">;
+export type CommandsApi = Pick<Api, "status" | "metrics" | "peers" | "events" | "test" | "shared" | "bridge">;
 export type CommandsConsole = Pick<Console, "group" | "groupEnd" | "table">;
 
 export interface ConsoleCommands {
   /** `{ window: true }` also opens the status window. */
-  socketStatus(opts?: { window?: boolean }): { status: Status; peers: PeerInfo[]; activeEvents: number };
+  socketStatus(opts?: { window?: boolean }): {
+    status: Status;
+    peers: PeerInfo[];
+    activeEvents: number;
+    shared: SharedInfo[];
+    bridge: BridgeStatus;
+  };
   socketMetrics(): MetricsSnapshot;
   socketEvents(): EventInfo[];
   /** A round trip to every connected peer, with a table of RTT per user. */
@@ -28,10 +43,13 @@ export function createConsoleCommands(
       const peers = api.peers();
       // Events with at least one handler or a responder on this client.
       const activeEvents = api.events().filter((e) => e.handlers > 0 || e.responder).length;
-      const title = `status: ${status.state}, ${status.transport ?? "no transport"}, ${activeEvents} active events`;
-      group(title, { ...status, activeEvents }, peers);
+      const shared = api.shared();
+      const bridge = api.bridge.status();
+      const title = `status: ${status.state}, ${status.transport ?? "no transport"}, ${activeEvents} active events, bridge ${bridge.state}`;
+      const bridgeLine = { state: bridge.state, url: bridge.url, rttMs: bridge.rttMs, queued: bridge.queued };
+      group(title, { ...status, activeEvents }, peers, shared, bridgeLine);
       if (opts.window) openWindow();
-      return { status, peers, activeEvents };
+      return { status, peers, activeEvents, shared, bridge };
     },
     socketMetrics() {
       const metrics = api.metrics();

@@ -1,9 +1,11 @@
 /** Pure: turns what the API reports into exactly the data templates/status.hbs shows. */
 import type {
+  BridgeStatus,
   ConnectionState,
   HistogramSnapshot,
   MetricsSnapshot,
   PeerInfo,
+  SharedInfo,
   Status,
 } from "../contract/types";
 
@@ -13,6 +15,10 @@ export interface StatusData {
   status: Status;
   metrics: MetricsSnapshot;
   peers: PeerInfo[];
+  /** `api.shared()`; absent means none. */
+  shared?: SharedInfo[];
+  /** `api.bridge.status()`; absent or "off" hides the bridge's line. */
+  bridge?: BridgeStatus;
 }
 
 /** Each state's CSS suffix and label key, shared by the status window and the indicator. */
@@ -22,6 +28,14 @@ export const STATES: Record<ConnectionState, readonly [cls: string, key: string]
   reconnecting: ["reconnecting", "SOCKET_MANAGER.State.Reconnecting"],
   offline: ["offline", "SOCKET_MANAGER.State.Offline"],
   "local-fallback": ["local", "SOCKET_MANAGER.State.Local"],
+};
+
+const BRIDGE_STATES: Record<BridgeStatus["state"], string> = {
+  off: "SOCKET_MANAGER.Status.BridgeOff",
+  connecting: "SOCKET_MANAGER.State.Initializing",
+  connected: "SOCKET_MANAGER.State.Connected",
+  reconnecting: "SOCKET_MANAGER.State.Reconnecting",
+  offline: "SOCKET_MANAGER.State.Offline",
 };
 
 const TRANSPORTS: Record<string, string> = {
@@ -68,7 +82,10 @@ const num = (n: number) => String(Math.abs(n) < 10 ? Math.round(n * 10) / 10 : M
 /** Clock time of a timestamp (local time, HH:MM:SS). */
 export const clockTime = (at: number) => new Date(at).toTimeString().slice(0, 8);
 
-export function buildStatusContext({ status, metrics, peers }: StatusData, localize: Localize) {
+export function buildStatusContext(
+  { status, metrics, peers, shared = [], bridge }: StatusData,
+  localize: Localize,
+) {
   const ms = (n: number | undefined, sign = "") =>
     n === undefined || !Number.isFinite(n)
       ? NONE
@@ -124,6 +141,28 @@ export function buildStatusContext({ status, metrics, peers }: StatusData, local
           last: ms(recent.at(-1)),
         }
       : null,
+    shared: shared.map((h) => ({
+      name: `${h.moduleId} / ${h.key}`,
+      version: String(h.version),
+      size: kb(h.bytes),
+      role: localize(
+        h.authority ? "SOCKET_MANAGER.Status.SharedAuthority" : "SOCKET_MANAGER.Status.SharedReplica",
+      ),
+      synced: h.synced,
+    })),
+    bridge:
+      bridge && bridge.state !== "off"
+        ? {
+            state: localize(BRIDGE_STATES[bridge.state]),
+            live: bridge.state === "connected",
+            url: bridge.url,
+            rtt: ms(bridge.rttMs),
+            requests: String(
+              Object.values(bridge.requests).reduce((sum, byOutcome) => sum + (byOutcome.ok ?? 0), 0),
+            ),
+            queued: String(bridge.queued),
+          }
+        : null,
     errors: metrics.recentErrors
       .slice(-ERRORS_SHOWN)
       .reverse()

@@ -8,7 +8,7 @@ export const STATUS_TEMPLATE = "modules/socket-manager/templates/status.hbs";
 /** How often an open window re-renders (ms). */
 export const REFRESH_MS = 1000;
 
-export type StatusApi = Pick<Api, "status" | "metrics" | "peers" | "onStateChange">;
+export type StatusApi = Pick<Api, "status" | "metrics" | "peers" | "onStateChange" | "shared" | "bridge">;
 
 /** The parts of the window that scroll: its content and any scrolling list in the template. */
 function scrollables(root: unknown): HTMLElement[] {
@@ -48,7 +48,13 @@ export function createStatusWindowClass(
       this.#scroll = scrollables(this.element).map((el) => el.scrollTop);
       const api = getApi();
       return buildStatusContext(
-        { status: api.status(), metrics: api.metrics(), peers: api.peers() },
+        {
+          status: api.status(),
+          metrics: api.metrics(),
+          peers: api.peers(),
+          shared: api.shared(),
+          bridge: api.bridge.status(),
+        },
         localize,
       );
     }

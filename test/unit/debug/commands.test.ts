@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { EventInfo, PeerTestResult } from "../../../src/contract/types";
+import type { Api, BridgeStatus, EventInfo, PeerTestResult, SharedInfo } from "../../../src/contract/types";
 import { createConsoleCommands } from "../../../src/debug/commands";
 import { fakeMetrics, fakePeers, fakeStatus } from "../ui/fixtures";
 
@@ -29,25 +29,60 @@ function setup(state: "initializing" | "connected" = "connected") {
     peers: vi.fn(() => peers),
     events: vi.fn(() => events),
     test: vi.fn(async (_opts?: { timeout?: number }) => results),
+    shared: vi.fn(() => shared),
+    bridge: { status: vi.fn(() => bridge) } as unknown as Api["bridge"],
   };
+  const shared: SharedInfo[] = [
+    {
+      moduleId: "tracker",
+      key: "initiative",
+      version: 7,
+      bytes: 420,
+      subscribers: 1,
+      authority: false,
+      synced: true,
+      persist: false,
+      resyncs: 0,
+    },
+  ];
+  const bridge = {
+    state: "off",
+    url: "",
+    attempts: 0,
+    queued: 0,
+    handlers: [],
+    framesIn: 0,
+    framesOut: 0,
+    eventsSent: 0,
+    reconnectAttempts: 0,
+    requests: {},
+    dropped: {},
+  } satisfies BridgeStatus;
   const out = { group: vi.fn(), groupEnd: vi.fn(), table: vi.fn() };
   const openWindow = vi.fn();
   const commands = createConsoleCommands(api, { console: out, openWindow });
-  return { api, out, openWindow, commands, status, metrics, peers, events, results };
+  return { api, out, openWindow, commands, status, metrics, peers, events, results, shared, bridge };
 }
 
 describe("console commands", () => {
-  it("socketStatus prints a group with the status, the active events and the peers, and returns them", () => {
-    const { commands, out, status, peers, openWindow, events } = setup();
+  it("socketStatus prints a group with the status, the active events, the peers, shared states and the bridge, and returns them", () => {
+    const { commands, out, status, peers, openWindow, events, shared, bridge } = setup();
     events.push(
       { ...events[0]!, event: "idle", handlers: 0 },
       { ...events[0]!, event: "ask", handlers: 0, responder: true },
     );
     const result = commands.socketStatus();
-    expect(result).toEqual({ status, peers, activeEvents: 2 });
+    expect(result).toEqual({ status, peers, activeEvents: 2, shared, bridge });
     expect(out.group).toHaveBeenCalledTimes(1);
-    expect(out.group.mock.calls[0]?.[0]).toBe("Socket Manager | status: connected, native, 2 active events");
-    expect(out.table.mock.calls.map((c) => c[0])).toEqual([{ ...status, activeEvents: 2 }, peers]);
+    expect(out.group.mock.calls[0]?.[0]).toBe(
+      "Socket Manager | status: connected, native, 2 active events, bridge off",
+    );
+    expect(out.table.mock.calls.map((c) => c[0])).toEqual([
+      { ...status, activeEvents: 2 },
+      peers,
+      shared,
+      { state: "off", url: "", rttMs: undefined, queued: 0 },
+    ]);
     expect(out.groupEnd).toHaveBeenCalledTimes(1);
     expect(openWindow).not.toHaveBeenCalled();
   });
@@ -62,7 +97,7 @@ describe("console commands", () => {
     const { commands, out } = setup("initializing");
     expect(commands.socketStatus().status.state).toBe("initializing");
     expect(out.group.mock.calls[0]?.[0]).toBe(
-      "Socket Manager | status: initializing, no transport, 1 active events",
+      "Socket Manager | status: initializing, no transport, 1 active events, bridge off",
     );
   });
 

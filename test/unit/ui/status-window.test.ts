@@ -2,7 +2,15 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ConnectionState, MetricsSnapshot, PeerInfo, Status } from "../../../src/contract/types";
+import type {
+  Api,
+  BridgeStatus,
+  ConnectionState,
+  MetricsSnapshot,
+  PeerInfo,
+  SharedInfo,
+  Status,
+} from "../../../src/contract/types";
 import type { FoundryApplicationsApi } from "../../../src/foundry/applications";
 import { createStatusWindowClass, REFRESH_MS, type StatusApi } from "../../../src/ui/status-window";
 import { installFoundryApplications, STATUS_TEMPLATE_PATH } from "../../harness/foundry-app";
@@ -21,10 +29,30 @@ beforeAll(() => {
 });
 
 function fakeApi() {
-  const data: { status: Status; metrics: MetricsSnapshot; peers: PeerInfo[] } = {
+  const data: {
+    status: Status;
+    metrics: MetricsSnapshot;
+    peers: PeerInfo[];
+    shared: SharedInfo[];
+    bridge: BridgeStatus;
+  } = {
     status: fakeStatus(),
     metrics: fakeMetrics(),
     peers: fakePeers(),
+    shared: [],
+    bridge: {
+      state: "off",
+      url: "",
+      attempts: 0,
+      queued: 0,
+      handlers: [],
+      framesIn: 0,
+      framesOut: 0,
+      eventsSent: 0,
+      reconnectAttempts: 0,
+      requests: {},
+      dropped: {},
+    },
   };
   const listeners = new Set<(state: ConnectionState) => void>();
   const off = vi.fn();
@@ -32,6 +60,8 @@ function fakeApi() {
     status: vi.fn(() => data.status),
     metrics: vi.fn(() => data.metrics),
     peers: vi.fn(() => data.peers),
+    shared: vi.fn(() => data.shared),
+    bridge: { status: () => data.bridge } as unknown as Api["bridge"],
     onStateChange: vi.fn((fn: (state: ConnectionState) => void) => {
       listeners.add(fn);
       return () => {
@@ -117,6 +147,44 @@ describe("status window", () => {
     ]);
     expect(root()?.querySelector(".sm-counters")?.textContent).toContain("10 KB");
     await app.close();
+  });
+
+  it("lists shared states and the bridge's line when there are any; neither when there are none", async () => {
+    const { StatusWindow, data } = setup();
+    const app = new StatusWindow();
+    await app.render(true);
+    expect(root()?.querySelector(".sm-shared")).toBeNull();
+    expect(root()?.querySelector(".sm-bridge")).toBeNull();
+    await app.close();
+    data.shared = [
+      {
+        moduleId: "tracker",
+        key: "initiative",
+        version: 12,
+        bytes: 2048,
+        subscribers: 1,
+        authority: true,
+        synced: true,
+        persist: true,
+        resyncs: 0,
+      },
+    ];
+    data.bridge = {
+      ...data.bridge,
+      state: "connected",
+      url: "wss://backend.example/foundry",
+      rttMs: 14,
+      queued: 3,
+      requests: { "actor-names": { ok: 5, NO_HANDLER: 1 }, sum: { ok: 2 } },
+    };
+    const again = new StatusWindow();
+    await again.render(true);
+    expect(text(".sm-shared tbody tr")).toEqual(["tracker / initiative Holder (GM) 12 2 KB"]);
+    const bridge = root()?.querySelector(".sm-bridge")?.textContent?.replace(/\s+/g, " ") ?? "";
+    expect(bridge).toContain("wss://backend.example/foundry");
+    expect(bridge).toContain("14 ms");
+    expect(bridge).toContain("7 · events waiting 3");
+    await again.close();
   });
 
   it("says so when there are no peers, no drops, no errors and monitoring is off", async () => {
