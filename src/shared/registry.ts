@@ -1,43 +1,39 @@
 /**
- * Every shared state of one client (`channel.shared`, `api.shared()`): creates them, routes the `$sh.*`
- * messages of Socket Manager's own channel to them (src/shared/wire.ts), tells each who the authority is, and
- * keeps persisted values in hidden world settings.
+ * Every shared state of one client (`channel.shared`, `api.shared()`): creates them (the same object for the
+ * same key), builds the {@link SharedHost} they run on (sends and requests on Socket Manager's own channel,
+ * persisted values through src/shared/persisted.ts), installs the `$sh.*` routes (src/shared/routes.ts), and
+ * tells each state who the authority is, now and whenever a user connects or the link changes.
  */
 import type { ChannelImpl } from "../channel";
 import { SocketManagerError, ValidationError } from "../contract/errors";
-import { MODULE_ID } from "../contract/ids";
 import type {
   ConnectionState,
   EmitOptions,
   EmitReport,
-  MessageContext,
   RequestAllOptions,
   RequestOptions,
   RequestResult,
-  SharedChange,
   SharedInfo,
   SharedState,
 } from "../contract/types";
 import type { Core } from "../services/core";
 import type { TransportKind } from "../transports/transport";
+import { facadeOf } from "./facade";
+import type { SharedHost } from "./host";
 import { assertSharedKey, readSharedOptions, sharedMismatch } from "./options";
-import { type SharedHost, SharedStateCore } from "./state";
+import { PersistedValues } from "./persisted";
+import { installRoutes } from "./routes";
+import { SharedStateCore } from "./state";
 import {
-  type FetchReply,
-  isVersion,
   type PollReply,
-  type ProposeReply,
   readFetchReply,
-  readPatchMessage,
   readPollReply,
-  readProposeMessage,
   readProposeReply,
-  readRef,
-  readSnapshotMessage,
-  readWantMessage,
   SHARED_EVENTS,
   type StateRef,
 } from "./wire";
+
+export { settingKey } from "./persisted";
 
 /** How long a new authority waits for every client to say what it holds. */
 export const POLL_TIMEOUT_MS = 3000;
@@ -61,15 +57,9 @@ function id(moduleId: string, key: string): string {
   return `${moduleId}\u0000${key}`;
 }
 
-/** The hidden world setting a persisted state lives in: `socket-manager.shared.<moduleId>.<key>`. */
-export function settingKey(ref: StateRef): string {
-  return `shared.${ref.m}.${ref.k}`;
-}
-
 export class SharedStates {
   readonly #deps: SharedStatesDeps;
   readonly #states = new Map<string, { core: SharedStateCore; facade: SharedState<unknown> }>();
-  readonly #registered = new Set<string>();
   #installed = false;
   #started = false;
   #startedPromise: Promise<void>;
@@ -84,6 +74,7 @@ export class SharedStates {
       this.#resolveStarted = resolve;
     });
     const { core } = deps;
+    const persisted = new PersistedValues(core);
     this.#host = {
       get me() {
         return core.userId();
@@ -118,8 +109,8 @@ export class SharedStates {
         );
         return readFetchReply(raw);
       },
-      loadPersisted: (ref) => this.#load(ref),
-      savePersisted: (ref, version, value) => this.#save(ref, version, value),
+      loadPersisted: (ref) => persisted.load(ref),
+      savePersisted: (ref, version, value) => persisted.save(ref, version, value),
       forget: (state) => this.#states.delete(id(state.ref.m, state.ref.k)),
     };
   }
@@ -218,100 +209,11 @@ export class SharedStates {
     return out;
   }
 
-  #store() {
-    return this.#deps.core.env.settings ?? null;
-  }
-
-  #ensureSetting(ref: StateRef): boolean {
-    const store = this.#store();
-    if (!store) return false;
-    const key = settingKey(ref);
-    if (!this.#registered.has(key)) {
-      store.register(MODULE_ID, key, {
-        name: `Socket Manager: shared state ${ref.k} of ${ref.m}`,
-        scope: "world",
-        config: false,
-        type: Object,
-        default: null,
-      });
-      this.#registered.add(key);
-    }
-    return true;
-  }
-
-  #load(ref: StateRef): { v: number; d: unknown } | null {
-    try {
-      if (!this.#ensureSetting(ref)) return null;
-      const raw = this.#store()?.get(MODULE_ID, settingKey(ref)) as { v?: unknown; d?: unknown } | null;
-      if (typeof raw !== "object" || raw === null || !isVersion(raw.v) || !("d" in raw)) return null;
-      return { v: raw.v, d: raw.d };
-    } catch (e) {
-      this.#deps.core.log.warn(`could not read the saved value of shared "${ref.k}" (${ref.m})`, e);
-      return null;
-    }
-  }
-
-  #save(ref: StateRef, version: number, value: unknown): void {
-    try {
-      if (!this.#ensureSetting(ref)) return;
-      const saving = this.#store()?.set(MODULE_ID, settingKey(ref), { v: version, d: value });
-      void Promise.resolve(saving).catch((e: unknown) =>
-        this.#deps.core.log.warn(`could not save shared "${ref.k}" (${ref.m})`, e),
-      );
-    } catch (e) {
-      this.#deps.core.log.warn(`could not save shared "${ref.k}" (${ref.m})`, e);
-    }
-  }
-
   /** The `$sh.*` handlers, added to Socket Manager's own channel with the first shared state. */
   #install(): void {
     if (this.#installed) return;
     this.#installed = true;
-    const channel = this.#deps.channel();
-    channel.on(SHARED_EVENTS.patch, (data, ctx) => {
-      const message = this.#fromGM(ctx) ? readPatchMessage(data) : null;
-      if (message) this.#find(message)?.patch(message);
-    });
-    channel.on(SHARED_EVENTS.snapshot, (data, ctx) => {
-      const message = this.#fromGM(ctx) ? readSnapshotMessage(data) : null;
-      if (message) this.#find(message)?.snapshot(message);
-    });
-    channel.on(SHARED_EVENTS.want, (data, ctx) => {
-      if (!this.#remote(ctx)) return;
-      const message = readWantMessage(data);
-      if (!message) return this.#deps.core.counters.drop("envelope-shape");
-      this.#find(message)?.want(message, ctx.sender);
-    });
-    channel.handle(SHARED_EVENTS.propose, (data, ctx): Promise<ProposeReply> | ProposeReply => {
-      const message = readProposeMessage(data);
-      if (!message) return { x: "ValidationError", m: "the change is not a list of operations" };
-      const state = this.#find(message);
-      if (!state) return { x: "NoGMError", m: `the GM has no shared state "${message.k}" (yet)`, r: 1 };
-      return state.propose(message.o, ctx.sender);
-    });
-    channel.handle(SHARED_EVENTS.poll, (data, ctx): PollReply | null => {
-      const ref = readRef(data);
-      if (!ref || !ctx.sender.isGM || ctx.senderId === this.#deps.core.userId()) return null;
-      return this.#find(ref)?.poll() ?? null;
-    });
-    channel.handle(SHARED_EVENTS.fetch, (data, ctx): FetchReply | null => {
-      const ref = readRef(data);
-      if (!ref || !ctx.sender.isGM || ctx.senderId === this.#deps.core.userId()) return null;
-      return this.#find(ref)?.fetch() ?? null;
-    });
-  }
-
-  /** Messages from other clients only: this client's own (local mode loops back) and simulated ones are not. */
-  #remote(ctx: MessageContext): boolean {
-    return !ctx.simulated && ctx.senderId !== this.#deps.core.userId();
-  }
-
-  /** Patches and snapshots count only from a GM's client (an assistant's included). */
-  #fromGM(ctx: MessageContext): boolean {
-    if (!this.#remote(ctx)) return false;
-    if (ctx.sender.isGM) return true;
-    this.#deps.core.counters.drop("permission");
-    return false;
+    installRoutes(this.#deps.channel(), this.#deps.core, (ref) => this.#find(ref));
   }
 
   #find(ref: StateRef): SharedStateCore | undefined {
@@ -319,25 +221,4 @@ export class SharedStates {
     if (!state) this.#deps.core.counters.drop("shared-unknown");
     return state;
   }
-}
-
-/** The object a module holds: the public surface of one state, frozen. */
-function facadeOf(core: SharedStateCore): SharedState<unknown> {
-  return Object.freeze({
-    moduleId: core.ref.m,
-    key: core.ref.k,
-    get value() {
-      return core.value;
-    },
-    get version() {
-      return core.version;
-    },
-    get synced() {
-      return core.synced;
-    },
-    subscribe: (fn: (value: unknown, change: SharedChange) => void) => core.subscribe(fn),
-    update: (fn: (draft: unknown) => void) => core.update(fn),
-    set: (partial: unknown) => core.set(partial),
-    dispose: () => core.dispose(),
-  } satisfies SharedState<unknown>);
 }

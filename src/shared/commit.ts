@@ -1,0 +1,44 @@
+/**
+ * A new value goes in: held with its size and version; on the authority it joins the patch window and a save
+ * is scheduled; then the proposals waiting for that version and the subscribers hear of it.
+ */
+import type { SharedOp } from "../contract/types";
+import type { Held } from "./held";
+import { deepFreeze, type Json } from "./json";
+import type { PatchWindow } from "./patch-window";
+import type { Saver } from "./saver";
+import type { Waiters } from "./waiters";
+
+export class Committer {
+  readonly #held: Held;
+  readonly #window: PatchWindow;
+  readonly #saver: Saver;
+  readonly #waiters: Waiters;
+
+  constructor(held: Held, window: PatchWindow, saver: Saver, waiters: Waiters) {
+    this.#held = held;
+    this.#window = window;
+    this.#saver = saver;
+    this.#waiters = waiters;
+  }
+
+  /** Holds `value` at `version` (by default the next one), changed by `by` with `ops`; returns the version. */
+  commit(value: Json, bytes: number, ops: readonly SharedOp[], by: string, version?: number): number {
+    const held = this.#held;
+    const next = version ?? held.version + 1;
+    // Another author's change closes the window first: each patch names the one author of its changes.
+    if (held.authority) this.#window.closeForAuthor(by);
+    const previous = held.value;
+    const from = held.version;
+    held.value = value;
+    held.bytes = bytes;
+    held.version = next;
+    if (held.authority) {
+      this.#window.add(previous, from, by);
+      this.#saver.schedule();
+    }
+    this.#waiters.settleVersions();
+    held.notify({ version: next, changedBy: by, patch: deepFreeze(ops.slice()) });
+    return next;
+  }
+}
