@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import type { Api, BridgeStatus, EventInfo, PeerTestResult, SharedInfo } from "../../../src/contract/types";
+import type { Api, EventInfo, PeerTestResult, SharedInfo } from "../../../src/contract/types";
 import { createConsoleCommands } from "../../../src/debug/commands";
-import { fakeMetrics, fakePeers, fakeStatus } from "../ui/fixtures";
+import { fakeBridgeStatus, fakeMetrics, fakePeers, fakeStatus } from "../ui/fixtures";
 
 function setup(state: "initializing" | "connected" = "connected") {
   const status = fakeStatus({ state, transport: state === "initializing" ? null : "native" });
@@ -45,19 +45,7 @@ function setup(state: "initializing" | "connected" = "connected") {
       resyncs: 0,
     },
   ];
-  const bridge = {
-    state: "off",
-    url: "",
-    attempts: 0,
-    queued: 0,
-    handlers: [],
-    framesIn: 0,
-    framesOut: 0,
-    eventsSent: 0,
-    reconnectAttempts: 0,
-    requests: {},
-    dropped: {},
-  } satisfies BridgeStatus;
+  const bridge = fakeBridgeStatus();
   const out = { group: vi.fn(), groupEnd: vi.fn(), table: vi.fn() };
   const openWindow = vi.fn();
   const commands = createConsoleCommands(api, { console: out, openWindow });

@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { MetricsSnapshot, PeerInfo, Status } from "../../../src/contract/types";
+import type { BridgeStatus, MetricsSnapshot, PeerInfo, Status } from "../../../src/contract/types";
 
 /** The repository root (paths, not URLs: happy-dom replaces the global URL class). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -88,5 +88,23 @@ export function fakeMetrics(over: Partial<MetricsSnapshot> = {}): MetricsSnapsho
     outboxDepth: 6,
     at: Date.UTC(2024, 0, 1, 12, 1, 0),
     ...over,
+  };
+}
+
+/** `api.bridge.status()` of a client whose bridge is off, with `patch` on top. */
+export function fakeBridgeStatus(patch: Partial<BridgeStatus> = {}): BridgeStatus {
+  return {
+    state: "off",
+    url: "",
+    attempts: 0,
+    queued: 0,
+    handlers: [],
+    framesIn: 0,
+    framesOut: 0,
+    eventsSent: 0,
+    reconnectAttempts: 0,
+    requests: {},
+    dropped: {},
+    ...patch,
   };
 }

@@ -14,7 +14,7 @@ import type {
 import type { FoundryApplicationsApi } from "../../../src/foundry/applications";
 import { createStatusWindowClass, REFRESH_MS, type StatusApi } from "../../../src/ui/status-window";
 import { installFoundryApplications, STATUS_TEMPLATE_PATH } from "../../harness/foundry-app";
-import { fakeMetrics, fakePeers, fakeStatus, localize, ROOT } from "./fixtures";
+import { fakeBridgeStatus, fakeMetrics, fakePeers, fakeStatus, localize, ROOT } from "./fixtures";
 
 const loaded: string[] = [];
 
@@ -40,19 +40,7 @@ function fakeApi() {
     metrics: fakeMetrics(),
     peers: fakePeers(),
     shared: [],
-    bridge: {
-      state: "off",
-      url: "",
-      attempts: 0,
-      queued: 0,
-      handlers: [],
-      framesIn: 0,
-      framesOut: 0,
-      eventsSent: 0,
-      reconnectAttempts: 0,
-      requests: {},
-      dropped: {},
-    },
+    bridge: fakeBridgeStatus(),
   };
   const listeners = new Set<(state: ConnectionState) => void>();
   const off = vi.fn();
