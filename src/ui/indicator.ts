@@ -1,5 +1,5 @@
 /** The connection indicator: a small pill (a CSS dot and a word) that opens the status window. */
-import type { Api, ConnectionState } from "../contract/types";
+import type { Api, BridgeApi, BridgeState, ConnectionState } from "../contract/types";
 import { type Localize, STATES } from "./status-context";
 
 export interface Indicator {
@@ -12,25 +12,48 @@ export interface Indicator {
   destroy(): void;
 }
 
+/** The bridge's states as the indicator's tooltip names them ("off" shows nothing). */
+const BRIDGE_WORDS: Record<Exclude<BridgeState, "off">, string> = {
+  connecting: "SOCKET_MANAGER.State.Initializing",
+  connected: "SOCKET_MANAGER.State.Connected",
+  reconnecting: "SOCKET_MANAGER.State.Reconnecting",
+  offline: "SOCKET_MANAGER.State.Offline",
+};
+
 export function createIndicator(
   doc: Document,
-  api: Pick<Api, "state" | "onStateChange">,
+  api: Pick<Api, "state" | "onStateChange"> & { bridge?: Pick<BridgeApi, "state" | "onStateChange"> },
   localize: Localize,
   onOpen: () => void,
 ): Indicator {
   const element = doc.createElement("button");
   element.type = "button";
   element.addEventListener("click", onOpen);
+  let current: ConnectionState = api.state;
   const update = (state: ConnectionState) => {
+    current = state;
     const [cls, key] = STATES[state];
     element.className = `socket-manager sm-indicator sm-${cls}`;
     element.dataset.state = state;
     const word = localize(key);
     element.textContent = word;
     element.title = localize("SOCKET_MANAGER.Indicator.Tooltip", { state: word });
+    // The bridge, when a GM set one up, is named in the tooltip (and marked for styling).
+    const bridge = api.bridge?.state ?? "off";
+    if (bridge === "off") delete element.dataset.bridge;
+    else {
+      element.dataset.bridge = bridge;
+      const bridgeWord = localize(BRIDGE_WORDS[bridge]);
+      element.title += ` ${localize("SOCKET_MANAGER.Indicator.Bridge", { state: bridgeWord })}`;
+    }
   };
   update(api.state);
-  const off = api.onStateChange(update);
+  const offBridge = api.bridge?.onStateChange(() => update(current));
+  const offState = api.onStateChange(update);
+  const off = () => {
+    offState();
+    offBridge?.();
+  };
   const attach = (container: HTMLElement | null) => {
     element.classList.toggle("sm-in-list", container !== null);
     if (container) container.prepend(element);

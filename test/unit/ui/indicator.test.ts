@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ConnectionState, TransportKind } from "../../../src/contract/types";
+import type { BridgeState, ConnectionState, TransportKind } from "../../../src/contract/types";
 import { createIndicator, followPlayersList, playersListElement } from "../../../src/ui/indicator";
 import { localize, ROOT } from "./fixtures";
 
@@ -84,6 +84,31 @@ describe("connection indicator", () => {
     expect(open).not.toHaveBeenCalled();
     element.click();
     expect(open).toHaveBeenCalledTimes(1);
+  });
+
+  it("names the bridge in its tooltip while one is set up, following its state; nothing when it is off", () => {
+    const api = fakeApi("connected");
+    const bridgeListeners = new Set<(state: BridgeState) => void>();
+    const bridge = {
+      state: "off" as BridgeState,
+      onStateChange(fn: (state: BridgeState) => void) {
+        bridgeListeners.add(fn);
+        return () => void bridgeListeners.delete(fn);
+      },
+    };
+    const indicator = createIndicator(document, { ...api, bridge }, localize, () => {});
+    const { element } = indicator;
+    expect(element.title).toBe("Socket Manager: Live. Click for details.");
+    expect(element.dataset.bridge).toBeUndefined();
+    for (const state of ["reconnecting", "connected"] as const) {
+      bridge.state = state;
+      for (const fn of bridgeListeners) fn(state);
+    }
+    expect(element.dataset.bridge).toBe("connected");
+    expect(element.title).toBe("Socket Manager: Live. Click for details. Bridge to the backend: Live.");
+    expect(element.textContent).toBe("Live");
+    indicator.destroy();
+    expect(bridgeListeners.size).toBe(0);
   });
 
   it("destroy removes the element and stops following the state", () => {
