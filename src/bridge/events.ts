@@ -3,16 +3,25 @@ import { SocketManagerError, ValidationError } from "../contract/errors";
 import { byteLength } from "../pipeline/codec";
 import { assertJsonSafe } from "../pipeline/validate";
 import { BRIDGE_LIMITS } from "./host";
-import { frames, isEventName, MAX_BATCH } from "./protocol";
+import { isEventName, MAX_BATCH } from "./protocol";
 
-export interface BridgeEvent {
-  readonly event: string;
-  readonly data: unknown;
-  readonly at: number;
+/**
+ * An event as it waits: its JSON, `{"event":…,"data":…,"at":…}`, encoded once at `emit`, and that JSON's
+ * UTF-8 size. A frame of one event is `{"type":"event",` + the rest of it; a batch is
+ * `{"type":"events","events":[` + the events joined by commas + `]}` (exactly what JSON.stringify of those
+ * objects gives).
+ */
+export interface QueuedEvent {
+  readonly json: string;
+  readonly bytes: number;
 }
 
+const ONE_HEAD = '{"type":"event",';
+const BATCH_HEAD = '{"type":"events","events":[';
+const BATCH_TAIL = "]}";
+
 /** An event `api.bridge.emit` may send: a name of 1 to 64 characters, JSON data, one frame at most. */
-export function checkedEvent(event: string, data: unknown, at: number, maxFrame: number): BridgeEvent {
+export function checkedEvent(event: string, data: unknown, at: number, maxFrame: number): QueuedEvent {
   if (!isEventName(event)) {
     throw new ValidationError("bridge event names are 1 to 64 characters", {
       moduleId: "bridge",
@@ -20,28 +29,27 @@ export function checkedEvent(event: string, data: unknown, at: number, maxFrame:
     });
   }
   assertJsonSafe(data, "bridge", event);
-  const item = { event, data: data ?? null, at };
-  if (byteLength(frames.event(item.event, item.data, item.at)) > maxFrame) {
+  const json = JSON.stringify({ event, data: data ?? null, at });
+  const bytes = byteLength(json);
+  // Its frame alone: ONE_HEAD replaces the JSON's opening brace.
+  if (bytes + ONE_HEAD.length - 1 > maxFrame) {
     throw new SocketManagerError(`bridge event "${event}" is larger than ${maxFrame} bytes`, {
       moduleId: "bridge",
       event,
     });
   }
-  return item;
+  return { json, bytes };
 }
 
-/** Room for `{"type":"events","events":[` and `]}`. */
-const BATCH_OVERHEAD = 32;
-
 export class EventQueue {
-  readonly #items: BridgeEvent[] = [];
+  readonly #items: QueuedEvent[] = [];
 
   get length(): number {
     return this.#items.length;
   }
 
   /** Adds an event; returns how many old ones it pushed out (0 or 1). */
-  push(item: BridgeEvent): number {
+  push(item: QueuedEvent): number {
     this.#items.push(item);
     if (this.#items.length <= BRIDGE_LIMITS.queue) return 0;
     this.#items.shift();
@@ -53,20 +61,26 @@ export class EventQueue {
     return this.#items.splice(0).length;
   }
 
-  /** The next frame to send (one event, or a batch within `maxFrame` bytes), removed from the queue. */
+  /**
+   * The next frame to send, removed from the queue: one event, or as many as fit a batch of at most
+   * `maxFrame` bytes and MAX_BATCH events (the first is always taken: `emit` checked its size).
+   */
   takeFrame(maxFrame: number): { text: string; count: number } | null {
-    const batch: BridgeEvent[] = [];
-    let size = BATCH_OVERHEAD;
+    let count = 0;
+    let size = BATCH_HEAD.length + BATCH_TAIL.length;
     for (const item of this.#items) {
-      const itemSize = byteLength(frames.event(item.event, item.data, item.at)) + 1;
-      if (batch.length > 0 && (size + itemSize > maxFrame || batch.length >= MAX_BATCH)) break;
-      batch.push(item);
+      const itemSize = item.bytes + (count > 0 ? 1 : 0);
+      if (count > 0 && (size + itemSize > maxFrame || count >= MAX_BATCH)) break;
+      count++;
       size += itemSize;
     }
-    this.#items.splice(0, batch.length);
+    const batch = this.#items.splice(0, count);
     const [only] = batch;
     if (!only) return null;
-    const text = batch.length === 1 ? frames.event(only.event, only.data, only.at) : frames.events(batch);
-    return { text, count: batch.length };
+    const text =
+      batch.length === 1
+        ? ONE_HEAD + only.json.slice(1)
+        : BATCH_HEAD + batch.map((e) => e.json).join(",") + BATCH_TAIL;
+    return { text, count };
   }
 }

@@ -96,9 +96,7 @@ export const frames = {
     JSON.stringify({ type: "response", id, ok: false, error: { code, message } }),
   ping: (id: string, at: number) => JSON.stringify({ type: "ping", id, at }),
   pong: (id: string, at: number) => JSON.stringify({ type: "pong", id, at }),
-  event: (event: string, data: unknown, at: number) => JSON.stringify({ type: "event", event, data, at }),
-  events: (list: readonly { event: string; data: unknown; at: number }[]) =>
-    JSON.stringify({ type: "events", events: list }),
+  // Events are encoded once, at emit: src/bridge/events.ts.
 };
 
 export function isEventName(v: unknown): v is string {

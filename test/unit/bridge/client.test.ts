@@ -11,6 +11,7 @@ class FakeSocket implements BridgeSocket {
   static made: FakeSocket[] = [];
   readyState = 0;
   readonly sent: Record<string, unknown>[] = [];
+  readonly raw: string[] = [];
   closed: { code?: number; reason?: string } | null = null;
   onopen: ((event: unknown) => void) | null = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
@@ -21,6 +22,7 @@ class FakeSocket implements BridgeSocket {
     FakeSocket.made.push(this);
   }
   send(data: string): void {
+    this.raw.push(data);
     this.sent.push(JSON.parse(data) as Record<string, unknown>);
   }
   close(code?: number, reason?: string): void {
@@ -267,6 +269,28 @@ describe("BridgeClient: events and the reconnection policy", () => {
     expect(client.state).toBe("connected");
     expect(notes).toEqual(["SOCKET_MANAGER.Notify.BridgeOffline", "SOCKET_MANAGER.Notify.BridgeBack"]);
     expect(socket().ofType("event")).toMatchObject([{ event: "meanwhile", data: 1 }]);
+  });
+
+  it("cuts queued events into frames within the backend's frame limit, each frame exactly JSON of its events", () => {
+    const { client, socket, clock } = setup();
+    client.refresh();
+    for (let i = 0; i < 40; i++) client.emit("tick", { i, note: "é".repeat(i % 7) });
+    socket().open();
+    socket().serverSends({ type: "welcome", v: 1, server: "small", maxFrameBytes: 300 });
+    flush(clock);
+    const frames = socket().raw.slice(1);
+    expect(frames.length).toBeGreaterThan(3);
+    for (const text of frames) expect(Buffer.byteLength(text)).toBeLessThanOrEqual(300);
+    const got = socket()
+      .sent.slice(1)
+      .flatMap((f) => (f.type === "events" ? (f.events as unknown[]) : [f]));
+    expect(got.map((e) => (e as { data: { i: number } }).data.i)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    for (const [n, text] of frames.entries()) {
+      const frame = socket().sent[n + 1];
+      expect(text).toBe(JSON.stringify(frame));
+    }
   });
 
   it("keeps at most 1,000 events while down, dropping the oldest (counted)", () => {
