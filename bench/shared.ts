@@ -9,11 +9,10 @@
  *   a 1 MB state (its snapshot, chunked by the pipeline) against the time for one raw 1 MB emit to arrive.
  *   The relay's message limit is raised to 4 MB for this part, or the raw contender could not send 1 MB at all.
  */
-import type { Api } from "../src/contract/types";
 import {
   createWorld,
   every,
-  type Peer,
+  peerOf,
   STANDARD_USERS,
   startPeers,
   stopPeers,
@@ -63,12 +62,6 @@ function users(players: number): UserSpec[] {
     })),
   ];
 }
-
-const api = (peers: Map<string, Peer>, id: string): Api => {
-  const peer = peers.get(id);
-  if (!peer) throw new Error(`no peer ${id}`);
-  return peer.api;
-};
 
 /** The patch part: frames and bytes through the relay in virtual time. */
 async function patches(opts: { players: number; hz: number; seconds: number }) {
@@ -164,13 +157,13 @@ async function lateJoiner(stateBytes: number, repetitions: number) {
       const w2 = await createWorld({ users: people, network, maxHttpBufferSize: 4e6 });
       const peers = await startPeers(w2);
       try {
-        const gm = api(peers, "gm1")
-          .channel("bench")
+        const gm = peerOf(peers, "gm1")
+          .api.channel("bench")
           .shared("late", { initial: big, maxBytes: 4 * 1024 * 1024, maxPatchBytes: 4 * 1024 * 1024 });
         await gm.set({ blob: `${"y".repeat(stateBytes - 20)}` });
         const t0 = performance.now();
-        const mine = api(peers, "p1")
-          .channel("bench")
+        const mine = peerOf(peers, "p1")
+          .api.channel("bench")
           .shared("late", { initial: big, maxBytes: 4 * 1024 * 1024, maxPatchBytes: 4 * 1024 * 1024 });
         await waitFor(() => mine.synced && mine.version === gm.version, { timeout: 30_000, interval: 1 });
         sharedRuns.push(performance.now() - t0);

@@ -2,7 +2,10 @@
 import { ValidationError } from "../contract/errors";
 import type { BridgeHandler, BridgeHandlerOptions } from "../contract/types";
 import { isStandardSchema } from "../pipeline/schema";
+import { checkKeys } from "../services/options";
 import { isEventName } from "./protocol";
+
+const BRIDGE_HANDLER_KEYS = ["schema"] as const;
 
 interface Entry {
   readonly fn: BridgeHandler;
@@ -18,8 +21,7 @@ export class BridgeHandlers {
       new ValidationError(message, { moduleId: "bridge", event: String(kind) });
     if (!isEventName(kind)) throw fail("bridge request kinds are 1 to 64 characters");
     if (typeof fn !== "function") throw fail("a bridge handler must be a function");
-    for (const key of Object.keys(opts))
-      if (key !== "schema") throw fail(`unknown bridge handler option "${key}"`);
+    checkKeys(opts, BRIDGE_HANDLER_KEYS, "bridge handler", "bridge", String(kind));
     if (opts.schema !== undefined && !isStandardSchema(opts.schema))
       throw fail("schema must implement the Standard Schema interface (~standard)");
     if (this.#byKind.has(kind)) throw fail(`a bridge handler for "${kind}" is already registered`);

@@ -1,6 +1,6 @@
 /** The connection indicator: a small pill (a CSS dot and a word) that opens the status window. */
-import type { Api, BridgeApi, BridgeState, ConnectionState } from "../contract/types";
-import { type Localize, STATES } from "./status-context";
+import type { Api, BridgeApi, ConnectionState } from "../contract/types";
+import { BRIDGE_STATES, type Localize, STATES } from "./status-context";
 
 export interface Indicator {
   readonly element: HTMLButtonElement;
@@ -11,14 +11,6 @@ export interface Indicator {
   /** Stops following the state and removes the element. */
   destroy(): void;
 }
-
-/** The bridge's states as the indicator's tooltip names them ("off" shows nothing). */
-const BRIDGE_WORDS: Record<Exclude<BridgeState, "off">, string> = {
-  connecting: "SOCKET_MANAGER.State.Initializing",
-  connected: "SOCKET_MANAGER.State.Connected",
-  reconnecting: "SOCKET_MANAGER.State.Reconnecting",
-  offline: "SOCKET_MANAGER.State.Offline",
-};
 
 export function createIndicator(
   doc: Document,
@@ -43,7 +35,7 @@ export function createIndicator(
     if (bridge === "off") delete element.dataset.bridge;
     else {
       element.dataset.bridge = bridge;
-      const bridgeWord = localize(BRIDGE_WORDS[bridge]);
+      const bridgeWord = localize(BRIDGE_STATES[bridge]);
       element.title += ` ${localize("SOCKET_MANAGER.Indicator.Bridge", { state: bridgeWord })}`;
     }
   };

@@ -30,7 +30,8 @@ export const STATES: Record<ConnectionState, readonly [cls: string, key: string]
   "local-fallback": ["local", "SOCKET_MANAGER.State.Local"],
 };
 
-const BRIDGE_STATES: Record<BridgeStatus["state"], string> = {
+/** Each bridge state's label key, shared by the status window and the indicator's tooltip. */
+export const BRIDGE_STATES: Record<BridgeStatus["state"], string> = {
   off: "SOCKET_MANAGER.Status.BridgeOff",
   connecting: "SOCKET_MANAGER.State.Initializing",
   connected: "SOCKET_MANAGER.State.Connected",

@@ -117,7 +117,8 @@ let barriers = 0;
  */
 export async function delivered(peers: Map<string, Peer>, from: string, timeout = 5000): Promise<void> {
   const token = ++barriers;
-  const others = [...peers].filter(([id]) => id !== from);
+  // A client without a connection cannot receive anything: it is not waited for.
+  const others = [...peers].filter(([id, peer]) => id !== from && peer.client.socket.connected);
   const reached = new Set<string>();
   const offs = others.map(([id, peer]) =>
     peer.api.channel("harness-barrier").on("mark", (n) => {

@@ -13,6 +13,8 @@
  *   `reconnect_attempt` / `reconnect` / `reconnect_failed` on `socket.io`), a server-side disconnect or a
  *   client-side `disconnect()` does not retry, and a connection attempt stalled longer than 20 s fails.
  */
+
+import { seededRandom } from "../unit/support";
 import { MARKER_EVENT, type Relay, type RelayMessageListener } from "./relay-types";
 import type { VirtualClock } from "./virtual-time";
 
@@ -66,18 +68,6 @@ class Emitter {
   fire(event: string, ...args: unknown[]): void {
     for (const fn of this.listeners(event)) (fn as (...a: unknown[]) => void)(...args);
   }
-}
-
-/** A deterministic random source (mulberry32) for the reconnection jitter. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** socket.io-client's Manager, as far as it shows: its events and its reconnection options. */
@@ -266,7 +256,7 @@ export class MemoryRelay implements Relay {
 
   constructor(clock: VirtualClock, opts: MemoryRelayOptions = {}) {
     this.clock = clock;
-    this.random = seeded(opts.seed ?? 1);
+    this.random = seededRandom(opts.seed ?? 1);
     this.#maxBuffer = opts.maxHttpBufferSize ?? 1e6;
     this.#latency = opts.latencyMs ?? 1;
   }

@@ -10,6 +10,7 @@ import type { BridgeSocketConstructor } from "../../src/bridge/host";
 import {
   createWorld,
   type Peer,
+  peerOf,
   STANDARD_USERS,
   startPeer,
   stopPeers,
@@ -51,11 +52,7 @@ async function start(opts: { token?: string; url?: string; connect?: string[] } 
   return { bridge, world, url };
 }
 
-const api = (id: string) => {
-  const peer = peers.get(id);
-  if (!peer) throw new Error(`no peer ${id}`);
-  return peer.api;
-};
+const api = (id: string) => peerOf(peers, id).api;
 
 describe("the bridge, with the Node SDK as the backend", () => {
   it("only the active GM connects; a request reaches its bridge handler and comes back typed", async () => {

@@ -15,7 +15,7 @@ import type { FoundryGlobalScope } from "../../src/foundry/globals";
 import type { FoundryHooks } from "../../src/foundry/types";
 import type { Notification, SimClient, UserSpec } from "../../test/harness/client-core";
 import type { SimGame } from "../../test/harness/foundry-globals-core";
-import { type Peer, startPeer } from "../../test/harness/managers";
+import { delivered, type Peer, startPeer } from "../../test/harness/managers";
 import { MemoryRelay, MemorySocket } from "../../test/harness/memory-relay";
 import { acquireVirtualClock, releaseVirtualClock, type VirtualClock } from "../../test/harness/virtual-time";
 import { createWorldOn, type World } from "../../test/harness/world-core";
@@ -86,8 +86,6 @@ export interface TestWorld {
   close(): Promise<void>;
 }
 
-const BARRIER_CHANNEL = "socket-manager-testing";
-
 export async function createTestWorld(opts: TestWorldOptions): Promise<TestWorld> {
   const users: UserSpec[] = opts.users.map((u) => ({ id: u.id, name: u.name, role: u.role }));
   const clock: VirtualClock = acquireVirtualClock();
@@ -96,7 +94,6 @@ export async function createTestWorld(opts: TestWorldOptions): Promise<TestWorld
   });
   const peers = new Map<string, Peer>();
   let world: World | null = null;
-  let barriers = 0;
 
   const userOf = (id: string): TestUser => {
     const user = opts.users.find((u) => u.id === id);
@@ -168,27 +165,7 @@ export async function createTestWorld(opts: TestWorldOptions): Promise<TestWorld
     },
     stopServer: () => relay.stop(),
     restartServer: () => relay.restart(),
-    async delivered(from) {
-      const token = ++barriers;
-      const others = [...peers].filter(([id, p]) => id !== from && p.client.socket.connected);
-      const reached = new Set<string>();
-      const offs = others.map(([id, p]) =>
-        p.api.channel(BARRIER_CHANNEL).on("mark", (n) => {
-          if (n === token) reached.add(id);
-        }),
-      );
-      try {
-        const sender = peers.get(from);
-        if (!sender) throw new Error(`Socket Manager testing | user "${from}" has no running client`);
-        await sender.api.channel(BARRIER_CHANNEL).emit("mark", token);
-        await clock.until(() => reached.size === others.length, {
-          within: 30_000,
-          message: `what ${from} sent reaches every other client`,
-        });
-      } finally {
-        for (const off of offs) off();
-      }
-    },
+    delivered: (from) => delivered(peers, from, 30_000),
     until: (condition, within = 5000) => clock.until(condition, { within }),
     advance: (ms) => clock.advance(ms),
     now: () => clock.now(),
