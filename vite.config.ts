@@ -19,6 +19,23 @@ function copyModuleFiles(): Plugin {
   };
 }
 
+/**
+ * The chunk a source file belongs to: what every client loads at start is "core"; the rest loads on first use
+ * (`import()` relative to the module's file, so Foundry serves each chunk from the module's folder).
+ */
+export function chunkOf(id: string): string | null {
+  const path = id.replaceAll("\\", "/");
+  if (!path.includes("/src/") || path.endsWith("/src/index.ts")) return null;
+  const lazy = LAZY_CHUNKS.find(([, pattern]) => pattern.test(path));
+  return lazy ? lazy[0] : "core";
+}
+
+/** Each chunk that loads on first use, and the source files in it (their dynamic import is their only way in). */
+const LAZY_CHUNKS: [string, RegExp][] = [
+  ["shared-state", /\/src\/shared\/(?!lazy\.ts|options\.ts|json\.ts)/],
+  ["status-window", /\/src\/ui\/status-(?:window|context)\.ts$/],
+];
+
 const pkg = JSON.parse(readFileSync(resolve(__dirname, "package.json"), "utf8")) as { version: string };
 
 export default defineConfig({
@@ -36,7 +53,15 @@ export default defineConfig({
       fileName: () => "socket-manager.js",
     },
     // comments: false drops the /* @__PURE__ */ annotations the bundler adds (about 600 B of the bundle).
-    rolldownOptions: { external: [], output: { minify: true, comments: false } },
+    rolldownOptions: {
+      external: [],
+      output: {
+        minify: true,
+        comments: false,
+        chunkFileNames: "[name]-[hash].js",
+        codeSplitting: { groups: [{ name: chunkOf }] },
+      },
+    },
   },
   plugins: [copyModuleFiles()],
 });

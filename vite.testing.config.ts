@@ -22,6 +22,7 @@ export default defineConfig({
       formats: ["es"],
       fileName: () => "index.js",
     },
-    rolldownOptions: { external: [/^node:/] },
+    // One file: the chunks the module loads on first use are inlined.
+    rolldownOptions: { external: [/^node:/], output: { codeSplitting: false } },
   },
 });

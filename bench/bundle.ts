@@ -1,15 +1,30 @@
-/** 7. Bundle size: the built ES module, as shipped, minified and gzip -9, and what it is made of. */
+/**
+ * 7. Bundle size: the built ES module as shipped, minified and gzip -9. The core is what every client loads at
+ * start (the entry and the chunks it imports statically); each lazy chunk loads on first use.
+ */
 import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { moduleFiles } from "../scripts/chunks";
 
 export const BUNDLE = fileURLToPath(new URL("../dist/socket-manager.js", import.meta.url));
 
-export interface BundleResult {
+export interface ChunkSize {
   file: string;
   minifiedBytes: number;
   gzipBytes: number;
-  /** Minified characters attributed to each source file through the source map, largest first. */
+}
+
+export interface BundleResult {
+  /** The core: every file loaded at start (sizes summed; each file gzipped on its own, as served). */
+  file: string;
+  minifiedBytes: number;
+  gzipBytes: number;
+  coreFiles: ChunkSize[];
+  /** Chunks loaded on first use. */
+  lazy: ChunkSize[];
+  /** Minified characters of the core attributed to each source file through the source maps, largest first. */
   bySource: { source: string; bytes: number }[];
 }
 
@@ -69,22 +84,37 @@ function composition(code: string, mapText: string): { source: string; bytes: nu
   return [...totals].map(([source, bytes]) => ({ source, bytes })).sort((a, b) => b.bytes - a.bytes);
 }
 
+function sizeOf(path: string): ChunkSize {
+  const code = readFileSync(path);
+  return { file: basename(path), minifiedBytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+}
+
+/** Source composition of one built file, empty when its map is missing or unreadable. */
+function sourcesOf(path: string): { source: string; bytes: number }[] {
+  const mapFile = `${path}.map`;
+  if (!existsSync(mapFile)) return [];
+  try {
+    return composition(readFileSync(path, "utf8"), readFileSync(mapFile, "utf8"));
+  } catch {
+    return [];
+  }
+}
+
 export function measureBundle(): BundleResult {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run "npm run build" first`);
-  const code = readFileSync(BUNDLE);
-  let bySource: BundleResult["bySource"] = [];
-  const mapFile = `${BUNDLE}.map`;
-  if (existsSync(mapFile)) {
-    try {
-      bySource = composition(code.toString("utf8"), readFileSync(mapFile, "utf8"));
-    } catch {
-      bySource = [];
-    }
-  }
+  const dir = dirname(BUNDLE);
+  const files = moduleFiles(dir, basename(BUNDLE));
+  const coreFiles = files.core.map((f) => sizeOf(join(dir, f)));
+  const totals = new Map<string, number>();
+  for (const f of files.core)
+    for (const { source, bytes } of sourcesOf(join(dir, f)))
+      totals.set(source, (totals.get(source) ?? 0) + bytes);
   return {
-    file: "dist/socket-manager.js",
-    minifiedBytes: code.length,
-    gzipBytes: gzipSync(code, { level: 9 }).length,
-    bySource,
+    file: files.core.map((f) => `dist/${f}`).join(" + "),
+    minifiedBytes: coreFiles.reduce((n, c) => n + c.minifiedBytes, 0),
+    gzipBytes: coreFiles.reduce((n, c) => n + c.gzipBytes, 0),
+    coreFiles,
+    lazy: files.lazy.map((f) => sizeOf(join(dir, f))),
+    bySource: [...totals].map(([source, bytes]) => ({ source, bytes })).sort((a, b) => b.bytes - a.bytes),
   };
 }

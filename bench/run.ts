@@ -336,8 +336,8 @@ function targets(r: Report): Target[] {
   }
   if (good(r.bundle)) {
     out.push(
-      atMost("bundle-min", "bundle, minified", r.bundle.minifiedBytes / 1000, 40, " kB"),
-      atMost("bundle-gzip", "bundle, gzip -9", r.bundle.gzipBytes / 1000, 12, " kB"),
+      atMost("bundle-min", "core loaded at start, minified", r.bundle.minifiedBytes / 1000, 40, " kB"),
+      atMost("bundle-gzip", "core loaded at start, gzip -9", r.bundle.gzipBytes / 1000, 12, " kB"),
     );
   }
   if (good(r.pipeline)) {
@@ -558,7 +558,19 @@ function human(r: Report): string {
       "\n## 7. Bundle",
       table(
         ["file", "minified", "gzip -9"],
-        [[r.bundle.file, `${int(r.bundle.minifiedBytes)} B`, `${int(r.bundle.gzipBytes)} B`]],
+        [
+          ...r.bundle.coreFiles.map((c) => [
+            `${c.file} (core)`,
+            `${int(c.minifiedBytes)} B`,
+            `${int(c.gzipBytes)} B`,
+          ]),
+          ["core, loaded at start", `${int(r.bundle.minifiedBytes)} B`, `${int(r.bundle.gzipBytes)} B`],
+          ...r.bundle.lazy.map((c) => [
+            `${c.file} (on first use)`,
+            `${int(c.minifiedBytes)} B`,
+            `${int(c.gzipBytes)} B`,
+          ]),
+        ],
       ),
     );
     if (r.bundle.bySource.length > 0) {

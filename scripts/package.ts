@@ -2,7 +2,8 @@
  * `npm run package` (after `npm run build`): the release files a GM installs from one URL.
  *
  *   dist/module.json   the built manifest with `version` from package.json and `url`, `manifest`, `download`
- *   dist/module.zip    module.json, socket-manager.js, lang/, templates/, styles/ at the zip's root
+ *   dist/module.zip    module.json, socket-manager.js and the chunks it loads, lang/, templates/, styles/ at the
+ *                      zip's root
  *
  * URLs: the base is package.json `foundry.manifestBase` when set, else `<repository.url>/releases` (GitHub's
  * layout); `manifest` = `<base>/latest/download/module.json` (always the newest release's manifest) and
@@ -16,6 +17,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { moduleFiles } from "./chunks";
 import { createZip, type ZipInput } from "./zip";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
@@ -152,7 +154,12 @@ export function packageModule(opts: PackageOptions = {}): PackageResult {
     if (!existsSync(join(dist, file))) throw new Error(`module.json names ${file}, which is not in ${dist}`);
   }
 
-  const files = new Set<string>(manifest.esmodules ?? []);
+  const files = new Set<string>();
+  // Each ES module with the chunks it loads at start and on first use (siblings in the module's folder).
+  for (const entry of manifest.esmodules ?? []) {
+    const { core, lazy } = moduleFiles(dist, entry);
+    for (const f of [...core, ...lazy]) files.add(f);
+  }
   for (const dir of MODULE_DIRS)
     if (existsSync(join(dist, dir))) for (const f of filesUnder(dist, dir)) files.add(f);
   for (const f of named) files.add(f);

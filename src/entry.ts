@@ -31,7 +31,7 @@ import type { Logger } from "./log";
 import { SocketManager } from "./manager";
 import { registerFrameHandler } from "./transports/socketlib";
 import { createIndicator, followPlayersList, type Indicator } from "./ui/indicator";
-import { createStatusWindowClass } from "./ui/status-window";
+import { createStatusLauncher } from "./ui/status-launcher";
 
 export interface InstallOptions {
   version: string;
@@ -110,9 +110,10 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
     scope.SocketManager = a;
 
     const apps = scope.foundry?.applications?.api;
-    const StatusWindow = apps ? createStatusWindowClass(apps, () => a, env.localize) : null;
+    const launcher = apps ? createStatusLauncher(apps, () => a, env.localize) : null;
     open = () => {
-      if (StatusWindow) void new StatusWindow().render(true);
+      if (launcher)
+        launcher.open().catch((e: unknown) => console.error("Socket Manager | the status window failed", e));
       else console.warn("Socket Manager | the status window needs Foundry's ApplicationV2 (v12+)");
     };
     Object.assign(scope, createConsoleCommands(a, { console, openWindow: () => open() }));
@@ -120,7 +121,7 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
     registerSettings(game, (patch) => m.configure(patch));
     registerBridgeUrlSetting(game, () => bridge.refresh());
     registerInterface(game, {
-      statusWindow: StatusWindow,
+      statusWindow: launcher?.Menu ?? null,
       open: () => open(),
       showIndicator: (visible) => indicator?.show(visible),
     });

@@ -27,7 +27,7 @@ import type { Messages } from "./services/messages";
 import type { Peers } from "./services/peers";
 import type { ReliableDelivery } from "./services/reliable-delivery";
 import type { Requests } from "./services/requests";
-import type { SharedStates } from "./shared/registry";
+import type { LazySharedStates } from "./shared/lazy";
 import type { TransportKind } from "./transports/transport";
 import { wireServices } from "./wiring";
 
@@ -67,7 +67,7 @@ export class SocketManager implements ChannelHost {
   readonly #requests: Requests;
   readonly #reliable: ReliableDelivery;
   readonly #messages: Messages;
-  readonly #shared: SharedStates;
+  readonly #shared: LazySharedStates;
   #unhooks: (() => void)[] = [];
 
   constructor(opts: ManagerOptions) {

@@ -21,7 +21,7 @@ import { Peers } from "./services/peers";
 import { ReliableDelivery } from "./services/reliable-delivery";
 import { Requests } from "./services/requests";
 import { createRouter, receiveRoutes } from "./services/router";
-import { SharedStates } from "./shared/registry";
+import { LazySharedStates } from "./shared/lazy";
 
 export interface WiringInput {
   env: FoundryEnv;
@@ -46,7 +46,7 @@ export interface Services {
   requests: Requests;
   reliable: ReliableDelivery;
   messages: Messages;
-  shared: SharedStates;
+  shared: LazySharedStates;
 }
 
 export function wireServices(input: WiringInput): Services {
@@ -118,7 +118,7 @@ export function wireServices(input: WiringInput): Services {
       knownChannel: (id) => channels.find(id) !== undefined,
     }),
   );
-  s.shared = new SharedStates({
+  s.shared = new LazySharedStates({
     core,
     channel: () => channels.get(MODULE_ID),
     emit: (event, data, opts) => s.messages.emit(MODULE_ID, event, data, opts),

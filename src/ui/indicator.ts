@@ -1,6 +1,6 @@
 /** The connection indicator: a small pill (a CSS dot and a word) that opens the status window. */
 import type { Api, BridgeApi, ConnectionState } from "../contract/types";
-import { BRIDGE_STATES, type Localize, STATES } from "./status-context";
+import { BRIDGE_STATES, type Localize, STATES } from "./states";
 
 export interface Indicator {
   readonly element: HTMLButtonElement;

@@ -1,15 +1,15 @@
 /** Pure: turns what the API reports into exactly the data templates/status.hbs shows. */
 import type {
   BridgeStatus,
-  ConnectionState,
   HistogramSnapshot,
   MetricsSnapshot,
   PeerInfo,
   SharedInfo,
   Status,
 } from "../contract/types";
+import { BRIDGE_STATES, type Localize, STATES } from "./states";
 
-export type Localize = (key: string, data?: Record<string, string | number>) => string;
+export type { Localize } from "./states";
 
 export interface StatusData {
   status: Status;
@@ -20,24 +20,6 @@ export interface StatusData {
   /** `api.bridge.status()`; absent or "off" hides the bridge's line. */
   bridge?: BridgeStatus;
 }
-
-/** Each state's CSS suffix and label key, shared by the status window and the indicator. */
-export const STATES: Record<ConnectionState, readonly [cls: string, key: string]> = {
-  initializing: ["starting", "SOCKET_MANAGER.State.Initializing"],
-  connected: ["live", "SOCKET_MANAGER.State.Connected"],
-  reconnecting: ["reconnecting", "SOCKET_MANAGER.State.Reconnecting"],
-  offline: ["offline", "SOCKET_MANAGER.State.Offline"],
-  "local-fallback": ["local", "SOCKET_MANAGER.State.Local"],
-};
-
-/** Each bridge state's label key, shared by the status window and the indicator's tooltip. */
-export const BRIDGE_STATES: Record<BridgeStatus["state"], string> = {
-  off: "SOCKET_MANAGER.Status.BridgeOff",
-  connecting: "SOCKET_MANAGER.State.Initializing",
-  connected: "SOCKET_MANAGER.State.Connected",
-  reconnecting: "SOCKET_MANAGER.State.Reconnecting",
-  offline: "SOCKET_MANAGER.State.Offline",
-};
 
 const TRANSPORTS: Record<string, string> = {
   socketlib: "SOCKET_MANAGER.Transport.Socketlib",

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ClientProcess, spawnClient } from "../../demo/spawn";
+import { moduleFiles } from "../../scripts/chunks";
 import { createSimClient, type SimClient, type UserSpec } from "../harness/client";
 import { installFoundryGlobals } from "../harness/foundry-globals";
 import { type Relay, startRelay } from "../harness/relay";
@@ -40,14 +41,23 @@ afterAll(() => {
 });
 
 describe("dist/ is a Foundry module folder", () => {
-  it("the bundle imports and requires nothing", () => {
-    const code = readFileSync(join(copy, BUNDLE_NAME), "utf8");
-    expect(code.length).toBeGreaterThan(1000);
-    // Static imports (with or without bindings), re-exports from another module, dynamic imports, require.
-    expect(code).not.toMatch(/(?:^|[;{}\s])import\s*(?:[\w$*{},\s]+?\s*from\s*)?["'`]/m);
-    expect(code).not.toMatch(/\bexport\s*(?:\*|\{[^}]*\})\s*from\s*["'`]/);
-    expect(code).not.toMatch(/\bimport\s*\(/);
-    expect(code).not.toMatch(/\brequire\s*\(/);
+  it("the bundle imports nothing but its own chunks, and they nothing else", () => {
+    const { core, lazy } = moduleFiles(copy, BUNDLE_NAME);
+    expect(core[0]).toBe(BUNDLE_NAME);
+    // Shared state loads on first use.
+    expect(lazy.some((f) => f.startsWith("shared-state-"))).toBe(true);
+    const chunks = readdirSync(copy).filter((f) => f.endsWith(".js"));
+    expect([...core, ...lazy].sort()).toEqual(chunks.sort());
+    for (const file of chunks) {
+      // What remains once the chunks' own imports are cut out must import and require nothing.
+      const code = readFileSync(join(copy, file), "utf8")
+        .replace(/\bfrom\s*["'`]\.\/[\w.-]+\.js["'`]/g, "")
+        .replace(/\bimport\s*\(\s*["'`]\.\/[\w.-]+\.js["'`]\s*\)/g, "");
+      expect(code).not.toMatch(/(?:^|[;{}\s])import\s*(?:[\w$*{},\s]+?\s*from\s*)?["'`]/m);
+      expect(code).not.toMatch(/\bexport\s*(?:\*|\{[^}]*\})\s*from\s*["'`]/);
+      expect(code).not.toMatch(/\bimport\s*\(/);
+      expect(code).not.toMatch(/\brequire\s*\(/);
+    }
   });
 
   it("module.json declares one ES module, a socket and a library, and every file it names exists", () => {

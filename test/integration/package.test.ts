@@ -167,21 +167,19 @@ describe("npm run package", () => {
     for (const file of named) expect(existsSync(join(folder, file)), file).toBe(true);
     const lang = JSON.parse(readFileSync(join(folder, "lang", "en.json"), "utf8")) as Record<string, unknown>;
     expect(lang).toHaveProperty("SOCKET_MANAGER");
-    const js = readFileSync(join(folder, "socket-manager.js"), "utf8");
-    expect(js).toBe(
-      readFileSync(join(tmp, "dist", "socket-manager.js"), "utf8").replace(
-        /\n?\/\/# sourceMappingURL=\S+\s*$/,
-        "\n",
-      ),
+    // The entry and every chunk it loads, each as built without its source-map comment.
+    const built = readdirSync(join(tmp, "dist")).filter((f) => f.endsWith(".js"));
+    expect(built.length).toBeGreaterThan(1);
+    for (const file of built) {
+      const js = readFileSync(join(folder, file), "utf8");
+      expect(js).toBe(
+        readFileSync(join(tmp, "dist", file), "utf8").replace(/\n?\/\/# sourceMappingURL=\S+\s*$/, "\n"),
+      );
+      expect(js).not.toContain("sourceMappingURL");
+    }
+    expect(readdirSync(folder).sort()).toEqual(
+      ["lang", "module.json", ...built, "styles", "templates"].sort(),
     );
-    expect(js).not.toContain("sourceMappingURL");
-    expect(readdirSync(folder).sort()).toEqual([
-      "lang",
-      "module.json",
-      "socket-manager.js",
-      "styles",
-      "templates",
-    ]);
   });
 
   it("manifest and download URLs are well-formed https URLs of the same release base, for this version", () => {
