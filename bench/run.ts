@@ -4,7 +4,7 @@
  *   npm run bench                  human tables on stdout, progress on stderr
  *   npm run bench -- --json        one JSON object on stdout (nothing else), progress on stderr
  *   options: --quick (small counts, a smoke test)
- *            --only throughput,latency,fanout,coalescing,inproc,bundle,browser,shared
+ *            --only throughput,latency,fanout,coalescing,inproc,bundle,browser,shared,bridge
  *            --out FILE (also write the JSON there) · --md FILE (also write the tables there)
  *            --no-build (never rebuild dist/)
  *
@@ -17,6 +17,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_CONFIG } from "../src/config";
+import { type BridgeBenchResult, benchBridge, bridgeSection } from "./bridge";
 import { type BrowserThroughputResult, benchBrowser } from "./browser";
 import { BUNDLE, type BundleResult, measureBundle } from "./bundle";
 import { benchCoalesce, type CoalesceResult } from "./coalesce";
@@ -40,6 +41,7 @@ const SECTIONS = [
   "bundle",
   "browser",
   "shared",
+  "bridge",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -95,6 +97,7 @@ function sizes(quick: boolean) {
         inproc: ["--pipeline-messages", "20000", "--pipeline-reps", "1", "--memory-messages", "50000"],
         browser: { messages: 10_000, repetitions: 1, warmup: 2_000, pipelineMessages: 20_000 },
         shared: { players: 4, hz: 60, seconds: 2, lateJoinerBytes: 1024 * 1024, repetitions: 1 },
+        bridge: { roundTrips: 200, repetitions: 1, warmup: 200 },
       }
     : {
         throughput: { messages: 100_000, repetitions: 7, warmup: 20_000, timeoutMs: 60_000 },
@@ -110,6 +113,7 @@ function sizes(quick: boolean) {
         inproc: ["--pipeline-messages", "200000", "--pipeline-reps", "5", "--memory-messages", "1000000"],
         browser: { messages: 100_000, repetitions: 5, warmup: 20_000, pipelineMessages: 200_000 },
         shared: { players: 20, hz: 60, seconds: 10, lateJoinerBytes: 1024 * 1024, repetitions: 5 },
+        bridge: { roundTrips: 2_000, repetitions: 5, warmup: 2_000 },
       };
 }
 
@@ -239,6 +243,7 @@ interface Report {
   bundle: Maybe<BundleResult>;
   browser: Maybe<BrowserThroughputResult>;
   shared: Maybe<SharedResult>;
+  bridge: Maybe<BridgeBenchResult>;
   targets: Target[];
 }
 
@@ -326,6 +331,17 @@ function targets(r: Report): Target[] {
         r.browser.pipeline.messagesPerSecond / 1000,
         500,
         "k msg/s",
+      ),
+    );
+  }
+  if (good(r.bridge)) {
+    out.push(
+      atMost(
+        "bridge-rtt-p50",
+        "bridge request() RTT p50 ÷ bare ws echo p50 (section 10)",
+        r.bridge.ratioToWs.p50,
+        1.5,
+        "×",
       ),
     );
   }
@@ -625,6 +641,7 @@ function human(r: Report): string {
       `Bytes ${ratio(h.bytesRatio)} fewer. A late joiner holds a ${int(h.lateJoiner.stateBytes)} B state in ${fixed(h.lateJoiner.sharedMs, 1)} ms against ${fixed(h.lateJoiner.rawMs, 1)} ms for one raw emit of it (${ratio(h.lateJoiner.ratio)}, median of ${h.lateJoiner.repetitions}, socket.io on 127.0.0.1).`,
     );
   }
+  if (good(r.bridge)) parts.push(bridgeSection(r.bridge));
   const failed = (
     [
       "throughput",
@@ -637,6 +654,7 @@ function human(r: Report): string {
       "bundle",
       "browser",
       "shared",
+      "bridge",
     ] as const
   )
     .map((k) => [k, r[k]] as const)
@@ -714,6 +732,7 @@ async function main(): Promise<number> {
     bundle: null,
     browser: null,
     shared: null,
+    bridge: null,
     targets: [],
   };
 
@@ -781,6 +800,10 @@ async function main(): Promise<number> {
   if (opts.only.has("shared")) {
     log("== 9. shared state (patches in virtual time; a late joiner over socket.io)");
     report.shared = await benchShared(n.shared).catch(failure);
+  }
+  if (opts.only.has("bridge")) {
+    log("== 10. bridge round trip (the Node SDK and the module's bridge client, against a bare ws echo)");
+    report.bridge = await benchBridge(n.bridge).catch(failure);
   }
   report.targets = targets(report);
   const cpuEnd = machineCpu();

@@ -199,6 +199,8 @@ export function createApi(manager: SocketManager, bridge: BridgeClient = inertBr
       handle: (kind: string, fn: BridgeHandler, opts?: BridgeHandlerOptions) =>
         bridge.handlers.add(kind, fn as BridgeHandler, opts),
       emit: (event: string, data?: unknown) => bridge.emit(event, data),
+      connect: (opts?: Parameters<BridgeApi["connect"]>[0]) => bridge.connect(opts),
+      disconnect: () => bridge.disconnect(),
       get state() {
         return bridge.state;
       },

@@ -3,44 +3,49 @@
  * After a failed attempt the next waits `backoffDelay` (from `initialReconnectionDelay`, doubling to
  * `maxReconnectionDelay`, with jitter); after `maxReconnectionAttempts` failures in a row it is "offline" (one
  * notice) and tries every `maxReconnectionDelay` until it is back. An attempt ends with a welcome, a close, or
- * 10 s without a welcome. A refusal (token, version, hello, replaced) stops it until the settings change.
+ * 10 s without a welcome. A refusal (token, version, hello, replaced) stops it until the URL or token changes
+ * (or `connect()`). `connect(opts)` overrides the settings for this session; `disconnect()` keeps it off.
  */
-import type { BridgeState, BridgeStatus } from "../contract/types";
+import type { BridgeConnectOptions, BridgeState, BridgeStatus } from "../contract/types";
 import { backoffDelay } from "../reliability/backoff";
 import { STABLE_AFTER_MS } from "../reliability/connection";
 import { Answerer } from "./answer";
-import { checkedEvent, EventQueue } from "./events";
 import { BridgeHandlers } from "./handlers";
+import { BridgeHeartbeat } from "./heartbeat";
 import { BRIDGE_LIMITS, type BridgeHost, type BridgeSocket, redact } from "./host";
+import { BridgeOutbox } from "./outbox";
 import { frames, parseServerFrame, REFUSALS } from "./protocol";
+import { StateCell } from "./state";
 import { BridgeStats } from "./stats";
+import { BridgeTarget } from "./target";
 import { NamedTimers, retryDelay } from "./timers";
 
 const OPEN = 1;
 
-type TimerName = "handshake" | "ping" | "flush" | "retry" | "stable";
+type TimerName = "handshake" | "retry" | "stable";
 
 export class BridgeClient {
   readonly handlers = new BridgeHandlers();
   readonly #answerer: Answerer;
   readonly #host: BridgeHost;
+  readonly #target: BridgeTarget;
   readonly #stats = new BridgeStats();
   #failures = 0;
   /** Set when the backend refused this client: the settings it refused. */
   #haltedFor: string | null = null;
   readonly #timers: NamedTimers<TimerName>;
-  readonly #queue = new EventQueue();
-  readonly #listeners = new Set<(state: BridgeState) => void>();
-  #state: BridgeState = "off";
+  readonly #outbox: BridgeOutbox;
+  readonly #heartbeat: BridgeHeartbeat;
+  readonly #state: StateCell<BridgeState>;
   #socket: BridgeSocket | null = null;
   #welcomed = false;
   #maxFrame = BRIDGE_LIMITS.maxFrameBytes;
-  #pings = 0;
-  #rttMs: number | undefined;
   #connectedAt: number | undefined;
 
   constructor(host: BridgeHost) {
     this.#host = host;
+    this.#state = new StateCell<BridgeState>("off", host.log);
+    this.#target = new BridgeTarget(host);
     this.#timers = new NamedTimers(host.clock);
     this.#answerer = new Answerer({
       handlers: this.handlers,
@@ -48,50 +53,71 @@ export class BridgeClient {
       maxFrame: () => this.#maxFrame,
       send: (text) => this.#send(text),
     });
+    this.#outbox = new BridgeOutbox({
+      clock: host.clock,
+      stats: this.#stats,
+      maxFrame: () => this.#maxFrame,
+      open: () => this.#welcomed,
+      send: (text) => this.#send(text),
+    });
+    this.#heartbeat = new BridgeHeartbeat({
+      clock: host.clock,
+      every: () => host.limits().heartbeatInterval,
+      send: (text) => this.#send(text),
+    });
   }
 
   get state(): BridgeState {
-    return this.#state;
+    return this.#state.value;
   }
 
   /** Opens or closes the connection as the settings and the active GM say; call on any change of them. */
   refresh(): void {
     const wanted = this.#wanted();
-    const haltedBefore = this.#haltedFor !== null && this.#haltedFor !== this.#settings();
-    if (wanted && (this.#state === "off" || haltedBefore)) {
-      this.#haltedFor = null;
-      this.#setState("connecting");
-      this.#open();
-    } else if (!wanted && this.#state !== "off") {
-      this.#shutDown();
-    }
+    const haltedBefore = this.#haltedFor !== null && this.#haltedFor !== this.#target.key();
+    if (wanted && (this.#state.value === "off" || haltedBefore)) this.#restart();
+    else if (!wanted && this.#state.value !== "off") this.#shutDown();
   }
 
-  /** Sends an event to the backend (queued while the connection is down). False when the bridge is off. */
-  emit(event: string, data: unknown): boolean {
-    const item = checkedEvent(event, data, this.#host.clock.now(), this.#maxFrame);
-    if (this.#state === "off") {
-      this.#stats.drop("bridge-off");
-      return false;
+  /** `api.bridge.connect`: on again, with `opts` over the settings; a new URL or token, or offline, starts afresh. */
+  connect(opts?: BridgeConnectOptions): void {
+    const before = this.#target.key();
+    this.#target.connect(opts);
+    const fresh = this.#target.key() !== before || this.#state.value === "offline";
+    if (fresh && this.#state.value !== "off" && this.#wanted()) this.#restart();
+    else this.refresh();
+  }
+
+  /** `api.bridge.disconnect`: closes, and stays off until `connect()`. */
+  disconnect(): void {
+    this.#target.disconnect();
+    this.#shutDown();
+  }
+
+  /**
+   * Sends an event to the backend (queued while the connection is down). Rejects with TransportError when
+   * the bridge is off, ValidationError or PayloadTooLargeError when the event is refused.
+   */
+  emit(event: string, data: unknown): Promise<void> {
+    try {
+      this.#outbox.push(event, data, this.#state.value === "off");
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
     }
-    const pushedOut = this.#queue.push(item);
-    if (pushedOut > 0) this.#stats.drop("bridge-queue-overflow", pushedOut);
-    if (this.#welcomed) this.#timers.setIfIdle("flush", 0, () => this.#flush());
-    return true;
   }
 
   onStateChange(fn: (state: BridgeState) => void): () => void {
-    this.#listeners.add(fn);
-    return () => this.#listeners.delete(fn);
+    return this.#state.listen(fn);
   }
 
   status(): BridgeStatus {
     return {
-      state: this.#state,
-      url: redact(this.#host.url()),
+      state: this.#state.value,
+      url: redact(this.#target.url()),
       attempts: this.#failures,
-      queued: this.#queue.length,
-      ...(this.#rttMs !== undefined ? { rttMs: this.#rttMs } : {}),
+      queued: this.#outbox.length,
+      ...(this.#heartbeat.rttMs !== undefined ? { rttMs: this.#heartbeat.rttMs } : {}),
       ...(this.#connectedAt !== undefined ? { connectedAt: this.#connectedAt } : {}),
       handlers: this.handlers.kinds(),
       ...this.#stats.snapshot(),
@@ -100,12 +126,26 @@ export class BridgeClient {
 
   dispose(): void {
     this.#shutDown();
-    this.#listeners.clear();
+    this.#state.clear();
   }
 
   #wanted(): boolean {
-    const h = this.#host;
-    return h.url() !== "" && h.token() !== "" && h.isAuthority() && h.socketClass() !== undefined;
+    const t = this.#target;
+    const ready = t.enabled && t.url() !== "" && t.token() !== "";
+    return ready && this.#host.isAuthority() && this.#host.socketClass() !== undefined;
+  }
+
+  /** A first attempt with the current URL and token, the failure count back to 0. */
+  #restart(): void {
+    this.#resetPolicy();
+    this.#state.set("connecting");
+    this.#open();
+  }
+
+  #resetPolicy(): void {
+    this.#haltedFor = null;
+    this.#timers.clear("retry");
+    this.#failures = 0;
   }
 
   #open(): void {
@@ -114,7 +154,7 @@ export class BridgeClient {
     this.#closeSocket();
     let socket: BridgeSocket;
     try {
-      socket = new Socket(this.#host.url());
+      socket = new Socket(this.#target.url());
     } catch (e) {
       this.#host.log.warn("bridge: cannot open the connection", e);
       this.#lost();
@@ -128,7 +168,7 @@ export class BridgeClient {
         if (this.#socket === socket) fn(...args);
       };
     socket.onopen = mine(() => {
-      socket.send(frames.hello(this.#host.token(), this.#host.hello()));
+      socket.send(frames.hello(this.#target.token(), this.#host.hello()));
       this.#stats.framesOut++;
       this.#timers.set("handshake", BRIDGE_LIMITS.handshakeMs, () => {
         this.#host.log.warn("bridge: the backend did not answer hello in time");
@@ -166,13 +206,13 @@ export class BridgeClient {
       this.#maxFrame = Math.min(BRIDGE_LIMITS.maxFrameBytes, frame.maxFrameBytes);
       this.#timers.clear("handshake");
       this.#connectedAt = this.#host.clock.now();
-      if (this.#state === "offline") this.#host.notify("info", "SOCKET_MANAGER.Notify.BridgeBack");
+      if (this.#state.value === "offline") this.#host.notify("info", "SOCKET_MANAGER.Notify.BridgeBack");
       this.#timers.set("stable", STABLE_AFTER_MS, () => {
         this.#failures = 0;
       });
-      this.#setState("connected");
-      this.#schedulePing();
-      if (this.#queue.length > 0) this.#timers.setIfIdle("flush", 0, () => this.#flush());
+      this.#state.set("connected");
+      this.#heartbeat.start();
+      this.#outbox.wake();
       return;
     }
     switch (frame.type) {
@@ -183,7 +223,7 @@ export class BridgeClient {
         this.#send(frames.pong(frame.id, frame.at));
         return;
       case "pong":
-        if (frame.id.startsWith("c")) this.#rttMs = Math.max(0, this.#host.clock.now() - frame.at);
+        this.#heartbeat.pong(frame.id, frame.at);
         return;
       default:
         this.#stats.drop("bridge-unexpected");
@@ -200,41 +240,15 @@ export class BridgeClient {
     this.#stats.framesOut++;
   }
 
-  /** Sends queued events, many per frame, each frame within the size limit. */
-  #flush(): void {
-    while (this.#welcomed) {
-      const next = this.#queue.takeFrame(this.#maxFrame);
-      if (!next) return;
-      this.#send(next.text);
-      this.#stats.eventsSent += next.count;
-    }
-  }
-
-  #schedulePing(): void {
-    this.#timers.clear("ping");
-    const every = this.#host.limits().heartbeatInterval;
-    if (every <= 0) return;
-    this.#timers.set("ping", every, () => {
-      if (!this.#welcomed) return;
-      this.#send(frames.ping(`c${++this.#pings}`, this.#host.clock.now()));
-      this.#schedulePing();
-    });
-  }
-
   /** Refused (token, version, hello) or replaced: retrying cannot help until the URL or token changes. */
   #halt(reason: string, code: number): void {
     this.#closeSocket();
     this.#timers.clear("retry");
-    this.#haltedFor = this.#settings();
+    this.#haltedFor = this.#target.key();
     this.#stats.drop(`bridge-${reason}`);
     this.#host.log.warn(`bridge: the backend closed the connection (${code} ${reason}); not retrying`);
-    this.#setState("offline");
+    this.#state.set("offline");
     this.#host.notify("warn", "SOCKET_MANAGER.Notify.BridgeRefused");
-  }
-
-  /** What a refusal is about: the URL and the token (a change of either is worth a new try). */
-  #settings(): string {
-    return `${this.#host.url()}\n${this.#host.token()}`;
   }
 
   /** The connection dropped or could not be made: retry per the policy while it is still wanted. */
@@ -248,9 +262,9 @@ export class BridgeClient {
     const { delay, offline } = retryDelay(this.#failures, this.#host.limits(), (attempt, initial, max) =>
       backoffDelay(attempt, { initial, max }, this.#host.random),
     );
-    if (!offline) this.#setState("reconnecting");
-    else if (this.#state !== "offline") {
-      this.#setState("offline");
+    if (!offline) this.#state.set("reconnecting");
+    else if (this.#state.value !== "offline") {
+      this.#state.set("offline");
       this.#host.notify("warn", "SOCKET_MANAGER.Notify.BridgeOffline");
     }
     this.#timers.set("retry", delay, () => {
@@ -264,7 +278,8 @@ export class BridgeClient {
     this.#socket = null;
     this.#welcomed = false;
     this.#connectedAt = undefined;
-    this.#timers.clear("handshake", "ping", "stable");
+    this.#timers.clear("handshake", "stable");
+    this.#heartbeat.stop();
     if (socket && socket.readyState <= OPEN) {
       try {
         socket.close(1000, "closing");
@@ -275,25 +290,10 @@ export class BridgeClient {
   }
 
   #shutDown(): void {
-    this.#haltedFor = null;
-    this.#timers.clear("retry");
-    this.#failures = 0;
+    this.#resetPolicy();
     this.#closeSocket();
-    this.#timers.clear("flush");
-    const dropped = this.#queue.clear();
+    const dropped = this.#outbox.clear();
     if (dropped > 0) this.#stats.drop("bridge-off", dropped);
-    this.#setState("off");
-  }
-
-  #setState(state: BridgeState): void {
-    if (this.#state === state) return;
-    this.#state = state;
-    for (const fn of [...this.#listeners]) {
-      try {
-        fn(state);
-      } catch (e) {
-        this.#host.log.error("bridge: a state listener threw", e);
-      }
-    }
+    this.#state.set("off");
   }
 }

@@ -1,5 +1,5 @@
 /** Events for the backend, kept while the connection is down (bounded: the oldest go first) and sent in batches. */
-import { SocketManagerError, ValidationError } from "../contract/errors";
+import { PayloadTooLargeError, ValidationError } from "../contract/errors";
 import { byteLength } from "../pipeline/codec";
 import { assertJsonSafe } from "../pipeline/validate";
 import { BRIDGE_LIMITS } from "./host";
@@ -33,7 +33,7 @@ export function checkedEvent(event: string, data: unknown, at: number, maxFrame:
   const bytes = byteLength(json);
   // Its frame alone: ONE_HEAD replaces the JSON's opening brace.
   if (bytes + ONE_HEAD.length - 1 > maxFrame) {
-    throw new SocketManagerError(`bridge event "${event}" is larger than ${maxFrame} bytes`, {
+    throw new PayloadTooLargeError(`bridge event "${event}" is larger than ${maxFrame} bytes`, {
       moduleId: "bridge",
       event,
     });

@@ -20,11 +20,6 @@ export class NamedTimers<Name extends string> {
     );
   }
 
-  /** `set`, unless a timer of that name is pending already. */
-  setIfIdle(name: Name, ms: number, fn: () => void): void {
-    if (!this.#handles.has(name)) this.set(name, ms, fn);
-  }
-
   clear(...names: Name[]): void {
     for (const name of names) {
       const handle = this.#handles.get(name);

@@ -17,6 +17,24 @@ interface Target {
   met: boolean | null;
 }
 
+interface BridgeSection {
+  roundTrips: number;
+  ws: { p50: number; p99: number };
+  bridge: { p50: number; p99: number };
+  ratioToWs: { p50: number; p99: number };
+  reps: unknown[];
+}
+
+/** The shape of section 10, never its speed: both contenders measured, the ratio their quotient. */
+function expectBridgeSection(b: BridgeSection, roundTrips: number): void {
+  expect(b.roundTrips).toBe(roundTrips);
+  expect(b.reps.every((r) => !(r && typeof r === "object" && "error" in r))).toBe(true);
+  for (const p of [b.ws.p50, b.ws.p99, b.bridge.p50, b.bridge.p99]) expect(p).toBeGreaterThan(0);
+  expect(b.ws.p99).toBeGreaterThanOrEqual(b.ws.p50);
+  // One repetition in --quick: the ratio is exactly the quotient of the two p50s (rounded).
+  expect(b.ratioToWs.p50).toBeCloseTo(b.bridge.p50 / b.ws.p50, 1);
+}
+
 function runBench(args: string[]) {
   if (!existsSync(BUNDLE)) throw new Error("dist/ is missing: `npm test` builds before vitest");
   return spawnSync(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], {
@@ -44,6 +62,7 @@ describe("npm run bench -- --json", () => {
         pipeline: { messagesPerSecond: number };
       };
       shared: { bytes: { whole: number; shared: number }; lateJoiner: { rawMs: number; sharedMs: number } };
+      bridge: BridgeSection;
       targets: Target[];
     };
     expect(run.stdout.trim().startsWith("{") && run.stdout.trim().endsWith("}")).toBe(true);
@@ -88,9 +107,22 @@ describe("npm run bench -- --json", () => {
         "latency-p50",
         "shared-bytes",
         "shared-late-joiner",
+        "bridge-rtt-p50",
       ]),
     );
+    expectBridgeSection(report.bridge, 200);
   }, 300_000);
+
+  it("runs the bridge section alone: the SDK's round trips against a bare ws echo, and its target", () => {
+    const run = runBench(["--json", "--quick", "--no-build", "--only", "bridge"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain("== 10. bridge");
+    const report = JSON.parse(run.stdout) as { bridge: BridgeSection; latency: unknown; targets: Target[] };
+    expect(report.latency).toBeNull();
+    expectBridgeSection(report.bridge, 200);
+    expect(report.targets.map((t) => t.id)).toEqual(["bridge-rtt-p50"]);
+    expect(typeof report.targets[0]?.met).toBe("boolean");
+  }, 120_000);
 
   it("a section asked for alone leaves the others null, not missing: the object always has the same keys", () => {
     const run = runBench(["--json", "--quick", "--no-build", "--only", "bundle"]);
@@ -98,6 +130,7 @@ describe("npm run bench -- --json", () => {
     const report = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(report).toHaveProperty("latency", null);
     expect(report).toHaveProperty("browser", null);
+    expect(report).toHaveProperty("bridge", null);
     expect(report.bundle).not.toBeNull();
   });
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { type Bridge, createBridge, NotConnectedError, RemoteError } from "../../bridge-sdk/src/index";
 import type { BridgeSocketConstructor } from "../../src/bridge/host";
+import { TransportError } from "../../src/contract/errors";
 import {
   createWorld,
   type Peer,
@@ -85,7 +86,7 @@ describe("the bridge, with the Node SDK as the backend", () => {
     const got: unknown[] = [];
     bridge.on("round", (data) => void got.push(data));
     await waitFor(() => api("gm1").bridge.state === "connected");
-    for (let n = 1; n <= 50; n++) api("gm1").bridge.emit("round", { n });
+    for (let n = 1; n <= 50; n++) await api("gm1").bridge.emit("round", { n });
     await waitFor(() => got.length === 50);
     expect(got.map((d) => (d as { n: number }).n)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(bridge.metrics().framesIn).toBeLessThan(10);
@@ -120,7 +121,8 @@ describe("the bridge, with the Node SDK as the backend", () => {
     const port = Number(new URL(first.url).port);
     await first.bridge.close();
     await waitFor(() => api("gm1").bridge.state === "reconnecting");
-    for (let n = 0; n < 5; n++) api("gm1").bridge.emit("meanwhile", n);
+    // Queued while the backend is away: each emit resolves at once.
+    for (let n = 0; n < 5; n++) await api("gm1").bridge.emit("meanwhile", n);
     bridge = createBridge({ token: TOKEN, path: "/foundry", port });
     await bridge.ready;
     const got: unknown[] = [];
@@ -128,6 +130,33 @@ describe("the bridge, with the Node SDK as the backend", () => {
     await waitFor(() => got.length === 5, { timeout: 5000, message: "the queued events arrive" });
     expect(got).toEqual([0, 1, 2, 3, 4]);
     expect(api("gm1").bridge.state).toBe("connected");
+  });
+
+  it("connect() with a URL and token for this session only, disconnect() until connect() again", async () => {
+    const { bridge, url } = await start({ url: "", token: "" });
+    api("gm1").bridge.handle("who", () => "gm1");
+    expect(api("gm1").bridge.state).toBe("off");
+    await expect(api("gm1").bridge.emit("early", 1)).rejects.toBeInstanceOf(TransportError);
+    api("gm1").bridge.connect({ url, token: TOKEN });
+    await waitFor(() => bridge.connections.length === 1 && api("gm1").bridge.state === "connected");
+    await expect(bridge.request("who")).resolves.toBe("gm1");
+    // The overrides were never written to the settings; other clients never connect.
+    expect(peerOf(peers, "gm1").foundry.game.settings.get("socket-manager", "bridgeToken")).toBe("");
+    expect(peerOf(peers, "gm1").foundry.game.settings.get("socket-manager", "bridgeUrl")).toBe("");
+    expect(api("gm2").bridge.state).toBe("off");
+
+    api("gm1").bridge.disconnect();
+    expect(api("gm1").bridge.state).toBe("off");
+    await waitFor(() => bridge.connections.length === 0);
+    await expect(api("gm1").bridge.emit("after", 1)).rejects.toMatchObject({ name: "TransportError" });
+    await expect(bridge.request("who")).rejects.toBeInstanceOf(NotConnectedError);
+
+    const got: unknown[] = [];
+    bridge.on("back", (d) => void got.push(d));
+    api("gm1").bridge.connect({ url, token: TOKEN });
+    await waitFor(() => api("gm1").bridge.state === "connected");
+    await api("gm1").bridge.emit("back", 1);
+    await waitFor(() => got.length === 1);
   });
 
   it("malformed and oversized frames from a backend are dropped and counted, and the connection stays", async () => {
