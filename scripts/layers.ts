@@ -21,7 +21,7 @@ export const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: "manager", paths: ["manager.ts", "wiring.ts"] },
   { name: "api", paths: ["api.ts", "socketlib-compat.ts"] },
   { name: "interface", paths: ["ui/", "debug/"] },
-  { name: "entry", paths: ["entry.ts", "index.ts"] },
+  { name: "entry", paths: ["entry.ts", "index.ts", "library/"] },
 ];
 
 /** The layer index of a src/-relative path, or -1 when it belongs to none. */

@@ -38,6 +38,10 @@ export interface FoundryGame {
   /** The world's id (the bridge names the world to its backend with it). */
   readonly world?: { readonly id: string };
   readonly modules: { get(id: string): { active: boolean; socket?: boolean; api?: unknown } | undefined };
+  /** The world's system; `socket` is its manifest's `"socket": true`. */
+  readonly system?: { readonly id: string; readonly socket?: boolean };
+  /** True once Foundry reached the `ready` hook. */
+  readonly ready?: boolean;
   readonly settings: {
     register(ns: string, key: string, config: SettingConfig): void;
     get(ns: string, key: string): unknown;

@@ -43,6 +43,12 @@ export interface FoundryGlobalsOptions {
   lang?: Record<string, unknown>;
   /** Called for every `ui.notifications` call, after it is recorded in `client.notifications`. */
   onNotify?: (level: NotifyLevel, message: string) => void;
+  /** Whether the Socket Manager module is installed and active in this world (default true). */
+  socketManager?: boolean;
+  /** Other modules of the world (`game.modules`), e.g. one that bundles the library. */
+  modules?: readonly Omit<ModuleEntry, "api">[];
+  /** The world's system (`game.system`; default a system without a socket). */
+  system?: { id: string; socket?: boolean };
 }
 
 /** One `game.settings.registerMenu` call. */
@@ -189,9 +195,17 @@ export function installFoundryGlobals(
   const previousGlobalApi = Object.getOwnPropertyDescriptor(globalThis, "SocketManager");
 
   const modules = new Map<string, ModuleEntry>([
-    [MODULE_ID, { id: MODULE_ID, title: "Socket Manager", active: true, socket: true, api: undefined }],
     ["socketlib", { id: "socketlib", title: "socketlib", active: opts.socketlib === true, socket: true }],
   ]);
+  if (opts.socketManager !== false)
+    modules.set(MODULE_ID, {
+      id: MODULE_ID,
+      title: "Socket Manager",
+      active: true,
+      socket: true,
+      api: undefined,
+    });
+  for (const m of opts.modules ?? []) modules.set(m.id, { ...m });
 
   const i18n = {
     lang: "en",
@@ -224,6 +238,7 @@ export function installFoundryGlobals(
       return client.socket as unknown as FoundryGame["socket"];
     },
     world: { id: "harness-world" },
+    system: Object.freeze({ id: opts.system?.id ?? "harness-system", socket: opts.system?.socket === true }),
     modules,
     settings: createSettings(opts.settings ?? {}),
     i18n,

@@ -11,7 +11,11 @@ import { type InstallOptions, installSocketManager } from "../../src/entry";
 import type { FoundryGlobalScope } from "../../src/foundry/globals";
 import { SocketManager } from "../../src/manager";
 import type { SimClient } from "./client-core";
-import { type FoundryGlobalsHandle, installFoundryGlobals } from "./foundry-globals-core";
+import {
+  type FoundryGlobalsHandle,
+  type FoundryGlobalsOptions,
+  installFoundryGlobals,
+} from "./foundry-globals-core";
 import { waitFor } from "./wait";
 import type { World } from "./world-core";
 
@@ -28,6 +32,10 @@ export interface PeerOptions {
   settings?: Record<string, unknown>;
   /** The WebSocket class the bridge uses (Node has none of its own in v20: pass `ws`'s). */
   webSocket?: InstallOptions["webSocket"];
+  /** The module's version (default "test"). */
+  version?: string;
+  /** Other packages of the world (see installFoundryGlobals). */
+  packages?: Pick<FoundryGlobalsOptions, "modules" | "system">;
   /** Runs after Socket Manager's hooks are installed and before the client boots (e.g. to add handlers at init). */
   beforeBoot?: (scope: FoundryGlobalScope, foundry: FoundryGlobalsHandle) => void;
 }
@@ -43,9 +51,10 @@ export async function startPeer(
     scope,
     socketlib: client.socketlib !== null,
     ...(opts.settings ? { settings: opts.settings } : {}),
+    ...opts.packages,
   });
   const installed = installSocketManager(scope, {
-    version: "test",
+    version: opts.version ?? "test",
     config,
     clock: opts.clock ?? client.clock,
     ...(opts.webSocket ? { webSocket: opts.webSocket } : {}),

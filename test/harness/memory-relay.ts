@@ -23,7 +23,8 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
 
 /** socket.io-client's connection timeout (`timeout` option, default 20 s). */
 const CONNECT_TIMEOUT_MS = 20_000;
-const MODULE_EVENT_PREFIX = "module.";
+/** Package events the server relays: a module's and the system's. */
+const PACKAGE_EVENT = /^(?:module|system)\./;
 const RESERVED = new Set(["connect", "disconnect", "connect_error"]);
 
 export interface MemoryRelayOptions {
@@ -336,7 +337,7 @@ export class MemoryRelay implements Relay {
       this.#drop(socket, "transport close");
       return;
     }
-    if (!event.startsWith(MODULE_EVENT_PREFIX)) return;
+    if (!PACKAGE_EVENT.test(event)) return;
     const copy = () => [...(JSON.parse(packet) as unknown[]).slice(1), socket.userId];
     if (event === MARKER_EVENT) {
       for (const other of this.#sockets) if (other !== socket) this.#deliverLater(other, event, copy());

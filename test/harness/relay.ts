@@ -17,7 +17,8 @@ export interface RelayOptions {
   maxHttpBufferSize?: number;
 }
 
-const MODULE_EVENT_PREFIX = "module.";
+/** Package events the server relays: a module's and the system's. */
+const PACKAGE_EVENT = /^(?:module|system)\./;
 const DEFAULT_MAX_BUFFER = 1e6;
 
 function jsonBytes(value: unknown): number {
@@ -59,7 +60,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     if (firstSocket) socket.broadcast.emit("userActivity", userId, { active: true });
 
     socket.onAny((event: string, ...raw: unknown[]) => {
-      if (typeof event !== "string" || !event.startsWith(MODULE_EVENT_PREFIX)) return;
+      if (typeof event !== "string" || !PACKAGE_EVENT.test(event)) return;
       // An acknowledgement callback only says the server received the message.
       let ack: ((...a: unknown[]) => void) | undefined;
       const args = raw.filter((a) => {

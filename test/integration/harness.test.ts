@@ -1,6 +1,7 @@
 /** Proves that the simulated Foundry in test/harness behaves like the facts in docs/FOUNDRY.md. */
 import { afterEach, describe, expect, it } from "vitest";
 import { createSimClient, type SimClient, type SimUser, type SocketFactory } from "../harness/client";
+import { installFoundryGlobals } from "../harness/foundry-globals-core";
 import { SimHooks } from "../harness/hooks";
 import { MemoryRelay, MemorySocket } from "../harness/memory-relay";
 import { startRelay } from "../harness/relay";
@@ -135,6 +136,14 @@ for (const network of NETWORKS) {
         expect(seen).toEqual([["module.another", [2], "p1"]]);
         expect(gotOther).toEqual([]);
         expect(w.relay.framesRelayed).toBe(2);
+      });
+
+      it("relays a system's event (system.<id>) as it relays a module's (docs/FOUNDRY.md, The module socket)", async () => {
+        const w = await open({ users: STANDARD_USERS, connect: ["p1", "p2"] });
+        const got = record(w.client("p2"), "system.my-system");
+        w.client("p1").socket.emit("system.my-system", { roll: 3 });
+        await w.delivered("p1");
+        expect(got).toEqual([[{ roll: 3 }, "p1"]]);
       });
 
       it("a message over 1 MB disconnects its sender and reaches nobody", async () => {
@@ -404,6 +413,30 @@ for (const network of NETWORKS) {
         ]);
         client.env.notify("info", "after ui");
         expect(client.notifications).toEqual([{ level: "info", message: "after ui" }]);
+      });
+
+      it('game.modules and game.system carry each package\'s "socket" flag from the start; game.ready turns true at ready (docs/FOUNDRY.md, Packages)', async () => {
+        const w = await open({ users: STANDARD_USERS, connect: ["p1"] });
+        const client = w.client("p1");
+        const foundry = installFoundryGlobals(client, {
+          scope: {},
+          socketManager: false,
+          system: { id: "my-system", socket: true },
+          modules: [{ id: "quiet", title: "Quiet", active: true, socket: false }],
+        });
+        const seen: Array<[string, boolean | undefined]> = [];
+        for (const phase of ["init", "setup", "ready"])
+          client.hooks.once(phase, () => void seen.push([phase, foundry.game.ready]));
+        expect(foundry.game.system).toMatchObject({ id: "my-system", socket: true });
+        expect(foundry.game.modules.get("quiet")).toMatchObject({ active: true, socket: false });
+        expect(foundry.game.modules.get("socket-manager")).toBeUndefined();
+        await foundry.boot();
+        expect(seen).toEqual([
+          ["init", false],
+          ["setup", false],
+          ["ready", true],
+        ]);
+        foundry.uninstall();
       });
 
       it("game.socket has Foundry's options: 0.5 s fixed retry delay, 10 attempts (docs/FOUNDRY.md, Foundry owns the connection)", async () => {
