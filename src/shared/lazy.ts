@@ -170,7 +170,8 @@ export class LazySharedStates implements SharedRegistry {
 
   /** Loads the chunk once; binds every state asked for meanwhile, in the order they were asked for. */
   #ensure(): Promise<SharedRegistry> {
-    this.#loading ??= this.#load(this.#deps).then((real) => {
+    if (this.#loading) return this.#loading;
+    this.#loading = this.#load(this.#deps).then((real) => {
       if (this.#disposed) {
         real.dispose();
         return real;
@@ -186,6 +187,7 @@ export class LazySharedStates implements SharedRegistry {
       this.#pending.clear();
       return real;
     });
+    this.#deps.core.clock.track?.(this.#loading);
     return this.#loading;
   }
 }

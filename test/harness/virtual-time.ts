@@ -36,6 +36,8 @@ export class VirtualClock implements Clock {
   #driving = 0;
   #running = false;
   #turnScheduled = false;
+  /** Real work in flight (Clock.track): no timer runs before it settles. */
+  readonly #work = new Set<Promise<unknown>>();
 
   constructor(start = 1_767_225_600_000) {
     this.#now = start;
@@ -53,6 +55,23 @@ export class VirtualClock implements Clock {
     return id;
   }
 
+  track(work: Promise<unknown>): void {
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    this.#work.add(settled);
+    void settled.then(() => {
+      this.#work.delete(settled);
+      this.#wake();
+    });
+  }
+
+  /** Waits for the real work in flight, if any (bounded: each piece is awaited once). */
+  async #settleWork(): Promise<void> {
+    if (this.#work.size > 0) await Promise.all([...this.#work]);
+  }
+
   /** Lets time run by itself while nobody drives it (see the file's comment). */
   start(): void {
     this.#running = true;
@@ -68,7 +87,7 @@ export class VirtualClock implements Clock {
     this.#turnScheduled = true;
     setImmediate(() => {
       this.#turnScheduled = false;
-      if (!this.#running || this.#driving > 0) return;
+      if (!this.#running || this.#driving > 0 || this.#work.size > 0) return;
       const next = this.#next();
       if (!next) return;
       this.#run(next);
@@ -118,6 +137,7 @@ export class VirtualClock implements Clock {
     let lastError: unknown;
     for (let step = 0; step < MAX_STEPS; step++) {
       await drainMicrotasks();
+      await this.#settleWork();
       try {
         const value = await predicate();
         if (value) return value as NonNullable<T>;
@@ -153,6 +173,7 @@ export class VirtualClock implements Clock {
     const end = this.#now + Math.max(0, ms);
     for (let step = 0; step < MAX_STEPS; step++) {
       await drainMicrotasks();
+      await this.#settleWork();
       const next = this.#next();
       if (!next || next.at > end) {
         this.#now = end;

@@ -55,6 +55,27 @@ describe("VirtualClock", () => {
     await expect(idle.until(() => false)).rejects.toThrow("nothing was left to happen");
   });
 
+  it("waits for tracked real work before running any timer (a chunk loading on first use)", async () => {
+    const clock = new VirtualClock(0);
+    let loaded = false;
+    let release: () => void = () => {};
+    const work = new Promise<void>((resolve) => {
+      release = () => {
+        loaded = true;
+        resolve();
+      };
+    });
+    clock.track(work);
+    // Real time passes for the work while virtual time stands still.
+    setTimeout(release, 30);
+    const seenAtTimeout: boolean[] = [];
+    clock.setTimeout(() => seenAtTimeout.push(loaded), 30_000);
+    await clock.until(() => loaded, { within: 10 });
+    expect(clock.now()).toBe(0);
+    await clock.advance(30_000);
+    expect(seenAtTimeout).toEqual([true]);
+  });
+
   it("runs on by itself once started, so a plain await of a timed promise settles", async () => {
     const clock = new VirtualClock(0);
     clock.start();

@@ -64,18 +64,23 @@ function fakeChunk() {
   return { load, release, calls, emit };
 }
 
-const deps = () => ({ core: { log: { error: vi.fn() } } }) as unknown as SharedStatesDeps;
+const deps = () =>
+  ({ core: { log: { error: vi.fn() }, clock: { track: vi.fn() } } }) as unknown as SharedStatesDeps & {
+    core: { clock: { track: ReturnType<typeof vi.fn> } };
+  };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("LazySharedStates: shared state loads on first use", () => {
-  it("loads nothing until a state is asked for, then loads once", async () => {
+  it("loads nothing until a state is asked for, then loads once, telling the clock to wait for it", async () => {
     const chunk = fakeChunk();
-    const lazy = new LazySharedStates(deps(), chunk.load);
+    const d = deps();
+    const lazy = new LazySharedStates(d, chunk.load);
     lazy.start();
     expect(chunk.load).not.toHaveBeenCalled();
     lazy.get("m", "a", { initial: 1 });
     lazy.get("m", "b", { initial: 2 });
     expect(chunk.load).toHaveBeenCalledTimes(1);
+    expect(d.core.clock.track).toHaveBeenCalledTimes(1);
     chunk.release();
     await settle();
     expect(lazy.loaded).toBe(true);
