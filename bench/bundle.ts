@@ -26,6 +26,8 @@ export interface BundleResult {
   lazy: ChunkSize[];
   /** Minified characters of the core attributed to each source file through the source maps, largest first. */
   bySource: { source: string; bytes: number }[];
+  /** What bundling the library costs a package that only uses on, emit and request (bench/library.ts). */
+  library?: import("./library").LibraryCost;
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -26,6 +26,7 @@ import { benchFanout, type FanoutResult } from "./fanout";
 import { runInproc } from "./inproc";
 import type { InprocResult } from "./inproc-child";
 import { benchLatency, type LatencyResult } from "./latency";
+import { measureLibrary } from "./library";
 import { forkRelayHost } from "./relay-control";
 import { benchShared, type SharedResult } from "./shared";
 import { bytes, fixed, int, ratio, round, table } from "./stats";
@@ -355,6 +356,25 @@ function targets(r: Report): Target[] {
       atMost("bundle-min", "core loaded at start, minified", r.bundle.minifiedBytes / 1000, 40, " kB"),
       atMost("bundle-gzip", "core loaded at start, gzip -9", r.bundle.gzipBytes / 1000, 12, " kB"),
     );
+    if (r.bundle.library) {
+      const lib = r.bundle.library;
+      out.push(
+        atMost(
+          "library-start",
+          "a package bundling the library (on/emit/request): loaded at start, minified",
+          lib.start.minifiedBytes / 1000,
+          25,
+          " kB",
+        ),
+        atMost(
+          "library-total",
+          "the same package, embedded instance included, minified",
+          (lib.start.minifiedBytes + lib.lazy.reduce((n, c) => n + c.minifiedBytes, 0)) / 1000,
+          25,
+          " kB",
+        ),
+      );
+    }
   }
   if (good(r.pipeline)) {
     for (const p of ["chunked", "burst"] as const) {
@@ -589,6 +609,27 @@ function human(r: Report): string {
         ],
       ),
     );
+    if (r.bundle.library) {
+      const lib = r.bundle.library;
+      parts.push(
+        "A package that bundles the library and only uses on, emit and request (bench/library-consumer.ts, built with vite):",
+        table(
+          ["part", "minified", "gzip -9"],
+          [
+            [
+              `at start: ${lib.start.file}`,
+              `${int(lib.start.minifiedBytes)} B`,
+              `${int(lib.start.gzipBytes)} B`,
+            ],
+            ...lib.lazy.map((c) => [
+              `without the module: ${c.file}`,
+              `${int(c.minifiedBytes)} B`,
+              `${int(c.gzipBytes)} B`,
+            ]),
+          ],
+        ),
+      );
+    }
     if (r.bundle.bySource.length > 0) {
       parts.push(
         `Largest sources (minified characters, via the source map): ${r.bundle.bySource
@@ -782,6 +823,7 @@ async function main(): Promise<number> {
     log("== 7. bundle");
     try {
       report.bundle = measureBundle();
+      report.bundle.library = await measureLibrary();
     } catch (e) {
       report.bundle = failure(e);
     }
