@@ -34,6 +34,7 @@ export function chunkOf(id: string): string | null {
 const LAZY_CHUNKS: [string, RegExp][] = [
   ["shared-state", /\/src\/shared\/(?!lazy\.ts|options\.ts|json\.ts)/],
   ["status-window", /\/src\/ui\/status-(?:window|context)\.ts$/],
+  ["bridge", /\/src\/bridge\/(?!lazy\.ts|handlers\.ts|names\.ts|target\.ts|host\.ts)/],
 ];
 
 const pkg = JSON.parse(readFileSync(resolve(__dirname, "package.json"), "utf8")) as { version: string };
@@ -55,11 +56,13 @@ export default defineConfig({
     // comments: false drops the /* @__PURE__ */ annotations the bundler adds (about 600 B of the bundle).
     rolldownOptions: {
       external: [],
+      preserveEntrySignatures: "allow-extension",
       output: {
         minify: true,
         comments: false,
         chunkFileNames: "[name]-[hash].js",
-        codeSplitting: { groups: [{ name: chunkOf }] },
+        // A chunk holds only the files named for it: what the core also needs stays in the core.
+        codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: chunkOf }] },
       },
     },
   },

@@ -1,4 +1,4 @@
-import { BridgeClient } from "./bridge/client";
+import { LazyBridge } from "./bridge/lazy";
 import type { Config } from "./config";
 import { errors, ValidationError } from "./contract/errors";
 import { MODULE_ID } from "./contract/ids";
@@ -63,8 +63,8 @@ function seedOptions(options: SeedEmitOptions, event: string): EmitOptions {
 
 /** Builds the one frozen public API object over a manager. */
 /** A bridge that never connects: for managers built without Foundry's settings (tests, embedded uses). */
-function inertBridge(manager: SocketManager): BridgeClient {
-  return new BridgeClient({
+function inertBridge(manager: SocketManager): LazyBridge {
+  return new LazyBridge({
     clock: manager.clock,
     log: manager.log,
     limits: () => manager.config,
@@ -77,7 +77,7 @@ function inertBridge(manager: SocketManager): BridgeClient {
   });
 }
 
-export function createApi(manager: SocketManager, bridge: BridgeClient = inertBridge(manager)): Api {
+export function createApi(manager: SocketManager, bridge: LazyBridge = inertBridge(manager)): Api {
   const seedHandlers = new Map<string, () => void>();
   let nextHandlerId = 1;
   const compatSockets = new Map<string, ReturnType<typeof createSocketlibCompat>>();

@@ -5,8 +5,8 @@
  * → `ui` is built → recorded socket events are replayed → `ready`.
  */
 import { createApi } from "./api";
-import { BridgeClient } from "./bridge/client";
 import type { BridgeSocketConstructor } from "./bridge/host";
+import { LazyBridge } from "./bridge/lazy";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import { MODULE_ID } from "./contract/ids";
@@ -56,7 +56,7 @@ export interface Installation {
 export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOptions): Installation {
   const registration: SocketlibRegistration = { socket: null };
   const env = envFromScope(() => scope, registration);
-  const state: { manager: SocketManager | null; api: Api | null; bridge: BridgeClient | null } = {
+  const state: { manager: SocketManager | null; api: Api | null; bridge: LazyBridge | null } = {
     manager: null,
     api: null,
     bridge: null,
@@ -86,7 +86,7 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
-    const bridge = new BridgeClient({
+    const bridge = new LazyBridge({
       clock: m.clock,
       log: m.log,
       limits: () => m.config,

@@ -4,8 +4,7 @@
  * `maxReconnectionDelay`, with jitter); after `maxReconnectionAttempts` failures in a row it is "offline" (one
  * notice) and tries every `maxReconnectionDelay` until it is back. An attempt ends with a welcome, a close, or
  * 10 s without a welcome. A refusal (token, version, hello, replaced) stops it until the URL or token changes
- * (or `connect()`). `connect(opts)` overrides the settings for this session; `disconnect()` keeps it off.
- */
+ * (or `connect()`). `connect(opts)` overrides the settings for this session; `disconnect()` keeps it off. */
 import type { BridgeConnectOptions, BridgeState, BridgeStatus } from "../contract/types";
 import { backoffDelay } from "../reliability/backoff";
 import { STABLE_AFTER_MS } from "../reliability/connection";
@@ -25,7 +24,7 @@ const OPEN = 1;
 type TimerName = "handshake" | "retry" | "stable";
 
 export class BridgeClient {
-  readonly handlers = new BridgeHandlers();
+  readonly handlers: BridgeHandlers;
   readonly #answerer: Answerer;
   readonly #host: BridgeHost;
   readonly #target: BridgeTarget;
@@ -42,7 +41,9 @@ export class BridgeClient {
   #maxFrame = BRIDGE_LIMITS.maxFrameBytes;
   #connectedAt: number | undefined;
 
-  constructor(host: BridgeHost) {
+  /** `handlers`: the registry `api.bridge.handle` fills, kept by src/bridge/lazy.ts before this loads. */
+  constructor(host: BridgeHost, handlers = new BridgeHandlers()) {
+    this.handlers = handlers;
     this.#host = host;
     this.#state = new StateCell<BridgeState>("off", host.log);
     this.#target = new BridgeTarget(host);

@@ -3,7 +3,7 @@ import { ValidationError } from "../contract/errors";
 import type { BridgeHandler, BridgeHandlerOptions } from "../contract/types";
 import { isStandardSchema } from "../pipeline/schema";
 import { checkKeys } from "../services/options";
-import { isEventName } from "./protocol";
+import { isEventName } from "./names";
 
 const BRIDGE_HANDLER_KEYS = ["schema"] as const;
 

@@ -3,9 +3,11 @@
  * client opens to a backend. This file only shapes and checks frames; it does no I/O.
  */
 
+import { isEventName, MAX_NAME } from "./names";
+
+export { isEventName, MAX_NAME };
+
 export const BRIDGE_PROTOCOL = 1;
-/** Longest id, kind or event name. */
-export const MAX_NAME = 64;
 /** Events in one batch frame. */
 export const MAX_BATCH = 1000;
 
@@ -29,7 +31,7 @@ export type ServerFrame =
 /** Why an incoming frame was dropped (counted under `bridge-<reason>`). */
 export type FrameProblem = "malformed" | "unknown-type" | "too-large";
 
-const isName = (v: unknown): v is string => typeof v === "string" && v.length >= 1 && v.length <= MAX_NAME;
+const isName = isEventName;
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
 /** Parses one frame from the backend; never throws. */
@@ -98,10 +100,6 @@ export const frames = {
   pong: (id: string, at: number) => JSON.stringify({ type: "pong", id, at }),
   // Events are encoded once, at emit: src/bridge/events.ts.
 };
-
-export function isEventName(v: unknown): v is string {
-  return isName(v);
-}
 
 /** Close codes after which retrying cannot help (docs/BRIDGE.md, close codes). */
 export const REFUSALS: Record<number, string> = {

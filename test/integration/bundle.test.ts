@@ -44,8 +44,9 @@ describe("dist/ is a Foundry module folder", () => {
   it("the bundle imports nothing but its own chunks, and they nothing else", () => {
     const { core, lazy } = moduleFiles(copy, BUNDLE_NAME);
     expect(core[0]).toBe(BUNDLE_NAME);
-    // Shared state loads on first use.
-    expect(lazy.some((f) => f.startsWith("shared-state-"))).toBe(true);
+    // Shared state, the bridge and the status window load on first use.
+    for (const chunk of ["shared-state-", "bridge-", "status-window-"])
+      expect(lazy.some((f) => f.startsWith(chunk)), chunk).toBe(true);
     const chunks = readdirSync(copy).filter((f) => f.endsWith(".js"));
     expect([...core, ...lazy].sort()).toEqual(chunks.sort());
     for (const file of chunks) {
