@@ -4,7 +4,7 @@
  *   npm run bench                  human tables on stdout, progress on stderr
  *   npm run bench -- --json        one JSON object on stdout (nothing else), progress on stderr
  *   options: --quick (small counts, a smoke test)
- *            --only throughput,latency,fanout,coalescing,inproc,bundle,browser,shared,bridge
+ *            --only throughput,latency,fanout,coalescing,inproc,bundle,browser,shared,bridge,requests
  *            --out FILE (also write the JSON there) · --md FILE (also write the tables there)
  *            --no-build (never rebuild dist/)
  *
@@ -28,6 +28,7 @@ import type { InprocResult } from "./inproc-child";
 import { benchLatency, type LatencyResult } from "./latency";
 import { measureLibrary } from "./library";
 import { forkRelayHost } from "./relay-control";
+import { type RequestsResult, runRequests } from "./requests";
 import { benchShared, type SharedResult } from "./shared";
 import { bytes, fixed, int, ratio, round, table } from "./stats";
 import { benchThroughput, type ThroughputResult } from "./throughput";
@@ -43,6 +44,7 @@ const SECTIONS = [
   "browser",
   "shared",
   "bridge",
+  "requests",
 ] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -99,6 +101,7 @@ function sizes(quick: boolean) {
         browser: { messages: 10_000, repetitions: 1, warmup: 2_000, pipelineMessages: 20_000 },
         shared: { players: 4, hz: 60, seconds: 2, lateJoinerBytes: 1024 * 1024, repetitions: 1 },
         bridge: { roundTrips: 200, repetitions: 1, warmup: 200 },
+        requests: 1_000,
       }
     : {
         throughput: { messages: 100_000, repetitions: 7, warmup: 20_000, timeoutMs: 60_000 },
@@ -115,6 +118,7 @@ function sizes(quick: boolean) {
         browser: { messages: 100_000, repetitions: 5, warmup: 20_000, pipelineMessages: 200_000 },
         shared: { players: 20, hz: 60, seconds: 10, lateJoinerBytes: 1024 * 1024, repetitions: 5 },
         bridge: { roundTrips: 2_000, repetitions: 5, warmup: 2_000 },
+        requests: 10_000,
       };
 }
 
@@ -245,6 +249,7 @@ interface Report {
   browser: Maybe<BrowserThroughputResult>;
   shared: Maybe<SharedResult>;
   bridge: Maybe<BridgeBenchResult>;
+  requests: Maybe<RequestsResult>;
   targets: Target[];
 }
 
@@ -683,6 +688,20 @@ function human(r: Report): string {
     );
   }
   if (good(r.bridge)) parts.push(bridgeSection(r.bridge));
+  if (good(r.requests)) {
+    const q = r.requests;
+    parts.push(
+      `\n## 11. Batched requests: ${int(q.requests)} concurrent requests from a player to the GM (in-memory relay, virtual time)`,
+      table(
+        ["contender", "frames", "frames per request"],
+        [
+          ["one message per request and per reply", int(q.unbatchedFrames), "2"],
+          ["Socket Manager", int(q.frames), fixed(q.framesPerRequest, 4)],
+        ],
+      ),
+      `All answered in ${int(q.virtualMs)} virtual ms; ${fixed(q.wallMs, 0)} ms of real time in this process for both clients and the relay.`,
+    );
+  }
   const failed = (
     [
       "throughput",
@@ -696,6 +715,7 @@ function human(r: Report): string {
       "browser",
       "shared",
       "bridge",
+      "requests",
     ] as const
   )
     .map((k) => [k, r[k]] as const)
@@ -774,6 +794,7 @@ async function main(): Promise<number> {
     browser: null,
     shared: null,
     bridge: null,
+    requests: null,
     targets: [],
   };
 
@@ -846,6 +867,10 @@ async function main(): Promise<number> {
   if (opts.only.has("bridge")) {
     log("== 10. bridge round trip (the Node SDK and the module's bridge client, against a bare ws echo)");
     report.bridge = await benchBridge(n.bridge).catch(failure);
+  }
+  if (opts.only.has("requests")) {
+    log("== 11. batched requests (10,000 at once, in virtual time)");
+    report.requests = await runRequests(n.requests).catch(failure);
   }
   report.targets = targets(report);
   const cpuEnd = machineCpu();

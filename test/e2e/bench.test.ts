@@ -5,9 +5,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { moduleFiles } from "../../scripts/chunks";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const BUNDLE = join(REPO, "dist", "socket-manager.js");
@@ -51,7 +52,12 @@ describe("npm run bench -- --json", () => {
     const report = JSON.parse(run.stdout) as Record<string, unknown> & {
       throughput: { patterns: Record<string, { ratioToRaw: { native: number; socketlib: number } }> };
       pipeline: { messagesPerSecond: Record<string, number>; codecFloor: { inProcessCeiling: number } };
-      bundle: { minifiedBytes: number; gzipBytes: number };
+      bundle: {
+        minifiedBytes: number;
+        gzipBytes: number;
+        lazy: { file: string }[];
+        library?: { start: { minifiedBytes: number } };
+      };
       latency: { native: { p50: number } };
       fanout: { ratioToRaw: { native: number } };
       coalescing: { streams: Record<string, { delivered: number }> };
@@ -63,6 +69,7 @@ describe("npm run bench -- --json", () => {
       };
       shared: { bytes: { whole: number; shared: number }; lateJoiner: { rawMs: number; sharedMs: number } };
       bridge: BridgeSection;
+      requests: { requests: number; frames: number; framesPerRequest: number; unbatchedFrames: number };
       targets: Target[];
     };
     expect(run.stdout.trim().startsWith("{") && run.stdout.trim().endsWith("}")).toBe(true);
@@ -75,7 +82,13 @@ describe("npm run bench -- --json", () => {
     }
     expect(report.pipeline.messagesPerSecond.chunked).toBeGreaterThan(0);
     expect(report.pipeline.codecFloor.inProcessCeiling).toBeGreaterThan(0);
-    expect(report.bundle.minifiedBytes).toBe(statSync(BUNDLE).size);
+    // The core: the entry and the chunks it imports statically, the lazy chunks apart.
+    const { core, lazy } = moduleFiles(dirname(BUNDLE), basename(BUNDLE));
+    expect(report.bundle.minifiedBytes).toBe(
+      core.reduce((n, f) => n + statSync(join(dirname(BUNDLE), f)).size, 0),
+    );
+    expect(report.bundle.lazy.map((c) => c.file).sort()).toEqual([...lazy].sort());
+    expect(report.bundle.library?.start.minifiedBytes).toBeGreaterThan(0);
     expect(report.bundle.gzipBytes).toBeLessThan(report.bundle.minifiedBytes);
 
     const ids = report.targets.map((t) => t.id);
@@ -111,6 +124,12 @@ describe("npm run bench -- --json", () => {
       ]),
     );
     expectBridgeSection(report.bridge, 200);
+    // Batched requests: every request answered, in far fewer frames than a request and a reply each.
+    expect(report.requests.requests).toBe(1_000);
+    expect(report.requests.unbatchedFrames).toBe(2_000);
+    expect(report.requests.frames).toBeGreaterThan(0);
+    expect(report.requests.framesPerRequest).toBeLessThan(0.5);
+    expect(ids).toEqual(expect.arrayContaining(["library-start", "library-total"]));
   }, 300_000);
 
   it("runs the bridge section alone: the SDK's round trips against a bare ws echo, and its target", () => {
