@@ -13,7 +13,7 @@ import { type FoundryGlobalsHandle, installFoundryGlobals } from "../harness/fou
 import { waitFor } from "../harness/wait";
 import { createWorld, type World } from "../harness/world";
 import { type Built, buildSamples } from "../library/build";
-import type { SampleState } from "../library/sample-system/main";
+import type { SampleState } from "../library/sample-consumer";
 
 type Consumer = { ID: string; install(globals: object): SampleState };
 
