@@ -27,3 +27,23 @@ export {
   type WelcomeFrame,
 } from "./protocol.js";
 export type { BridgeMetrics, ConnectionInfo, EventInfo, RequestOptions } from "./types.js";
+export {
+  type ActorCreateData,
+  type DeleteResult,
+  type DocumentReference,
+  type DocumentSummary,
+  type FetchResult,
+  type FileListData,
+  type FileListResult,
+  type ItemSearchData,
+  type JournalCreateData,
+  type ListResult,
+  type Page,
+  type PushResult,
+  type SceneCreateData,
+  type SearchHit,
+  type SearchResult,
+  WORLD_OPERATION_KINDS,
+  type WorldOperations,
+  worldOperations,
+} from "./world.js";

@@ -8,6 +8,20 @@ import { BRIDGE_LIMITS } from "./host";
 import { type BridgeErrorCode, frames } from "./protocol";
 import type { BridgeStats } from "./stats";
 
+/** Codes a handler chooses itself by throwing a `BridgeAnswerError`; every other throw is HANDLER_ERROR. */
+export type HandlerErrorCode = "NOT_FOUND" | "PERMISSION";
+
+/** Thrown by a bridge handler to answer with `code`, e.g. NOT_FOUND for a document that does not exist. */
+export class BridgeAnswerError extends Error {
+  readonly code: HandlerErrorCode;
+
+  constructor(code: HandlerErrorCode, message: string) {
+    super(message);
+    this.name = "BridgeAnswerError";
+    this.code = code;
+  }
+}
+
 export interface AnswererDeps {
   readonly handlers: BridgeHandlers;
   readonly stats: BridgeStats;
@@ -26,9 +40,10 @@ export class Answerer {
 
   async answer(id: string, kind: string, data: unknown): Promise<void> {
     const { handlers, stats, send } = this.#deps;
-    const fail = (code: BridgeErrorCode, message: string) => {
+    const fail = (code: BridgeErrorCode | HandlerErrorCode, message: string) => {
       stats.request(kind, code);
-      send(frames.error(id, code, message));
+      // NOT_FOUND is not in protocol.ts's BridgeErrorCode yet; the frame carries any code of 1-64 characters.
+      send(frames.error(id, code as BridgeErrorCode, message));
     };
     if (this.#running >= BRIDGE_LIMITS.concurrent) return fail("RATE_LIMITED", "too many requests at once");
     const handler = handlers.get(kind);
@@ -45,6 +60,7 @@ export class Answerer {
       try {
         result = await handler.fn(input, { id, kind });
       } catch (e) {
+        if (e instanceof BridgeAnswerError) return fail(e.code, e.message);
         return fail("HANDLER_ERROR", e instanceof Error ? e.message : String(e));
       }
       let text: string;

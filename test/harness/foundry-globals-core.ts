@@ -22,6 +22,7 @@ import type { Api } from "../../src/contract/types";
 import type { FoundryGame, FoundryUi, SettingConfig } from "../../src/foundry/globals";
 import type { FoundryHooks, NotifyLevel } from "../../src/foundry/types";
 import { reached, type SimClient } from "./client-core";
+import type { SimWorldDocuments } from "./foundry-documents";
 
 const MODULE_ID = "socket-manager";
 const GLOBAL_KEYS = ["game", "Hooks", "ui", "socketlib", "SocketManager"] as const;
@@ -43,6 +44,11 @@ export interface FoundryGlobalsOptions {
   lang?: Record<string, unknown>;
   /** Called for every `ui.notifications` call, after it is recorded in `client.notifications`. */
   onNotify?: (level: NotifyLevel, message: string) => void;
+  /**
+   * Simulated documents (test/harness/foundry-documents.ts): `CONFIG`, `fromUuid` and the FilePicker at once,
+   * `game.actors`/`items`/`journal`/`scenes`/`packs` from `setup`, as Foundry has them.
+   */
+  documents?: SimWorldDocuments;
   /** Whether the Socket Manager module is installed and active in this world (default true). */
   socketManager?: boolean;
   /** Other modules of the world (`game.modules`), e.g. one that bundles the library. */
@@ -265,6 +271,7 @@ export function installFoundryGlobals(
   delete scope.ui;
   delete scope.socketlib;
   let installed = true;
+  const offDocuments = opts.documents?.install(scope, game, () => reached(client.phase, "setup"));
   const offPhase = client.onPhase((phase) => {
     if (!installed) return;
     if (phase !== "ui") booted.push(phase);
@@ -329,6 +336,7 @@ export function installFoundryGlobals(
       if (!installed) return;
       installed = false;
       offPhase();
+      offDocuments?.();
       for (const [key, descriptor] of previous) {
         if (descriptor) Object.defineProperty(scope, key, descriptor);
         else delete scope[key];

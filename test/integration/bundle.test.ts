@@ -46,7 +46,10 @@ describe("dist/ is a Foundry module folder", () => {
     expect(core[0]).toBe(BUNDLE_NAME);
     // Shared state, the bridge and the status window load on first use.
     for (const chunk of ["shared-state-", "bridge-", "status-window-"])
-      expect(lazy.some((f) => f.startsWith(chunk)), chunk).toBe(true);
+      expect(
+        lazy.some((f) => f.startsWith(chunk)),
+        chunk,
+      ).toBe(true);
     const chunks = readdirSync(copy).filter((f) => f.endsWith(".js"));
     expect([...core, ...lazy].sort()).toEqual(chunks.sort());
     for (const file of chunks) {

@@ -1,6 +1,7 @@
 /** Proves that the simulated Foundry in test/harness behaves like the facts in docs/FOUNDRY.md. */
 import { afterEach, describe, expect, it } from "vitest";
 import { createSimClient, type SimClient, type SimUser, type SocketFactory } from "../harness/client";
+import { createSimDocuments } from "../harness/foundry-documents";
 import { installFoundryGlobals } from "../harness/foundry-globals-core";
 import { SimHooks } from "../harness/hooks";
 import { MemoryRelay, MemorySocket } from "../harness/memory-relay";
@@ -414,6 +415,55 @@ for (const network of NETWORKS) {
         client.env.notify("info", "after ui");
         expect(client.notifications).toEqual([{ level: "info", message: "after ui" }]);
       });
+
+      for (const version of [12, 13] as const) {
+        it(`v${version} documents: CONFIG, fromUuid and FilePicker from page load; world collections and packs only from setup (docs/FOUNDRY.md, Documents)`, async () => {
+          const w = await open({ users: STANDARD_USERS, connect: ["gm1"] });
+          const client = w.client("gm1");
+          const scope: Record<string, unknown> = {};
+          const documents = createSimDocuments({
+            version,
+            compendiumItems: [{ name: "Rope", type: "gear" }],
+          });
+          const foundry = installFoundryGlobals(client, { scope, documents });
+          const seen: Record<string, unknown[]> = {};
+          const note = (phase: string) => {
+            const g = foundry.game as unknown as Record<string, unknown>;
+            const ns = scope.foundry as
+              | {
+                  utils?: { fromUuid?: unknown };
+                  applications?: { apps?: { FilePicker?: { implementation?: unknown } } };
+                }
+              | undefined;
+            seen[phase] = [
+              typeof (scope.CONFIG as Record<string, { documentClass?: unknown }>).Actor?.documentClass,
+              typeof (version === 12 ? scope.fromUuid : ns?.utils?.fromUuid),
+              typeof (version === 12 ? scope.FilePicker : ns?.applications?.apps?.FilePicker?.implementation),
+              ["actors", "items", "journal", "scenes", "packs"].map((k) => g[k] !== undefined),
+            ];
+          };
+          note("loading");
+          for (const phase of ["init", "i18nInit", "setup", "ready"])
+            client.hooks.once(phase, () => note(phase));
+          await foundry.boot();
+          const none = [false, false, false, false, false];
+          const all = [true, true, true, true, true];
+          const globals = ["object", "function", "object"];
+          expect(seen).toEqual({
+            loading: [...globals, none],
+            init: [...globals, none],
+            i18nInit: [...globals, none],
+            setup: [...globals, all],
+            ready: [...globals, all],
+          });
+          // v12 has only the globals, v13 (as simulated) only the namespaced ones.
+          expect(version === 12 ? scope.foundry : scope.FilePicker).toBeUndefined();
+          // A compendium is indexed lazily: empty until getIndex runs.
+          expect(documents.packs[0]?.index.size).toBe(0);
+          foundry.uninstall();
+          expect(scope.CONFIG).toBeUndefined();
+        });
+      }
 
       it('game.modules and game.system carry each package\'s "socket" flag from the start; game.ready turns true at ready (docs/FOUNDRY.md, Packages)', async () => {
         const w = await open({ users: STANDARD_USERS, connect: ["p1"] });

@@ -1,0 +1,96 @@
+/** items.search (world and compendium, by index only) and items.get. */
+import { describe, expect, it } from "vitest";
+import type { FetchResult, SearchResult } from "../../../../src/bridge/operations/index";
+import { operationsFixture } from "./fixture";
+
+const COMPENDIUM = [
+  { name: "Longsword", type: "weapon", img: "sword.webp", system: { damage: "1d8" } },
+  { name: "Shortsword", type: "weapon", img: "short.webp" },
+  { name: "Healing Potion", type: "consumable" },
+];
+
+async function withItems() {
+  const f = operationsFixture({ compendiumItems: COMPENDIUM });
+  await f.ok("actors.create", { name: "Sword Master", type: "npc" });
+  const items = f.sim.items;
+  items.add({ _id: "worldsword000001", name: "Rusty SWORD", type: "weapon", img: "rusty.webp" });
+  items.add({ _id: "worldshield00001", name: "Shield", type: "equipment" });
+  return f;
+}
+
+describe("items.search", () => {
+  it("finds names containing the query, any case, in world items then Item compendiums", async () => {
+    const f = await withItems();
+    const found = await f.ok<SearchResult>("items.search", { query: "sWoRd" });
+    expect(found.total).toBe(3);
+    expect(found.results).toEqual([
+      { uuid: "Item.worldsword000001", name: "Rusty SWORD", type: "weapon", img: "rusty.webp", pack: null },
+      {
+        uuid: expect.stringMatching(/^Compendium\.world\.sim-items\.Item\./),
+        name: "Longsword",
+        type: "weapon",
+        img: "sword.webp",
+        pack: "world.sim-items",
+      },
+      expect.objectContaining({ name: "Shortsword", pack: "world.sim-items" }),
+    ]);
+  });
+
+  it("reads compendium indexes only, never their documents", async () => {
+    const f = await withItems();
+    const pack = f.sim.packs[0];
+    expect(pack?.index.size).toBe(0);
+    await f.ok("items.search", { query: "potion" });
+    expect(pack?.documentsLoaded).toBe(0);
+    expect(pack?.indexCalls).toEqual([["name", "type", "img"]]);
+  });
+
+  it("filters by type, pages, and can leave compendiums out", async () => {
+    const f = await withItems();
+    const page = await f.ok<SearchResult>("items.search", {
+      query: "s",
+      type: "weapon",
+      offset: 1,
+      limit: 1,
+    });
+    expect(page.total).toBe(3);
+    expect(page.results.map((r) => r.name)).toEqual(["Longsword"]);
+    const world = await f.ok<SearchResult>("items.search", { query: "sword", compendiums: false });
+    expect(world.results.map((r) => r.name)).toEqual(["Rusty SWORD"]);
+    expect(f.sim.packs[0]?.indexCalls).toEqual([["name", "type", "img"]]);
+  });
+
+  it("refuses an empty or overlong query and a limit above 200", async () => {
+    const f = await withItems();
+    expect((await f.error("items.search", { query: "" })).code).toBe("VALIDATION");
+    expect((await f.error("items.search", { query: "x".repeat(101) })).code).toBe("VALIDATION");
+    expect((await f.error("items.search", { query: "x", limit: 500 })).code).toBe("VALIDATION");
+  });
+});
+
+describe("items.get", () => {
+  it("gets a world item by id and a compendium item by uuid (one document loaded)", async () => {
+    const f = await withItems();
+    await expect(f.ok<FetchResult>("items.get", { id: "worldshield00001" })).resolves.toEqual({
+      uuid: "Item.worldshield00001",
+      document: expect.objectContaining({ name: "Shield" }),
+    });
+    const hit = (await f.ok<SearchResult>("items.search", { query: "longsword" })).results[0];
+    const fetched = await f.ok<FetchResult>("items.get", { uuid: hit?.uuid });
+    expect(fetched.document).toMatchObject({ name: "Longsword", system: { damage: "1d8" } });
+    expect(f.sim.packs[0]?.documentsLoaded).toBe(1);
+  });
+
+  it("a missing item, or an actor's uuid, is NOT_FOUND", async () => {
+    const f = await withItems();
+    expect((await f.error("items.get", { id: "nothing" })).code).toBe("NOT_FOUND");
+    expect((await f.error("items.get", { uuid: "Compendium.world.sim-items.Item.nothing" })).code).toBe(
+      "NOT_FOUND",
+    );
+    const actor = f.sim.actors.contents[0];
+    expect(await f.error("items.get", { uuid: actor?.uuid })).toEqual({
+      code: "NOT_FOUND",
+      message: `items.get: "${actor?.uuid}" is not an Item but a document of type Actor`,
+    });
+  });
+});
