@@ -34,7 +34,10 @@ export function chunkOf(id: string): string | null {
 const LAZY_CHUNKS: [string, RegExp][] = [
   ["shared-state", /\/src\/shared\/(?!lazy\.ts|options\.ts|json\.ts)/],
   ["status-window", /\/src\/ui\/status-(?:window|context)\.ts$/],
-  ["bridge", /\/src\/bridge\/(?!lazy\.ts|handlers\.ts|names\.ts|target\.ts|host\.ts)/],
+  [
+    "bridge",
+    /\/src\/(?:bridge\/(?!lazy\.ts|load\.ts|handlers\.ts|names\.ts|target\.ts|host\.ts)|foundry\/documents\.ts$)/,
+  ],
 ];
 
 const pkg = JSON.parse(readFileSync(resolve(__dirname, "package.json"), "utf8")) as { version: string };

@@ -7,6 +7,8 @@
 import { createApi } from "./api";
 import type { BridgeSocketConstructor } from "./bridge/host";
 import { LazyBridge } from "./bridge/lazy";
+import { loadBridgeWithOperations } from "./bridge/load";
+import type { WorldOperationsHandle } from "./bridge/operations/index";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
 import { MODULE_ID } from "./contract/ids";
@@ -18,7 +20,10 @@ import {
   readStringSetting,
   registerBridgeTokenSetting,
   registerBridgeUrlSetting,
+  registerWorldOperationSettings,
+  worldOperationEnabled,
 } from "./foundry/bridge-settings";
+import type { FoundryDocumentsScope } from "./foundry/documents";
 import { envFromScope, type SocketlibRegistration } from "./foundry/env";
 import type { FoundryGlobalScope } from "./foundry/globals";
 import {
@@ -62,6 +67,8 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
     bridge: null,
   };
   let indicator: Indicator | null = null;
+  /** The bridge's world operations, once the bridge's chunk loaded on this client. */
+  let operations: WorldOperationsHandle | null = null;
   let open = () => {};
   const Hooks = scope.Hooks;
 
@@ -86,19 +93,29 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.logger ? { logger: opts.logger } : {}),
     });
-    const bridge = new LazyBridge({
-      clock: m.clock,
-      log: m.log,
-      limits: () => m.config,
-      url: () => readStringSetting(scope.game, BRIDGE_URL_SETTING),
-      token: () => readStringSetting(scope.game, BRIDGE_TOKEN_SETTING),
-      // Only the active GM's client holds the connection; users exist from setup on.
-      isAuthority: () => env.usersLoaded !== false && env.users.activeGM?.id === env.userId,
-      hello: () => ({ world: scope.game?.world?.id ?? "", user: env.userId, module: opts.version }),
-      socketClass: () =>
-        opts.webSocket ?? (scope as { WebSocket?: BridgeSocketConstructor }).WebSocket ?? undefined,
-      notify: (level, key) => env.notify(level, env.localize(key)),
-    });
+    const bridge = new LazyBridge(
+      {
+        clock: m.clock,
+        log: m.log,
+        limits: () => m.config,
+        url: () => readStringSetting(scope.game, BRIDGE_URL_SETTING),
+        token: () => readStringSetting(scope.game, BRIDGE_TOKEN_SETTING),
+        // Only the active GM's client holds the connection; users exist from setup on.
+        isAuthority: () => env.usersLoaded !== false && env.users.activeGM?.id === env.userId,
+        hello: () => ({ world: scope.game?.world?.id ?? "", user: env.userId, module: opts.version }),
+        socketClass: () =>
+          opts.webSocket ?? (scope as { WebSocket?: BridgeSocketConstructor }).WebSocket ?? undefined,
+        notify: (level, key) => env.notify(level, env.localize(key)),
+      },
+      loadBridgeWithOperations({
+        scope: () => scope as FoundryDocumentsScope,
+        isEnabled: (kind) => worldOperationEnabled(scope.game, kind),
+        installed: (ops) => {
+          operations = ops;
+          m.onDispose(() => ops.dispose());
+        },
+      }),
+    );
     state.bridge = bridge;
     m.onDispose(() => bridge.dispose());
     const a = createApi(m, bridge);
@@ -120,6 +137,7 @@ export function installSocketManager(scope: FoundryGlobalScope, opts: InstallOpt
     if (!game) return;
     registerSettings(game, (patch) => m.configure(patch));
     registerBridgeUrlSetting(game, () => bridge.refresh());
+    registerWorldOperationSettings(game, () => operations?.refresh());
     registerInterface(game, {
       statusWindow: launcher?.Menu ?? null,
       open: () => open(),

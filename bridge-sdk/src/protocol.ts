@@ -49,6 +49,7 @@ export const REMOTE_ERROR_CODES = [
   "TOO_LARGE",
   "RATE_LIMITED",
   "BAD_REQUEST",
+  "NOT_FOUND",
 ] as const;
 export type RemoteErrorCode = (typeof REMOTE_ERROR_CODES)[number];
 

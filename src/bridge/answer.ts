@@ -42,8 +42,7 @@ export class Answerer {
     const { handlers, stats, send } = this.#deps;
     const fail = (code: BridgeErrorCode | HandlerErrorCode, message: string) => {
       stats.request(kind, code);
-      // NOT_FOUND is not in protocol.ts's BridgeErrorCode yet; the frame carries any code of 1-64 characters.
-      send(frames.error(id, code as BridgeErrorCode, message));
+      send(frames.error(id, code, message));
     };
     if (this.#running >= BRIDGE_LIMITS.concurrent) return fail("RATE_LIMITED", "too many requests at once");
     const handler = handlers.get(kind);

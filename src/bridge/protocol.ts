@@ -19,7 +19,8 @@ export type BridgeErrorCode =
   | "HANDLER_ERROR"
   | "TOO_LARGE"
   | "RATE_LIMITED"
-  | "BAD_REQUEST";
+  | "BAD_REQUEST"
+  | "NOT_FOUND";
 
 /** Frames a backend sends. */
 export type ServerFrame =

@@ -2,9 +2,7 @@
  * The bridge's built-in world operations end to end: the Node SDK (bridge-sdk/) as the backend on 127.0.0.1
  * with its world-operations client, and simulated Foundry clients running Socket Manager through
  * src/entry.ts, with simulated documents (test/harness/foundry-documents.ts).
- *
- * src/entry.ts does not install the operations yet, so each peer does here what entry.ts is to do: register
- * the operations' settings at `init` and, once started, `installWorldOperations` over its scope.
+ * The operations arrive with the bridge's chunk on the client that loads it (src/bridge/load.ts).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -17,14 +15,7 @@ import {
   worldOperations,
 } from "../../bridge-sdk/src/index";
 import type { BridgeSocketConstructor } from "../../src/bridge/host";
-import { installWorldOperations, type WorldOperationsHandle } from "../../src/bridge/operations/index";
-import {
-  registerWorldOperationSettings,
-  WORLD_OPERATION_SETTINGS,
-  type WorldOperationKind,
-  worldOperationEnabled,
-} from "../../src/foundry/bridge-settings";
-import type { FoundryDocumentsScope } from "../../src/foundry/documents";
+import { WORLD_OPERATION_SETTINGS, type WorldOperationKind } from "../../src/foundry/bridge-settings";
 import {
   createWorld,
   type Peer,
@@ -46,16 +37,13 @@ const COMPENDIUM = [{ name: "Longsword", type: "weapon", img: "sword.webp" }];
 interface OperationsPeer {
   peer: Peer;
   documents: SimWorldDocuments;
-  ops: WorldOperationsHandle;
 }
 
 let world: World | null = null;
 let bridge: Bridge | null = null;
 const peers = new Map<string, Peer>();
-const handles: WorldOperationsHandle[] = [];
 
 afterEach(async () => {
-  for (const h of handles.splice(0)) h.dispose();
   stopPeers(peers);
   peers.clear();
   await bridge?.close();
@@ -78,28 +66,15 @@ async function startOperationsPeer(id: string, url: string, off: readonly WorldO
   const client = world?.client(id);
   if (!client) throw new Error(`no client ${id}`);
   const documents = createSimDocuments({ files: FILES, compendiumItems: COMPENDIUM });
-  let scope: FoundryDocumentsScope = {};
-  let ops: WorldOperationsHandle | null = null;
   const peer = await startPeer(client, FAST, {
     settings: { bridgeUrl: url, bridgeToken: TOKEN, ...operationSettings(off) },
     webSocket: WebSocket as unknown as BridgeSocketConstructor,
     beforeBoot(s, foundry) {
-      scope = s as FoundryDocumentsScope;
       documents.install(s, foundry.game, () => foundry.booted.includes("setup"));
-      // What entry.ts is to do at init, after its own settings.
-      foundry.hooks.once("init", () => registerWorldOperationSettings(foundry.game, () => ops?.refresh()));
     },
   });
   peers.set(id, peer);
-  // What entry.ts is to do once the API and game.user exist (setup or ready).
-  ops = installWorldOperations({
-    scope: () => scope,
-    handle: (kind, fn, o) => peer.api.bridge.handle(kind, fn, o),
-    isEnabled: (kind) => worldOperationEnabled(peer.foundry.game, kind),
-  });
-  ops.refresh();
-  handles.push(ops);
-  return { peer, documents, ops } satisfies OperationsPeer;
+  return { peer, documents } satisfies OperationsPeer;
 }
 
 async function start(off: readonly WorldOperationKind[] = []) {
@@ -188,8 +163,8 @@ describe("world operations over the bridge, with the Node SDK's world client", (
 
   it("a player's client never registers them; the GM's registers the nine", async () => {
     const { gm, player } = await start();
-    expect(gm.ops.active()).toHaveLength(9);
-    expect(player.ops.active()).toEqual([]);
+    expect(gm.peer.api.bridge.status().handlers).toHaveLength(9);
+    expect(player.peer.api.bridge.status().handlers).toEqual([]);
     expect(peerOf(peers, "p1").api.bridge.status().handlers).toEqual([]);
     expect(peerOf(peers, "gm1").api.bridge.status().handlers).toEqual(
       Object.keys(WORLD_OPERATION_SETTINGS).sort(),

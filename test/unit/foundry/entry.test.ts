@@ -93,6 +93,8 @@ describe("src/index.ts", () => {
   });
 
   it("the keybinding, the indicator and socketStatus({ window: true }) open one status window", async () => {
+    // The window is a chunk loaded on first use: load it before time is faked (a file read is real I/O).
+    await import("../../../src/ui/status-window");
     vi.useFakeTimers();
     const windows = () => document.querySelectorAll("#socket-manager-status");
     expect(windows()).toHaveLength(0);
