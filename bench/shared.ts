@@ -6,8 +6,9 @@
  *   (test/harness/memory-relay.ts), so the count of frames and bytes through the relay is exact and the same
  *   on every machine; Socket Manager's own traffic (hellos, pings, snapshot requests) is counted too.
  * - **A late joiner.** Over a real socket.io relay on 127.0.0.1: the time for a player who joins late to hold
- *   a 1 MB state (its snapshot, chunked by the pipeline) against the time for one raw 1 MB emit to arrive.
- *   The relay's message limit is raised to 4 MB for this part, or the raw contender could not send 1 MB at all.
+ *   a 1 MB state at rest (its snapshot, chunked by the pipeline) against the time for one raw 1 MB emit to
+ *   arrive. The relay's message limit is raised to 4 MB for this part, or the raw contender could not send
+ *   1 MB at all.
  */
 import {
   createWorld,
@@ -160,12 +161,37 @@ async function lateJoiner(stateBytes: number, repetitions: number) {
         const gm = peerOf(peers, "gm1")
           .api.channel("bench")
           .shared("late", { initial: big, maxBytes: 4 * 1024 * 1024, maxPatchBytes: 4 * 1024 * 1024 });
+        const player = peerOf(peers, "p1").api;
+        const before = player.metrics();
         await gm.set({ blob: `${"y".repeat(stateBytes - 20)}` });
+        // The state is at rest before the player joins: the GM's patch of that change (held up to 50 ms in its
+        // patch window) has reached the player's client, which drops it (it has no such state yet). Otherwise
+        // the join's want flushes that 1 MB patch first and the timed window carries two 1 MB transfers.
+        await waitFor(
+          () => {
+            const now = player.metrics();
+            return now.bytesIn - before.bytesIn >= stateBytes && now.droppedTotal > before.droppedTotal;
+          },
+          { timeout: 30_000, interval: 1 },
+        );
         const t0 = performance.now();
-        const mine = peerOf(peers, "p1")
-          .api.channel("bench")
+        const mine = player
+          .channel("bench")
           .shared("late", { initial: big, maxBytes: 4 * 1024 * 1024, maxPatchBytes: 4 * 1024 * 1024 });
-        await waitFor(() => mine.synced && mine.version === gm.version, { timeout: 30_000, interval: 1 });
+        // Timed to the change that completes it, as the raw contender is timed to its event (no polling delay).
+        const holds = () => mine.synced && mine.version === gm.version;
+        await new Promise<void>((resolve, reject) => {
+          const off = mine.subscribe(() => {
+            if (holds()) {
+              off();
+              resolve();
+            }
+          });
+          waitFor(holds, { timeout: 30_000, interval: 10 }).then(() => {
+            off();
+            resolve();
+          }, reject);
+        });
         sharedRuns.push(performance.now() - t0);
       } finally {
         stopPeers(peers);

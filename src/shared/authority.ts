@@ -15,15 +15,17 @@ import { isPermitted } from "../pipeline/permission";
 import { runSchema } from "../pipeline/schema";
 import type { Committer } from "./commit";
 import type { Held } from "./held";
-import { type Json, jsonBytes, toJson } from "./json";
-import { applyPatch, diff } from "./patch";
+import { type Json, toJson } from "./json";
+import { type Applied, applyPatch, diff } from "./patch";
 import type { ChangeQueue } from "./queue";
 import type { ProposeReply } from "./wire";
 
-/** Throws PayloadTooLargeError when the change (`ops`) or the value it makes (`bytes`) is over its bound. */
-export function checkSizes(held: Held, ops: readonly SharedOp[], bytes: number): void {
+/**
+ * Throws PayloadTooLargeError when the change (`patchBytes`, the JSON size of its operations) or the value it
+ * makes (`bytes`) is over its bound; both come from `applyPatch`.
+ */
+export function checkSizes(held: Held, { bytes, patchBytes }: Applied<number>): void {
   const { maxBytes, maxPatchBytes } = held.config;
-  const patchBytes = jsonBytes(ops);
   if (patchBytes > maxPatchBytes)
     throw new PayloadTooLargeError(
       `the change is ${patchBytes} bytes; maxPatchBytes is ${maxPatchBytes}`,
@@ -96,8 +98,9 @@ export class Authority {
         held.details(),
       );
     }
-    const { value, bytes } = applyPatch(held.value, ops, held.bytes);
-    checkSizes(held, ops, bytes);
+    const applied = applyPatch(held.value, ops, held.bytes);
+    checkSizes(held, applied);
+    const { value, bytes } = applied;
     // A proposal the value already holds (sent again after a handover) changes nothing.
     if (sender && diff(held.value, value, "whole").length === 0) return held.version;
     if (sender && typeof write === "function") {

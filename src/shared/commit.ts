@@ -22,16 +22,18 @@ export class Committer {
     this.#waiters = waiters;
   }
 
-  /** Holds `value` at `version` (by default the next one), changed by `by` with `ops`; returns the version. */
-  commit(value: Json, bytes: number, ops: readonly SharedOp[], by: string, version?: number): number {
+  /**
+   * Holds `value` (of `bytes` JSON bytes; null: measured when first asked for) at `version` (by default the
+   * next one), changed by `by` with `ops`; returns the version.
+   */
+  commit(value: Json, bytes: number | null, ops: readonly SharedOp[], by: string, version?: number): number {
     const held = this.#held;
     const next = version ?? held.version + 1;
     // Another author's change closes the window first: each patch names the one author of its changes.
     if (held.authority) this.#window.closeForAuthor(by);
     const previous = held.value;
     const from = held.version;
-    held.value = value;
-    held.bytes = bytes;
+    held.hold(value, bytes);
     held.version = next;
     if (held.authority) {
       this.#window.add(previous, from, by);

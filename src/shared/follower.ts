@@ -5,7 +5,7 @@
  */
 import type { Committer } from "./commit";
 import type { Held } from "./held";
-import { deepFreeze, type Json, jsonBytes, jsonEqual, toJson } from "./json";
+import { frozenJson, type Json, jsonEqual } from "./json";
 import { applyPatch } from "./patch";
 import type { Resync } from "./resync";
 import type { Waiters } from "./waiters";
@@ -52,9 +52,10 @@ export class Follower {
       this.#resync.ask();
       return counters.drop("shared-stale");
     }
-    let applied: { value: unknown; bytes: number };
+    let applied: { value: unknown; bytes: number | null };
     try {
-      applied = applyPatch(held.value, message.o, held.bytes);
+      // A size nobody asked for yet (the value came in a snapshot) is not measured for a patch either.
+      applied = applyPatch(held.value, message.o, held.knownBytes);
     } catch {
       this.#resync.ask();
       return counters.drop("shared-stale");
@@ -80,7 +81,7 @@ export class Follower {
     }
     let value: Json;
     try {
-      value = deepFreeze(toJson(message.d));
+      value = frozenJson(message.d, "snapshot");
     } catch {
       return counters.drop("shared-stale");
     }
@@ -96,6 +97,7 @@ export class Follower {
     held.epoch = message.e;
     this.#resync.caughtUp();
     this.#waiters.wakeSync();
-    this.#committer.commit(value, jsonBytes(value), [[[], value]], message.by, message.v);
+    // Its size is measured when first asked for, not while this client waits to hold the value.
+    this.#committer.commit(value, null, [[[], value]], message.by, message.v);
   }
 }

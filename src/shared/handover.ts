@@ -8,7 +8,7 @@ import type { FoundryUser, SharedOp, SharedProposal } from "../contract/types";
 import { isPermitted } from "../pipeline/permission";
 import { runSchema } from "../pipeline/schema";
 import type { Held } from "./held";
-import { deepFreeze, type Json, jsonBytes, toJson } from "./json";
+import { deepFreeze, frozenJson, type Json, jsonBytes } from "./json";
 import { diff } from "./patch";
 import type { PatchWindow } from "./patch-window";
 import type { ChangeQueue } from "./queue";
@@ -82,7 +82,7 @@ export class Handover {
     const stored = config.persist ? host.loadPersisted(ref) : null;
     if (stored && stored.v > base.v) {
       try {
-        const value = deepFreeze(toJson(stored.d));
+        const value = frozenJson(stored.d);
         const bytes = jsonBytes(value);
         if (bytes <= config.maxBytes) base = { e: null, v: stored.v, value, bytes, from: me };
       } catch (e) {
@@ -107,7 +107,7 @@ export class Handover {
       if (!got || got.v <= base.v) continue;
       let value: Json;
       try {
-        value = deepFreeze(toJson(got.d));
+        value = frozenJson(got.d);
       } catch {
         continue;
       }
@@ -124,8 +124,7 @@ export class Handover {
     const epoch = host.newEpoch();
     held.epoch = epoch;
     held.synced = true;
-    held.value = base.value;
-    held.bytes = base.bytes;
+    held.hold(base.value, base.bytes);
     held.version = version;
     this.#bringEveryone(answers, base, epoch, before, stored?.v);
   }

@@ -6,7 +6,7 @@
 import { SocketManagerError } from "../contract/errors";
 import type { SharedChange } from "../contract/types";
 import type { SharedHost } from "./host";
-import type { Json } from "./json";
+import { type Json, jsonBytes } from "./json";
 import type { SharedConfig } from "./options";
 import type { StateRef } from "./wire";
 
@@ -17,8 +17,9 @@ export class Held {
   readonly config: SharedConfig;
   readonly host: SharedHost;
 
-  value: Json;
-  bytes: number;
+  #value: Json;
+  /** The size of `value`'s JSON, or null until something needs it (see {@link bytes}). */
+  #bytes: number | null;
   version = 0;
   epoch: string | null = null;
   /** This client holds the authority's value (always, on the authority after its handover). */
@@ -33,8 +34,34 @@ export class Held {
     this.ref = ref;
     this.config = config;
     this.host = host;
-    this.value = config.initial;
-    this.bytes = config.initialBytes;
+    this.#value = config.initial;
+    this.#bytes = config.initialBytes;
+  }
+
+  /** The value held: frozen JSON. */
+  get value(): Json {
+    return this.#value;
+  }
+
+  /**
+   * UTF-8 bytes of `value`'s JSON. A value taken from a snapshot is measured here, the first time its size is
+   * asked for (a proposal's size check, a handover, `info()`), not while a late joiner waits for it; from
+   * then on patches keep the size up to date.
+   */
+  get bytes(): number {
+    this.#bytes ??= jsonBytes(this.#value);
+    return this.#bytes;
+  }
+
+  /** The size when it is known, null when `value` was never measured. */
+  get knownBytes(): number | null {
+    return this.#bytes;
+  }
+
+  /** Holds `value` with its size (null: measured when first asked for). */
+  hold(value: Json, bytes: number | null): void {
+    this.#value = value;
+    this.#bytes = bytes;
   }
 
   /** The module and key errors of this state name. */

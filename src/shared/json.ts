@@ -3,7 +3,7 @@
  * value must look the same on every client, so it holds only what JSON carries exactly.
  */
 import { ValidationError } from "../contract/errors";
-import { byteLength } from "../pipeline/codec";
+import { utf8Bytes } from "./utf8";
 
 /** Deepest nesting a shared value (or a path into one) may have. */
 export const MAX_DEPTH = 100;
@@ -32,46 +32,79 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  */
 export function toJson(value: unknown, what = "value"): Json {
   if (value === undefined) throw new ValidationError(`${what} is undefined; a shared value must be JSON`);
-  return copy(value, what, new Set(), 0);
+  return copy(value, { what, trail: [], ancestors: new Set(), freeze: false });
 }
 
-function copy(value: unknown, path: string, ancestors: Set<object>, depth: number): Json {
+/** `deepFreeze(toJson(value, what))` in one walk: each part of the copy is frozen as it is made. */
+export function frozenJson(value: unknown, what = "value"): Json {
+  if (value === undefined) throw new ValidationError(`${what} is undefined; a shared value must be JSON`);
+  return copy(value, { what, trail: [], ancestors: new Set(), freeze: true });
+}
+
+/** One copy's walk: the keys and indexes down to the part being copied (its path is written only for an error). */
+interface Walk {
+  readonly what: string;
+  readonly trail: (string | number)[];
+  readonly ancestors: Set<object>;
+  readonly freeze: boolean;
+}
+
+function pathOf(walk: Walk): string {
+  let path = walk.what;
+  for (const seg of walk.trail) path += typeof seg === "number" ? `[${seg}]` : `.${seg}`;
+  return path;
+}
+
+function copy(value: unknown, walk: Walk): Json {
   switch (typeof value) {
     case "string":
     case "boolean":
       return value;
     case "number":
-      if (!Number.isFinite(value)) throw new ValidationError(`${path} is ${value}, not a finite number`);
+      if (!Number.isFinite(value))
+        throw new ValidationError(`${pathOf(walk)} is ${value}, not a finite number`);
       return value === 0 ? 0 : value;
     case "undefined":
       return null;
     case "object":
       break;
     default:
-      throw new ValidationError(`${path} is a ${typeof value}, which JSON cannot carry`);
+      throw new ValidationError(`${pathOf(walk)} is a ${typeof value}, which JSON cannot carry`);
   }
   if (value === null) return null;
-  if (depth >= MAX_DEPTH) throw new ValidationError(`${path} is nested deeper than ${MAX_DEPTH} levels`);
-  if (ancestors.has(value)) throw new ValidationError(`${path} is a circular reference`);
+  const { trail, ancestors } = walk;
+  if (trail.length >= MAX_DEPTH)
+    throw new ValidationError(`${pathOf(walk)} is nested deeper than ${MAX_DEPTH} levels`);
+  if (ancestors.has(value)) throw new ValidationError(`${pathOf(walk)} is a circular reference`);
   ancestors.add(value);
   let out: Json;
   if (Array.isArray(value)) {
     const list: Json[] = new Array(value.length);
-    for (let i = 0; i < value.length; i++) list[i] = copy(value[i], `${path}[${i}]`, ancestors, depth + 1);
+    for (let i = 0; i < value.length; i++) {
+      trail.push(i);
+      list[i] = copy(value[i], walk);
+      trail.pop();
+    }
     out = list;
   } else if (isPlainObject(value)) {
     const obj: JsonObject = {};
     for (const key of Object.keys(value)) {
-      if (isReservedKey(key)) throw new ValidationError(`${path} has the reserved key "${key}"`);
+      if (isReservedKey(key)) throw new ValidationError(`${pathOf(walk)} has the reserved key "${key}"`);
       const v = value[key];
-      if (v !== undefined) obj[key] = copy(v, `${path}.${key}`, ancestors, depth + 1);
+      if (v === undefined) continue;
+      trail.push(key);
+      obj[key] = copy(v, walk);
+      trail.pop();
     }
     out = obj;
   } else {
     const name = (Object.getPrototypeOf(value)?.constructor as { name?: string } | undefined)?.name;
-    throw new ValidationError(`${path} is an instance of ${name || "a class"}; use plain objects and arrays`);
+    throw new ValidationError(
+      `${pathOf(walk)} is an instance of ${name || "a class"}; use plain objects and arrays`,
+    );
   }
   ancestors.delete(value);
+  if (walk.freeze) Object.freeze(out);
   return out;
 }
 
@@ -110,5 +143,5 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 /** UTF-8 bytes of `value`'s JSON text. */
 export function jsonBytes(value: unknown): number {
   const text = JSON.stringify(value);
-  return text === undefined ? 0 : byteLength(text);
+  return text === undefined ? 0 : utf8Bytes(text);
 }

@@ -12,7 +12,8 @@ import type { SharedStatesDeps } from "./registry";
 
 /** What the chunk gives: the registry of every shared state of this client. */
 export interface SharedRegistry {
-  get(moduleId: string, key: string, opts: unknown): SharedState<unknown>;
+  /** `checked`: `opts` already read by readSharedOptions (not read again). */
+  get(moduleId: string, key: string, opts: unknown, checked?: SharedConfig): SharedState<unknown>;
   list(): SharedInfo[];
   disposeModule(moduleId: string): void;
   start(): void;
@@ -180,7 +181,7 @@ export class LazySharedStates implements SharedRegistry {
       if (this.#started) real.start();
       for (const p of this.#pending.values()) {
         if (p.disposed) continue;
-        const state = real.get(p.facade.moduleId, p.facade.key, p.raw);
+        const state = real.get(p.facade.moduleId, p.facade.key, p.raw, p.config);
         p.bind(state);
         this.#handedOut.set(state, p.facade);
       }

@@ -5,7 +5,7 @@ import { MAX_NAME_LENGTH } from "../pipeline/envelope";
 import { isPermission } from "../pipeline/permission";
 import { isStandardSchema, runSchema } from "../pipeline/schema";
 import { checkKeys } from "../services/options";
-import { deepFreeze, type Json, jsonBytes, jsonEqual, toJson } from "./json";
+import { frozenJson, type Json, jsonBytes, jsonEqual } from "./json";
 
 export const SHARED_DEFAULTS = {
   write: "gm",
@@ -71,7 +71,7 @@ export function readSharedOptions(moduleId: string, key: string, raw: unknown): 
   if (!("initial" in opts)) throw fail(`"initial" is required`);
   let initial: Json;
   try {
-    initial = deepFreeze(toJson(opts.initial, "initial"));
+    initial = frozenJson(opts.initial, "initial");
   } catch (e) {
     throw fail(e instanceof Error ? e.message : String(e));
   }

@@ -60,20 +60,40 @@ function diffInto(
 
 type Container = Record<string, unknown> | unknown[];
 
+/** Sizes nothing: for a value whose size is not known, so no change to it is measured either. */
+const unmeasured = (_value: unknown): number => 0;
+
+/** What `applyPatch` makes: the value, its JSON size, and the JSON size of the operations themselves. */
+export interface Applied<Size extends number | null> {
+  value: unknown;
+  bytes: Size;
+  /** `jsonBytes(ops)`, counted from the sizes measured on the way (each value in `ops` is measured once). */
+  patchBytes: Size;
+}
+
 /**
  * Applies `ops` to `base` (whose JSON is `baseBytes` long): returns the new value, deeply frozen, sharing
- * every unchanged part with `base`, and its JSON size. Values inside `ops` become part of the result (and are
+ * every unchanged part with `base`, and the sizes. Values inside `ops` become part of the result (and are
  * frozen): pass values nobody else holds. Throws a ValidationError for an operation that does not fit the
  * value (a path through a missing key or a non-container, an index past the end, a reserved key); `base` is
- * never changed.
+ * never changed. With `baseBytes` null (a size nobody measured yet) the sizes stay null and nothing is measured.
  */
+export function applyPatch(base: unknown, ops: readonly SharedOp[], baseBytes: number): Applied<number>;
 export function applyPatch(
   base: unknown,
   ops: readonly SharedOp[],
-  baseBytes: number,
-): { value: unknown; bytes: number } {
+  baseBytes: number | null,
+): Applied<number | null>;
+export function applyPatch(
+  base: unknown,
+  ops: readonly SharedOp[],
+  baseBytes: number | null,
+): Applied<number | null> {
+  const measure = baseBytes === null ? unmeasured : jsonBytes;
   let root = base;
-  let bytes = baseBytes;
+  let bytes = baseBytes ?? 0;
+  // `[` and `]`, and a comma between two operations.
+  let patchBytes = 2 + Math.max(0, ops.length - 1);
   /** Containers copied by this call: changed in place by later operations. */
   const fresh = new Set<Container>();
   const own = (node: Container): Container => {
@@ -84,10 +104,13 @@ export function applyPatch(
   };
   for (const op of ops) {
     const path = op[0];
+    const size = op.length === 2 ? measure(op[1]) : 0;
+    // `[path]` or `[path,value]`.
+    patchBytes += 2 + measure(path) + (op.length === 2 ? 1 + size : 0);
     if (path.length === 0) {
       if (op.length < 2) throw new ValidationError("a patch cannot delete the whole value");
       root = op[1];
-      bytes = jsonBytes(root);
+      bytes = size;
       continue;
     }
     root = own(asContainer(root, path, 0));
@@ -99,9 +122,15 @@ export function applyPatch(
       node = child;
     }
     const last = path[path.length - 1] as SharedPathSegment;
-    bytes += op.length === 2 ? setAt(node, last, op[1], path) : deleteAt(node, last, path);
+    bytes +=
+      op.length === 2 ? setAt(node, last, op[1], size, path, measure) : deleteAt(node, last, path, measure);
   }
-  return { value: deepFreeze(root), bytes };
+  const measured = baseBytes !== null;
+  return {
+    value: deepFreeze(root),
+    bytes: measured ? bytes : null,
+    patchBytes: measured ? patchBytes : null,
+  };
 }
 
 function where(path: readonly SharedPathSegment[], upTo: number): string {
@@ -135,21 +164,22 @@ function read(
   return node[seg];
 }
 
-/** Sets `node[seg]`; returns the change in JSON bytes. */
+/** Sets `node[seg]` to `value` (of `size` JSON bytes); returns the change in JSON bytes (as `measure` counts them). */
 function setAt(
   node: Container,
   seg: SharedPathSegment,
   value: unknown,
+  size: number,
   path: readonly SharedPathSegment[],
+  measure: (value: unknown) => number,
 ): number {
-  const size = jsonBytes(value);
   if (Array.isArray(node)) {
     if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0 || seg > node.length)
       throw new ValidationError(
         `patch path ${where(path, path.length)}: cannot set index ${String(seg)} of ${node.length}`,
       );
     if (seg < node.length) {
-      const before = jsonBytes(node[seg]);
+      const before = measure(node[seg]);
       node[seg] = value;
       return size - before;
     }
@@ -161,24 +191,29 @@ function setAt(
       `patch path ${where(path, path.length)}: cannot set key ${JSON.stringify(seg)}`,
     );
   if (Object.hasOwn(node, seg)) {
-    const before = jsonBytes(node[seg]);
+    const before = measure(node[seg]);
     node[seg] = value;
     return size - before;
   }
   const empty = Object.keys(node).length === 0;
   node[seg] = value;
-  return jsonBytes(seg) + 1 + size + (empty ? 0 : 1);
+  return measure(seg) + 1 + size + (empty ? 0 : 1);
 }
 
 /** Deletes an object key, or cuts an array at `seg`; returns the change in JSON bytes (≤ 0). */
-function deleteAt(node: Container, seg: SharedPathSegment, path: readonly SharedPathSegment[]): number {
+function deleteAt(
+  node: Container,
+  seg: SharedPathSegment,
+  path: readonly SharedPathSegment[],
+  measure: (value: unknown) => number,
+): number {
   if (Array.isArray(node)) {
     if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0 || seg > node.length)
       throw new ValidationError(
         `patch path ${where(path, path.length)}: cannot cut at ${String(seg)} of ${node.length}`,
       );
     let removed = 0;
-    for (let i = seg; i < node.length; i++) removed += jsonBytes(node[i]);
+    for (let i = seg; i < node.length; i++) removed += measure(node[i]);
     // Each removed element took a comma with it, but the first one when nothing is left.
     const commas = seg === 0 ? Math.max(0, node.length - 1) : node.length - seg;
     node.length = seg;
@@ -190,7 +225,7 @@ function deleteAt(node: Container, seg: SharedPathSegment, path: readonly Shared
     );
   if (!Object.hasOwn(node, seg)) return 0;
   const alone = Object.keys(node).length === 1;
-  const removed = jsonBytes(seg) + 1 + jsonBytes(node[seg]) + (alone ? 0 : 1);
+  const removed = measure(seg) + 1 + measure(node[seg]) + (alone ? 0 : 1);
   delete node[seg];
   return -removed;
 }

@@ -64,7 +64,7 @@ export class Proposer {
       const value = toJson(next(held.value));
       const ops = diff(held.value, value, "whole");
       if (ops.length === 0) return held.version;
-      checkSizes(held, ops, applyPatch(held.value, ops, held.bytes).bytes);
+      checkSizes(held, applyPatch(held.value, ops, held.bytes));
       let reply: ProposeReply;
       try {
         reply = await held.host.propose({ ...held.ref, o: ops });

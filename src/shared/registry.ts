@@ -20,7 +20,7 @@ import type { Core } from "../services/core";
 import type { TransportKind } from "../transports/transport";
 import { facadeOf } from "./facade";
 import type { SharedHost } from "./host";
-import { assertSharedKey, readSharedOptions, sharedMismatch } from "./options";
+import { assertSharedKey, readSharedOptions, type SharedConfig, sharedMismatch } from "./options";
 import { PersistedValues } from "./persisted";
 import { installRoutes } from "./routes";
 import { SharedStateCore } from "./state";
@@ -115,10 +115,14 @@ export class SharedStates {
     };
   }
 
-  /** `channel(moduleId).shared(key, opts)`: the same object for the same key while it lives. */
-  get(moduleId: string, key: string, opts: unknown): SharedState<unknown> {
+  /**
+   * `channel(moduleId).shared(key, opts)`: the same object for the same key while it lives. `checked` is `opts`
+   * as readSharedOptions already read them (src/shared/lazy.ts did, at the call), so `initial` is not copied
+   * and measured a second time.
+   */
+  get(moduleId: string, key: string, opts: unknown, checked?: SharedConfig): SharedState<unknown> {
     assertSharedKey(key, moduleId);
-    const config = readSharedOptions(moduleId, key, opts);
+    const config = checked ?? readSharedOptions(moduleId, key, opts);
     const existing = this.#states.get(id(moduleId, key));
     if (existing) {
       const differs = sharedMismatch(existing.core.config, config);

@@ -546,6 +546,27 @@ for (const { transport, name } of CONTRACT_RUNS.filter((run) => run.network === 
       await waitFor(() => p2.synced, { timeout: 10_000, message: "the 1 MB snapshot arrives in chunks" });
       expect(p2.version).toBe(5);
       expect(p2.value).toEqual(gm.value);
+      // The late joiner measures the snapshot's size only when asked: then it is the exact size.
+      const joined = peerOf(peers, "p2")
+        .api.shared()
+        .find((s) => s.key === KEY);
+      expect(joined?.bytes).toBe(new TextEncoder().encode(JSON.stringify(p2.value)).length);
+    });
+
+    it("`initial` is read once, at the call: not again when shared state's code has loaded", async () => {
+      await start(["gm1", "p1"]);
+      let reads = 0;
+      const initial = {
+        ...INITIAL,
+        get notes() {
+          reads++;
+          return { a: "b" };
+        },
+      };
+      const p1 = peerOf(peers, "p1").api.channel(MOD).shared<Board>(KEY, { initial });
+      const gm = boardOf(peerOf(peers, "gm1"));
+      await waitFor(() => p1.synced && gm.synced && p1.version === gm.version);
+      expect(reads).toBe(1);
     });
 
     it("the same key gives the same object; other options throw; dispose; api.shared(); a throwing subscriber", async () => {

@@ -117,7 +117,11 @@ describe("diff and applyPatch", () => {
 
   it("deleting a missing key is no change (a proposal applied twice)", () => {
     const base = frozen({ a: 1 });
-    expect(apply(base, [[["b"]]])).toEqual({ value: { a: 1 }, bytes: jsonBytes(base) });
+    expect(apply(base, [[["b"]]])).toEqual({
+      value: { a: 1 },
+      bytes: jsonBytes(base),
+      patchBytes: jsonBytes([[["b"]]]),
+    });
   });
 });
 
