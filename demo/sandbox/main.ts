@@ -3,7 +3,10 @@
  * `npm run demo -- --once`: starts it on free ports, drives it through a scripted scenario in headless
  * Chromium (demo/sandbox/scenario.ts), prints a short report and exits 0 (1 on any failure; 90 s at most).
  * `--port N` picks the page server's port (default 30000, Foundry's; a free one when it is busy).
+ * `--bridge` (`npm run demo:bridge`) adds a backend process the GM's client connects to through the bridge;
+ * with `--once` the scripted run is the bridge's (demo/sandbox/bridge-scenario.ts).
  */
+import { runBridgeScenario } from "./bridge-scenario";
 import { runScenario } from "./scenario";
 import { type Sandbox, startSandbox } from "./server";
 
@@ -14,15 +17,17 @@ const out = (line = "") => process.stdout.write(`${line}\n`);
 
 interface Args {
   once: boolean;
+  bridge: boolean;
   port: number | undefined;
   help: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { once: false, port: undefined, help: false };
+  const args: Args = { once: false, bridge: false, port: undefined, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--once") args.once = true;
+    else if (a === "--bridge") args.bridge = true;
     else if (a === "--help" || a === "-h") args.help = true;
     else if (a === "--port" || a.startsWith("--port=")) {
       const value = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
@@ -34,8 +39,8 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-async function interactive(port: number): Promise<void> {
-  const sandbox = await startSandbox({ port, log: (line) => out(`  · ${line}`) });
+async function interactive(port: number, bridge: boolean): Promise<void> {
+  const sandbox = await startSandbox({ port, bridge, log: (line) => out(`  · ${line}`) });
   out();
   out("Socket Manager sandbox: a GM and two players, each in its own frame with its own socket,");
   out("each running the built module (dist/socket-manager.js) on a simulated Foundry server.");
@@ -44,6 +49,16 @@ async function interactive(port: number): Promise<void> {
   out();
   out(`  Foundry server (relay): ${sandbox.relay.url}`);
   out("  Buttons: Emit, Request GM, Flood, Disconnect/Reconnect a client, Status window, Restart server.");
+  if (sandbox.backend) {
+    const r = sandbox.backend.info().reconnection;
+    out();
+    out(`  Backend (its own Node process): ${sandbox.backend.url}; the GM's client connects to it.`);
+    out("  Buttons: Create an actor from the backend, Stop backend, Start backend.");
+    out(
+      `  Reconnection shortened for the demo: ${r.initialReconnectionDelay} ms doubling to ${r.maxReconnectionDelay} ms, ` +
+        `${r.maxReconnectionAttempts} attempts, then offline (defaults: 1 s → 30 s, 5 attempts).`,
+    );
+  }
   out("  Ctrl+C stops everything.");
   out();
   let stopping = false;
@@ -60,7 +75,7 @@ async function interactive(port: number): Promise<void> {
   process.on("SIGTERM", () => void stop());
 }
 
-async function once(): Promise<void> {
+async function once(bridge: boolean): Promise<void> {
   const started = Date.now();
   let sandbox: Sandbox | null = null;
   const hard = setTimeout(() => {
@@ -68,9 +83,10 @@ async function once(): Promise<void> {
     process.exit(1);
   }, ONCE_TIMEOUT_MS);
   try {
-    sandbox = await startSandbox({ port: 0 });
+    sandbox = await startSandbox({ port: 0, bridge });
     out(`Socket Manager sandbox on ${sandbox.url} (page scripts built in ${sandbox.build.ms} ms)`);
-    const report = await runScenario(sandbox, { log: out });
+    if (sandbox.backend) out(`Backend process listening on ${sandbox.backend.url}`);
+    const report = await (bridge ? runBridgeScenario : runScenario)(sandbox, { log: out });
     out();
     out(`Scenario passed: ${report.steps} steps in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     await sandbox.close();
@@ -94,11 +110,11 @@ try {
   process.exit(2);
 }
 if (args.help) {
-  out("usage: npm run demo [-- --once] [-- --port N]");
+  out("usage: npm run demo [-- --once] [-- --port N]   ·   npm run demo:bridge [-- --once] [-- --port N]");
 } else if (args.once) {
-  void once();
+  void once(args.bridge);
 } else {
-  interactive(args.port ?? DEFAULT_PORT).catch((e: unknown) => {
+  interactive(args.port ?? DEFAULT_PORT, args.bridge).catch((e: unknown) => {
     process.stderr.write(`sandbox failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);
   });

@@ -10,16 +10,33 @@
  *   GET  /api/relay                     RelayInfo
  *   POST /api/relay/restart|stop|start  the Foundry server goes down / comes back
  *   POST /api/net/cut?user=<id>         cut one client's cable;  /api/net/restore?user=<id> plugs it back
+ *
+ * With `bridge: true` (`npm run demo:bridge`) a backend process as well (backend-control.ts), which the GM's
+ * frame connects to through the bridge, and:
+ *   GET  /api/backend                   BackendInfo
+ *   POST /api/backend/start|stop        the backend process comes back / goes away
+ *   POST /api/backend/create-actor      the backend creates "Goblin <n>" in the world: CreateActorOutcome
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { WORLD_OPERATION_SETTINGS } from "../../src/foundry/bridge-settings";
 import { type Relay, startRelay } from "../../test/harness/relay";
+import { type BackendControl, createBackendControl } from "./backend-control";
+import { backendRoute } from "./backend-routes";
 import { type BuiltFile, buildPages, contentTypeOf, type PageBuild } from "./build";
 import { createLink, type Link } from "./links";
-import { type FrameConfig, type RelayInfo, SANDBOX_SETTINGS, USER_IDS, USERS, type UserId } from "./world";
+import {
+  BRIDGE_DEMO_RECONNECTION,
+  type FrameConfig,
+  type RelayInfo,
+  SANDBOX_SETTINGS,
+  USER_IDS,
+  USERS,
+  type UserId,
+} from "./world";
 
 const PAGE_DIR = fileURLToPath(new URL("./page/", import.meta.url));
 export const DEFAULT_DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
@@ -44,6 +61,8 @@ export interface SandboxOptions {
   dist?: string;
   /** Called with one line for each notable thing the server does (default: nothing). */
   log?: (line: string) => void;
+  /** Start a backend process too, and connect the GM's frame to it through the bridge (default false). */
+  bridge?: boolean;
 }
 
 export interface Sandbox {
@@ -53,6 +72,8 @@ export interface Sandbox {
   readonly relay: Relay;
   readonly links: ReadonlyMap<UserId, Link>;
   readonly build: PageBuild;
+  /** The backend process, with `bridge: true`. */
+  readonly backend: BackendControl | null;
   info(): RelayInfo;
   /** Stop the relay, wait `pauseMs`, start it again on the same port. */
   restartRelay(pauseMs?: number): Promise<void>;
@@ -122,10 +143,17 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const relay = await startRelay();
   const links = new Map<UserId, Link>();
   const cleanup: (() => Promise<void>)[] = [() => relay.stop()];
+  let backend: BackendControl | null = null;
   let closed = false;
   let restarting: Promise<void> | null = null;
 
   try {
+    if (opts.bridge) {
+      const control = await createBackendControl({ log });
+      backend = control;
+      cleanup.push(() => control.close());
+      await control.start();
+    }
     for (const id of USER_IDS) {
       const link = await createLink(() => relay.port);
       links.set(id, link);
@@ -164,12 +192,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     log(`cable of ${user}: ${isCut ? "cut" : "restored"}`);
   };
 
-  const frameConfig = (user: UserId): FrameConfig => ({
-    user: USERS.find((u) => u.id === user)!,
-    users: [...USERS],
-    relayUrl: `http://${HOST}:${links.get(user)!.port}`,
-    settings: { ...SANDBOX_SETTINGS },
-  });
+  const frameConfig = (user: UserId): FrameConfig => {
+    const spec = USERS.find((u) => u.id === user)!;
+    const config: FrameConfig = {
+      user: spec,
+      users: [...USERS],
+      relayUrl: `http://${HOST}:${links.get(user)!.port}`,
+      settings: { ...SANDBOX_SETTINGS },
+    };
+    if (!backend) return config;
+    // World settings for everyone; the token (a client setting), the operations and the documents on the GM's.
+    Object.assign(config.settings, BRIDGE_DEMO_RECONNECTION, { bridgeUrl: backend.url });
+    if (spec.role < 4) return config;
+    config.settings.bridgeToken = backend.token;
+    for (const op of Object.values(WORLD_OPERATION_SETTINGS)) config.settings[op.key] = true;
+    return { ...config, documents: true };
+  };
 
   async function post(path: string, url: URL, res: ServerResponse): Promise<void> {
     const user = url.searchParams.get("user");
@@ -198,6 +236,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", `http://${HOST}`);
     const path = decodeURIComponent(url.pathname);
+    if (path === "/api/backend" || path.startsWith("/api/backend/")) {
+      const answer = await backendRoute(backend, req.method ?? "GET", path);
+      return sendJson(res, answer.status, answer.body);
+    }
     if (req.method === "POST") return post(path, url, res);
     if (req.method !== "GET" && req.method !== "HEAD")
       return send(res, 405, "method not allowed", "text/plain");
@@ -263,6 +305,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     relay,
     links,
     build: built,
+    backend,
     info,
     restartRelay,
     cut,

@@ -21,7 +21,16 @@ export const SANDBOX_MODULE = "sandbox-table";
  */
 export const SANDBOX_SETTINGS: Record<string, unknown> = { heartbeatInterval: 2000 };
 
-/** socket.io reconnection delay of each frame's socket (Foundry's client uses 1 s doubling to 5 s). */
+/**
+ * With `--bridge`: Socket Manager's reconnection settings, shortened so that the demo shows the backoff and the
+ * offline state within seconds (the defaults are 1 s doubling to 30 s, 5 attempts). Offline probing then runs
+ * every `maxReconnectionDelay`, 4 s.
+ */
+export const BRIDGE_DEMO_RECONNECTION = {
+  initialReconnectionDelay: 500,
+  maxReconnectionDelay: 4_000,
+  maxReconnectionAttempts: 3,
+} as const;
 
 /** GET /api/config?user=<id> */
 export interface FrameConfig {
@@ -30,6 +39,8 @@ export interface FrameConfig {
   /** Where this frame's socket connects: its own cable to the relay (see demo/sandbox/links.ts). */
   relayUrl: string;
   settings: Record<string, unknown>;
+  /** Install simulated Foundry documents in this frame (the GM's, with `--bridge`). */
+  documents?: boolean;
 }
 
 /** GET /api/relay */
@@ -82,7 +93,54 @@ export interface FrameSnapshot {
   statusWindowOpen: boolean;
   /** The shared initiative tracker as this frame holds it. */
   initiative: { version: number; round: number; turn: number; synced: boolean } | null;
+  /** The frame's bridge to the backend (`api.bridge`), once booted. */
+  bridge: BridgeSnapshot | null;
 }
+
+/** `api.bridge` of one frame, and the world's actors when the frame has simulated documents. */
+export interface BridgeSnapshot {
+  state: string;
+  attempts: number;
+  reconnectAttempts: number;
+  rttMs: number | null;
+  /** Requests answered, by kind, then by outcome. */
+  requests: Record<string, Record<string, number>>;
+  /** Every state the bridge went through since boot, oldest first (at most 200). */
+  history: { at: number; state: string }[];
+  /** `game.actors` (null when the frame has no simulated documents). */
+  actors: { id: string; name: string | null; type: string | null }[] | null;
+}
+
+/** GET /api/backend (with `--bridge`; 404 without). */
+export interface BackendInfo {
+  running: boolean;
+  pid: number | null;
+  /** The bridge's URL; the same across restarts. */
+  url: string;
+  /** Times the backend process was started. */
+  starts: number;
+  /** Worlds whose Foundry client is connected to the backend now. */
+  connections: string[];
+  reconnection: typeof BRIDGE_DEMO_RECONNECTION;
+  /** What the backend did, newest last (at most 50). */
+  log: BackendLogEntry[];
+}
+
+export interface BackendLogEntry {
+  at: number;
+  ok: boolean;
+  text: string;
+}
+
+/** POST /api/backend/create-actor: what `world.actors.create` resolved to, or the typed error. */
+export type CreateActorOutcome =
+  | {
+      ok: true;
+      name: string;
+      ms: number;
+      result: { id: string; uuid: string; name: string; type: string | null };
+    }
+  | { ok: false; name: string; ms: number; error: { name: string; code: string; message: string } };
 
 /** The sandbox's shared state (`channel.shared("initiative")`): the GM's, every player may propose a turn. */
 export interface Initiative {

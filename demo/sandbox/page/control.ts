@@ -1,8 +1,10 @@
 /**
  * The sandbox's control page: one frame per simulated Foundry client (each its own window, socket and copy
- * of the module) with buttons that drive it through its `window.sandbox`, and the server's buttons.
+ * of the module) with buttons that drive it through its `window.sandbox`, and the server's buttons; with
+ * `--bridge`, the backend's panel too (backend-panel.ts).
  */
 import { type RelayInfo, type SandboxApi, USERS } from "../world";
+import { startBackendPanel } from "./backend-panel";
 
 const POLL_MS = 1_000;
 
@@ -169,5 +171,6 @@ function wireServerButtons(): void {
 
 buildColumns();
 wireServerButtons();
+void startBackendPanel(wire);
 void refresh();
 setInterval(() => void refresh(), POLL_MS);

@@ -27,6 +27,7 @@ import {
   type SandboxApi,
   UI_SELECTORS,
 } from "../world";
+import { createDemoDocuments, type FrameBridge, wireBridge } from "./frame-bridge";
 
 const MODULE_URL = "/modules/socket-manager/";
 const STEP_TIMEOUT = 10_000;
@@ -62,6 +63,7 @@ let foundry: FoundryGlobalsHandle | null = null;
 let moduleApi: Api | null = null;
 let channel: Channel | null = null;
 let initiative: SharedState<Initiative> | null = null;
+let frameBridge: FrameBridge | null = null;
 let ready = false;
 let bootError: string | null = null;
 let chats = 0;
@@ -436,6 +438,7 @@ const sandbox: SandboxApi = {
             synced: initiative.synced,
           }
         : null,
+      bridge: frameBridge?.snapshot() ?? null,
     };
   },
 };
@@ -465,7 +468,13 @@ async function boot(): Promise<void> {
     users: config.users,
     connectTimeout: STEP_TIMEOUT,
   });
-  const handle = installFoundryGlobals(client, { lang, settings: config.settings, onNotify: toast });
+  const documents = config.documents ? createDemoDocuments() : null;
+  const handle = installFoundryGlobals(client, {
+    lang,
+    settings: config.settings,
+    onNotify: toast,
+    ...(documents ? { documents } : {}),
+  });
   foundry = handle;
   // Foundry's ApplicationV2 (the status window's base), before the module is imported.
   installFoundryApplications(globalThis, {
@@ -489,6 +498,7 @@ async function boot(): Promise<void> {
   channel = api.channel(SANDBOX_MODULE);
   wireChannel(channel, user);
   initiative = wireInitiative(channel);
+  frameBridge = wireBridge(api, documents, (kind, text) => void addLog(kind, text));
   listenForKeybindings(handle);
 
   api.onStateChange((state, transport) => {
