@@ -19,26 +19,48 @@ function copyModuleFiles(): Plugin {
   };
 }
 
-/**
- * The chunk a source file belongs to: what every client loads at start is "core"; the rest loads on first use
- * (`import()` relative to the module's file, so Foundry serves each chunk from the module's folder).
- */
-export function chunkOf(id: string): string | null {
-  const path = id.replaceAll("\\", "/");
-  if (!path.includes("/src/") || path.endsWith("/src/index.ts")) return null;
-  const lazy = LAZY_CHUNKS.find(([, pattern]) => pattern.test(path));
-  return lazy ? lazy[0] : "core";
+const ENTRY = resolve(__dirname, "src/index.ts");
+
+/** Each chunk that loads on first use, and where its files are (their dynamic import is their only way in). */
+const LAZY_CHUNKS: [string, RegExp][] = [
+  ["shared-state", /\/src\/shared\//],
+  ["status-window", /\/src\/ui\/status-(?:window|context)\.ts$/],
+  ["bridge", /\/src\/(?:bridge\/|foundry\/documents\.ts$)/],
+];
+
+interface Graph {
+  getModuleInfo(id: string): { importedIds: readonly string[] } | null;
 }
 
-/** Each chunk that loads on first use, and the source files in it (their dynamic import is their only way in). */
-const LAZY_CHUNKS: [string, RegExp][] = [
-  ["shared-state", /\/src\/shared\/(?!lazy\.ts|options\.ts|json\.ts)/],
-  ["status-window", /\/src\/ui\/status-(?:window|context)\.ts$/],
-  [
-    "bridge",
-    /\/src\/(?:bridge\/(?!lazy\.ts|load\.ts|handlers\.ts|names\.ts|target\.ts|host\.ts)|foundry\/documents\.ts$)/,
-  ],
-];
+/** Every module the entry imports statically, directly or not: what every client loads at start. */
+function staticallyReached(graph: Graph): Set<string> {
+  const seen = new Set<string>([ENTRY]);
+  const queue = [ENTRY];
+  for (let i = 0; i < queue.length; i++) {
+    for (const id of graph.getModuleInfo(queue[i] ?? "")?.importedIds ?? []) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      queue.push(id);
+    }
+  }
+  return seen;
+}
+
+/**
+ * The chunk a source file belongs to: "core" when the entry reaches it through static imports (every client
+ * loads it at start), else the lazy chunk of its folder, loaded on first use (`import()` relative to the
+ * module's file, so Foundry serves each chunk from the module's folder).
+ */
+function chunker() {
+  let core: Set<string> | null = null;
+  return (id: string, graph: Graph): string | null => {
+    const path = id.replaceAll("\\", "/");
+    if (!path.includes("/src/") || id === ENTRY) return null;
+    core ??= staticallyReached(graph);
+    if (core.has(id)) return "core";
+    return LAZY_CHUNKS.find(([, pattern]) => pattern.test(path))?.[0] ?? null;
+  };
+}
 
 const pkg = JSON.parse(readFileSync(resolve(__dirname, "package.json"), "utf8")) as { version: string };
 
@@ -65,7 +87,7 @@ export default defineConfig({
         comments: false,
         chunkFileNames: "[name]-[hash].js",
         // A chunk holds only the files named for it: what the core also needs stays in the core.
-        codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: chunkOf }] },
+        codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: chunker() }] },
       },
     },
   },

@@ -12,9 +12,9 @@ export const RELAY_MESSAGE_LIMIT = 1_000_000;
 
 /**
  * The largest `maxFrameBytes` may be configured: 900 KiB (921,600 bytes), 78,400 bytes under the relay's limit.
- * A frame is measured as it travels (the UTF-8 size of `JSON.stringify(frame)`, so quotes and backslashes count
- * twice, see `wireBytes`), and every frame the send path emits is at most `maxFrameBytes` on that measure. The
- * message the relay receives adds to it:
+ * A frame is an object measured as it travels (the UTF-8 size of `JSON.stringify(frame)`, computed without
+ * writing it: src/pipeline/sizes.ts), and every frame the send path emits is at most `maxFrameBytes` on that
+ * measure. The message the relay receives adds to it:
  * - the native path, `42["module.socket-manager",<frame>]`: 28 bytes;
  * - the socketlib path, `42["module.socket-manager",{"handlerName":"frame","args":[<frame>],"recipient":…,
  *   "id":"…","type":0}]`: about 110 bytes, plus 19 bytes per user if socketlib lists recipients by id;

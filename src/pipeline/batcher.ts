@@ -4,9 +4,8 @@ import type { Priority } from "../contract/types";
 
 export type { Priority };
 
+/** What the batcher needs to know of an envelope; the send path's items also carry the envelope itself. */
 export interface BatchItem {
-  /** The encoded envelope. */
-  readonly text: string;
   /** What it takes of a frame's `maxBytes` (the send path: its size on the wire, plus one for its comma). */
   readonly bytes: number;
   readonly priority: Priority;

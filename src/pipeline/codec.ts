@@ -7,21 +7,26 @@ import {
   type WireExtras,
   type WireFrame,
 } from "./envelope";
+import { measureIncoming, OVER_LIMIT } from "./incoming";
+import { byteLength, numberBytes, utf8Length, wireBytes } from "./sizes";
+import { snapshot } from "./snapshot";
+
+// Older spellings: other layers (and tests) measure text through the codec.
+export { byteLength, utf8Length };
 
 /** Why an incoming frame or envelope was refused; every one is counted in metrics. */
 export type DecodeDrop = "malformed" | "protocol" | "oversize" | "envelope-shape";
 
 export type DecodeResult =
-  | { ok: true; frame: WireFrame; bytes: number }
+  | {
+      ok: true;
+      frame: WireFrame;
+      /** The frame's size as JSON (its envelopes that turned out unsafe not counted). */
+      bytes: number;
+      /** Each envelope's exact size as JSON, or UNSAFE_VALUE (incoming.ts) when it must be refused. */
+      sizes: number[];
+    }
   | { ok: false; reason: DecodeDrop; bytes: number };
-
-/** Keys a payload may never create: they would reach an object's prototype through later merges. */
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
-const RISKY_TEXT = /__proto__|constructor|prototype|\\u/;
-
-function stripForbidden(key: string, value: unknown): unknown {
-  return FORBIDDEN_KEYS.has(key) ? undefined : value;
-}
 
 const KIND_CODE: Readonly<Record<Kind, number>> = Object.fromEntries(KINDS.map((k, i) => [k, i])) as Record<
   Kind,
@@ -39,200 +44,111 @@ function extras(env: Envelope): WireExtras | 0 {
   return x;
 }
 
-/** One envelope in its wire form: `[q, kind code, channel, event, sent at, extras, payload?]`. */
+/** An envelope ready to travel: its wire form and that form's exact size as JSON. */
+export interface SealedEnvelope {
+  /** `[q, kind code, channel, event, sent at, extras or 0, payload?]`, payload and extras copied. */
+  readonly wire: unknown[];
+  /** `JSON.stringify(wire)`'s UTF-8 size. */
+  readonly bytes: number;
+}
+
+/**
+ * An envelope in its wire form, sized in the same walk that checks and copies its payload (snapshot.ts): no
+ * JSON text is written. Throws a ValidationError when the payload cannot travel as JSON.
+ */
+export function sealEnvelope(env: Envelope): SealedEnvelope {
+  const x = extras(env);
+  // Brackets and five commas, the one-digit kind code, and the fields.
+  let bytes = 8 + numberBytes(env.q) + wireBytes(env.c) + wireBytes(env.e) + numberBytes(env.a);
+  let wireExtras: unknown = 0;
+  if (x === 0) bytes += 1;
+  else {
+    const copy = snapshot(x, env.c, env.e);
+    wireExtras = copy.value;
+    bytes += copy.bytes;
+  }
+  const wire: unknown[] = [env.q, KIND_CODE[env.k], env.c, env.e, env.a, wireExtras];
+  if (env.d !== undefined) {
+    const copy = snapshot(env.d, env.c, env.e);
+    wire.push(copy.value);
+    bytes += 1 + copy.bytes;
+  }
+  return { wire, bytes };
+}
+
+/** One frame as it travels: `{ v, s, e }`, the sender's session and its envelopes in wire form. */
+export function wireFrame(session: string, envelopes: unknown[]): WireFrame {
+  return { v: PROTOCOL_VERSION, s: session, e: envelopes };
+}
+
+/** `{"v":1,"s":"","e":[]}`: a frame's size is this, its session's, its envelopes' and the commas between them. */
+const EMPTY_FRAME_BYTES = JSON.stringify(wireFrame("", [])).length;
+
+/** The size as JSON of a frame from `session` holding `count` envelopes of `envelopeBytes` bytes together. */
+export function frameBytes(session: string, count: number, envelopeBytes: number): number {
+  return EMPTY_FRAME_BYTES - 2 + wireBytes(session) + envelopeBytes + (count > 0 ? count - 1 : 0);
+}
+
+/**
+ * The text form of an envelope, `JSON.stringify` of its wire form: what a chunked envelope is cut from. The
+ * payload is written as it is (no copy, no checks).
+ */
 export function encodeEnvelope(env: Envelope): string {
   const wire: unknown[] = [env.q, KIND_CODE[env.k], env.c, env.e, env.a, extras(env)];
   if (env.d !== undefined) wire.push(env.d);
   return JSON.stringify(wire);
 }
 
-/** Joins already-encoded envelopes into one frame without re-serialising them. */
+/**
+ * The text form of a frame, from envelopes in text form: exactly `JSON.stringify` of the frame object. Receivers
+ * accept it as well as the object (tools and tests write frames by hand this way).
+ */
 export function encodeFrame(session: string, encodedEnvelopes: readonly string[]): string {
   return `{"v":${PROTOCOL_VERSION},"s":${JSON.stringify(session)},"e":[${encodedEnvelopes.join(",")}]}`;
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-const NON_ASCII = /[\u0080-\uffff]/;
-/** Texts up to this many UTF-16 units are measured by encoding them into one reused buffer. */
-const SCRATCH_UNITS = 65_536;
-let encoder: TextEncoder | undefined;
-let scratch: Uint8Array | undefined;
-
-/**
- * UTF-8 size of a string: its length when it is ASCII; else native encoding into a reused scratch buffer (several
- * times faster than a scan in script), or a counting loop for texts too long for the buffer.
- */
-export function byteLength(text: string): number {
-  // ASCII (most envelopes): one native regex test, far cheaper than encoding, notably in Chromium.
-  if (!NON_ASCII.test(text)) return text.length;
-  if (text.length <= SCRATCH_UNITS) {
-    encoder ??= new TextEncoder();
-    // Three bytes per UTF-16 unit is the most UTF-8 can need (a surrogate pair: two units, four bytes).
-    scratch ??= new Uint8Array(SCRATCH_UNITS * 3);
-    return encoder.encodeInto(text, scratch).written ?? utf8Length(text);
-  }
-  return utf8Length(text);
-}
-
-/** Characters that grow when a string is written as JSON (and lone surrogates, which JSON.stringify escapes). */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON escapes.
-const GROWS_IN_JSON = /["\\\u0000-\u001f\ud800-\udfff]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON escapes.
-const CONTROL_CHARACTER = /[\u0000-\u001f]/;
-const SURROGATE = /[\ud800-\udfff]/;
-
-type MaybeWellFormed = { isWellFormed?: () => boolean };
-/**
- * Whether `text` holds no lone surrogate: String.prototype.isWellFormed (ES2024, native and fast) where the
- * browser has it; elsewhere whether it holds no surrogate at all, which sends text with emoji the slow way.
- */
-const isWellFormed: (text: string) => boolean =
-  typeof (String.prototype as MaybeWellFormed).isWellFormed === "function"
-    ? (text) => (text as unknown as Required<MaybeWellFormed>).isWellFormed()
-    : (text) => !SURROGATE.test(text);
-/** After this many quotes (or backslashes), the count checks how densely they occur. */
-const DENSITY_SAMPLE = 256;
-
-/**
- * Occurrences of `char` by native search, or -1 as soon as they turn out dense: a native search costs about as
- * much per hit as a loop in script costs per character, so where hits are closer than a few characters apart
- * (a quote-heavy payload, or JSON in JSON) a plain loop finishes faster.
- */
-function countSparse(text: string, char: string): number {
-  let count = 0;
-  let sampleStart = 0;
-  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) {
-    if (++count % DENSITY_SAMPLE !== 0) continue;
-    if (i - sampleStart < DENSITY_SAMPLE * 4) return -1;
-    sampleStart = i;
-  }
-  return count;
-}
-
-function countInLoop(text: string, quotes: boolean): number {
-  let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 0x5c || (quotes && code === 0x22)) count++;
-  }
-  return count;
-}
-
-/** Quotes and backslashes in `text`: each takes one byte more inside a JSON string. */
-function countQuotesAndBackslashes(text: string): number {
-  const quotes = countSparse(text, '"');
-  if (quotes === -1) return countInLoop(text, true);
-  const backslashes = countSparse(text, "\\");
-  return quotes + (backslashes === -1 ? countInLoop(text, false) : backslashes);
-}
-
-/**
- * Bytes JSON's longer escapes add to `text`'s UTF-8 size, from index `from` on: `\b \t \n \f \r` take 2 bytes
- * where UTF-8 takes 1, other control characters 6 (`\u0001`), and a lone surrogate 6 (`\udXXX`, since
- * ES2019) where UTF-8 takes 3 (it is encoded as U+FFFD). Surrogate pairs are left as they are.
- */
-function longEscapeGrowth(text: string, from: number): number {
-  let extra = 0;
-  for (let i = from; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20) extra += code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 1 : 5;
-    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) i++;
-    else if (code >= 0xd800 && code <= 0xdfff) extra += 3;
-  }
-  return extra;
-}
-
-/**
- * Bytes `text` takes on the wire when written as a JSON string: exactly the UTF-8 size of
- * `JSON.stringify(text)`, quotes included, for any string (lone surrogates included). A frame is emitted as a
- * string argument, and socket.io writes its packet with JSON.stringify, so this is a frame's real size at the
- * relay: every `"` and `\` doubles, a control character takes 2 or 6 bytes, a lone surrogate 6.
- *
- * Counts instead of building the escaped copy: text with nothing to escape costs one native regex test on
- * top of its UTF-8 size, other text native searches for quotes, backslashes, control characters and lone
- * surrogates, and only text that holds control characters or lone surrogates a scan in script (from the first
- * of them). `utf8`, when the caller already knows `byteLength(text)`, saves measuring it again.
- */
-export function wireBytes(text: string, utf8: number = byteLength(text)): number {
-  if (!GROWS_IN_JSON.test(text)) return utf8 + 2;
-  const bytes = utf8 + 2 + countQuotesAndBackslashes(text);
-  let from = text.search(CONTROL_CHARACTER);
-  if (!isWellFormed(text)) {
-    const surrogate = text.search(SURROGATE);
-    if (from === -1 || surrogate < from) from = surrogate;
-  }
-  return from === -1 ? bytes : bytes + longEscapeGrowth(text, from);
-}
-
-/**
- * `wireBytes(jsonText) - 2`, the size of an encoded envelope inside a frame on the wire, for text that
- * JSON.stringify produced: such text holds no raw control characters and no lone surrogates, so only its
- * quotes and backslashes grow, and the regex test for the rest is skipped. `bytes` is its UTF-8 size.
- */
-export function jsonWireLength(jsonText: string, bytes: number): number {
-  return bytes + countQuotesAndBackslashes(jsonText);
-}
-
-/**
- * Wire size of `piece`, a slice of JSON.stringify output, once it is written as a string inside a chunk
- * envelope and that envelope goes out in a frame: `jsonWireLength(JSON.stringify(piece))` without building
- * either copy. Each quote or backslash of the piece becomes 4 bytes (`\"` in the envelope, `\\\"` on the wire)
- * and its own two quotes 4 bytes together. Exact as long as the slice does not split a surrogate pair.
- */
-export function pieceWireLength(piece: string): number {
-  return byteLength(piece) + 3 * countQuotesAndBackslashes(piece) + 4;
-}
-
-/** UTF-8 byte length of a string, without allocating. */
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) continue;
-    if (code < 0x800) bytes += 1;
-    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
-      // A surrogate pair: two UTF-16 units, four UTF-8 bytes.
-      i++;
-      bytes += 2;
-    } else bytes += 2; // the rest of the BMP, and lone surrogates (encoded as U+FFFD: three bytes)
-  }
-  return bytes;
-}
-
-/** JSON.parse that drops prototype-polluting keys; throws on malformed text like JSON.parse does. */
-export function parseSafe(text: string): unknown {
-  return RISKY_TEXT.test(text) ? JSON.parse(text, stripForbidden) : JSON.parse(text);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+function refuse(reason: DecodeDrop, bytes: number): DecodeResult {
+  return { ok: false, reason, bytes };
+}
+
 /**
- * Parses a raw frame. Never throws. Payload keys `__proto__`, `constructor` and `prototype` are removed at
- * any depth (the slow reviver path only runs when the text could contain one, escaped or not).
+ * Checks a received frame: the object socket.io parsed, or the text form. Never throws. Version and shape
+ * first, then one walk over each envelope (`measureIncoming`) for its exact size and the prototype-key and depth
+ * defence; the walk stops as soon as the frame passes `maxBytes`. An envelope that fails the walk gets size
+ * UNSAFE_VALUE in `sizes`: the frame's other envelopes still count.
  */
 export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
-  if (typeof raw !== "string") return { ok: false, reason: "malformed", bytes: 0 };
-  const bytes = byteLength(raw);
-  if (bytes > maxBytes) return { ok: false, reason: "oversize", bytes };
-  let parsed: unknown;
-  try {
-    parsed = parseSafe(raw);
-  } catch {
-    return { ok: false, reason: "malformed", bytes };
+  let value = raw;
+  if (typeof raw === "string") {
+    const textBytes = byteLength(raw);
+    if (textBytes > maxBytes) return refuse("oversize", textBytes);
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return refuse("malformed", textBytes);
+    }
   }
-  if (!isPlainObject(parsed)) return { ok: false, reason: "malformed", bytes };
-  const frame = parsed;
-  if (typeof frame.v !== "number") return { ok: false, reason: "malformed", bytes };
-  if (frame.v !== PROTOCOL_VERSION) return { ok: false, reason: "protocol", bytes };
-  if (typeof frame.s !== "string" || frame.s.length === 0 || frame.s.length > 64 || !Array.isArray(frame.e)) {
-    return { ok: false, reason: "malformed", bytes };
+  if (!isPlainObject(value)) return refuse("malformed", 0);
+  const { v, s, e } = value;
+  if (typeof v !== "number") return refuse("malformed", 0);
+  if (v !== PROTOCOL_VERSION) return refuse("protocol", 0);
+  if (typeof s !== "string" || s.length === 0 || s.length > 64 || !Array.isArray(e)) {
+    return refuse("malformed", 0);
   }
-  return { ok: true, frame: frame as unknown as WireFrame, bytes };
+  let bytes = frameBytes(s, e.length, 0);
+  if (bytes > maxBytes) return refuse("oversize", bytes);
+  const sizes: number[] = [];
+  for (const item of e) {
+    const size = measureIncoming(item, maxBytes - bytes);
+    if (size === OVER_LIMIT) return refuse("oversize", maxBytes + 1);
+    sizes.push(size);
+    if (size > 0) bytes += size;
+  }
+  return { ok: true, frame: value as unknown as WireFrame, bytes, sizes };
 }
 
 function isName(v: unknown): v is string {

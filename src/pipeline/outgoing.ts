@@ -5,18 +5,19 @@ import type { Counters } from "../metrics/counters";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
 import { type ChunkPayload, MAX_CHUNKS, splitText } from "./chunker";
-import { byteLength, encodeEnvelope, encodeFrame, jsonWireLength, pieceWireLength, wireBytes } from "./codec";
+import { frameBytes, type SealedEnvelope, sealEnvelope, wireFrame } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { Outbox } from "./outbox";
-import { assertJsonSafe } from "./validate";
+import { wireBytes } from "./sizes";
 
 /**
- * Room kept in every frame for its header, `{"v":1,"s":"<session>","e":[` and `]}` as they travel (about 45
- * bytes with a 16-character session id); a header that needs more gets more.
+ * Room kept in every frame for its header, `{"v":1,"s":"<session>","e":[` and `]}` (about 40 bytes with a
+ * 16-character session id), and for socket.io's own packet around it; a header that needs more gets more.
  *
- * All sizes that decide whether a frame fits are wire sizes (see `wireBytes`): socket.io writes the frame
- * string as JSON again. Each envelope counts its wire size plus one byte for the comma after it (the last
- * envelope's byte is given back in the budget), so a full frame's parts add up to its size on the wire.
+ * All sizes that decide whether a frame fits are sizes on the wire: socket.io writes the frame object with
+ * JSON.stringify, and every envelope's size as JSON is known exactly from the walk that copied its payload.
+ * Each envelope counts its size plus one byte for the comma after it (the last envelope's byte is given back in
+ * the budget), so a full frame's parts add up to its size on the wire.
  */
 export const FRAME_OVERHEAD = 512;
 /** The comma after each envelope in a frame. */
@@ -34,6 +35,8 @@ export interface SendOptions {
 }
 
 interface QueuedEnvelope extends BatchItem {
+  /** The envelope in wire form. */
+  readonly wire: unknown[];
   readonly at: number;
   readonly volatile: boolean;
 }
@@ -61,14 +64,14 @@ export class Outgoing {
   readonly #batcher: Batcher<QueuedEnvelope>;
   readonly #outbox: Outbox<QueuedEnvelope>;
   readonly #deps: OutgoingDeps;
-  /** The frame header's exact wire size, the outer quotes included (for bytesOut). */
+  /** The size of an empty frame from this session (for bytesOut). */
   readonly #headerBytes: number;
   /** What the header is given of every frame: at least FRAME_OVERHEAD. */
   readonly #headerRoom: number;
 
   constructor(deps: OutgoingDeps) {
     this.#deps = deps;
-    this.#headerBytes = wireBytes(encodeFrame(deps.session, []));
+    this.#headerBytes = frameBytes(deps.session, 0, 0);
     this.#headerRoom = Math.max(FRAME_OVERHEAD, this.#headerBytes);
     const cfg = deps.config;
     this.#batcher = new Batcher<QueuedEnvelope>({
@@ -100,16 +103,17 @@ export class Outgoing {
   }
 
   /**
-   * Queues an envelope, cut into chunks when it does not fit one frame. Returns the encoded size and whether
-   * it waits offline. Throws ValidationError / PayloadTooLargeError before anything is queued.
+   * Queues an envelope, cut into chunks when it does not fit one frame. Returns its size as JSON and whether it
+   * waits offline. Throws ValidationError / PayloadTooLargeError before anything is queued. The payload is
+   * copied here (`env.d` becomes the copy): what the caller does to its object afterwards changes nothing sent,
+   * retransmissions included.
    */
   send(env: Envelope, opts: SendOptions): { bytes: number; queued: boolean } {
-    const { text, bytes } = this.#seal(env);
+    const sealed = this.#seal(env);
     const budget = this.#frameBudget();
-    // Sizes that count against a frame are wire sizes: socket.io writes the frame string as JSON again.
-    const size = jsonWireLength(text, bytes) + SEPARATOR;
-    if (size <= budget) return { bytes, queued: this.#enqueue(text, size, opts, env.a) };
-    return { bytes, queued: this.#sendChunked(env, text, size, budget, opts) };
+    const size = sealed.bytes + SEPARATOR;
+    if (size <= budget) return { bytes: sealed.bytes, queued: this.#enqueue(sealed.wire, size, opts, env.a) };
+    return { bytes: sealed.bytes, queued: this.#sendChunked(env, sealed, budget, opts) };
   }
 
   /** Moves everything the outbox still holds (unexpired) into the batcher. */
@@ -130,9 +134,10 @@ export class Outgoing {
   /**
    * Cuts an envelope too large for one frame into chunk envelopes that each fit one, and queues them; throws
    * PayloadTooLargeError, queueing nothing, when that cannot be done. Chunks keep the parent's targets and are
-   * never coalesced: a partial set would be useless.
+   * never coalesced: a partial set would be useless. The pieces are slices of the envelope's JSON text, each
+   * travelling as a JSON string (escaped once, by socket.io).
    */
-  #sendChunked(env: Envelope, text: string, size: number, budget: number, opts: SendOptions): boolean {
+  #sendChunked(env: Envelope, sealed: SealedEnvelope, budget: number, opts: SendOptions): boolean {
     const at = this.#deps.clock.now();
     const chunk = (q: number, payload: ChunkPayload): Envelope => {
       const c: Envelope = { q, k: "chunk", c: env.c, e: env.e, a: at, d: payload };
@@ -140,9 +145,9 @@ export class Outgoing {
       return c;
     };
     // A chunk's own fields (targets, names, numbers) as they travel, measured on a stand-in with an empty piece
-    // and numbers at least as long as any real chunk of this envelope will carry.
-    const probe = encodeEnvelope(chunk(this.#seq + MAX_CHUNKS, [env.q, MAX_CHUNKS, MAX_CHUNKS, ""]));
-    const fixed = jsonWireLength(probe, byteLength(probe)) - pieceWireLength("") + SEPARATOR;
+    // (`""`, 2 bytes) and numbers at least as long as any real chunk of this envelope will carry.
+    const probe = sealEnvelope(chunk(this.#seq + MAX_CHUNKS, [env.q, MAX_CHUNKS, MAX_CHUNKS, ""]));
+    const fixed = probe.bytes - 2 + SEPARATOR;
     const room = budget - fixed;
     const { maxFrameBytes } = this.#deps.config();
     const refuse = (why: string) =>
@@ -156,42 +161,42 @@ export class Outgoing {
         `a chunk of this message needs ${fixed} bytes for its own fields${targets}, leaving no room`,
       );
     }
-    // Each piece is escaped twice on its way (inside its chunk envelope, and with the frame by socket.io), so
-    // the pieces together are larger on the wire than the envelope: a cheap early count of the chunks needed.
-    const least = Math.ceil((size - SEPARATOR) / room);
+    // A piece takes at least its own bytes on the wire: a cheap early count of the chunks needed.
+    const least = Math.ceil(sealed.bytes / room);
     if (least > MAX_CHUNKS)
       throw refuse(`this message needs at least ${least} chunks; at most ${MAX_CHUNKS}`);
-    const pieces = splitText(text, room, pieceWireLength);
+    const pieces = splitText(JSON.stringify(sealed.wire), room, wireBytes);
     if (pieces.length > MAX_CHUNKS) {
       throw refuse(`this message needs ${pieces.length} chunks; at most ${MAX_CHUNKS}`);
     }
     const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
     let queued = false;
     pieces.forEach((piece, index) => {
-      const chunkText = encodeEnvelope(chunk(++this.#seq, [env.q, index, pieces.length, piece]));
-      const chunkSize = jsonWireLength(chunkText, byteLength(chunkText)) + SEPARATOR;
-      queued = this.#enqueue(chunkText, chunkSize, chunkOpts, env.a) || queued;
+      const part = sealEnvelope(chunk(++this.#seq, [env.q, index, pieces.length, piece]));
+      queued = this.#enqueue(part.wire, part.bytes + SEPARATOR, chunkOpts, env.a) || queued;
     });
     return queued;
   }
 
-  #seal(env: Envelope): { text: string; bytes: number } {
-    assertJsonSafe(env.d, env.c, env.e);
-    const text = encodeEnvelope(env);
+  #seal(env: Envelope): SealedEnvelope {
+    const sealed = sealEnvelope(env);
+    if (env.d !== undefined) env.d = sealed.wire[6];
     const limit = this.#deps.config().maxPayloadBytes;
-    const bytes = byteLength(text);
-    if (bytes > limit) {
-      throw new PayloadTooLargeError(`payload is ${bytes} bytes; the limit (maxPayloadBytes) is ${limit}`, {
-        moduleId: env.c,
-        event: env.e,
-      });
+    if (sealed.bytes > limit) {
+      throw new PayloadTooLargeError(
+        `payload is ${sealed.bytes} bytes; the limit (maxPayloadBytes) is ${limit}`,
+        {
+          moduleId: env.c,
+          event: env.e,
+        },
+      );
     }
-    return { text, bytes };
+    return sealed;
   }
 
-  #enqueue(text: string, bytes: number, opts: SendOptions, at: number): boolean {
+  #enqueue(wire: unknown[], bytes: number, opts: SendOptions, at: number): boolean {
     const item: QueuedEnvelope = {
-      text,
+      wire,
       bytes,
       priority: opts.priority,
       coalesce: opts.coalesce,
@@ -218,9 +223,9 @@ export class Outgoing {
       for (const item of items) this.#park(item);
       return;
     }
-    const frame = encodeFrame(
+    const frame = wireFrame(
       this.#deps.session,
-      items.map((i) => i.text),
+      items.map((i) => i.wire),
     );
     try {
       transport.send(frame);
@@ -233,8 +238,8 @@ export class Outgoing {
     const counters = this.#deps.counters;
     counters.framesSent++;
     counters.envelopesOut += items.length;
-    // The frame's size on the wire, wireBytes(frame), without a second scan: its header, and each envelope's
-    // wire size with its comma (the last one has none).
+    // The frame's size on the wire without a second walk: its header, and each envelope's size with its comma
+    // (the last one has none).
     let bytes = this.#headerBytes - SEPARATOR;
     for (const item of items) bytes += item.bytes;
     counters.bytesOut += bytes;

@@ -5,10 +5,11 @@ import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
 import type { IncomingFrame } from "../transports/transport";
 import { isChunkPayload, Reassembler } from "./chunker";
-import { decodeFrame, parseSafe, readEnvelope } from "./codec";
+import { decodeFrame, readEnvelope } from "./codec";
 import type { SeqWindow } from "./dedupe";
 import { type Envelope, isAddressedTo } from "./envelope";
 import { EnvelopeChecks } from "./envelope-checks";
+import { measureIncoming } from "./incoming";
 
 /** socket.io's default maxHttpBufferSize: nothing larger can reach us anyway. */
 const MAX_INCOMING_FRAME = 1_000_000;
@@ -20,9 +21,10 @@ interface FrameBatch {
   readonly session: string;
   readonly sender: FoundryUser;
   readonly frame: IncomingFrame;
-  readonly share: number;
   readonly now: number;
   readonly seen: SeqWindow;
+  /** This client's user id, read once per frame. */
+  readonly me: string;
 }
 
 /** One envelope that passed every generic check, with what the later stages need to know about it. */
@@ -31,7 +33,7 @@ export interface Accepted {
   readonly session: string;
   readonly sender: FoundryUser;
   readonly frame: IncomingFrame;
-  /** Share of the frame's bytes (exact for chunked messages). */
+  /** The envelope's size as JSON (a chunked message's: its whole text). */
   readonly bytes: number;
   /** When the frame arrived (read once per frame). */
   readonly receivedAt: number;
@@ -83,35 +85,37 @@ export class ReceivePath {
     const sender = this.#deps.user(frame.senderId);
     const envelopes = decoded.frame.e;
     if (!sender) return counters.drop("unknown-sender", envelopes.length);
-    const share = Math.ceil(decoded.bytes / Math.max(1, envelopes.length));
     const batch: FrameBatch = {
       session: decoded.frame.s,
       sender,
       frame,
-      share,
       now: this.#deps.clock.now(),
       seen: this.checks.window(sender.id, decoded.frame.s),
+      me: this.#deps.userId(),
     };
-    for (const env of envelopes) this.#envelope(env, batch);
+    const { sizes } = decoded;
+    for (let i = 0; i < envelopes.length; i++) this.#envelope(envelopes[i], sizes[i] ?? -1, batch);
   }
 
   clear(): void {
     this.#reassembler.clear();
   }
 
-  #envelope(wire: unknown, batch: FrameBatch): void {
+  /** `bytes` is the envelope's size from the frame's walk, negative when the walk refused it. */
+  #envelope(wire: unknown, bytes: number, batch: FrameBatch): void {
     const { counters } = this.#deps;
     const { session, sender, frame, now, seen } = batch;
-    const env = readEnvelope(wire);
+    // A reserved key, too deep a nesting, or a wrong shape: the envelope goes, the rest of the frame stays.
+    const env = bytes < 0 ? null : readEnvelope(wire);
     if (!env) return counters.drop("envelope-shape");
-    if (!frame.simulated && !isAddressedTo(env, this.#deps.userId())) {
+    if (!frame.simulated && !isAddressedTo(env, batch.me)) {
       counters.notForMe++;
       return;
     }
     const refused = this.checks.check(env, seen, sender.id, frame.simulated, now);
     if (refused) return counters.drop(refused);
     if (env.k !== "chunk") {
-      return this.#deps.accept({ env, session, sender, frame, bytes: batch.share, receivedAt: now });
+      return this.#deps.accept({ env, session, sender, frame, bytes, receivedAt: now });
     }
     if (!isChunkPayload(env.d)) return counters.drop("chunk-invalid");
     const result = this.#reassembler.add(sender.id, session, env.d);
@@ -120,7 +124,9 @@ export class ReceivePath {
       return counters.drop(result.status === "over-budget" ? "oversize" : "chunk-invalid");
     let parent: Envelope | null;
     try {
-      parent = readEnvelope(parseSafe(result.text));
+      const rebuilt: unknown = JSON.parse(result.text);
+      // The same defence as any envelope gets from its frame's walk.
+      parent = measureIncoming(rebuilt, Number.POSITIVE_INFINITY) < 0 ? null : readEnvelope(rebuilt);
     } catch {
       return counters.drop("chunk-invalid");
     }

@@ -39,8 +39,17 @@ export function assertJsonSafe(value: unknown, moduleId: string, event: string):
   // The common case costs one lean walk; the walk that names the problem (paths, cycle set) runs only when the
   // lean one fails, or meets a nesting so deep that it may be a cycle.
   if (isJsonSafe(value, 0)) return;
-  const problem = findUnsafe(value, "data", new Set());
+  const problem = findUnsafe(value, "data", new Set(), Number.POSITIVE_INFINITY);
   if (problem) throw new ValidationError(`payload is not JSON-safe: ${problem}`, { moduleId, event });
+}
+
+/**
+ * The first part of `value` that JSON cannot carry, described with its path (`data.a[2] is a function`), or
+ * nesting deeper than `maxDepth`; null when there is none. Only for messages: it is the slow, careful walk.
+ */
+export function describeUnsafe(value: unknown, maxDepth: number): string | null {
+  // Depth is counted in containers: the payload itself is at depth 1 when it is an object or array.
+  return findUnsafe(value, "data", new Set(), maxDepth);
 }
 
 /** Deeper than this, the lean walk gives up and leaves the verdict to `findUnsafe` (a cycle looks endless). */
@@ -71,7 +80,7 @@ function isJsonSafe(value: unknown, depth: number): boolean {
   return true;
 }
 
-function findUnsafe(value: unknown, path: string, seen: Set<object>): string | null {
+function findUnsafe(value: unknown, path: string, seen: Set<object>, depthLeft: number): string | null {
   switch (typeof value) {
     case "string":
     case "boolean":
@@ -89,10 +98,11 @@ function findUnsafe(value: unknown, path: string, seen: Set<object>): string | n
   if (value === null) return null;
   const obj = value as object;
   if (seen.has(obj)) return `${path} is a circular reference`;
+  if (depthLeft <= 0) return `${path} is nested too deeply`;
   if (Array.isArray(obj)) {
     seen.add(obj);
     for (let i = 0; i < obj.length; i++) {
-      const p = findUnsafe(obj[i], `${path}[${i}]`, seen);
+      const p = findUnsafe(obj[i], `${path}[${i}]`, seen, depthLeft - 1);
       if (p) return p;
     }
     seen.delete(obj);
@@ -105,7 +115,7 @@ function findUnsafe(value: unknown, path: string, seen: Set<object>): string | n
   }
   seen.add(obj);
   for (const key in obj) {
-    const p = findUnsafe((obj as Record<string, unknown>)[key], `${path}.${key}`, seen);
+    const p = findUnsafe((obj as Record<string, unknown>)[key], `${path}.${key}`, seen, depthLeft - 1);
     if (p) return p;
   }
   seen.delete(obj);

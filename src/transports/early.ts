@@ -1,11 +1,39 @@
 import type { FoundrySocket } from "../foundry/types";
 import { unwrapSocketlibFrame } from "./native";
-import { SOCKET_EVENT } from "./transport";
+import { mayBeFrame, SOCKET_EVENT } from "./transport";
 
 /** At most this many socket events are held between `init` and the start of the manager. */
 export const EARLY_MAX_EVENTS = 2048;
-/** ...and at most this many characters of string frames in all. */
+/** ...and at most this many characters of frames in all (see `roughSize`). */
 export const EARLY_MAX_CHARS = 8 * 1024 * 1024;
+/** Nesting past this is not held: the receive path would refuse it anyway. */
+const ROUGH_MAX_DEPTH = 128;
+
+/**
+ * About how many characters `value` takes as JSON (strings exactly, other values roughly), for bounding what is
+ * held before the receive path, which measures exactly, runs. Infinity once past `limit`, or for nesting deeper
+ * than the receive path accepts; stops counting there, so a huge value costs no more than `limit` worth of walk.
+ */
+export function roughSize(value: unknown, limit: number): number {
+  let chars = 0;
+  const walk = (v: unknown, depth: number): boolean => {
+    if (typeof v === "string") chars += v.length + 2;
+    else if (typeof v !== "object" || v === null) chars += 5;
+    else if (depth >= ROUGH_MAX_DEPTH) return false;
+    else if (Array.isArray(v)) {
+      chars += v.length + 2;
+      for (let i = 0; i < v.length && chars <= limit; i++) if (!walk(v[i], depth + 1)) return false;
+    } else {
+      chars += 2;
+      for (const key in v) {
+        chars += key.length + 4;
+        if (chars > limit || !walk((v as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+    }
+    return chars <= limit;
+  };
+  return walk(value, 0) ? chars : Number.POSITIVE_INFINITY;
+}
 
 /**
  * Holds the `module.socket-manager` events that arrive before the manager starts (it starts at `ready`, when
@@ -45,9 +73,10 @@ export class EarlyFrames {
   }
 
   #hold(args: unknown[]): void {
-    const frame = typeof args[0] === "string" ? args[0] : unwrapSocketlibFrame(args[0]);
+    const wrapped = unwrapSocketlibFrame(args[0]);
+    const frame = wrapped ?? (mayBeFrame(args[0]) ? args[0] : null);
     // Anything that is not a frame (ours, or ours wrapped by socketlib) would be dropped on arrival anyway.
-    const chars = frame === null ? Number.POSITIVE_INFINITY : frame.length;
+    const chars = frame === null ? Number.POSITIVE_INFINITY : roughSize(frame, EARLY_MAX_CHARS - this.#chars);
     if (this.#held.length >= EARLY_MAX_EVENTS || this.#chars + chars > EARLY_MAX_CHARS) {
       this.#dropped++;
       return;

@@ -1,8 +1,9 @@
-import type { Transport, TransportSink } from "./transport";
+import type { OutgoingFrame, Transport, TransportSink } from "./transport";
 
 /**
  * No network: every frame is looped back to this client as a simulated message, so a module can be
- * developed and tested alone in a world.
+ * developed and tested alone in a world. The frame object itself is handed back: its payloads are already the
+ * send path's own copies, and nothing else holds it.
  */
 export class LocalTransport implements Transport {
   readonly kind = "local" as const;
@@ -19,7 +20,7 @@ export class LocalTransport implements Transport {
     this.#defer = defer;
   }
 
-  send(frame: string): void {
+  send(frame: OutgoingFrame): void {
     this.#defer(() => {
       if (!this.#disposed)
         this.#sink.frame({ raw: frame, senderId: this.#userId, via: "local", simulated: true });

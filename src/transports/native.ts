@@ -1,19 +1,26 @@
 import type { FoundrySocket } from "../foundry/types";
-import { SOCKET_EVENT, SOCKETLIB_HANDLER, type Transport, type TransportSink } from "./transport";
+import {
+  mayBeFrame,
+  type OutgoingFrame,
+  SOCKET_EVENT,
+  SOCKETLIB_HANDLER,
+  type Transport,
+  type TransportSink,
+} from "./transport";
 
 /** socketlib's command message type on the wire (docs/FOUNDRY.md, socketlib). */
 const SOCKETLIB_COMMAND = 0;
 
 /**
  * If `payload` is one of our frames wrapped by socketlib (a client that chose the socketlib path), returns
- * the frame inside it.
+ * the frame inside it (an object, or a string in the text form); otherwise null.
  */
-export function unwrapSocketlibFrame(payload: unknown): string | null {
+export function unwrapSocketlibFrame(payload: unknown): unknown {
   if (typeof payload !== "object" || payload === null) return null;
   const msg = payload as { handlerName?: unknown; type?: unknown; args?: unknown };
   if (msg.handlerName !== SOCKETLIB_HANDLER || msg.type !== SOCKETLIB_COMMAND || !Array.isArray(msg.args))
     return null;
-  return typeof msg.args[0] === "string" ? msg.args[0] : null;
+  return mayBeFrame(msg.args[0]) ? msg.args[0] : null;
 }
 
 /**
@@ -44,7 +51,10 @@ export function watchConnectivity(socket: FoundrySocket, sink: TransportSink): (
   };
 }
 
-/** Foundry's own socket: `game.socket.emit("module.socket-manager", frame)`; the server appends the sender. */
+/**
+ * Foundry's own socket: `game.socket.emit("module.socket-manager", frame)`, the frame an object that socket.io
+ * writes as JSON once; the server appends the sender.
+ */
 export class NativeTransport implements Transport {
   readonly kind = "native" as const;
   readonly #detach: () => void;
@@ -63,20 +73,17 @@ export class NativeTransport implements Transport {
     const relayed = splitRelayArgs(args);
     if (!relayed) return;
     const { payload, senderId } = relayed;
-    if (typeof payload === "string") {
-      this.#sink.frame({ raw: payload, senderId, via: "native", simulated: false });
-      return;
-    }
     // A client on the socketlib path: socketlib wraps our frame in its own command message.
     const inner = unwrapSocketlibFrame(payload);
-    this.#sink.frame({ raw: inner ?? payload, senderId, via: "socketlib", simulated: false });
+    if (inner !== null) this.#sink.frame({ raw: inner, senderId, via: "socketlib", simulated: false });
+    else this.#sink.frame({ raw: payload, senderId, via: "native", simulated: false });
   }
 
   get connected(): boolean {
     return this.#socket.connected;
   }
 
-  send(frame: string): void {
+  send(frame: OutgoingFrame): void {
     this.#socket.emit(SOCKET_EVENT, frame);
   }
 

@@ -1,8 +1,10 @@
 import type { FoundrySocket, SocketlibHandlerThis, SocketlibSocket } from "../foundry/types";
-import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS } from "./early";
+import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS, roughSize } from "./early";
 import { splitRelayArgs, watchConnectivity } from "./native";
 import {
   type IncomingFrame,
+  mayBeFrame,
+  type OutgoingFrame,
   SOCKET_EVENT,
   SOCKETLIB_HANDLER,
   type Transport,
@@ -37,7 +39,7 @@ export function registerFrameHandler(socket: SocketlibSocket): void {
     const frame: IncomingFrame = { raw, senderId, via: "socketlib", simulated: false };
     if (slot.sink) return slot.sink.frame(frame);
     if (!slot.early) return;
-    const chars = typeof raw === "string" ? raw.length : Number.POSITIVE_INFINITY;
+    const chars = roughSize(raw, EARLY_MAX_CHARS - slot.earlyChars);
     if (slot.early.length >= EARLY_MAX_EVENTS || slot.earlyChars + chars > EARLY_MAX_CHARS) {
       slot.earlyDropped++;
       return;
@@ -66,8 +68,8 @@ function attach(socket: SocketlibSocket, sink: TransportSink | null): number {
 
 /**
  * socketlib's socket for "socket-manager": frames go out with `executeForOthers`; the sender comes from
- * `this.socketdata.userId`. Frames from clients on the native path arrive as plain strings on the same event,
- * so those are read from `game.socket` directly.
+ * `this.socketdata.userId`. Frames from clients on the native path arrive unwrapped on the same event, so
+ * those are read from `game.socket` directly.
  */
 export class SocketlibTransport implements Transport {
   readonly kind = "socketlib" as const;
@@ -92,15 +94,15 @@ export class SocketlibTransport implements Transport {
     return this.#socket.connected;
   }
 
-  /** Plain-string frames from native-path clients; socketlib's own messages reach the registered handler. */
+  /** Unwrapped frames from native-path clients; socketlib's own messages reach the registered handler. */
   receive(args: unknown[]): void {
     const relayed = splitRelayArgs(args);
-    if (relayed && typeof relayed.payload === "string") {
+    if (relayed && mayBeFrame(relayed.payload)) {
       this.#sink.frame({ raw: relayed.payload, senderId: relayed.senderId, via: "native", simulated: false });
     }
   }
 
-  send(frame: string): void {
+  send(frame: OutgoingFrame): void {
     void this.#lib.executeForOthers(SOCKETLIB_HANDLER, frame);
   }
 

@@ -1,7 +1,7 @@
 /**
- * A transport moves opaque frames (strings) between clients and reports connectivity. It knows nothing of
- * events, batching or handlers. `send` always goes to every other client: the Foundry server relays each
- * message to everyone but the sender, and receivers filter by target themselves.
+ * A transport moves opaque frames between clients and reports connectivity. It knows nothing of events,
+ * batching or handlers. `send` always goes to every other client: the Foundry server relays each message to
+ * everyone but the sender, and receivers filter by target themselves.
  */
 
 import { MODULE_ID } from "../contract/ids";
@@ -9,8 +9,14 @@ import type { TransportKind } from "../contract/types";
 
 export type { TransportKind };
 
+/**
+ * A frame as it leaves: a plain JSON-serialisable object (the pipeline's `WireFrame`) that socket.io writes with
+ * JSON.stringify like any emitted argument. Nothing may change it once it is handed to `send`.
+ */
+export type OutgoingFrame = object;
+
 export interface IncomingFrame {
-  /** The raw frame as received (normally a JSON string). */
+  /** The raw frame as received: normally the object socket.io parsed (a string in the text form). */
   readonly raw: unknown;
   /** Server-stamped sender user id: the only identity Socket Manager trusts. */
   readonly senderId: string;
@@ -25,7 +31,7 @@ export interface Transport {
   /** Whether frames can leave now. */
   readonly connected: boolean;
   /** Broadcast one frame to every other client. */
-  send(frame: string): void;
+  send(frame: OutgoingFrame): void;
   /** Handles one `module.socket-manager` socket event (its listener arguments), e.g. one held since `init`. */
   receive(args: unknown[]): void;
   /** Stop listening and release every resource. */
@@ -48,3 +54,12 @@ export interface TransportSink {
 export const SOCKET_EVENT = `module.${MODULE_ID}`;
 /** The socketlib handler name that carries frames. */
 export const SOCKETLIB_HANDLER = "frame";
+
+/**
+ * Whether a socket payload may be one of our frames: the object form (it has a version field `v`), or the text
+ * form. socketlib's own messages on the same event (`{ handlerName, args, type, … }`) have no `v`.
+ */
+export function mayBeFrame(payload: unknown): boolean {
+  if (typeof payload === "string") return true;
+  return typeof payload === "object" && payload !== null && "v" in payload;
+}

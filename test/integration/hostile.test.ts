@@ -54,4 +54,41 @@ for (const network of NETWORKS)
       expect(report.acked).toEqual(["p1"]);
       expect(report.missing).toEqual(["p2"]);
     }, 15_000);
+    it("object frames with prototype keys, wrong shapes, huge arrays or deep nesting are refused and counted; honest traffic still arrives", async () => {
+      // A relay that lets 4 MB through, so the receive path's own 1 MB bound is what refuses the huge frames.
+      world = await createWorld({ users: USERS, network, maxHttpBufferSize: 4_000_000 });
+      peers.set("gm1", await startPeer(world.client("gm1")));
+      const gm = peerOf(peers, "gm1");
+      const got: unknown[] = [];
+      gm.api.channel("demo").on("news", (d) => void got.push(d));
+      const mallory = world.client("p2");
+      const now = world.clock.now();
+      const env = (q: number, d: unknown) => [q, 0, "demo", "news", now, 0, d];
+      const send = (frame: unknown) => mallory.socket.emit("module.socket-manager", frame);
+      let deep: unknown = "bottom";
+      for (let i = 0; i < 1_000; i++) deep = { d: deep };
+      const before = gm.api.metrics().dropped;
+
+      // JSON.parse makes "__proto__" an own key, as socket.io's parser does on the receiving side.
+      send(JSON.parse(`{"v":1,"s":"m1","e":[[1,0,"demo","news",${now},0,{"__proto__":{"x":1}}]]}`));
+      send({ v: 1, s: "m1", e: [env(2, { constructor: { prototype: { polluted: true } } })] });
+      send({ v: 1, s: "m1", e: [env(3, deep)] });
+      send({ v: 1, s: "m1", e: [[4, 0, "demo"], "not an envelope", env(5, "kept")] });
+      send({ v: 1, e: [env(6, "no session")] });
+      send({ v: 1, s: "m1", e: [env(7, new Array(1_500_000).fill(0))] });
+      send({ v: 1, s: "m2", e: new Array(600_000).fill(0) });
+      send({ v: 1, s: "m1", e: [env(8, "last")] });
+
+      await waitFor(() => got.length === 2);
+      expect(got).toEqual(["kept", "last"]);
+      const after = gm.api.metrics().dropped;
+      const more = (reason: string) => (after[reason] ?? 0) - (before[reason] ?? 0);
+      // Two prototype-key payloads, the deep one, and the two envelopes of the wrong shape.
+      expect(more("envelope-shape")).toBe(5);
+      expect(more("malformed")).toBe(1);
+      // 3 MB of zeros in one payload, and 600,000 envelope slots: both past 1,000,000 bytes.
+      expect(more("oversize")).toBe(2);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      expect(({} as Record<string, unknown>).x).toBeUndefined();
+    }, 30_000);
   });

@@ -261,8 +261,9 @@ for (const { network, transport, name } of CONTRACT_RUNS) {
       const frames: unknown[] = [];
       const stopWatching = world.relay.onMessage((_event, args, senderId) => {
         // On the socketlib path socketlib wraps the frame: { handlerName, args: [frame], ... }.
-        const arg = args[0] as { args?: unknown[] } | string;
-        if (senderId === "p2") frames.push(typeof arg === "string" ? arg : arg?.args?.[0]);
+        const arg = args[0] as { args?: unknown[]; v?: number } | string;
+        if (senderId === "p2")
+          frames.push(typeof arg === "string" || arg?.v !== undefined ? arg : arg?.args?.[0]);
       });
       await peer("p2").api.channel("demo").emit("hello", "from the future");
       await waitFor(() => got.length === 1);
@@ -272,7 +273,7 @@ for (const { network, transport, name } of CONTRACT_RUNS) {
       expect(got[0]?.latency).toBeLessThan(1000);
 
       // The same frame again from the same client: refused as a duplicate.
-      const replayed = frames.find((f) => typeof f === "string" && f.includes("from the future"));
+      const replayed = frames.find((f) => JSON.stringify(f).includes("from the future"));
       expect(replayed).toBeDefined();
       const before = peer("gm1").api.metrics().dropped.duplicate ?? 0;
       world.client("p2").socket.emit("module.socket-manager", replayed);

@@ -107,7 +107,7 @@ const MUTATIONS: Mutation[] = [
   (f) => JSON.stringify({ ...f, s: "" }),
   (f) => JSON.stringify({ ...f, e: "not an array" }),
   (f) => JSON.stringify(f).slice(0, -3),
-  (f) => f,
+  (f) => [f],
   breakAt(0, 0),
   breakAt(0, -4),
   breakAt(0, 1.5),

@@ -90,7 +90,6 @@ function batcher(send: (items: Item[]) => void) {
   });
   const item = (id: string, bytes: number, priority: Priority = "normal"): Item => ({
     id,
-    text: id,
     bytes,
     priority,
   });

@@ -35,7 +35,6 @@ function setup(initial: Partial<Limits> = {}) {
     const id = nextId++;
     const item: Item = {
       id,
-      text: `#${id}`,
       bytes: extra.bytes ?? 10,
       priority,
       ...(extra.coalesce === undefined ? {} : { coalesce: extra.coalesce }),

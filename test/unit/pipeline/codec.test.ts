@@ -1,18 +1,16 @@
 import fc from "fast-check";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  byteLength,
   decodeFrame,
   encodeEnvelope,
   encodeFrame,
-  jsonWireLength,
-  parseSafe,
-  pieceWireLength,
+  frameBytes,
   readEnvelope,
-  utf8Length,
-  wireBytes,
+  sealEnvelope,
+  wireFrame,
 } from "../../../src/pipeline/codec";
 import { type Envelope, KINDS, PROTOCOL_VERSION } from "../../../src/pipeline/envelope";
+import { UNSAFE_VALUE } from "../../../src/pipeline/incoming";
 
 const MAX = 1024 * 1024;
 const FORBIDDEN = ["__proto__", "constructor", "prototype"];
@@ -93,6 +91,56 @@ function decodeAndCheck(raw: unknown, maxBytes = MAX): void {
     expect(["malformed", "protocol", "oversize", "envelope-shape"]).toContain(result.reason);
   }
 }
+
+/** What socket.io does to an emitted argument: JSON out, JSON in. */
+const overTheWire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8");
+
+describe("object frames: sealed, sent, decoded", () => {
+  it("property: an envelope's sealed size is the UTF-8 size of its JSON, and decoding measures the same", () => {
+    fc.assert(
+      fc.property(sessionArb, fc.array(envelopeArb, { maxLength: 6 }), (session, envs) => {
+        const sealed = envs.map((env) => sealEnvelope({ ...env }));
+        for (const one of sealed) expect(one.bytes).toBe(jsonBytes(one.wire));
+        const frame = wireFrame(
+          session,
+          sealed.map((one) => one.wire),
+        );
+        const total = sealed.reduce((sum, one) => sum + one.bytes, 0);
+        expect(frameBytes(session, sealed.length, total)).toBe(jsonBytes(frame));
+        const result = decodeFrame(overTheWire(frame), MAX);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.bytes).toBe(jsonBytes(frame));
+        expect(result.sizes).toEqual(sealed.map((one) => one.bytes));
+        expect(result.frame.e.map(readEnvelope)).toEqual(envs);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("the object form and the text form of a frame decode alike", () => {
+    const env: Envelope = { q: 4, k: "msg", c: "mod", e: "ev", a: 9, d: { say: 'a "b" \\ é' }, t: ["u1"] };
+    const object = wireFrame("sess", [sealEnvelope(env).wire]);
+    const text = encodeFrame("sess", [encodeEnvelope(env)]);
+    expect(text).toBe(JSON.stringify(object));
+    const fromObject = decodeFrame(overTheWire(object), MAX);
+    const fromText = decodeFrame(text, MAX);
+    expect(fromObject).toEqual(fromText);
+    expect(fromObject.ok && readEnvelope(fromObject.frame.e[0])).toEqual(env);
+  });
+
+  it("sealing copies the payload: changing the original afterwards changes nothing sealed", () => {
+    const d = { list: [1, { deep: "x" }], n: 1 };
+    const sealed = sealEnvelope({ q: 1, k: "msg", c: "m", e: "e", a: 0, d });
+    const before = JSON.stringify(sealed.wire);
+    d.list.push(2);
+    (d.list[1] as { deep: string }).deep = "changed";
+    d.n = 2;
+    expect(JSON.stringify(sealed.wire)).toBe(before);
+    expect(sealed.bytes).toBe(Buffer.byteLength(before, "utf8"));
+  });
+});
 
 describe("encode/decode round trip", () => {
   it("gives back equal, valid envelopes for arbitrary frames", () => {
@@ -272,10 +320,20 @@ describe("hostile input never throws", () => {
     ["undefined", undefined],
     ["null", null],
     ["a number", 42],
-    ["an object", { v: 1, s: "s", e: [] }],
+    ["an array", [{ v: 1, s: "s", e: [] }]],
     ["a buffer", new Uint8Array([123, 125])],
-  ])("a non-string raw frame (%s) is malformed", (_label, raw) => {
+  ])("a raw frame that is neither an object nor text (%s) is malformed", (_label, raw) => {
     expect(decodeFrame(raw, MAX)).toMatchObject({ ok: false, reason: "malformed" });
+  });
+
+  it("property: arbitrary objects (as socket.io hands them over) never throw", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 5 }), fc.jsonValue({ maxDepth: 5 }), (e, other) => {
+        const raw = overTheWire({ v: 1, s: "s", e: [e, [1, 0, "m", "e", 0, 0, other]] });
+        expect(() => decodeAndCheck(raw)).not.toThrow();
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it.each([
@@ -411,31 +469,37 @@ describe("prototype pollution", () => {
     "\\u005F_proto__",
   ];
 
-  it.each(spellings)("removes %s at any depth", (key) => {
-    const payload = `{"a":{"${key}":{"polluted":true}},"b":[{"${key}":{"polluted":true}}],"${key}":{"polluted":true},"keep":1}`;
-    const extras = `{"${key}":{"polluted":true},"t":["u1"]}`;
-    const raw = `{"v":1,"s":"s","${key}":{"polluted":true},"e":[[1,0,"m","ev",0,${extras},${payload}]]}`;
-    const result = decodeFrame(raw, MAX);
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    assertNoForbiddenKeys(result.frame);
-    const env = readEnvelope(result.frame.e[0]);
-    expect(env).not.toBeNull();
-    expect(env?.t).toEqual(["u1"]);
-    expect(env?.d).toEqual({ a: {}, b: [{}], keep: 1 });
-    naiveMerge({}, env?.d);
-    naiveMerge({}, result.frame);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
-  });
+  /** The frame's first envelope holds the key (at `where`), its second is honest. */
+  function frameWith(key: string, where: "payload" | "nested" | "array" | "extras"): string {
+    const evil = `{"${key}":{"polluted":true}}`;
+    const payload = { payload: evil, nested: `{"a":{"b":${evil}}}`, array: `[1,[${evil}]]`, extras: "1" }[
+      where
+    ];
+    const extras = where === "extras" ? `{"t":["u1"],"o":${evil}}` : "0";
+    const honest = '[2,0,"m","ev",0,0,{"keep":1}]';
+    return `{"v":1,"s":"s","e":[[1,0,"m","ev",0,${extras},${payload}],${honest}]}`;
+  }
 
-  it("removes constructor.prototype chains", () => {
+  for (const where of ["payload", "nested", "array", "extras"] as const)
+    it.each(spellings)(`refuses the envelope holding %s (${where}), keeps the frame's others`, (key) => {
+      for (const raw of [frameWith(key, where), JSON.parse(frameWith(key, where)) as unknown]) {
+        const result = decodeFrame(raw, MAX);
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.sizes[0]).toBe(UNSAFE_VALUE);
+        expect(result.sizes[1]).toBe(JSON.stringify(result.frame.e[1]).length);
+        assertNoForbiddenKeys(readEnvelope(result.frame.e[1]));
+        expect(readEnvelope(result.frame.e[1])?.d).toEqual({ keep: 1 });
+        naiveMerge({}, readEnvelope(result.frame.e[1])?.d);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        expect((Object.prototype as Record<string, unknown>).polluted).toBeUndefined();
+      }
+    });
+
+  it("refuses constructor.prototype chains", () => {
     const raw = `{"v":1,"s":"s","e":[[1,0,"m","ev",0,0,{"constructor":{"prototype":{"polluted":true}}}]]}`;
     const result = decodeFrame(raw, MAX);
-    const env = result.ok ? readEnvelope(result.frame.e[0]) : null;
-    expect(env?.d).toEqual({});
-    naiveMerge({}, env?.d);
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(result.ok && result.sizes).toEqual([UNSAFE_VALUE]);
   });
 
   it("keeps harmless keys that merely contain a forbidden word", () => {
@@ -448,44 +512,21 @@ describe("prototype pollution", () => {
     const raw = encodeFrame("s", [encodeEnvelope({ q: 1, k: "msg", c: "m", e: "e", a: 0, d })]);
     const result = decodeFrame(raw, MAX);
     expect(result.ok && readEnvelope(result.frame.e[0])?.d).toEqual(d);
+    expect(result.ok && result.sizes[0]).toBeGreaterThan(0);
   });
 
-  it("property: a forbidden key injected anywhere in a payload never survives", () => {
+  it("property: an envelope with a forbidden key injected anywhere in its payload is refused", () => {
     const keyArb = fc.constantFrom(...spellings);
     fc.assert(
       fc.property(payloadArb, keyArb, fc.nat({ max: 3 }), (payload, key, depth) => {
         let inner = `{"${key}":{"polluted":true,"x":${JSON.stringify(payload)}}}`;
         for (let i = 0; i < depth; i++) inner = i % 2 === 0 ? `{"n":${inner}}` : `[${inner}]`;
         const raw = `{"v":1,"s":"s","e":[[1,0,"m","ev",0,0,${inner}]]}`;
-        const result = decodeFrame(raw, MAX);
-        expect(result.ok).toBe(true);
-        if (!result.ok) return;
-        assertNoForbiddenKeys(result.frame);
-        naiveMerge({}, readEnvelope(result.frame.e[0])?.d);
-        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        const result = decodeFrame(JSON.parse(raw), MAX);
+        expect(result.ok && result.sizes).toEqual([UNSAFE_VALUE]);
       }),
       { numRuns: 500 },
     );
-  });
-});
-
-describe("parseSafe", () => {
-  it("parses like JSON.parse when nothing is risky", () => {
-    const value = { a: [1, "two", { three: null }], b: true };
-    expect(parseSafe(JSON.stringify(value))).toEqual(value);
-  });
-
-  it("drops forbidden keys at any depth, including escaped spellings", () => {
-    const parsed = parseSafe(
-      '{"a":{"__proto__":{"polluted":1}},"b":[{"constructor":{"prototype":{"polluted":1}}}],"\\u005f_proto__":1,"c":2}',
-    );
-    expect(parsed).toEqual({ a: {}, b: [{}], c: 2 });
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-  });
-
-  it("throws on malformed text, like JSON.parse", () => {
-    expect(() => parseSafe("{")).toThrow(SyntaxError);
-    expect(() => parseSafe('{"__proto__":')).toThrow(SyntaxError);
   });
 });
 
@@ -517,215 +558,5 @@ describe("protocol version and size", () => {
 
   it("checks size before parsing, so oversize garbage is oversize", () => {
     expect(decodeFrame("{".repeat(5000), 4096)).toMatchObject({ ok: false, reason: "oversize" });
-  });
-});
-
-describe("utf8Length", () => {
-  it("equals Buffer.byteLength for arbitrary well-formed unicode strings", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: "grapheme", maxLength: 200 }), (s) => {
-        expect(utf8Length(s)).toBe(Buffer.byteLength(s, "utf8"));
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it.each([
-    ["", 0],
-    ["a", 1],
-    ["é", 2],
-    ["\u07ff", 2],
-    ["\u0800", 3],
-    ["漢", 3],
-    ["\uffff", 3],
-    ["😀", 4],
-    ["\u{10ffff}", 4],
-  ])("counts %j as %i bytes", (s, n) => {
-    expect(utf8Length(s)).toBe(n);
-    expect(Buffer.byteLength(s, "utf8")).toBe(n);
-  });
-
-  it("counts a lone surrogate as the 3-byte replacement character", () => {
-    for (const s of ["\ud800", "\udc00", "a\udfffb", "x\udbff"]) {
-      expect(utf8Length(s)).toBe(Buffer.byteLength(s, "utf8"));
-    }
-  });
-});
-
-describe("byteLength", () => {
-  it("equals Buffer.byteLength for arbitrary strings, lone surrogates included", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => {
-        expect(byteLength(s)).toBe(Buffer.byteLength(s, "utf8"));
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it.each([
-    ["ASCII", "a"],
-    ["two-byte", "é"],
-    ["three-byte", "漢"],
-    ["four-byte", "😀"],
-    ["lone surrogate", "\ud800"],
-  ])("is exact for %s text longer than its scratch buffer", (_label, unit) => {
-    // 70,000 units: past the 65,536-unit buffer, so the counting path runs.
-    const s = unit.repeat(Math.ceil(70_000 / unit.length));
-    expect(byteLength(s)).toBe(Buffer.byteLength(s, "utf8"));
-    expect(byteLength(s.slice(0, 65_536))).toBe(Buffer.byteLength(s.slice(0, 65_536), "utf8"));
-  });
-});
-
-/** The oracle: the UTF-8 size of the string socket.io writes for a string argument. */
-const onTheWire = (s: string) => Buffer.byteLength(JSON.stringify(s), "utf8");
-
-/** Code units chosen to hit every case of JSON's string escaping, and their neighbours. */
-const escapeUnit = fc.oneof(
-  fc.constantFrom(
-    '"',
-    "\\",
-    "/",
-    "\b",
-    "\t",
-    "\n",
-    "\f",
-    "\r",
-    "\u0000",
-    "\u0001",
-    "\u001f",
-    " ",
-    "a",
-    "\u007f",
-  ),
-  fc.constantFrom("\u0080", "é", "\u07ff", "\u0800", "漢", "\ufffd", "\uffff", "\u2028", "\u2029"),
-  fc.constantFrom("😀", "\u{10ffff}", "\ud800", "\udbff", "\udc00", "\udfff"),
-  fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
-);
-
-describe("wireBytes", () => {
-  it.each([
-    [""],
-    ["plain ascii"],
-    ['"quoted"'],
-    ["back\\slash"],
-    ["\n\t\r\b\f"],
-    ["\u0000\u0001\u001f\u007f"],
-    ["é漢😀"],
-    ["\u2028\u2029"],
-    ["\ud800 lone high"],
-    ["lone low \udc00"],
-    ["\udbff\udfff pair"],
-    ["\udc00\ud800 reversed pair"],
-    ["high at the end \ud83d"],
-    ['{"d":"\\"x\\""}'],
-  ])("equals the UTF-8 size of JSON.stringify(%j)", (text) => {
-    expect(wireBytes(text)).toBe(onTheWire(text));
-    expect(wireBytes(text, byteLength(text))).toBe(onTheWire(text));
-  });
-
-  it("JSON.stringify escapes lone surrogates (ES2019), and wireBytes counts that", () => {
-    expect(JSON.stringify("\ud800")).toBe('"\\ud800"');
-    expect(wireBytes("\ud800")).toBe(8);
-    expect(wireBytes("😀")).toBe(6);
-  });
-
-  it("property: equals Buffer.byteLength(JSON.stringify(s)) for any string, lone surrogates included", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
-        expect(wireBytes(s)).toBe(onTheWire(s));
-      }),
-      { numRuns: 2000 },
-    );
-    fc.assert(
-      fc.property(fc.string({ unit: escapeUnit, maxLength: 400 }), (s) => {
-        expect(wireBytes(s)).toBe(onTheWire(s));
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
-  it("property: exact on long texts too, past the byteLength scratch buffer and the dense-count switch", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(escapeUnit, fc.integer({ min: 1, max: 3000 })), { minLength: 1, maxLength: 40 }),
-        (runs) => {
-          const s = runs.map(([unit, n]) => unit.repeat(n)).join("");
-          expect(wireBytes(s)).toBe(onTheWire(s));
-        },
-      ),
-      { numRuns: 200 },
-    );
-  });
-
-  it.each([
-    ["600,000 double quotes", '"'.repeat(600_000)],
-    ["600,000 backslashes", "\\".repeat(600_000)],
-    ["300,000 control characters", "\u0001\n".repeat(150_000)],
-    [
-      "JSON in JSON",
-      JSON.stringify(JSON.stringify(JSON.stringify({ a: 'x"y\\z', b: ["\n"] }).repeat(5_000))),
-    ],
-    ["200,000 lone surrogates among text", "a\ud800b\udc00😀".repeat(40_000)],
-    ["a sparse frame", JSON.stringify([1, "x".repeat(500_000), '"'])],
-  ])("is exact for %s", (_label, text) => {
-    expect(wireBytes(text)).toBe(onTheWire(text));
-  });
-});
-
-describe("wireBytes without String.prototype.isWellFormed (browsers before ES2024)", () => {
-  it("property: still exact", async () => {
-    const proto = String.prototype as { isWellFormed?: unknown };
-    const native = Object.getOwnPropertyDescriptor(String.prototype, "isWellFormed");
-    delete proto.isWellFormed;
-    vi.resetModules();
-    try {
-      const codec = await import("../../../src/pipeline/codec");
-      expect(codec.wireBytes).not.toBe(wireBytes);
-      fc.assert(
-        fc.property(fc.string({ unit: escapeUnit, maxLength: 400 }), (s) => {
-          expect(codec.wireBytes(s)).toBe(onTheWire(s));
-        }),
-        { numRuns: 1000 },
-      );
-      expect(codec.wireBytes("😀\ud800".repeat(50_000))).toBe(onTheWire("😀\ud800".repeat(50_000)));
-    } finally {
-      if (native) Object.defineProperty(String.prototype, "isWellFormed", native);
-      vi.resetModules();
-    }
-  });
-});
-
-describe("jsonWireLength", () => {
-  it("property: for JSON.stringify output it equals wireBytes - 2 (the exact size inside a frame)", () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), fc.string({ unit: "binary", maxLength: 80 }), (value, text) => {
-        for (const json of [JSON.stringify(value), JSON.stringify(text), JSON.stringify([text, value])]) {
-          expect(jsonWireLength(json, byteLength(json))).toBe(wireBytes(json) - 2);
-          expect(jsonWireLength(json, byteLength(json))).toBe(onTheWire(json) - 2);
-        }
-      }),
-      { numRuns: 1000 },
-    );
-  });
-});
-
-describe("pieceWireLength", () => {
-  it("property: a slice of JSON text measures as it travels inside a chunk envelope inside a frame", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: escapeUnit, maxLength: 200 }), fc.nat(), fc.nat(), (value, a, b) => {
-        const json = JSON.stringify({ value });
-        // Any slice that does not cut a surrogate pair (JSON text holds no lone surrogates of its own).
-        let [from, to] = [a % (json.length + 1), b % (json.length + 1)].sort((x, y) => x - y) as [
-          number,
-          number,
-        ];
-        const isLow = (i: number) => /[\udc00-\udfff]/.test(json.charAt(i));
-        if (isLow(from)) from++;
-        if (to > from && isLow(to)) to--;
-        const piece = json.slice(from, Math.max(from, to));
-        expect(pieceWireLength(piece)).toBe(onTheWire(JSON.stringify(piece)) - 2);
-      }),
-      { numRuns: 2000 },
-    );
   });
 });

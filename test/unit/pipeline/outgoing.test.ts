@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { type Config, DEFAULT_CONFIG, mergeConfig } from "../../../src/config";
-import { PayloadTooLargeError } from "../../../src/contract/errors";
+import { PayloadTooLargeError, ValidationError } from "../../../src/contract/errors";
 import { Counters } from "../../../src/metrics/counters";
-import { encodeEnvelope, readEnvelope, wireBytes } from "../../../src/pipeline/codec";
+import { encodeEnvelope, readEnvelope } from "../../../src/pipeline/codec";
 import type { Envelope, WireFrame } from "../../../src/pipeline/envelope";
 import { FRAME_OVERHEAD, Outgoing } from "../../../src/pipeline/outgoing";
+import { MAX_PAYLOAD_DEPTH } from "../../../src/pipeline/snapshot";
 import type { Transport } from "../../../src/transports/transport";
 import { DeferQueue, FakeClock, thrownBy } from "../support";
 
@@ -17,18 +18,19 @@ function readBack(wire: unknown): Envelope {
 class FakeTransport implements Transport {
   readonly kind = "native" as const;
   connected = true;
-  readonly frames: string[] = [];
+  readonly frames: WireFrame[] = [];
   failWith: Error | null = null;
-  send(frame: string): void {
+  send(frame: object): void {
     if (this.failWith) throw this.failWith;
-    this.frames.push(frame);
+    this.frames.push(frame as WireFrame);
   }
   receive(): void {}
   dispose(): void {}
   /** Every frame sent, its envelopes read back from their wire form. */
   decoded(): { v: number; s: string; e: Envelope[] }[] {
     return this.frames.map((f) => {
-      const frame = JSON.parse(f) as WireFrame;
+      // As a receiver gets it: socket.io writes the object as JSON and parses it again.
+      const frame = JSON.parse(JSON.stringify(f)) as WireFrame;
       return { ...frame, e: frame.e.map(readBack) };
     });
   }
@@ -102,8 +104,8 @@ describe("Outgoing: small envelopes", () => {
     expect(frame).toEqual({ v: 1, s: "sess-1", e: [env] });
     expect(t.counters.framesSent).toBe(1);
     expect(t.counters.envelopesOut).toBe(1);
-    // A frame is counted at its size on the wire: socket.io writes the frame string as JSON again.
-    expect(t.counters.bytesOut).toBe(wireBytes(t.transport.frames[0]!));
+    // A frame is an object, counted at its size on the wire: socket.io writes it with JSON.stringify.
+    expect(Object.getPrototypeOf(t.transport.frames[0])).toBe(Object.prototype);
     expect(t.counters.bytesOut).toBe(Buffer.byteLength(JSON.stringify(t.transport.frames[0]!), "utf8"));
   });
 
@@ -124,6 +126,40 @@ describe("Outgoing: small envelopes", () => {
     expect(t.transport.frames).toHaveLength(1);
   });
 
+  it("snapshots the payload at send: changing it before the frame leaves (or after) changes nothing sent", () => {
+    const t = setup();
+    const data = { hp: 12, tags: ["a"], nested: { x: 1 } };
+    const env = t.message(data);
+    const { bytes } = t.out.send(env, { priority: "normal" });
+    data.hp = 0;
+    data.tags.push("b");
+    data.nested.x = 2;
+    t.tasks.endOfTask();
+    expect(envelopesOf(t)[0]?.d).toEqual({ hp: 12, tags: ["a"], nested: { x: 1 } });
+    expect(bytes).toBe(Buffer.byteLength(JSON.stringify(t.transport.frames[0]!.e[0])));
+    // The envelope now holds the copy, so a retransmission sends what the first send sent.
+    expect(env.d).not.toBe(data);
+    expect(env.d).toEqual({ hp: 12, tags: ["a"], nested: { x: 1 } });
+  });
+
+  it("a payload's keys __proto__, constructor and prototype are left out, as JSON-safe values are kept", () => {
+    const t = setup();
+    const data = JSON.parse('{"__proto__":{"p":1},"constructor":2,"keep":{"prototype":3,"ok":true}}');
+    t.out.send(t.message(data), { priority: "normal" });
+    t.tasks.endOfTask();
+    expect(envelopesOf(t)[0]?.d).toEqual({ keep: { ok: true } });
+    expect(t.counters.bytesOut).toBe(Buffer.byteLength(JSON.stringify(t.transport.frames[0]!), "utf8"));
+  });
+
+  it("refuses a payload nested deeper than MAX_PAYLOAD_DEPTH, naming it", () => {
+    const t = setup();
+    const nest = (n: number): unknown => (n === 0 ? 1 : { n: nest(n - 1) });
+    expect(() => t.out.send(t.message(nest(MAX_PAYLOAD_DEPTH)), { priority: "normal" })).not.toThrow();
+    const error = thrownBy(() => t.out.send(t.message(nest(MAX_PAYLOAD_DEPTH + 1)), { priority: "normal" }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/nested too deeply.*my-mod|my-mod.*nested too deeply/s);
+  });
+
   it("refuses a payload that is not JSON-safe before queueing anything", () => {
     const t = setup();
     const cyclic: Record<string, unknown> = {};
@@ -134,8 +170,8 @@ describe("Outgoing: small envelopes", () => {
   });
 });
 
-/** Bytes a frame takes on the wire: socket.io writes the frame string as JSON. */
-const wireSize = (frame: string) => Buffer.byteLength(JSON.stringify(frame), "utf8");
+/** Bytes a frame takes on the wire: socket.io writes the frame object as JSON. */
+const wireSize = (frame: object) => Buffer.byteLength(JSON.stringify(frame), "utf8");
 
 describe("Outgoing: chunking", () => {
   const maxFrameBytes = 4096;
@@ -149,7 +185,7 @@ describe("Outgoing: chunking", () => {
     return { t, env, original, result };
   }
 
-  it("a frame's size on the wire (socket.io writes the frame string as JSON again) never exceeds maxFrameBytes", () => {
+  it("a frame's size on the wire (socket.io writes the frame object as JSON) never exceeds maxFrameBytes", () => {
     for (const data of [
       '"'.repeat(20_000),
       "\\".repeat(20_000),
@@ -181,9 +217,7 @@ describe("Outgoing: chunking", () => {
     ]) {
       const { t, original } = chunkedRoundTrip(data);
       expect(t.transport.frames.length).toBeGreaterThan(1);
-      for (const frame of t.transport.frames) {
-        expect(Buffer.byteLength(frame, "utf8")).toBeLessThanOrEqual(maxFrameBytes);
-      }
+      for (const frame of t.transport.frames) expect(wireSize(frame)).toBeLessThanOrEqual(maxFrameBytes);
       const pieces = envelopesOf(t).map((c) => (c.d as [number, number, number, string])[3]);
       expect(pieces.join("")).toBe(original);
     }
@@ -195,9 +229,7 @@ describe("Outgoing: chunking", () => {
     expect(Buffer.byteLength(original)).toBeGreaterThan(maxFrameBytes - FRAME_OVERHEAD);
     expect(result).toEqual({ bytes: Buffer.byteLength(original), queued: false });
     expect(t.transport.frames.length).toBeGreaterThan(1);
-    for (const frame of t.transport.frames) {
-      expect(Buffer.byteLength(frame, "utf8")).toBeLessThanOrEqual(maxFrameBytes);
-    }
+    for (const frame of t.transport.frames) expect(wireSize(frame)).toBeLessThanOrEqual(maxFrameBytes);
     const chunks = envelopesOf(t);
     expect(chunks.every((c) => c.k === "chunk" && c.c === "my-mod" && c.e === "my-evt")).toBe(true);
     expect(chunks.every((c) => JSON.stringify(c.t) === JSON.stringify(["u2", "u3"]))).toBe(true);
@@ -218,8 +250,8 @@ describe("Outgoing: chunking", () => {
     for (const extra of [0, 1]) {
       const t = setup({ maxFrameBytes });
       const probe = encodeEnvelope(t.out.envelope("msg", "my-mod", "my-evt", "", undefined));
-      const env = t.message("x".repeat(budget - (wireBytes(probe) - 2) + extra));
-      expect(wireBytes(encodeEnvelope(env)) - 2).toBe(budget + extra);
+      const env = t.message("x".repeat(budget - Buffer.byteLength(probe) + extra));
+      expect(Buffer.byteLength(encodeEnvelope(env))).toBe(budget + extra);
       t.out.send(env, { priority: "normal" });
       t.tasks.endOfTask();
       if (extra === 0) expect(envelopesOf(t)).toEqual([env]);

@@ -29,7 +29,7 @@ export interface Fixture {
 export function fixture(me: string, users: FoundryUser[], socket: FoundrySocket | null = null): Fixture {
   const clock = new FakeClock(1_000_000);
   const tasks = new DeferQueue();
-  const frames: string[] = [];
+  const frames: object[] = [];
   const transport: Transport = {
     kind: "native",
     connected: true,
@@ -88,7 +88,7 @@ export function fixture(me: string, users: FoundryUser[], socket: FoundrySocket 
     logged,
     sent: () =>
       frames.flatMap((f) =>
-        (JSON.parse(f) as WireFrame).e.map((e) => readEnvelope(e)).filter((e) => e !== null),
+        (JSON.parse(JSON.stringify(f)) as WireFrame).e.map((e) => readEnvelope(e)).filter((e) => e !== null),
       ),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS, EarlyFrames } from "../../../src/transports/early";
+import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS, EarlyFrames, roughSize } from "../../../src/transports/early";
 import { SOCKET_EVENT } from "../../../src/transports/transport";
 import { fakeSocket } from "./fake-socket";
 
@@ -43,5 +43,29 @@ describe("EarlyFrames", () => {
     expect(bounded.held).toBe(2);
     expect(bounded.drain(() => {})).toBe(1);
     big.stop();
+  });
+
+  it("holds object frames, bounded by their size: large ones past EARLY_MAX_CHARS and absurd nesting are dropped", () => {
+    const socket = fakeSocket();
+    const early = new EarlyFrames(socket);
+    const frame = (d: unknown) => ({ v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, d]] });
+    let deep: unknown = 1;
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    socket.fire(SOCKET_EVENT, frame("x".repeat(EARLY_MAX_CHARS / 2)), "gm");
+    socket.fire(SOCKET_EVENT, { handlerName: "frame", type: 0, args: [frame("y")] }, "p1");
+    socket.fire(SOCKET_EVENT, frame("z".repeat(EARLY_MAX_CHARS / 2)), "gm");
+    socket.fire(SOCKET_EVENT, frame(deep), "p2");
+    expect(early.held).toBe(2);
+    expect(early.drain(() => {})).toBe(2);
+  });
+});
+
+describe("roughSize", () => {
+  it("counts strings exactly and stops once past its limit", () => {
+    expect(roughSize("abc", 100)).toBe(5);
+    expect(roughSize({ key: "abc" }, 100)).toBeGreaterThanOrEqual(JSON.stringify({ key: "abc" }).length);
+    expect(roughSize(["x".repeat(50), "y".repeat(50)], 60)).toBe(Number.POSITIVE_INFINITY);
+    const huge = new Array(1_000_000).fill(0);
+    expect(roughSize(huge, 1000)).toBe(Number.POSITIVE_INFINITY);
   });
 });

@@ -59,9 +59,27 @@ describe("NativeTransport", () => {
     expect(s.frames).toEqual([]);
   });
 
-  it("sends a frame as one emit on module.socket-manager", () => {
+  it("sends a frame as one emit on module.socket-manager, the object itself", () => {
     const socket = fakeSocket();
-    new NativeTransport(socket, sink().sink).send("hello");
-    expect(socket.sent).toEqual([[SOCKET_EVENT, "hello"]]);
+    const frame = { v: 1, s: "sess", e: [] };
+    new NativeTransport(socket, sink().sink).send(frame);
+    expect(socket.sent).toEqual([[SOCKET_EVENT, frame]]);
+    expect(socket.sent[0]?.[1]).toBe(frame);
+  });
+
+  it("hands object frames on as they arrive, unwrapping those a socketlib-path client sent", () => {
+    const socket = fakeSocket();
+    const s = sink();
+    new NativeTransport(socket, s.sink);
+    const frame = { v: 1, s: "sess", e: [] };
+    socket.fire(SOCKET_EVENT, frame, "p1");
+    socket.fire(SOCKET_EVENT, { handlerName: "frame", type: 0, args: [frame], recipient: 2 }, "p2");
+    // Anything else still reaches the receive path, which refuses it and counts why.
+    socket.fire(SOCKET_EVENT, { handlerName: "frame", type: 0, args: [42] }, "p2");
+    expect(s.frames.map((f) => [f.raw, f.senderId, f.via])).toEqual([
+      [frame, "p1", "native"],
+      [frame, "p2", "socketlib"],
+      [{ handlerName: "frame", type: 0, args: [42] }, "p2", "native"],
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SocketlibHandler, SocketlibSocket } from "../../../src/foundry/types";
-import { EARLY_MAX_EVENTS } from "../../../src/transports/early";
+import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS } from "../../../src/transports/early";
 import { registerFrameHandler, SocketlibTransport, stopHolding } from "../../../src/transports/socketlib";
 import { type IncomingFrame, type LinkState, SOCKETLIB_HANDLER } from "../../../src/transports/transport";
 import { fakeSocket } from "./fake-socket";
@@ -80,15 +80,39 @@ describe("socketlib transport", () => {
     expect(s2.frames).toEqual([]);
   });
 
-  it("sends with executeForOthers and reads plain native-path frames from game.socket", () => {
+  it("sends with executeForOthers and reads text-form native-path frames from game.socket", () => {
     const { lib, sent } = fakeLib();
     const socket = fakeSocket();
     const s = sink();
     const t = new SocketlibTransport(lib, socket, s.sink);
-    t.send("out");
-    expect(sent).toEqual([[SOCKETLIB_HANDLER, "out"]]);
+    t.send({ v: 1, s: "out", e: [] });
+    expect(sent).toEqual([[SOCKETLIB_HANDLER, { v: 1, s: "out", e: [] }]]);
     socket.fire("module.socket-manager", "native-frame", "p2");
     socket.fire("module.socket-manager", { handlerName: "frame", type: 0, args: ["wrapped"] }, "p2");
     expect(s.frames.map((f) => [f.raw, f.via])).toEqual([["native-frame", "native"]]);
+  });
+
+  it("sends object frames as they are and reads native-path object frames; socketlib's own replies pass by", () => {
+    const { lib, sent } = fakeLib();
+    const socket = fakeSocket();
+    const s = sink();
+    const t = new SocketlibTransport(lib, socket, s.sink);
+    const frame = { v: 1, s: "sess", e: [[1, 0, "m", "e", 0, 0, "hi"]] };
+    t.send(frame);
+    expect(sent).toEqual([[SOCKETLIB_HANDLER, frame]]);
+    socket.fire("module.socket-manager", frame, "p2");
+    socket.fire("module.socket-manager", { id: "x", type: 1, result: 3, recipient: ["p1"] }, "p2");
+    expect(s.frames.map((f) => [f.raw, f.via])).toEqual([[frame, "native"]]);
+  });
+
+  it("the early hold measures object frames: a flood of large ones stops at EARLY_MAX_CHARS", () => {
+    const { lib, deliver } = fakeLib();
+    registerFrameHandler(lib);
+    const big = { v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, "x".repeat(EARLY_MAX_CHARS / 4)]] };
+    for (let i = 0; i < 5; i++) deliver(big, "gm");
+    const s = sink();
+    const t = new SocketlibTransport(lib, fakeSocket(), s.sink);
+    expect(s.frames).toHaveLength(3);
+    expect(t.earlyDropped).toBe(2);
   });
 });

@@ -1,0 +1,80 @@
+import { keyBytes, numberBytes, wireBytes } from "./sizes";
+import { isReservedKey, MAX_PAYLOAD_DEPTH } from "./snapshot";
+
+/** An envelope is one array holding its payload, so it nests one level more than a payload may. */
+const MAX_ENVELOPE_DEPTH = MAX_PAYLOAD_DEPTH + 1;
+
+/** `measureIncoming`: the value holds a reserved key, nests too deeply, or holds what JSON cannot carry. */
+export const UNSAFE_VALUE = -1;
+/** `measureIncoming`: the value is larger than the limit (the walk stopped there). */
+export const OVER_LIMIT = -2;
+
+let bytes = 0;
+let limit = 0;
+let over = false;
+
+/**
+ * The receive path's one walk over a received envelope (or a rebuilt one): its exact size as JSON, and the
+ * prototype-key defence. Returns the size, or UNSAFE_VALUE when a key `__proto__`, `constructor` or
+ * `prototype` appears at any depth, nesting passes the payload limit by more than the envelope's own level, or
+ * something JSON cannot carry appears; or OVER_LIMIT as soon as the size passes `maxBytes`, so a huge value
+ * costs no more than `maxBytes` worth of walking. Never throws; recursion is bounded by the depth limit.
+ */
+export function measureIncoming(value: unknown, maxBytes: number): number {
+  bytes = 0;
+  limit = maxBytes;
+  over = false;
+  if (!walk(value, 0)) return over ? OVER_LIMIT : UNSAFE_VALUE;
+  // Numbers, booleans and null are not checked one by one: a lone one can still pass the limit.
+  return bytes <= limit ? bytes : OVER_LIMIT;
+}
+
+function overflow(): false {
+  over = true;
+  return false;
+}
+
+function walk(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+      bytes += wireBytes(value);
+      return bytes <= limit || overflow();
+    case "number":
+      if (!Number.isFinite(value)) return false;
+      bytes += numberBytes(value);
+      return true;
+    case "boolean":
+      bytes += value ? 4 : 5;
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) {
+    bytes += 4;
+    return true;
+  }
+  if (depth >= MAX_ENVELOPE_DEPTH) return false;
+  if (Array.isArray(value)) {
+    const n = value.length;
+    // Brackets and commas first: a huge array of small items stops here.
+    bytes += n === 0 ? 2 : n + 1;
+    if (bytes > limit) return overflow();
+    for (let i = 0; i < n; i++) if (!walk(value[i], depth + 1)) return false;
+    return true;
+  }
+  let members = 0;
+  for (const key in value) {
+    if (isReservedKey(key)) return false;
+    const item = (value as Record<string, unknown>)[key];
+    // Only a frame that never left this client (the local transport) can hold one; JSON leaves it out.
+    if (item === undefined) continue;
+    if (!walk(item, depth + 1)) return false;
+    members++;
+    bytes += keyBytes(key);
+    if (bytes > limit) return overflow();
+  }
+  bytes += members === 0 ? 2 : members + 1;
+  return bytes <= limit || overflow();
+}

@@ -1,0 +1,166 @@
+/**
+ * Exact sizes of what JSON.stringify writes, counted without writing it: UTF-8 lengths, strings as JSON
+ * (escapes included) and numbers. The send path sizes every frame with these during its one walk over a
+ * payload (snapshot.ts), the receive path during its one walk over a frame (incoming.ts).
+ */
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+/** Texts up to this many UTF-16 units are measured by encoding them into one reused buffer. */
+const SCRATCH_UNITS = 65_536;
+let encoder: TextEncoder | undefined;
+let scratch: Uint8Array | undefined;
+
+/**
+ * UTF-8 size of a string: its length when it is ASCII; else native encoding into a reused scratch buffer (several
+ * times faster than a scan in script), or a counting loop for texts too long for the buffer.
+ */
+export function byteLength(text: string): number {
+  // ASCII (most envelopes): one native regex test, far cheaper than encoding, notably in Chromium.
+  if (!NON_ASCII.test(text)) return text.length;
+  if (text.length <= SCRATCH_UNITS) {
+    encoder ??= new TextEncoder();
+    // Three bytes per UTF-16 unit is the most UTF-8 can need (a surrogate pair: two units, four bytes).
+    scratch ??= new Uint8Array(SCRATCH_UNITS * 3);
+    return encoder.encodeInto(text, scratch).written ?? utf8Length(text);
+  }
+  return utf8Length(text);
+}
+
+/** Characters that grow when a string is written as JSON (and lone surrogates, which JSON.stringify escapes). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON escapes.
+const GROWS_IN_JSON = /["\\\u0000-\u001f\ud800-\udfff]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON escapes.
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+/** Anything but printable ASCII other than `"` and `\`: strings without it take their length plus two quotes. */
+const NEEDS_A_CLOSER_LOOK = /[^\u0020\u0021\u0023-\u005b\u005d-\u007f]/;
+const SURROGATE = /[\ud800-\udfff]/;
+
+type MaybeWellFormed = { isWellFormed?: () => boolean };
+/**
+ * Whether `text` holds no lone surrogate: String.prototype.isWellFormed (ES2024, native and fast) where the
+ * browser has it; elsewhere whether it holds no surrogate at all, which sends text with emoji the slow way.
+ */
+const isWellFormed: (text: string) => boolean =
+  typeof (String.prototype as MaybeWellFormed).isWellFormed === "function"
+    ? (text) => (text as unknown as Required<MaybeWellFormed>).isWellFormed()
+    : (text) => !SURROGATE.test(text);
+/** After this many quotes (or backslashes), the count checks how densely they occur. */
+const DENSITY_SAMPLE = 256;
+
+/**
+ * Occurrences of `char` by native search, or -1 as soon as they turn out dense: a native search costs about as
+ * much per hit as a loop in script costs per character, so where hits are closer than a few characters apart
+ * (a quote-heavy payload, or JSON in JSON) a plain loop finishes faster.
+ */
+function countSparse(text: string, char: string): number {
+  let count = 0;
+  let sampleStart = 0;
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) {
+    if (++count % DENSITY_SAMPLE !== 0) continue;
+    if (i - sampleStart < DENSITY_SAMPLE * 4) return -1;
+    sampleStart = i;
+  }
+  return count;
+}
+
+function countInLoop(text: string, quotes: boolean): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0x5c || (quotes && code === 0x22)) count++;
+  }
+  return count;
+}
+
+/** Quotes and backslashes in `text`: each takes one byte more inside a JSON string. */
+function countQuotesAndBackslashes(text: string): number {
+  const quotes = countSparse(text, '"');
+  if (quotes === -1) return countInLoop(text, true);
+  const backslashes = countSparse(text, "\\");
+  return quotes + (backslashes === -1 ? countInLoop(text, false) : backslashes);
+}
+
+/**
+ * Bytes JSON's longer escapes add to `text`'s UTF-8 size, from index `from` on: `\b \t \n \f \r` take 2 bytes
+ * where UTF-8 takes 1, other control characters 6 (`\u0001`), and a lone surrogate 6 (`\udXXX`, since
+ * ES2019) where UTF-8 takes 3 (it is encoded as U+FFFD). Surrogate pairs are left as they are.
+ */
+function longEscapeGrowth(text: string, from: number): number {
+  let extra = 0;
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20) extra += code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 1 : 5;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+    else if (code >= 0xd800 && code <= 0xdfff) extra += 3;
+  }
+  return extra;
+}
+
+/**
+ * Bytes `text` takes as a JSON string: exactly the UTF-8 size of `JSON.stringify(text)`, quotes included, for
+ * any string (lone surrogates included). socket.io writes every packet with JSON.stringify, so this is what a
+ * string inside a frame costs on the wire: `"` and `\` take 2 bytes, a control character 2 or 6, a lone
+ * surrogate 6.
+ *
+ * Counts instead of building the escaped copy: printable ASCII with nothing to escape (most strings) costs
+ * one native regex test; other text native searches for quotes, backslashes, control characters and lone
+ * surrogates, and only text that holds control characters or lone surrogates a scan in script (from the first
+ * of them). `utf8`, when the caller already knows `byteLength(text)`, saves measuring it again.
+ */
+export function wireBytes(text: string, utf8?: number): number {
+  if (!NEEDS_A_CLOSER_LOOK.test(text)) return text.length + 2;
+  const bytes = (utf8 ?? byteLength(text)) + 2;
+  if (!GROWS_IN_JSON.test(text)) return bytes;
+  const grown = bytes + countQuotesAndBackslashes(text);
+  let from = text.search(CONTROL_CHARACTER);
+  if (!isWellFormed(text)) {
+    const surrogate = text.search(SURROGATE);
+    if (from === -1 || surrogate < from) from = surrogate;
+  }
+  return from === -1 ? grown : grown + longEscapeGrowth(text, from);
+}
+
+/** UTF-8 byte length of a string, without allocating. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      // A surrogate pair: two UTF-16 units, four UTF-8 bytes.
+      i++;
+      bytes += 2;
+    } else bytes += 2; // the rest of the BMP, and lone surrogates (encoded as U+FFFD: three bytes)
+  }
+  return bytes;
+}
+
+/** Characters JSON.stringify writes for a finite number (`-0` is written `0`). */
+export function numberBytes(n: number): number {
+  if (!Number.isSafeInteger(n)) return String(n).length;
+  let digits = 1;
+  const magnitude = n < 0 ? -n : n;
+  // Powers of ten up to 1e15 are exact doubles, so the comparison never rounds.
+  for (let power = 10; power <= magnitude; power *= 10) digits++;
+  return n < 0 ? digits + 1 : digits;
+}
+
+/** Object keys repeat from message to message: their sizes are remembered (a few hundred at most). */
+const KEY_CACHE_LIMIT = 512;
+const keySizes = new Map<string, number>();
+
+/** `wireBytes(key) + 1`: an object key as JSON writes it, quoted, with its colon. */
+export function keyBytes(key: string): number {
+  let size = keySizes.get(key);
+  if (size === undefined) {
+    size = wireBytes(key) + 1;
+    if (keySizes.size >= KEY_CACHE_LIMIT) keySizes.clear();
+    keySizes.set(key, size);
+  }
+  return size;
+}

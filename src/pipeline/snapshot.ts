@@ -1,0 +1,109 @@
+import { ValidationError } from "../contract/errors";
+import { keyBytes, numberBytes, wireBytes } from "./sizes";
+import { describeUnsafe } from "./validate";
+
+/** Deepest nesting of objects and arrays a payload may have; receivers refuse deeper envelopes. */
+export const MAX_PAYLOAD_DEPTH = 100;
+
+/** Keys a payload never carries: they would reach an object's prototype through later merges. */
+export function isReservedKey(key: string): boolean {
+  return key === "__proto__" || key === "constructor" || key === "prototype";
+}
+
+export interface Snapshot {
+  /** A fresh copy of the payload, exactly as JSON carries it. */
+  readonly value: unknown;
+  /** `JSON.stringify(value)`'s UTF-8 size. */
+  readonly bytes: number;
+}
+
+/** Returned by the walk as soon as something cannot be copied; the careful walk then names it. */
+const UNSAFE: unique symbol = Symbol("unsafe");
+/** The running size of the walk in progress. */
+let bytes = 0;
+
+/**
+ * The send path's one walk over a payload: checks that JSON carries it exactly, copies it, and counts the copy's
+ * exact JSON size on the way. The copy is what travels, so a caller that changes its object after `emit` changes
+ * nothing that was sent. Like JSON: object keys holding `undefined` are left out, `undefined` in an array
+ * becomes `null`, `-0` becomes `0`; keys `__proto__`, `constructor` and `prototype` are left out (receivers
+ * refuse envelopes that hold them). Throws a ValidationError naming the first part that cannot travel: a
+ * function, symbol, BigInt, non-finite number, class instance (Date, Map…), cycle, or nesting deeper than
+ * {@link MAX_PAYLOAD_DEPTH}. `undefined` (no payload) measures 0.
+ */
+export function snapshot(value: unknown, moduleId: string, event: string): Snapshot {
+  if (value === undefined) return { value, bytes: 0 };
+  // A getter inside the payload could emit in turn: keep an outer walk's count.
+  const outer = bytes;
+  bytes = 0;
+  const copy = copyOf(value, 0);
+  const size = bytes;
+  bytes = outer;
+  if (copy === UNSAFE) {
+    const problem = describeUnsafe(value, MAX_PAYLOAD_DEPTH) ?? "it cannot be copied";
+    throw new ValidationError(`payload is not JSON-safe: ${problem}`, { moduleId, event });
+  }
+  return { value: copy, bytes: size };
+}
+
+function copyOf(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case "string":
+      bytes += wireBytes(value);
+      return value;
+    case "number":
+      if (!Number.isFinite(value)) return UNSAFE;
+      bytes += numberBytes(value);
+      return value === 0 ? 0 : value;
+    case "boolean":
+      bytes += value ? 4 : 5;
+      return value;
+    case "object":
+      if (value === null) {
+        bytes += 4;
+        return null;
+      }
+      if (depth >= MAX_PAYLOAD_DEPTH) return UNSAFE;
+      return Array.isArray(value) ? copyArray(value, depth + 1) : copyObject(value, depth + 1);
+    default:
+      return UNSAFE;
+  }
+}
+
+function copyArray(list: unknown[], depth: number): unknown[] | typeof UNSAFE {
+  const n = list.length;
+  const out: unknown[] = [];
+  // Brackets, and a comma between items.
+  bytes += n === 0 ? 2 : n + 1;
+  for (let i = 0; i < n; i++) {
+    const item = list[i];
+    if (item === undefined) {
+      bytes += 4;
+      out.push(null);
+      continue;
+    }
+    const copy = copyOf(item, depth);
+    if (copy === UNSAFE) return UNSAFE;
+    out.push(copy);
+  }
+  return out;
+}
+
+function copyObject(obj: object, depth: number): Record<string, unknown> | typeof UNSAFE {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto !== Object.prototype && proto !== null) return UNSAFE;
+  const out: Record<string, unknown> = {};
+  let members = 0;
+  for (const key in obj) {
+    const item = (obj as Record<string, unknown>)[key];
+    if (item === undefined || isReservedKey(key)) continue;
+    const copy = copyOf(item, depth);
+    if (copy === UNSAFE) return UNSAFE;
+    out[key] = copy;
+    members++;
+    // The key, quoted, and its colon.
+    bytes += keyBytes(key);
+  }
+  bytes += members === 0 ? 2 : members + 1;
+  return out;
+}

@@ -1,0 +1,66 @@
+/** The receive path's one walk over an envelope: exact sizes, the prototype-key and nesting defence, bounded work. */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { measureIncoming, OVER_LIMIT, UNSAFE_VALUE } from "../../../src/pipeline/incoming";
+import { MAX_PAYLOAD_DEPTH } from "../../../src/pipeline/snapshot";
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8");
+const RESERVED = ["__proto__", "constructor", "prototype"];
+const hasReserved = (v: unknown): boolean =>
+  Array.isArray(v)
+    ? v.some(hasReserved)
+    : typeof v === "object" && v !== null
+      ? Object.keys(v).some((k) => RESERVED.includes(k) || hasReserved((v as Record<string, unknown>)[k]))
+      : false;
+
+describe("measureIncoming", () => {
+  it("property: the size of any JSON value, as socket.io parsed it, is the UTF-8 size of its JSON", () => {
+    const unit = fc.constantFrom('"', "\\", "\n", "\u0001", "a", "é", "漢", "😀", "\ud800", "\udfff");
+    const text = fc.string({ unit, maxLength: 20 });
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6, stringUnit: unit }), text, (value, s) => {
+        const parsed = JSON.parse(JSON.stringify([value, s])) as unknown;
+        if (hasReserved(parsed)) return;
+        expect(measureIncoming(parsed, Number.POSITIVE_INFINITY)).toBe(jsonBytes(parsed));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("stops at the limit, whatever the value is made of", () => {
+    const zeros = new Array(10_000).fill(0);
+    expect(measureIncoming(zeros, 20_001)).toBe(20_001);
+    expect(measureIncoming(zeros, 20_000)).toBe(OVER_LIMIT);
+    // Small numbers inside small arrays: the count of each array fits, their sum does not.
+    const rows = Array.from({ length: 1000 }, () => [1, 2, 3]);
+    expect(measureIncoming(rows, jsonBytes(rows) - 1)).toBe(OVER_LIMIT);
+    expect(measureIncoming({ a: "x".repeat(100) }, 50)).toBe(OVER_LIMIT);
+    expect(measureIncoming(12345, 4)).toBe(OVER_LIMIT);
+  });
+
+  it.each(RESERVED)("refuses %s as a key at any depth, also as an own key made by JSON.parse", (key) => {
+    for (const text of [`{"${key}":1}`, `[1,{"a":[{"${key}":{"x":1}}]}]`, `{"b":{"${key}":null}}`]) {
+      expect(measureIncoming(JSON.parse(text), Number.POSITIVE_INFINITY)).toBe(UNSAFE_VALUE);
+    }
+  });
+
+  it("refuses nesting deeper than an envelope holding a payload of MAX_PAYLOAD_DEPTH levels", () => {
+    const nest = (n: number): unknown => (n === 0 ? 0 : [nest(n - 1)]);
+    // The envelope array itself is one level.
+    expect(measureIncoming(nest(MAX_PAYLOAD_DEPTH + 1), Number.POSITIVE_INFINITY)).toBeGreaterThan(0);
+    expect(measureIncoming(nest(MAX_PAYLOAD_DEPTH + 2), Number.POSITIVE_INFINITY)).toBe(UNSAFE_VALUE);
+    let deep: unknown = 0;
+    for (let i = 0; i < 100_000; i++) deep = { d: deep };
+    expect(measureIncoming(deep, Number.POSITIVE_INFINITY)).toBe(UNSAFE_VALUE);
+  });
+
+  it.each([
+    ["a function", () => 1],
+    ["a symbol", Symbol("s")],
+    ["NaN", Number.NaN],
+    ["undefined in an array", [undefined]],
+    ["a BigInt", 1n],
+  ])("refuses what JSON cannot carry: %s", (_label, value) => {
+    expect(measureIncoming([1, value], Number.POSITIVE_INFINITY)).toBe(UNSAFE_VALUE);
+  });
+});
