@@ -16,18 +16,29 @@ export const MAX_CHUNKS = 100_000;
 /**
  * Cuts `text` into slices whose size, as measured by `measure` (default: UTF-8 bytes), is at most `maxBytes`,
  * never inside a surrogate pair. Pass a measure of the *escaped* size when pieces travel inside JSON strings.
- * A slice's first guess is `maxBytes` characters long, so `measure` should count each character a byte or more.
+ * A slice's first guess is a little under `maxBytes` characters, so `measure` should count each character a byte
+ * or more. `sizes`, when given, receives each slice's measure.
  */
+/** How far under the budget a slice's first guess stays, in characters: room for the two quotes and a few escapes. */
+const FIRST_GUESS_SLACK = 64;
+
 export function splitText(
   text: string,
   maxBytes: number,
   measure: (piece: string) => number = byteLength,
+  sizes?: number[],
 ): string[] {
   const pieces: string[] = [];
   let start = 0;
   while (start < text.length) {
-    let end = Math.min(text.length, start + maxBytes);
-    for (let size = measure(text.slice(start, end)); end > start + 1 && size > maxBytes; ) {
+    // Every character takes a byte at least: a first guess a little under the budget fits at once unless the
+    // text grows (escapes, non-ASCII), which sparse quotes in JSON text do by a few bytes only.
+    let end = Math.min(
+      text.length,
+      start + Math.max(1, maxBytes - Math.min(FIRST_GUESS_SLACK, maxBytes >> 4)),
+    );
+    let size = measure(text.slice(start, end));
+    for (; end > start + 1 && size > maxBytes; ) {
       // Shrink in proportion to the overshoot (one step for evenly escaped text such as a run of quotes), and
       // by at least a tenth, so unevenly escaped text cannot make the steps tiny.
       const length = end - start;
@@ -38,8 +49,12 @@ export function splitText(
       end = next;
       size = measure(text.slice(start, end));
     }
-    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1)) && end - start > 1) end--;
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1)) && end - start > 1) {
+      end--;
+      size = measure(text.slice(start, end));
+    }
     pieces.push(text.slice(start, end));
+    sizes?.push(size);
     start = end;
   }
   return pieces;

@@ -57,6 +57,24 @@ export interface SealedEnvelope {
  * JSON text is written. Throws a ValidationError when the payload cannot travel as JSON.
  */
 export function sealEnvelope(env: Envelope): SealedEnvelope {
+  return seal(env, env.d === undefined ? undefined : snapshot(env.d, env.c, env.e));
+}
+
+/**
+ * A chunk envelope (`d` = `[parent, index, total, piece]`) sealed without walking its piece again: the piece is a
+ * slice of text whose size as a JSON string the chunker already measured (`pieceBytes`).
+ */
+export function sealChunk(
+  env: Envelope & { d: [number, number, number, string] },
+  pieceBytes: number,
+): SealedEnvelope {
+  const [parent, index, total, piece] = env.d;
+  // Brackets and three commas around the four items.
+  const bytes = 5 + numberBytes(parent) + numberBytes(index) + numberBytes(total) + pieceBytes;
+  return seal(env, { value: [parent, index, total, piece], bytes });
+}
+
+function seal(env: Envelope, payload: { value: unknown; bytes: number } | undefined): SealedEnvelope {
   const x = extras(env);
   // Brackets and five commas, the one-digit kind code, and the fields.
   let bytes = 8 + numberBytes(env.q) + wireBytes(env.c) + wireBytes(env.e) + numberBytes(env.a);
@@ -68,10 +86,9 @@ export function sealEnvelope(env: Envelope): SealedEnvelope {
     bytes += copy.bytes;
   }
   const wire: unknown[] = [env.q, KIND_CODE[env.k], env.c, env.e, env.a, wireExtras];
-  if (env.d !== undefined) {
-    const copy = snapshot(env.d, env.c, env.e);
-    wire.push(copy.value);
-    bytes += 1 + copy.bytes;
+  if (payload !== undefined) {
+    wire.push(payload.value);
+    bytes += 1 + payload.bytes;
   }
   return { wire, bytes };
 }

@@ -5,7 +5,7 @@ import type { Counters } from "../metrics/counters";
 import type { Transport } from "../transports/transport";
 import { Batcher, type BatchItem, type Priority } from "./batcher";
 import { type ChunkPayload, MAX_CHUNKS, splitText } from "./chunker";
-import { frameBytes, type SealedEnvelope, sealEnvelope, wireFrame } from "./codec";
+import { frameBytes, type SealedEnvelope, sealChunk, sealEnvelope, wireFrame } from "./codec";
 import type { Envelope, Kind } from "./envelope";
 import { Outbox } from "./outbox";
 import { wireBytes } from "./sizes";
@@ -165,14 +165,19 @@ export class Outgoing {
     const least = Math.ceil(sealed.bytes / room);
     if (least > MAX_CHUNKS)
       throw refuse(`this message needs at least ${least} chunks; at most ${MAX_CHUNKS}`);
-    const pieces = splitText(JSON.stringify(sealed.wire), room, wireBytes);
+    const sizes: number[] = [];
+    const pieces = splitText(JSON.stringify(sealed.wire), room, wireBytes, sizes);
     if (pieces.length > MAX_CHUNKS) {
       throw refuse(`this message needs ${pieces.length} chunks; at most ${MAX_CHUNKS}`);
     }
     const chunkOpts = { priority: opts.priority, volatile: opts.volatile };
     let queued = false;
     pieces.forEach((piece, index) => {
-      const part = sealEnvelope(chunk(++this.#seq, [env.q, index, pieces.length, piece]));
+      const payload: [number, number, number, string] = [env.q, index, pieces.length, piece];
+      const part = sealChunk(
+        chunk(++this.#seq, payload) as Envelope & { d: typeof payload },
+        sizes[index] ?? wireBytes(piece),
+      );
       queued = this.#enqueue(part.wire, part.bytes + SEPARATOR, chunkOpts, env.a) || queued;
     });
     return queued;

@@ -112,6 +112,12 @@ function longEscapeGrowth(text: string, from: number): number {
  * of them). `utf8`, when the caller already knows `byteLength(text)`, saves measuring it again.
  */
 export function wireBytes(text: string, utf8?: number): number {
+  if (text.length > LONG_TEXT) return longWireBytes(text, utf8);
+  return searchedWireBytes(text, utf8);
+}
+
+/** `wireBytes` by a few native searches over the whole text. */
+function searchedWireBytes(text: string, utf8?: number): number {
   if (!NEEDS_A_CLOSER_LOOK.test(text)) return text.length + 2;
   const bytes = (utf8 ?? byteLength(text)) + 2;
   if (!GROWS_IN_JSON.test(text)) return bytes;
@@ -122,6 +128,38 @@ export function wireBytes(text: string, utf8?: number): number {
     if (from === -1 || surrogate < from) from = surrogate;
   }
   return from === -1 ? grown : grown + longEscapeGrowth(text, from);
+}
+
+/** Above this length a string is measured in one pass (a chunk of a large message, a big text payload). */
+const LONG_TEXT = 4096;
+const CLOSER_LOOK_ALL = /[^\u0020\u0021\u0023-\u005b\u005d-\u007f]/g;
+
+/**
+ * `wireBytes` of a long string in one pass: a native search jumps from one character that needs a closer look
+ * to the next (JSON text holds few: its quotes), every other character taking one byte. Where they turn out
+ * dense (text in another script, JSON in JSON), the whole-text searches are faster: it hands over to them.
+ */
+function longWireBytes(text: string, utf8?: number): number {
+  let bytes = text.length + 2;
+  let hits = 0;
+  let sampleStart = 0;
+  CLOSER_LOOK_ALL.lastIndex = 0;
+  for (let m = CLOSER_LOOK_ALL.exec(text); m !== null; m = CLOSER_LOOK_ALL.exec(text)) {
+    const i = m.index;
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code === 0x5c) bytes += 1;
+    else if (code < 0x20)
+      bytes += code === 8 || code === 9 || code === 10 || code === 12 || code === 13 ? 1 : 5;
+    else if (code < 0x800) bytes += code < 0x80 ? 0 : 1;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 2; // a pair: two units, four bytes
+      CLOSER_LOOK_ALL.lastIndex = i + 2;
+    } else bytes += code >= 0xd800 && code <= 0xdfff ? 5 : 2;
+    if (++hits % DENSITY_SAMPLE !== 0) continue;
+    if (i - sampleStart < DENSITY_SAMPLE * 4) return searchedWireBytes(text, utf8);
+    sampleStart = i;
+  }
+  return bytes;
 }
 
 /** UTF-8 byte length of a string, without allocating. */

@@ -12,6 +12,7 @@ import {
   splitText,
 } from "../../../src/pipeline/chunker";
 import { utf8Length } from "../../../src/pipeline/codec";
+import { wireBytes } from "../../../src/pipeline/sizes";
 import { FakeClock, seededRandom, shuffled } from "../support";
 
 const isHigh = (code: number) => code >= 0xd800 && code <= 0xdbff;
@@ -68,6 +69,21 @@ describe("splitText", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it("hands back each piece's measure, and measures a large, sparsely escaped text once per piece", () => {
+    const text = `{"blob":"${"y".repeat(10_000)}","n":"${"z".repeat(5_000)}"}`;
+    const measured: string[] = [];
+    const measure = (piece: string) => {
+      measured.push(piece);
+      return wireBytes(piece);
+    };
+    const sizes: number[] = [];
+    const pieces = splitText(text, 4_000, measure, sizes);
+    expect(pieces.join("")).toBe(text);
+    expect(sizes).toEqual(pieces.map((p) => wireBytes(p)));
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(4_000);
+    expect(measured).toHaveLength(pieces.length);
   });
 
   it("property: large budgets also hold (fewest pieces are not required, only the bound)", () => {

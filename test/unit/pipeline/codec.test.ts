@@ -6,6 +6,7 @@ import {
   encodeFrame,
   frameBytes,
   readEnvelope,
+  sealChunk,
   sealEnvelope,
   wireFrame,
 } from "../../../src/pipeline/codec";
@@ -139,6 +140,28 @@ describe("object frames: sealed, sent, decoded", () => {
     d.n = 2;
     expect(JSON.stringify(sealed.wire)).toBe(before);
     expect(sealed.bytes).toBe(Buffer.byteLength(before, "utf8"));
+  });
+});
+
+describe("sealChunk", () => {
+  it("property: sized without walking its piece, exactly as sealEnvelope sizes the same chunk", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 300 }),
+        fc.nat({ max: 1e9 }),
+        fc.nat({ max: 99_999 }),
+        fc.option(fc.array(fc.string({ minLength: 1, maxLength: 8 }), { maxLength: 3 }), { nil: undefined }),
+        (piece, parent, index, targets) => {
+          const d: [number, number, number, string] = [parent + 1, index, index + 2, piece];
+          const env = { q: 7, k: "chunk", c: "m", e: "ev", a: 1, d } as Envelope & { d: typeof d };
+          if (targets) env.t = targets;
+          const sealed = sealChunk(env, Buffer.byteLength(JSON.stringify(piece), "utf8"));
+          expect(sealed.bytes).toBe(Buffer.byteLength(JSON.stringify(sealed.wire), "utf8"));
+          expect(sealed).toEqual(sealEnvelope(env));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

@@ -85,6 +85,36 @@ const escapeUnit = fc.oneof(
   fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
 );
 
+describe("wireBytes of long strings (one pass, handing dense text to the whole-text searches)", () => {
+  /** Long ASCII runs with arbitrary characters between them, or arbitrary text repeated into a dense one. */
+  const longText = fc.oneof(
+    fc
+      .array(fc.tuple(fc.nat({ max: 3000 }), fc.string({ unit: "binary", maxLength: 6 })), { maxLength: 12 })
+      .map((parts) => parts.map(([run, s]) => "y".repeat(run) + s).join("") + "y".repeat(4097)),
+    fc
+      .string({ unit: "binary", minLength: 1, maxLength: 40 })
+      .map((s) => s.repeat(Math.ceil(5000 / s.length))),
+  );
+
+  it("equals the UTF-8 size of JSON.stringify for any long string, lone surrogates included", () => {
+    fc.assert(
+      fc.property(longText, (s) => {
+        expect(s.length).toBeGreaterThan(4096);
+        expect(wireBytes(s)).toBe(Buffer.byteLength(JSON.stringify(s), "utf8"));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ["quotes at the end", `${"y".repeat(9000)}"}`],
+    ["a pair across the sample window", `${"😀".repeat(3000)}${"a".repeat(5000)}`],
+    ["controls and lone surrogates, sparse", `${"a".repeat(5000)}\u0001\ud800\n${"b".repeat(5000)}\udc00`],
+  ])("%s", (_name, s) => {
+    expect(wireBytes(s)).toBe(Buffer.byteLength(JSON.stringify(s), "utf8"));
+  });
+});
+
 describe("wireBytes", () => {
   it.each([
     [""],
