@@ -2,7 +2,9 @@
  * Pure helpers for shared values: JSON-exact deep copies, deep freezing, deep equality and sizes. A shared
  * value must look the same on every client, so it holds only what JSON carries exactly.
  */
+
 import { ValidationError } from "../contract/errors";
+import { measureIncoming } from "../pipeline/incoming";
 import { utf8Bytes } from "./utf8";
 
 /** Deepest nesting a shared value (or a path into one) may have. */
@@ -140,8 +142,13 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** UTF-8 bytes of `value`'s JSON text. */
+/**
+ * UTF-8 bytes of `value`'s JSON text: counted by the receive path's walk, which writes no text (a shared value
+ * is plain JSON); by writing it where the walk declines (nesting past its limit, a value JSON leaves out).
+ */
 export function jsonBytes(value: unknown): number {
+  const counted = measureIncoming(value, Number.MAX_SAFE_INTEGER);
+  if (counted >= 0) return counted;
   const text = JSON.stringify(value);
   return text === undefined ? 0 : utf8Bytes(text);
 }
