@@ -328,7 +328,7 @@ function targets(r: Report): Target[] {
         "throughput-browser",
         "native throughput ÷ raw one-message-per-emit, two Chromium clients (section 8)",
         r.browser.ratioToRaw,
-        4,
+        10,
         "×",
       ),
       atLeast(
