@@ -52,11 +52,13 @@ export class ChildError extends Error {
   }
 }
 
-function exited(child: ChildProcess): boolean {
+/** Whether a child process has ended (by exiting or by a signal). */
+export function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-function whenExited(child: ChildProcess, ms: number): Promise<boolean> {
+/** Resolves true once `child` has ended, false after `ms` if it has not. */
+export function whenExited(child: ChildProcess, ms: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

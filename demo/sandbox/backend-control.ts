@@ -3,10 +3,12 @@
  * a restarted backend listens on the same URL) and a random token, forks the backend with them, asks it to
  * create actors over IPC, stops it and starts it again. Every wait is bounded.
  */
+
 import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { exited, whenExited } from "../spawn";
 import {
   BRIDGE_PATH,
   type CreateActorCommand,
@@ -69,23 +71,6 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   if (address === null || typeof address === "string") throw new BackendProcessError("no free port");
   return address.port;
-}
-
-const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
-
-function whenExited(child: ChildProcess, ms: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off("exit", onExit);
-      resolve(false);
-    }, ms);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once("exit", onExit);
-  });
 }
 
 export async function createBackendControl(
