@@ -15,7 +15,7 @@
  */
 
 import { seededRandom } from "../unit/support";
-import { MARKER_EVENT, type Relay, type RelayMessageListener } from "./relay-types";
+import { MARKER_EVENT, type Relay, type RelayMessageListener, relays } from "./relay-types";
 import type { VirtualClock } from "./virtual-time";
 
 type Listener = (...args: never[]) => void;
@@ -23,8 +23,6 @@ type AnyListener = (event: string, ...args: unknown[]) => void;
 
 /** socket.io-client's connection timeout (`timeout` option, default 20 s). */
 const CONNECT_TIMEOUT_MS = 20_000;
-/** Package events the server relays: a module's and the system's. */
-const PACKAGE_EVENT = /^(?:module|system)\./;
 const RESERVED = new Set(["connect", "disconnect", "connect_error"]);
 
 export interface MemoryRelayOptions {
@@ -34,6 +32,8 @@ export interface MemoryRelayOptions {
   latencyMs?: number;
   /** Seed of the reconnection jitter (default 1). */
   seed?: number;
+  /** The only package events relayed (those of packages with `"socket": true`); default: every one. */
+  socketEvents?: readonly string[];
 }
 
 export interface MemorySocketOptions {
@@ -243,6 +243,7 @@ export class MemoryRelay implements Relay {
   readonly clock: VirtualClock;
   readonly random: () => number;
   readonly #maxBuffer: number;
+  readonly #socketEvents: ReadonlySet<string> | undefined;
   readonly #latency: number;
   readonly #listeners = new Set<RelayMessageListener>();
   /** Connected sockets, in the order they connected. */
@@ -257,6 +258,7 @@ export class MemoryRelay implements Relay {
 
   constructor(clock: VirtualClock, opts: MemoryRelayOptions = {}) {
     this.clock = clock;
+    this.#socketEvents = opts.socketEvents ? new Set(opts.socketEvents) : undefined;
     this.random = seededRandom(opts.seed ?? 1);
     this.#maxBuffer = opts.maxHttpBufferSize ?? 1e6;
     this.#latency = opts.latencyMs ?? 1;
@@ -337,7 +339,7 @@ export class MemoryRelay implements Relay {
       this.#drop(socket, "transport close");
       return;
     }
-    if (!PACKAGE_EVENT.test(event)) return;
+    if (!relays(event, this.#socketEvents)) return;
     const copy = () => [...(JSON.parse(packet) as unknown[]).slice(1), socket.userId];
     if (event === MARKER_EVENT) {
       for (const other of this.#sockets) if (other !== socket) this.#deliverLater(other, event, copy());

@@ -33,5 +33,18 @@ export interface Relay {
   restart(): Promise<void>;
 }
 
+/** Package events a Foundry server relays: a module's and the system's. */
+const PACKAGE_EVENT = /^(?:module|system)\./;
+
+/**
+ * Whether the server relays `event`: a package's event, and, when the world lists the packages whose manifest
+ * says `"socket": true` (`socketEvents`, e.g. `["module.socket-manager", "system.my-system"]`), only theirs, as
+ * Foundry relays only those. The harness's marker always passes.
+ */
+export function relays(event: string, socketEvents: ReadonlySet<string> | undefined): boolean {
+  if (!PACKAGE_EVENT.test(event)) return false;
+  return socketEvents === undefined || event === MARKER_EVENT || socketEvents.has(event);
+}
+
 /** The harness's own ordering marker (World.delivered): relayed like the rest, never counted or reported. */
 export const MARKER_EVENT = "module.harness-marker";

@@ -6,7 +6,7 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
-import { MARKER_EVENT, type Relay, type RelayMessageListener } from "./relay-types";
+import { MARKER_EVENT, type Relay, type RelayMessageListener, relays } from "./relay-types";
 
 export * from "./relay-types";
 
@@ -15,10 +15,10 @@ export interface RelayOptions {
   port?: number;
   /** socket.io's per-message limit; a bigger message disconnects its sender. Default 1e6, as socket.io. */
   maxHttpBufferSize?: number;
+  /** The only package events relayed (those of packages with `"socket": true`); default: every one. */
+  socketEvents?: readonly string[];
 }
 
-/** Package events the server relays: a module's and the system's. */
-const PACKAGE_EVENT = /^(?:module|system)\./;
 const DEFAULT_MAX_BUFFER = 1e6;
 
 function jsonBytes(value: unknown): number {
@@ -32,6 +32,7 @@ function jsonBytes(value: unknown): number {
 
 export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
   const maxHttpBufferSize = opts.maxHttpBufferSize ?? DEFAULT_MAX_BUFFER;
+  const socketEvents = opts.socketEvents ? new Set(opts.socketEvents) : undefined;
   const listeners = new Set<RelayMessageListener>();
   /** userId -> ids of that user's connected sockets. */
   const presence = new Map<string, Set<string>>();
@@ -60,7 +61,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
     if (firstSocket) socket.broadcast.emit("userActivity", userId, { active: true });
 
     socket.onAny((event: string, ...raw: unknown[]) => {
-      if (typeof event !== "string" || !PACKAGE_EVENT.test(event)) return;
+      if (typeof event !== "string" || !relays(event, socketEvents)) return;
       // An acknowledgement callback only says the server received the message.
       let ack: ((...a: unknown[]) => void) | undefined;
       const args = raw.filter((a) => {

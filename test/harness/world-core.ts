@@ -38,6 +38,11 @@ export interface WorldOptions {
   connect?: readonly string[];
   /** Relay's per-message limit (default 1e6). */
   maxHttpBufferSize?: number;
+  /**
+   * The package events the server relays, as Foundry does only for packages whose manifest says
+   * `"socket": true` (e.g. `["module.socket-manager", "system.my-system"]`). Default: every package event.
+   */
+  socketEvents?: readonly string[];
   /** Bound for every wait inside the world (default 5000 ms). */
   timeout?: number;
 }

@@ -48,9 +48,14 @@ export const CONTRACT_RUNS: readonly ContractRun[] = Object.freeze(
 );
 
 /** The in-memory network, on the virtual clock shared in this test file. */
-export function memoryNetwork(opts: { maxHttpBufferSize?: number } = {}): WorldNetwork {
+export function memoryNetwork(
+  opts: { maxHttpBufferSize?: number; socketEvents?: readonly string[] } = {},
+): WorldNetwork {
   const clock = acquireVirtualClock();
-  const relay = new MemoryRelay(clock, { maxHttpBufferSize: opts.maxHttpBufferSize });
+  const relay = new MemoryRelay(clock, {
+    maxHttpBufferSize: opts.maxHttpBufferSize,
+    ...(opts.socketEvents ? { socketEvents: opts.socketEvents } : {}),
+  });
   return {
     name: "memory",
     relay,
@@ -63,6 +68,9 @@ export function memoryNetwork(opts: { maxHttpBufferSize?: number } = {}): WorldN
 export async function createWorld(opts: WorldOptions): Promise<World> {
   const network: Network = opts.network ?? "socket.io";
   if (network === "memory") return createWorldOn(memoryNetwork(opts), opts);
-  const relay = await startRelay({ maxHttpBufferSize: opts.maxHttpBufferSize });
+  const relay = await startRelay({
+    maxHttpBufferSize: opts.maxHttpBufferSize,
+    ...(opts.socketEvents ? { socketEvents: opts.socketEvents } : {}),
+  });
   return createWorldOn({ name: network, relay, clock: systemClock, socket: socketIo(relay.url) }, opts);
 }

@@ -147,6 +147,24 @@ for (const network of NETWORKS) {
         expect(got).toEqual([[{ roll: 3 }, "p1"]]);
       });
 
+      it('relays only the events of packages whose manifest says "socket": true, when the world lists them (docs/FOUNDRY.md, The module socket)', async () => {
+        const w = await open({
+          users: STANDARD_USERS,
+          connect: ["p1", "p2"],
+          socketEvents: ["module.socket-manager", "system.my-system"],
+        });
+        const quiet = record(w.client("p2"), "module.no-socket");
+        const system = record(w.client("p2"), "system.my-system");
+        const ours = record(w.client("p2"), EVENT);
+        w.client("p1").socket.emit("module.no-socket", 1);
+        w.client("p1").socket.emit("system.my-system", 2);
+        w.client("p1").socket.emit(EVENT, 3);
+        await w.delivered("p1");
+        expect(quiet).toEqual([]);
+        expect(system).toEqual([[2, "p1"]]);
+        expect(ours).toEqual([[3, "p1"]]);
+      });
+
       it("a message over 1 MB disconnects its sender and reaches nobody", async () => {
         const w = await open({ users: STANDARD_USERS, connect: ["gm1", "p1"] });
         const sender = w.client("p1");

@@ -59,7 +59,13 @@ const pages = new Map<UserId, Page>();
 const wire: string[] = [];
 
 async function start(setup: Setup): Promise<void> {
-  world = await createWorld({ network: "memory", users: USERS });
+  // As Foundry, the server relays only the events of packages whose manifest says "socket": true.
+  const socketEvents = [
+    ...(setup.withModule ? ["module.socket-manager"] : []),
+    ...((setup.systemSocket ?? true) ? ["system.sample-system"] : []),
+    ...((setup.moduleSocket ?? true) ? ["module.sample-module"] : []),
+  ];
+  world = await createWorld({ network: "memory", users: USERS, socketEvents });
   world.relay.onMessage((event) => void wire.push(event));
   await Promise.all(
     USERS.map(async ({ id }) => {
