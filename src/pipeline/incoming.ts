@@ -12,6 +12,8 @@ export const OVER_LIMIT = -2;
 let bytes = 0;
 let limit = 0;
 let over = false;
+/** False for `isSafeIncoming`: strings are not measured (the one costly part of the walk). */
+let measuring = true;
 
 /**
  * The receive path's one walk over a received envelope (or a rebuilt one): its exact size as JSON, and the
@@ -24,9 +26,26 @@ export function measureIncoming(value: unknown, maxBytes: number): number {
   bytes = 0;
   limit = maxBytes;
   over = false;
+  measuring = true;
   if (!walk(value, 0)) return over ? OVER_LIMIT : UNSAFE_VALUE;
   // Numbers, booleans and null are not checked one by one: a lone one can still pass the limit.
   return bytes <= limit ? bytes : OVER_LIMIT;
+}
+
+/**
+ * The prototype-key and depth defence of `measureIncoming` without the size: for a value whose size is already
+ * known, such as a message rebuilt from chunks that were each measured on arrival.
+ */
+export function isSafeIncoming(value: unknown): boolean {
+  bytes = 0;
+  limit = Number.POSITIVE_INFINITY;
+  over = false;
+  measuring = false;
+  try {
+    return walk(value, 0);
+  } finally {
+    measuring = true;
+  }
 }
 
 function overflow(): false {
@@ -37,7 +56,7 @@ function overflow(): false {
 function walk(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case "string":
-      bytes += wireBytes(value);
+      if (measuring) bytes += wireBytes(value);
       return bytes <= limit || overflow();
     case "number":
       if (!Number.isFinite(value)) return false;

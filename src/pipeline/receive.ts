@@ -9,7 +9,7 @@ import { decodeFrame, readEnvelope } from "./codec";
 import type { SeqWindow } from "./dedupe";
 import { type Envelope, isAddressedTo } from "./envelope";
 import { EnvelopeChecks } from "./envelope-checks";
-import { measureIncoming } from "./incoming";
+import { isSafeIncoming } from "./incoming";
 
 /** socket.io's default maxHttpBufferSize: nothing larger can reach us anyway. */
 const MAX_INCOMING_FRAME = 1_000_000;
@@ -125,8 +125,8 @@ export class ReceivePath {
     let parent: Envelope | null;
     try {
       const rebuilt: unknown = JSON.parse(result.text);
-      // The same defence as any envelope gets from its frame's walk.
-      parent = measureIncoming(rebuilt, Number.POSITIVE_INFINITY) < 0 ? null : readEnvelope(rebuilt);
+      // The same defence as any envelope gets from its frame's walk (its chunks were measured as they came).
+      parent = isSafeIncoming(rebuilt) ? readEnvelope(rebuilt) : null;
     } catch {
       return counters.drop("chunk-invalid");
     }

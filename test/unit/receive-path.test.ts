@@ -185,4 +185,32 @@ describe("the receive path under hostile input", () => {
     expect(r.reached()).toBe(1);
     r.manager.dispose();
   });
+
+  it("a message rebuilt from chunks passes the prototype-key defence too: a __proto__ inside is refused", async () => {
+    const r = receiver();
+    /** A message cut in two chunks (kind code 8), as another client's pipeline would cut it. */
+    const chunked = (q: number, payloadJson: string) => {
+      const text = `[${q},0,"target-mod","target-event",${Date.now()},{"t":["gm"]},${payloadJson}]`;
+      const half = Math.floor(text.length / 2);
+      const piece = (i: number, p: string) => [
+        q + 1 + i,
+        8,
+        "target-mod",
+        "target-event",
+        Date.now(),
+        { t: ["gm"] },
+        [q, i, 2, p],
+      ];
+      return { v: 1, s: "sess2", e: [piece(0, text.slice(0, half)), piece(1, text.slice(half))] };
+    };
+    r.deliver(chunked(10, '{"__proto__":{"polluted":true},"x":1}'), "p1");
+    await Promise.resolve();
+    expect(r.reached()).toBe(0);
+    expect(r.api.metrics().dropped["chunk-invalid"]).toBe(1);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    r.deliver(chunked(20, '{"x":1}'), "p1");
+    await Promise.resolve();
+    expect(r.reached()).toBe(1);
+    r.manager.dispose();
+  });
 });

@@ -1,7 +1,7 @@
 /** The receive path's one walk over an envelope: exact sizes, the prototype-key and nesting defence, bounded work. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { measureIncoming, OVER_LIMIT, UNSAFE_VALUE } from "../../../src/pipeline/incoming";
+import { isSafeIncoming, measureIncoming, OVER_LIMIT, UNSAFE_VALUE } from "../../../src/pipeline/incoming";
 import { MAX_PAYLOAD_DEPTH } from "../../../src/pipeline/snapshot";
 
 const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value), "utf8");
@@ -62,5 +62,35 @@ describe("measureIncoming", () => {
     ["a BigInt", 1n],
   ])("refuses what JSON cannot carry: %s", (_label, value) => {
     expect(measureIncoming([1, value], Number.POSITIVE_INFINITY)).toBe(UNSAFE_VALUE);
+  });
+});
+
+describe("isSafeIncoming", () => {
+  it("property: refuses exactly what measureIncoming refuses as unsafe, without a limit on size", () => {
+    fc.assert(
+      fc.property(
+        fc.jsonValue({ maxDepth: 6 }),
+        fc.constantFrom(...RESERVED),
+        fc.boolean(),
+        (value, key, poison) => {
+          const parsed = JSON.parse(
+            JSON.stringify(poison ? { wrap: [value, JSON.parse(`{"${key}": 1}`)] } : value),
+          ) as unknown;
+          expect(isSafeIncoming(parsed)).toBe(
+            measureIncoming(parsed, Number.POSITIVE_INFINITY) !== UNSAFE_VALUE,
+          );
+          expect(isSafeIncoming(parsed)).toBe(!hasReserved(parsed));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("refuses nesting past the envelope's depth, and leaves the next measure exact", () => {
+    let deep: unknown = 1;
+    for (let i = 0; i <= MAX_PAYLOAD_DEPTH + 1; i++) deep = [deep];
+    expect(isSafeIncoming(deep)).toBe(false);
+    expect(isSafeIncoming({ s: "x".repeat(10_000) })).toBe(true);
+    expect(measureIncoming({ s: "é" }, 1_000)).toBe(jsonBytes({ s: "é" }));
   });
 });
