@@ -5,17 +5,14 @@
 
 import { ValidationError } from "../contract/errors";
 import { measureIncoming } from "../pipeline/incoming";
-import { utf8Bytes } from "./utf8";
+import { byteLength } from "../pipeline/sizes";
+import { isReservedKey } from "../pipeline/snapshot";
 
 /** Deepest nesting a shared value (or a path into one) may have. */
 export const MAX_DEPTH = 100;
 
-/** Keys the wire decoder drops (src/pipeline/codec.ts): a value holding one would differ between clients. */
-const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
-
-export function isReservedKey(key: string): boolean {
-  return RESERVED_KEYS.has(key);
-}
+/** Keys no payload carries (receivers refuse them), so no shared value holds one either. */
+export { isReservedKey };
 
 export type JsonObject = { [key: string]: Json };
 export type Json = null | boolean | number | string | Json[] | JsonObject;
@@ -150,5 +147,5 @@ export function jsonBytes(value: unknown): number {
   const counted = measureIncoming(value, Number.MAX_SAFE_INTEGER);
   if (counted >= 0) return counted;
   const text = JSON.stringify(value);
-  return text === undefined ? 0 : utf8Bytes(text);
+  return text === undefined ? 0 : byteLength(text);
 }

@@ -1,18 +1,18 @@
 /**
- * The sizes of shared values: `utf8Bytes` and `jsonBytes` against Node's own count, the one-walk frozen copy
+ * The sizes of shared values: `byteLength` and `jsonBytes` against Node's own count, the one-walk frozen copy
  * against `deepFreeze(toJson(...))`, and a size carried through snapshots and patches against a fresh measure.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/contract/errors";
 import { Counters } from "../../../src/metrics/counters";
+import { byteLength, UTF8_WINDOW } from "../../../src/pipeline/sizes";
 import { Held } from "../../../src/shared/held";
 import type { SharedHost } from "../../../src/shared/host";
 import { deepFreeze, frozenJson, type Json, jsonBytes, toJson } from "../../../src/shared/json";
 import { readSharedOptions } from "../../../src/shared/options";
 import { applyPatch, diff, type SharedOp } from "../../../src/shared/patch";
 import { SharedStateCore } from "../../../src/shared/state";
-import { UTF8_WINDOW, utf8Bytes } from "../../../src/shared/utf8";
 import { thrownBy } from "../support";
 
 /** Node's count, an independent oracle (a lone surrogate is written as U+FFFD: 3 bytes). */
@@ -38,11 +38,11 @@ const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
   ),
 })).value;
 
-describe("utf8Bytes", () => {
+describe("byteLength, which sizes shared values' text", () => {
   it("counts what Node's Buffer counts, for any string", () => {
     fc.assert(
       fc.property(units, (text) => {
-        expect(utf8Bytes(text)).toBe(nodeBytes(text));
+        expect(byteLength(text)).toBe(nodeBytes(text));
       }),
       { numRuns: 3000 },
     );
@@ -52,12 +52,12 @@ describe("utf8Bytes", () => {
     fc.assert(
       fc.property(
         fc.integer({ min: UTF8_WINDOW - 3, max: UTF8_WINDOW + 3 }),
-        fc.constantFrom("😀", "\ud83d", "\ude00", "é", "x"),
+        fc.constantFrom("😀", "\ud83d", "\ude00", "é", "x", "\ud800😀", "😀\ud800"),
         fc.integer({ min: 1, max: 3 }),
         (at, piece, windows) => {
           const filler = "y".repeat(at);
           const text = (filler + piece).repeat(windows) + "z".repeat(UTF8_WINDOW);
-          expect(utf8Bytes(text)).toBe(nodeBytes(text));
+          expect(byteLength(text)).toBe(nodeBytes(text));
         },
       ),
       { numRuns: 200 },
