@@ -1,5 +1,5 @@
 import type { Clock } from "../clock";
-import { byteLength } from "./codec";
+import { byteLength, isHighSurrogate } from "./sizes";
 
 /**
  * Splitting an encoded envelope that is too large for one frame into pieces, and putting pieces back
@@ -58,10 +58,6 @@ export function splitText(
     start = end;
   }
   return pieces;
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }
 
 export function isChunkPayload(value: unknown): value is ChunkPayload {

@@ -107,8 +107,8 @@ export function frameBytes(session: string, count: number, envelopeBytes: number
 }
 
 /**
- * The text form of an envelope, `JSON.stringify` of its wire form: what a chunked envelope is cut from. The
- * payload is written as it is (no copy, no checks).
+ * The text form of an envelope, `JSON.stringify` of its wire form, for tools and tests that write frames by
+ * hand (the send path seals envelopes instead). The payload is written as it is (no copy, no checks).
  */
 export function encodeEnvelope(env: Envelope): string {
   const wire: unknown[] = [env.q, KIND_CODE[env.k], env.c, env.e, env.a, extras(env)];

@@ -14,7 +14,7 @@ export const UTF8_WINDOW = 65_536;
 let encoder: TextEncoder | undefined;
 let scratch: Uint8Array | undefined;
 
-function isHighSurrogate(code: number): boolean {
+export function isHighSurrogate(code: number): boolean {
   return code >= 0xd800 && code <= 0xdbff;
 }
 
