@@ -52,6 +52,18 @@ export class ChildError extends Error {
   }
 }
 
+/** Keeps the last `max` non-empty lines a child writes to `stream` in `output`. */
+export function captureLines(stream: NodeJS.ReadableStream | null, output: string[], max: number): void {
+  stream?.setEncoding("utf8");
+  stream?.on("data", (chunk: string) => {
+    for (const line of chunk.split("\n")) {
+      if (line.trim() === "") continue;
+      output.push(line);
+      if (output.length > max) output.shift();
+    }
+  });
+}
+
 /** Whether a child process has ended (by exiting or by a signal). */
 export function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
@@ -85,16 +97,7 @@ export async function spawnClient(opts: SpawnOptions): Promise<ClientProcess> {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
 
-  const capture = (stream: NodeJS.ReadableStream | null) => {
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      for (const line of chunk.split("\n")) {
-        if (line.trim() === "") continue;
-        output.push(line);
-        if (output.length > MAX_OUTPUT_LINES) output.shift();
-      }
-    });
-  };
+  const capture = (stream: NodeJS.ReadableStream | null) => captureLines(stream, output, MAX_OUTPUT_LINES);
   capture(child.stdout);
   capture(child.stderr);
 

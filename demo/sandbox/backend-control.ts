@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { exited, whenExited } from "../spawn";
+import { captureLines, exited, whenExited } from "../spawn";
 import {
   BRIDGE_PATH,
   type CreateActorCommand,
@@ -119,16 +119,7 @@ export async function createBackendControl(
     log: log.map((e) => ({ ...e })),
   });
 
-  const capture = (stream: NodeJS.ReadableStream | null) => {
-    stream?.setEncoding("utf8");
-    stream?.on("data", (chunk: string) => {
-      for (const line of chunk.split("\n")) {
-        if (line.trim() === "") continue;
-        output.push(line);
-        if (output.length > MAX_OUTPUT_LINES) output.shift();
-      }
-    });
-  };
+  const capture = (stream: NodeJS.ReadableStream | null) => captureLines(stream, output, MAX_OUTPUT_LINES);
 
   const failWaiting = (name: string, detail: string) => {
     for (const [id, resolve] of waiting) {
