@@ -22,11 +22,11 @@ import { Metrics } from "./metrics/metrics";
 import type { ReceivePath } from "./pipeline/receive";
 import type { Heartbeat } from "./reliability/heartbeat";
 import { type Core, randomSession, remembering } from "./services/core";
+import type { LazyReliable } from "./services/lazy-reliable";
+import type { LazyRequests } from "./services/lazy-requests";
 import type { Link } from "./services/link";
 import type { Messages } from "./services/messages";
 import type { Peers } from "./services/peers";
-import type { ReliableDelivery } from "./services/reliable-delivery";
-import type { Requests } from "./services/requests";
 import type { LazySharedStates } from "./shared/lazy";
 import type { TransportKind } from "./transports/transport";
 import { wireServices } from "./wiring";
@@ -64,8 +64,9 @@ export class SocketManager implements ChannelHost {
   readonly #peers: Peers;
   readonly #heartbeat: Heartbeat;
   readonly #receive: ReceivePath;
-  readonly #requests: Requests;
-  readonly #reliable: ReliableDelivery;
+  readonly #requests: LazyRequests;
+  readonly #reliable: LazyReliable;
+  readonly #router: { clear(): void };
   readonly #messages: Messages;
   readonly #shared: LazySharedStates;
   #unhooks: (() => void)[] = [];
@@ -105,6 +106,7 @@ export class SocketManager implements ChannelHost {
     this.#receive = services.receive;
     this.#requests = services.requests;
     this.#reliable = services.reliable;
+    this.#router = services.router;
     this.#messages = services.messages;
     this.#shared = services.shared;
   }
@@ -185,6 +187,7 @@ export class SocketManager implements ChannelHost {
     this.#reliable.abort(shutDown(MODULE_ID));
     this.#core.out.clear();
     this.#receive.clear();
+    this.#router.clear();
     this.#heartbeat.stop();
     this.#link.dispose();
     for (const off of this.#unhooks.splice(0)) off();

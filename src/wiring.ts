@@ -15,11 +15,11 @@ import { ReceivePath } from "./pipeline/receive";
 import type { Heartbeat } from "./reliability/heartbeat";
 import { Contexts } from "./services/context";
 import { type Core, createCore, heartbeatOver } from "./services/core";
+import { LazyReliable } from "./services/lazy-reliable";
+import { LazyRequests } from "./services/lazy-requests";
 import { Link } from "./services/link";
 import { Messages } from "./services/messages";
 import { Peers } from "./services/peers";
-import { ReliableDelivery } from "./services/reliable-delivery";
-import { Requests } from "./services/requests";
 import { createRouter, receiveRoutes } from "./services/router";
 import { LazySharedStates } from "./shared/lazy";
 
@@ -43,10 +43,12 @@ export interface Services {
   peers: Peers;
   heartbeat: Heartbeat;
   receive: ReceivePath;
-  requests: Requests;
-  reliable: ReliableDelivery;
+  requests: LazyRequests;
+  reliable: LazyReliable;
   messages: Messages;
   shared: LazySharedStates;
+  /** The end of the receive path; `clear()` drops what it holds while a part loads. */
+  router: { clear(): void };
 }
 
 export function wireServices(input: WiringInput): Services {
@@ -88,8 +90,8 @@ export function wireServices(input: WiringInput): Services {
     knownPeers: () => s.peers.known(),
   });
   s.heartbeat = heartbeatOver(core, s.link, () => s.receive.checks.offsets);
-  s.requests = new Requests({ core, dispatcher, transport, localContext });
-  s.reliable = new ReliableDelivery({
+  s.requests = new LazyRequests({ core, dispatcher, transport, localContext });
+  s.reliable = new LazyReliable({
     core,
     dispatcher,
     transport,
@@ -105,7 +107,7 @@ export function wireServices(input: WiringInput): Services {
     left: (user) => s.requests.userLeft(user),
     restarted: (user, session) => s.reliable.peerRestarted(user, session),
   });
-  const route = createRouter(
+  const router = createRouter(
     core,
     (m) => contexts.remote(m),
     receiveRoutes({
@@ -127,6 +129,7 @@ export function wireServices(input: WiringInput): Services {
     transport,
     onStateChange: (fn) => s.link.onStateChange(fn),
   });
+  s.router = router;
   s.receive = new ReceivePath({
     clock,
     config,
@@ -134,7 +137,7 @@ export function wireServices(input: WiringInput): Services {
     log,
     userId,
     user: (id) => roster.user(id),
-    accept: route,
+    accept: router.accept,
   });
   return s;
 }

@@ -26,6 +26,8 @@ export type DropReason =
   | "reliable-timeout"
   | "frame-failed"
   | "early-overflow"
+  | "load-overflow"
+  | "load-failed"
   | "control-limited"
   | "shared-stale"
   | "shared-unknown";

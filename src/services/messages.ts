@@ -6,13 +6,13 @@ import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertEventName, assertJsonSafe, assertModuleId } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
 import type { Core } from "./core";
+import type { LazyReliable } from "./lazy-reliable";
 import { checkKeys, checkTimeout, EMIT_KEYS } from "./options";
-import type { ReliableDelivery } from "./reliable-delivery";
 
 export interface MessagesDeps {
   core: Core;
   dispatcher: Dispatcher;
-  reliable: ReliableDelivery;
+  reliable: LazyReliable;
   transport(): TransportKind | null;
   /** The context of a message built here: from this user (or `from`), on this client. */
   localContext(env: Envelope, id: string, simulated: boolean, from?: string): MessageContext | null;

@@ -6,9 +6,10 @@ import { RateLimiter } from "../pipeline/rate-limit";
 import type { Accepted } from "../pipeline/receive";
 import type { Heartbeat } from "../reliability/heartbeat";
 import type { Core } from "./core";
+import { ReceiveHold } from "./hold";
+import type { LazyReliable } from "./lazy-reliable";
+import type { LazyRequests } from "./lazy-requests";
 import type { Peers } from "./peers";
-import type { ReliableDelivery } from "./reliable-delivery";
-import type { Requests } from "./requests";
 
 /** Control envelopes one sender may send: 20 per second, in bursts of up to 100. */
 export const CONTROL_LIMIT = { rate: 20, burst: 100 } as const;
@@ -17,19 +18,36 @@ const CONTROL_KINDS: ReadonlySet<Kind> = new Set(["hello", "ping", "pong", "ack"
 /** What to do with one accepted envelope of a kind. */
 export type Route = (message: Accepted, ctx: MessageContext) => void;
 
+/** The route table, and what an envelope must wait for before its route runs (a part still loading). */
+export interface Routes {
+  routes: Readonly<Record<Kind, Route | undefined>>;
+  waitFor(message: Accepted): Promise<unknown> | null;
+}
+
 /**
- * The last routing step of the receive path: each envelope kind to its service. An envelope of a kind with
- * no route is dropped and counted.
+ * The last routing step of the receive path: each envelope kind to its service, in arrival order (an envelope
+ * whose service is still loading holds the ones after it). An envelope of a kind with no route is dropped and
+ * counted.
  */
 export function createRouter(
   core: Core,
   context: (message: Accepted) => MessageContext,
-  routes: Readonly<Record<Kind, Route | undefined>>,
-): (message: Accepted) => void {
+  { routes, waitFor }: Routes,
+): { accept(message: Accepted): void; clear(): void } {
   // Protocol traffic has its own per-sender budget, so a flood of it cannot make this client work (or send)
   // without bound; a sender over budget is ignored until its bucket refills.
   const control = new RateLimiter(() => CONTROL_LIMIT, core.clock);
-  return (message) => {
+  const hold = new ReceiveHold<Accepted>({
+    counters: core.counters,
+    waitFor,
+    run: (message) => {
+      const route = Object.hasOwn(routes, message.env.k) ? routes[message.env.k] : undefined;
+      if (!route) return core.counters.drop("envelope-shape");
+      route(message, context(message));
+    },
+    report: (e) => core.log.error("a part of Socket Manager could not load or run", e),
+  });
+  const accept = (message: Accepted) => {
     const { env, sender } = message;
     if (
       CONTROL_KINDS.has(env.k) &&
@@ -41,10 +59,9 @@ export function createRouter(
     core.counters.messagesReceived++;
     if (core.config().logAllMessages)
       core.log.info(`← ${env.k} ${env.c} "${env.e}" from ${sender.name}`, env.d);
-    const route = Object.hasOwn(routes, env.k) ? routes[env.k] : undefined;
-    if (!route) return core.counters.drop("envelope-shape");
-    route(message, context(message));
+    hold.accept(message, sender.id, message.bytes);
   };
+  return { accept, clear: () => hold.clear() };
 }
 
 /** The services each kind of envelope goes to. */
@@ -52,22 +69,22 @@ export interface RouteTargets {
   core: Core;
   dispatcher: Dispatcher;
   heartbeat: Heartbeat;
-  reliable: ReliableDelivery;
-  requests: Requests;
+  reliable: LazyReliable;
+  requests: LazyRequests;
   peers: Peers;
   /** True for a channel this client uses (it has handlers or sent on it): only those get their own counters. */
   knownChannel(moduleId: string): boolean;
 }
 
 /** Socket Manager's route table: messages, requests and replies, presence, heartbeat, acks. */
-export function receiveRoutes(t: RouteTargets): Record<Kind, Route | undefined> {
+export function receiveRoutes(t: RouteTargets): Routes {
   const { metrics, counters } = t.core;
   // A peer can name any channel and event: unknown ones are counted under one bucket, never one each.
   const count = (m: Accepted, ctx: MessageContext) =>
     t.knownChannel(ctx.moduleId)
       ? metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt)
       : metrics.received(OTHER_EVENTS, OTHER_EVENTS, m.bytes, m.receivedAt);
-  return {
+  const routes: Record<Kind, Route | undefined> = {
     msg: (m, ctx) => {
       count(m, ctx);
       if (m.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
@@ -77,7 +94,7 @@ export function receiveRoutes(t: RouteTargets): Record<Kind, Route | undefined> 
     },
     req: (m, ctx) => {
       count(m, ctx);
-      void t.requests.answer(m.env, ctx);
+      t.requests.answer(m.env, ctx);
     },
     res: (m) => t.requests.reply(m.env, m.sender.id),
     err: (m) => t.requests.reply(m.env, m.sender.id),
@@ -93,5 +110,12 @@ export function receiveRoutes(t: RouteTargets): Record<Kind, Route | undefined> 
     ack: (m) => t.reliable.ack(m.sender.id, m.env.d),
     // Chunks are reassembled by the receive path; a chunk that reaches routing is malformed.
     chunk: undefined,
+  };
+  const reliable = (m: Accepted) =>
+    m.env.k === "msg" && !m.frame.simulated && ((m.env.f ?? 0) & FLAG_RELIABLE) !== 0;
+  return {
+    routes,
+    waitFor: (m) =>
+      m.env.k === "req" ? t.requests.whenReady() : reliable(m) ? t.reliable.whenReady() : null,
   };
 }

@@ -45,7 +45,7 @@ describe("dist/ is a Foundry module folder", () => {
     const { core, lazy } = moduleFiles(copy, BUNDLE_NAME);
     expect(core[0]).toBe(BUNDLE_NAME);
     // Shared state, the bridge and the status window load on first use.
-    for (const chunk of ["shared-state-", "bridge-", "status-window-"])
+    for (const chunk of ["shared-state-", "bridge-", "status-window-", "requests-", "reliable-"])
       expect(
         lazy.some((f) => f.startsWith(chunk)),
         chunk,

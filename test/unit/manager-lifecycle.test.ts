@@ -2,12 +2,13 @@
  * The manager in Foundry's lifecycle, over a hand-driven socket and clock: users appear late, the socket is
  * Foundry's, early events are held and replayed.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
 import type { FoundryEnv, FoundryUser } from "../../src/foundry/types";
 import type { Logger } from "../../src/log";
 import { SocketManager } from "../../src/manager";
 import { encodeEnvelope, encodeFrame } from "../../src/pipeline/codec";
+import { requestsChunk } from "../../src/services/lazy-requests";
 import { SOCKET_EVENT } from "../../src/transports/transport";
 import { createHooks } from "../harness/hooks";
 import { fakeEnv, usersOf } from "./fake-env";
@@ -62,6 +63,9 @@ function frameFrom(session: string, q: number, clock: FakeClock, data: unknown):
 }
 
 describe("SocketManager in Foundry's lifecycle", () => {
+  // The request below follows the fake clock task by task: its chunk is loaded first.
+  beforeAll(() => requestsChunk.load());
+
   it("reads users at use: built at init with no users, it knows the GM once Foundry has loaded them", () => {
     const c = client();
     c.manager.listen();

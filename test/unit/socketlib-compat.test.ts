@@ -1,10 +1,11 @@
 /** The socketlib drop-in (api.socketlib.registerModule): each behaviour socketlib has, and what it adds. */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
 import type { FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
 import { decodeFrame, encodeEnvelope, encodeFrame, readEnvelope } from "../../src/pipeline/codec";
 import type { Envelope } from "../../src/pipeline/envelope";
+import { requestsChunk } from "../../src/services/lazy-requests";
 import { SOCKET_EVENT } from "../../src/transports/transport";
 import { fakeEnv } from "./fake-env";
 import { DeferQueue, FakeClock } from "./support";
@@ -48,6 +49,9 @@ const settle = <T>(p: Promise<T>) =>
   );
 
 describe("socketlib drop-in", () => {
+  // These tests follow the wire task by task; the first request's wait for its chunk is tested elsewhere.
+  beforeAll(() => requestsChunk.load());
+
   it("handlers can be named by string or by the function itself", async () => {
     const w = world("gm");
     const socket = w.api.socketlib.registerModule("legacy");

@@ -30,10 +30,11 @@ describe("router and contexts", () => {
   it("the context names the server-stamped sender, never one written in the payload", () => {
     const seen: MessageContext[] = [];
     const route = createRouter(f.core, (m) => contexts.remote(m), {
-      msg: (_m, ctx) => void seen.push(ctx),
-    } as Record<Envelope["k"], Route | undefined>);
+      routes: { msg: (_m, ctx) => void seen.push(ctx) } as Record<Envelope["k"], Route | undefined>,
+      waitFor: () => null,
+    });
     const forged = { senderId: "gm1", sender: { id: "gm1", isGM: true }, userId: "gm1" };
-    route(accepted({ q: 7, k: "msg", c: "mod", e: "ev", a: 1_000_000, d: forged }, "p1"));
+    route.accept(accepted({ q: 7, k: "msg", c: "mod", e: "ev", a: 1_000_000, d: forged }, "p1"));
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({
       senderId: "p1",
@@ -50,19 +51,22 @@ describe("router and contexts", () => {
   it("each kind goes to its route; a kind without one is dropped and counted", () => {
     const hits: string[] = [];
     const route = createRouter(f.core, (m) => contexts.remote(m), {
-      msg: () => void hits.push("msg"),
-      req: () => void hits.push("req"),
-      res: () => void hits.push("res"),
-      err: undefined,
-      hello: undefined,
-      ping: undefined,
-      pong: undefined,
-      ack: undefined,
-      chunk: undefined,
+      routes: {
+        msg: () => void hits.push("msg"),
+        req: () => void hits.push("req"),
+        res: () => void hits.push("res"),
+        err: undefined,
+        hello: undefined,
+        ping: undefined,
+        pong: undefined,
+        ack: undefined,
+        chunk: undefined,
+      },
+      waitFor: () => null,
     });
     const before = f.core.counters.dropped("envelope-shape");
     for (const k of ["msg", "req", "res", "chunk"] as const)
-      route(accepted({ q: 1, k, c: "m", e: "e", a: 0 }, "p1"));
+      route.accept(accepted({ q: 1, k, c: "m", e: "e", a: 0 }, "p1"));
     expect(hits).toEqual(["msg", "req", "res"]);
     expect(f.core.counters.dropped("envelope-shape")).toBe(before + 1);
   });
