@@ -19,7 +19,7 @@ export const LAYERS: readonly { name: string; paths: readonly string[] }[] = [
   { name: "channel", paths: ["channel.ts"] },
   { name: "shared state", paths: ["shared/"] },
   { name: "manager", paths: ["manager.ts", "wiring.ts"] },
-  { name: "api", paths: ["api.ts", "socketlib-compat.ts"] },
+  { name: "api", paths: ["api.ts", "socketlib-compat.ts", "socketlib/"] },
   { name: "interface", paths: ["ui/", "debug/"] },
   { name: "entry", paths: ["entry.ts", "index.ts", "library/"] },
 ];

@@ -1,90 +1,110 @@
-import {
-  asSocketlibError,
-  SocketlibInvalidUserError,
-  SocketlibNoGMConnectedError,
-  SocketlibUnregisteredHandlerError,
-} from "./contract/socketlib-errors";
-import type { HandlerOptions, SocketlibCompatOptions, SocketlibCompatSocket } from "./contract/types";
-import type { SocketManager } from "./manager";
-import { isPermitted } from "./pipeline/permission";
-import { checkTimeout } from "./services/options";
-
-type CompatHandler = (this: { socketdata: { userId: string } }, ...args: unknown[]) => unknown;
-/** A handler named by its registered name, or by the function itself (as socketlib allows). */
-type HandlerRef = string | ((...args: never[]) => unknown);
-
-/** Arguments travel as JSON, as they do through socketlib: a Date becomes its ISO string, and so on. */
-function asJson(args: unknown[]): unknown[] {
-  return JSON.parse(JSON.stringify(args)) as unknown[];
-}
-
 /**
  * socketlib's calls on top of a channel, for modules migrating from socketlib: the same names and behaviour
  * (handlers by name or by function, JSON arguments, the local handler run synchronously when this client is
  * a recipient, no timeout unless asked for, socketlib's error classes), plus permission and schema checks and
  * metrics. Handlers see the server-stamped sender in `this.socketdata.userId`.
+ *
+ * What must happen during the call stays here: `register` (a message may arrive right after), finding the
+ * handler, running this client's own, taking the arguments as JSON. What goes over the wire arrives with a
+ * chunk on first use (./socketlib/remote.ts); until then the call's promise waits for it.
  */
+import type { HandlerOptions, SocketlibCompatOptions, SocketlibCompatSocket } from "./contract/types";
+import type { SocketManager } from "./manager";
+import { isPermitted } from "./pipeline/permission";
+import { type Chunk, chunk, OnDemand } from "./services/on-demand";
+import { checkTimeout } from "./services/options";
+import type { Args, createRemote, Remote } from "./socketlib/remote";
+
+type CompatHandler = (this: { socketdata: { userId: string } }, ...args: unknown[]) => unknown;
+/** A handler named by its registered name, or by the function itself (as socketlib allows). */
+type HandlerRef = string | ((...args: never[]) => unknown);
+type Found = [name: string, fn: CompatHandler];
+
+export type SocketlibChunk = Chunk<{ createRemote: typeof createRemote }>;
+
+export const socketlibChunk: SocketlibChunk = chunk(() => import("./socketlib/remote"));
+
+/** Arguments travel as JSON, as they do through socketlib: a Date becomes its ISO string, and so on. */
+function asJson(args: unknown[]): Args {
+  try {
+    const json = JSON.parse(JSON.stringify(args)) as unknown[];
+    return () => json;
+  } catch (e) {
+    return () => {
+      throw e;
+    };
+  }
+}
+
 export function createSocketlibCompat(
   manager: SocketManager,
   moduleId: string,
   opts: SocketlibCompatOptions = {},
+  source: SocketlibChunk = socketlibChunk,
 ): SocketlibCompatSocket {
   const channel = manager.channel(moduleId);
   const functions = new Map<string, { fn: CompatHandler; opts: HandlerOptions }>();
   const timeout =
     opts.timeout === undefined ? undefined : checkTimeout(opts.timeout, 0, moduleId, "registerModule");
+  const remote = new OnDemand(source, (m) => m.createRemote(manager, moduleId, timeout), manager.clock);
   const me = () => manager.userId;
-  const user = (id: string) => manager.env.users.get(id);
+  const isGM = () => manager.env.users.get(me())?.isGM === true;
 
-  const resolve = (ref: HandlerRef): [name: string, fn: CompatHandler] => {
-    if (typeof ref === "function") {
-      for (const [name, entry] of functions) if (entry.fn === (ref as unknown)) return [name, entry.fn];
-      throw new SocketlibUnregisteredHandlerError(
-        `function "${ref.name}" has not been registered as a socket handler`,
-        {
-          moduleId,
-        },
-      );
+  const find = (ref: HandlerRef): Found | undefined => {
+    if (typeof ref !== "function") {
+      const entry = functions.get(ref);
+      return entry && [ref, entry.fn];
     }
-    const entry = functions.get(ref);
-    if (!entry)
-      throw new SocketlibUnregisteredHandlerError(`no socket handler named "${ref}" has been registered`, {
-        moduleId,
-        event: ref,
-      });
-    return [ref, entry.fn];
+    for (const [name, entry] of functions) if (entry.fn === (ref as unknown)) return [name, entry.fn];
   };
+
+  /** Sends now when the chunk is loaded, else once it is; an unknown handler rejects as socketlib's does. */
+  const send = <T>(
+    found: Found | undefined,
+    ref: HandlerRef,
+    fn: (r: Remote, name: string) => Promise<T>,
+  ) => {
+    const go = (r: Remote): Promise<T> => (found ? fn(r, found[0]) : r.missing(ref));
+    const r = remote.now();
+    return r ? go(r) : remote.get().then(go);
+  };
+
+  const run = ([, fn]: Found, args: unknown[]) => fn.call({ socketdata: { userId: me() } }, ...args);
 
   /** Runs this client's own handler now, like socketlib: a throw (or rejection) is logged, never thrown. */
-  const runHere = (name: string, fn: CompatHandler, args: unknown[]): void => {
-    const self = user(me());
-    const permission = functions.get(name)?.opts.permission;
-    if (self && !isPermitted(permission, self)) return;
+  const runHere = (found: Found, args: unknown[]): void => {
+    const self = manager.env.users.get(me());
+    const log = (e: unknown) => manager.log.error(`${moduleId} "${found[0]}" failed:`, e);
+    if (self && !isPermitted(functions.get(found[0])?.opts.permission, self)) return;
     try {
-      const result = fn.call({ socketdata: { userId: me() } }, ...args);
-      if (result instanceof Promise)
-        result.catch((e: unknown) => manager.log.error(`${moduleId} "${name}" failed:`, e));
+      const result = run(found, args);
+      if (result instanceof Promise) result.catch(log);
     } catch (e) {
-      manager.log.error(`${moduleId} "${name}" failed:`, e);
+      log(e);
     }
   };
 
-  const ask = async <R>(name: string, args: unknown[], to: string): Promise<R> => {
-    try {
-      if (timeout === undefined) return await manager.request<R>(moduleId, name, asJson(args), { to }, true);
-      return await channel.request<R>(name, asJson(args), { to, timeout });
-    } catch (e) {
-      throw asSocketlibError(e);
-    }
+  /** Like socketlib, runs the handler here when this client is the one asked (a GM asking as GM). */
+  const ask = async <R>(
+    ref: HandlerRef,
+    args: unknown[],
+    here: boolean,
+    fn: (r: Remote, name: string, json: Args) => Promise<R>,
+  ): Promise<R> => {
+    const found = find(ref);
+    if (found && here) return (await run(found, args)) as R;
+    const json = asJson(args);
+    return send(found, ref, (r, name) => fn(r, name, json));
   };
 
-  const tell = async (name: string, args: unknown[], to: "others" | string[]): Promise<void> => {
-    if (Array.isArray(to) && to.length === 0) return;
-    await channel.emit(name, asJson(args), { to });
+  /** Sends to `to` and runs this client's handler too when `here`, as socketlib does. */
+  const tell = async (ref: HandlerRef, args: unknown[], to: "others" | "gms" | string[], here: boolean) => {
+    const found = find(ref);
+    const json = asJson(args);
+    const sent = send(found, ref, (r, name) => r.tell(name, json, to));
+    if (found && here) runHere(found, args);
+    await sent;
   };
-
-  const otherGMs = () =>
-    [...manager.env.users].filter((u) => u.isGM && u.active && u.id !== me()).map((u) => u.id);
 
   return Object.freeze({
     register(name: string, fn: (...args: never[]) => unknown, handlerOpts: HandlerOptions = {}): void {
@@ -98,69 +118,25 @@ export function createSocketlibCompat(
       }
       const handler = fn as unknown as CompatHandler;
       functions.set(name, { fn: handler, opts: handlerOpts });
-      const run = (data: unknown, ctx: { senderId: string }) =>
+      const onMessage = (data: unknown, ctx: { senderId: string }) =>
         handler.call({ socketdata: { userId: ctx.senderId } }, ...(Array.isArray(data) ? data : []));
-      channel.on(name, run, handlerOpts);
-      channel.handle(name, run, handlerOpts);
+      channel.on(name, onMessage, handlerOpts);
+      channel.handle(name, onMessage, handlerOpts);
     },
-    async executeAsGM<R>(ref: HandlerRef, ...args: unknown[]): Promise<R> {
-      const [name, fn] = resolve(ref);
-      // Like socketlib, a GM runs it here.
-      if (user(me())?.isGM) return (await fn.call({ socketdata: { userId: me() } }, ...args)) as R;
-      if (!manager.env.users.activeGM && ![...manager.env.users].some((u) => u.isGM && u.active)) {
-        throw new SocketlibNoGMConnectedError(
-          `could not execute "${name}" as GM, because no GM is connected`,
-          {
-            moduleId,
-            event: name,
-          },
-        );
-      }
-      return ask<R>(name, args, "gm");
-    },
-    async executeAsUser<R>(ref: HandlerRef, userId: string, ...args: unknown[]): Promise<R> {
-      const [name, fn] = resolve(ref);
-      if (userId === me()) return (await fn.call({ socketdata: { userId: me() } }, ...args)) as R;
-      const target = user(userId);
-      if (!target)
-        throw new SocketlibInvalidUserError(`no user with id "${userId}" exists`, { moduleId, event: name });
-      if (!target.active)
-        throw new SocketlibInvalidUserError(`user "${target.name}" (${userId}) is not connected`, {
-          moduleId,
-          event: name,
-          userId,
-        });
-      return ask<R>(name, args, userId);
-    },
-    async executeForEveryone(ref: HandlerRef, ...args: unknown[]): Promise<void> {
-      const [name, fn] = resolve(ref);
-      const sent = tell(name, args, "others");
-      runHere(name, fn, args);
-      await sent;
-    },
-    async executeForOthers(ref: HandlerRef, ...args: unknown[]): Promise<void> {
-      const [name] = resolve(ref);
-      await tell(name, args, "others");
-    },
-    async executeForAllGMs(ref: HandlerRef, ...args: unknown[]): Promise<void> {
-      const [name, fn] = resolve(ref);
-      const sent = tell(name, args, otherGMs());
-      if (user(me())?.isGM) runHere(name, fn, args);
-      await sent;
-    },
-    async executeForOtherGMs(ref: HandlerRef, ...args: unknown[]): Promise<void> {
-      const [name] = resolve(ref);
-      await tell(name, args, otherGMs());
-    },
+    executeAsGM: <R>(ref: HandlerRef, ...args: unknown[]) =>
+      ask<R>(ref, args, isGM(), (r, name, json) => r.asGM<R>(name, json)),
+    executeAsUser: <R>(ref: HandlerRef, userId: string, ...args: unknown[]) =>
+      ask<R>(ref, args, userId === me(), (r, name, json) => r.asUser<R>(name, userId, json)),
+    executeForEveryone: (ref: HandlerRef, ...args: unknown[]) => tell(ref, args, "others", true),
+    executeForOthers: (ref: HandlerRef, ...args: unknown[]) => tell(ref, args, "others", false),
+    executeForAllGMs: (ref: HandlerRef, ...args: unknown[]) => tell(ref, args, "gms", isGM()),
+    executeForOtherGMs: (ref: HandlerRef, ...args: unknown[]) => tell(ref, args, "gms", false),
     async executeForUsers(ref: HandlerRef, userIds: string[], ...args: unknown[]): Promise<void> {
       if (!Array.isArray(userIds)) throw new TypeError("Recipients parameter must be an array of user ids.");
-      const [name, fn] = resolve(ref);
       // socketlib removes the caller from the array it was given; migrating code may rely on that.
-      const selfIndex = userIds.indexOf(me());
+      const selfIndex = find(ref) ? userIds.indexOf(me()) : -1;
       if (selfIndex >= 0) userIds.splice(selfIndex, 1);
-      const sent = tell(name, args, [...userIds]);
-      if (selfIndex >= 0) runHere(name, fn, args);
-      await sent;
+      await tell(ref, args, [...userIds], selfIndex >= 0);
     },
   });
 }

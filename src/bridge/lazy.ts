@@ -7,9 +7,9 @@
 import { ValidationError } from "../contract/errors";
 import type { BridgeConnectOptions, BridgeState, BridgeStatus } from "../contract/types";
 import type { BridgeClient } from "./client";
+import { checkConnectOptions } from "./connect-options";
 import { BridgeHandlers } from "./handlers";
 import type { BridgeHost } from "./host";
-import { checkConnectOptions } from "./target";
 
 export type LoadBridge = (host: BridgeHost, handlers: BridgeHandlers) => Promise<BridgeClient>;
 

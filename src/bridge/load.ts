@@ -1,7 +1,7 @@
 /**
  * The bridge's loader on a Foundry page: the client and the built-in world operations arrive together, in the
- * bridge's chunk, on the client that loads it (the active GM's, when the bridge is on). The operations
- * register as bridge handlers, each while its world setting is on (./operations/index.ts).
+ * bridge's chunk (./with-operations.ts), on the client that loads it (the active GM's, when the bridge is on).
+ * The operations register as bridge handlers, each while its world setting is on (./operations/index.ts).
  */
 
 import type { WorldOperationKind } from "../foundry/bridge-settings";
@@ -17,18 +17,6 @@ export interface OperationsOptions {
 }
 
 export function loadBridgeWithOperations(opts: OperationsOptions): LoadBridge {
-  return async (host, handlers) => {
-    const [{ BridgeClient }, { installWorldOperations }] = await Promise.all([
-      import("./client"),
-      import("./operations/index"),
-    ]);
-    const operations = installWorldOperations({
-      scope: opts.scope,
-      handle: (kind, fn, o) => handlers.add(kind, fn, o),
-      isEnabled: opts.isEnabled,
-    });
-    operations.refresh();
-    opts.installed(operations);
-    return new BridgeClient(host, handlers);
-  };
+  return async (host, handlers) =>
+    (await import("./with-operations")).clientWithOperations(opts, host, handlers);
 }

@@ -67,27 +67,3 @@ export const socketlibErrors = Object.freeze({
   SocketlibInternalError,
   SocketlibTimeoutError,
 });
-
-/** The socketlib-named twin of an error from a request, or the error itself when it has none. */
-export function asSocketlibError(error: unknown): unknown {
-  if (!(error instanceof SocketManagerError) || error instanceof SocketlibError) return error;
-  const details = {
-    moduleId: error.moduleId,
-    event: error.event,
-    userId: error.userId,
-    cause: error,
-  };
-  // The message already carries the "Socket Manager | module "event": " prefix: keep the rest only.
-  const message = error.message.replace(/^Socket Manager \| [^:]*: /, "");
-  if (error instanceof TimeoutError)
-    return new SocketlibTimeoutError(message, Object.assign({ missing: error.missing }, details));
-  if (error instanceof NoGMError) return new SocketlibNoGMConnectedError(message, details);
-  if (error instanceof UserOfflineError) return new SocketlibInvalidUserError(message, details);
-  if (error instanceof RemoteHandlerError)
-    return new SocketlibRemoteException(
-      message,
-      Object.assign({ remoteMessage: error.remoteMessage }, details),
-    );
-  if (error instanceof NoHandlerError) return new SocketlibUnregisteredHandlerError(message, details);
-  return error;
-}

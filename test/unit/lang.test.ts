@@ -1,13 +1,18 @@
 /**
  * Every `game.i18n` key used in code and templates exists in lang/en.json. Keys are found as whole string
  * literals in src/**\/*.ts, as the settings' template-literal keys (one Name and Hint per SETTING_SCOPES
- * key), and as `{{localize "…"}}` in templates/*.hbs. A key that is built any other way fails the test,
+ * key and per bridge setting), and as `{{localize "…"}}` in templates/*.hbs. A key that is built any other way fails the test,
  * because it could not be checked.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import {
+  BRIDGE_TOKEN_SETTING,
+  BRIDGE_URL_SETTING,
+  WORLD_OPERATION_SETTINGS,
+} from "../../src/foundry/bridge-settings";
 import { SETTING_SCOPES } from "../../src/foundry/settings";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -49,6 +54,15 @@ for (const key of Object.keys(SETTING_SCOPES)) {
   used.set(`SOCKET_MANAGER.Settings.${key}.Name`, "src/foundry/settings.ts");
   used.set(`SOCKET_MANAGER.Settings.${key}.Hint`, "src/foundry/settings.ts");
 }
+const bridgeKeys = [
+  BRIDGE_URL_SETTING,
+  BRIDGE_TOKEN_SETTING,
+  ...Object.values(WORLD_OPERATION_SETTINGS).map((s) => s.key),
+];
+for (const key of bridgeKeys) {
+  used.set(`SOCKET_MANAGER.Settings.${key}.Name`, "src/foundry/bridge-settings.ts");
+  used.set(`SOCKET_MANAGER.Settings.${key}.Hint`, "src/foundry/bridge-settings.ts");
+}
 let templateCount = 0;
 for (const { file, text } of templates) {
   for (const m of text.matchAll(/\{\{\s*localize\s+"([^"]+)"/g)) {
@@ -65,6 +79,7 @@ describe("lang/en.json", () => {
     expect(templateCount).toBeGreaterThan(30);
     expect(used.has("SOCKET_MANAGER.Notify.ProtocolMismatch")).toBe(true);
     expect(used.has("SOCKET_MANAGER.Settings.batchSize.Hint")).toBe(true);
+    expect(used.has("SOCKET_MANAGER.Settings.bridgeOpActorsCreate.Name")).toBe(true);
   });
 
   it("has every game.i18n key used in src/ and templates/", () => {

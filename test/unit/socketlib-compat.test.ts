@@ -6,6 +6,7 @@ import { SocketManager } from "../../src/manager";
 import { decodeFrame, encodeEnvelope, encodeFrame, readEnvelope } from "../../src/pipeline/codec";
 import type { Envelope } from "../../src/pipeline/envelope";
 import { requestsChunk } from "../../src/services/lazy-requests";
+import { socketlibChunk } from "../../src/socketlib-compat";
 import { SOCKET_EVENT } from "../../src/transports/transport";
 import { fakeEnv } from "./fake-env";
 import { DeferQueue, FakeClock } from "./support";
@@ -49,8 +50,9 @@ const settle = <T>(p: Promise<T>) =>
   );
 
 describe("socketlib drop-in", () => {
-  // These tests follow the wire task by task; the first request's wait for its chunk is tested elsewhere.
-  beforeAll(() => requestsChunk.load());
+  // These tests follow the wire task by task; the first request's wait for its chunk is tested elsewhere
+  // (the socketlib chunk's in socketlib-lazy.test.ts).
+  beforeAll(() => Promise.all([requestsChunk.load(), socketlibChunk.load()]));
 
   it("handlers can be named by string or by the function itself", async () => {
     const w = world("gm");

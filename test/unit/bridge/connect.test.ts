@@ -1,6 +1,6 @@
 /** `api.bridge.connect`, `disconnect` and `emit`'s promise, on the bridge client over a fake WebSocket and clock. */
 import { describe, expect, it } from "vitest";
-import { checkConnectOptions } from "../../../src/bridge/target";
+import { checkConnectOptions } from "../../../src/bridge/connect-options";
 import { PayloadTooLargeError, TransportError, ValidationError } from "../../../src/contract/errors";
 import type { Logger } from "../../../src/log";
 import { FakeSocket, flush, setup } from "./fixture";

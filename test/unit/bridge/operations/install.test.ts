@@ -98,4 +98,29 @@ describe("the operations' settings", () => {
     expect(worldOperationEnabled(game, "teleport")).toBe(false);
     expect(worldOperationEnabled(undefined, kind)).toBe(false);
   });
+
+  it("keeps each setting's key (stored values and lang/en.json are found by it), in the window's order", () => {
+    const { game } = fakeGame();
+    registerWorldOperationSettings(game, () => {});
+    const registered = game.settings.register.mock.calls.map(([, key, config]) => [
+      key,
+      config.name,
+      config.hint,
+    ]);
+    const keys = [
+      "bridgeOpActorsCreate",
+      "bridgeOpActorsGet",
+      "bridgeOpActorsDelete",
+      "bridgeOpActorsList",
+      "bridgeOpItemsSearch",
+      "bridgeOpItemsGet",
+      "bridgeOpJournalsCreate",
+      "bridgeOpScenesCreate",
+      "bridgeOpFilesList",
+    ];
+    expect(registered).toEqual(
+      keys.map((k) => [k, `SOCKET_MANAGER.Settings.${k}.Name`, `SOCKET_MANAGER.Settings.${k}.Hint`]),
+    );
+    expect(WORLD_OPERATION_SETTINGS["files.list"].key).toBe("bridgeOpFilesList");
+  });
 });
