@@ -7,7 +7,6 @@
  * (or `connect()`). `connect(opts)` overrides the settings for this session; `disconnect()` keeps it off. */
 import type { BridgeConnectOptions, BridgeState, BridgeStatus } from "../contract/types";
 import { backoffDelay } from "../reliability/backoff";
-import { STABLE_AFTER_MS } from "../reliability/connection";
 import { Answerer } from "./answer";
 import { BridgeHandlers } from "./handlers";
 import { BridgeHeartbeat } from "./heartbeat";
@@ -208,7 +207,7 @@ export class BridgeClient {
       this.#timers.clear("handshake");
       this.#connectedAt = this.#host.clock.now();
       if (this.#state.value === "offline") this.#host.notify("info", "SOCKET_MANAGER.Notify.BridgeBack");
-      this.#timers.set("stable", STABLE_AFTER_MS, () => {
+      this.#timers.set("stable", BRIDGE_LIMITS.stableAfterMs, () => {
         this.#failures = 0;
       });
       this.#state.set("connected");

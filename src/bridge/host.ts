@@ -45,6 +45,8 @@ export const BRIDGE_LIMITS = Object.freeze({
   concurrent: 256,
   /** The backend must answer hello within this. */
   handshakeMs: 10_000,
+  /** A connection that lasted this long resets the failure count: the next outage backs off from 1 s again. */
+  stableAfterMs: 5_000,
 });
 
 /** The URL without credentials or query (a token must never show in the status window or the console). */

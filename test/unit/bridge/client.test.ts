@@ -193,6 +193,26 @@ describe("BridgeClient: events and the reconnection policy", () => {
     expect(socket().ofType("event")).toMatchObject([{ event: "meanwhile", data: 1 }]);
   });
 
+  it("a connection that lasts 5 s resets the backoff; one that drops sooner keeps counting", () => {
+    const { client, socket, clock } = setup();
+    client.refresh();
+    socket().welcome();
+    const reopenAfterDrop = () => {
+      const before = FakeSocket.made.length;
+      const start = clock.now();
+      socket().drop();
+      for (let guard = 0; guard < 100 && FakeSocket.made.length === before; guard++) clock.advance(500);
+      return clock.now() - start;
+    };
+    expect(reopenAfterDrop()).toBe(1000);
+    socket().welcome();
+    clock.advance(4_500);
+    expect(reopenAfterDrop()).toBe(2000);
+    socket().welcome();
+    clock.advance(5_000);
+    expect(reopenAfterDrop()).toBe(1000);
+  });
+
   it("cuts queued events into frames within the backend's frame limit, each frame exactly JSON of its events", () => {
     const { client, socket, clock } = setup();
     client.refresh();
