@@ -1,6 +1,6 @@
 import { LazyBridge } from "./bridge/lazy";
 import type { Config } from "./config";
-import { errors, ValidationError } from "./contract/errors";
+import { errors, TransportError, ValidationError } from "./contract/errors";
 import { MODULE_ID } from "./contract/ids";
 import { socketlibErrors } from "./contract/socketlib-errors";
 import type {
@@ -61,22 +61,32 @@ function seedOptions(options: SeedEmitOptions, event: string): EmitOptions {
   return { ...rest, to };
 }
 
-/** Builds the one frozen public API object over a manager. */
-/** A bridge that never connects: for managers built without Foundry's settings (tests, embedded uses). */
+/**
+ * A bridge that never connects: for managers built without the module's entry (tests, and the library's
+ * embedded instances, which therefore do not carry the bridge's client). Its `emit` rejects and `connect`
+ * logs why: the bridge is the module's.
+ */
 function inertBridge(manager: SocketManager): LazyBridge {
-  return new LazyBridge({
-    clock: manager.clock,
-    log: manager.log,
-    limits: () => manager.config,
-    url: () => "",
-    token: () => "",
-    isAuthority: () => false,
-    hello: () => ({ world: "", user: manager.env.userId, module: manager.version }),
-    socketClass: () => undefined,
-    notify: () => {},
-  });
+  return new LazyBridge(
+    {
+      clock: manager.clock,
+      log: manager.log,
+      limits: () => manager.config,
+      url: () => "",
+      token: () => "",
+      isAuthority: () => false,
+      hello: () => ({ world: "", user: manager.env.userId, module: manager.version }),
+      socketClass: () => undefined,
+      notify: () => {},
+    },
+    () =>
+      Promise.reject(
+        new TransportError("the bridge needs the Socket Manager module", { moduleId: "bridge" }),
+      ),
+  );
 }
 
+/** Builds the one frozen public API object over a manager. */
 export function createApi(manager: SocketManager, bridge: LazyBridge = inertBridge(manager)): Api {
   const seedHandlers = new Map<string, () => void>();
   let nextHandlerId = 1;

@@ -1,7 +1,7 @@
 /**
  * The bridge loads on first use: every client starts with this small stand-in, which keeps the handlers
- * modules register and answers "off" while there is nothing to do. The client itself (./client.ts, a chunk
- * beside the module's file) loads when the bridge should connect (a URL and token are set and this client is
+ * modules register and answers "off" while there is nothing to do. The client itself (./client.ts, in the
+ * bridge chunk beside the module's file, loaded by ./load.ts) loads when the bridge should connect (a URL and token are set and this client is
  * the active GM), or at the first `connect()` or `emit()`.
  */
 import { ValidationError } from "../contract/errors";
@@ -13,12 +13,6 @@ import type { BridgeHost } from "./host";
 
 export type LoadBridge = (host: BridgeHost, handlers: BridgeHandlers) => Promise<BridgeClient>;
 
-/** The default loader: a dynamic import, which the build turns into a chunk beside the module's file. */
-export const loadBridge: LoadBridge = async (host, handlers) => {
-  const { BridgeClient } = await import("./client");
-  return new BridgeClient(host, handlers);
-};
-
 export class LazyBridge {
   readonly handlers = new BridgeHandlers();
   readonly #host: BridgeHost;
@@ -28,7 +22,7 @@ export class LazyBridge {
   #loading: Promise<BridgeClient> | null = null;
   #disposed = false;
 
-  constructor(host: BridgeHost, load: LoadBridge = loadBridge) {
+  constructor(host: BridgeHost, load: LoadBridge) {
     this.#host = host;
     this.#load = load;
   }
