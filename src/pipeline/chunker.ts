@@ -1,5 +1,5 @@
 import type { Clock } from "../clock";
-import { byteLength, isHighSurrogate } from "./sizes";
+import { byteLength, isHighSurrogate, PRINTABLE_LOOK, printableEscapes, wireBytes } from "./sizes";
 
 /**
  * Splitting an encoded envelope that is too large for one frame into pieces, and putting pieces back
@@ -13,21 +13,22 @@ export type ChunkPayload = [parent: number, index: number, total: number, piece:
 /** The most chunks one envelope may be cut into: receivers refuse a larger set, so senders refuse to send one. */
 export const MAX_CHUNKS = 100_000;
 
+/** How far under the budget a slice's first guess stays, in characters: room for the two quotes and a few escapes. */
+const FIRST_GUESS_SLACK = 64;
+
 /**
  * Cuts `text` into slices whose size, as measured by `measure` (default: UTF-8 bytes), is at most `maxBytes`,
  * never inside a surrogate pair. Pass a measure of the *escaped* size when pieces travel inside JSON strings.
  * A slice's first guess is a little under `maxBytes` characters, so `measure` should count each character a byte
  * or more. `sizes`, when given, receives each slice's measure.
  */
-/** How far under the budget a slice's first guess stays, in characters: room for the two quotes and a few escapes. */
-const FIRST_GUESS_SLACK = 64;
-
 export function splitText(
   text: string,
   maxBytes: number,
   measure: (piece: string) => number = byteLength,
   sizes?: number[],
 ): string[] {
+  const size = rangeMeasure(text, measure);
   const pieces: string[] = [];
   let start = 0;
   while (start < text.length) {
@@ -37,27 +38,49 @@ export function splitText(
       text.length,
       start + Math.max(1, maxBytes - Math.min(FIRST_GUESS_SLACK, maxBytes >> 4)),
     );
-    let size = measure(text.slice(start, end));
-    for (; end > start + 1 && size > maxBytes; ) {
+    let bytes = size(start, end);
+    for (; end > start + 1 && bytes > maxBytes; ) {
       // Shrink in proportion to the overshoot (one step for evenly escaped text such as a run of quotes), and
       // by at least a tenth, so unevenly escaped text cannot make the steps tiny.
       const length = end - start;
       let next =
-        start + Math.max(1, Math.min(Math.floor((length * maxBytes) / size), Math.floor(length * 0.9)));
+        start + Math.max(1, Math.min(Math.floor((length * maxBytes) / bytes), Math.floor(length * 0.9)));
       // Not between the halves of a surrogate pair: keep the pair whole (the next step may still shrink).
       if (next + 1 < end && isHighSurrogate(text.charCodeAt(next - 1))) next++;
       end = next;
-      size = measure(text.slice(start, end));
+      bytes = size(start, end);
     }
     if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1)) && end - start > 1) {
       end--;
-      size = measure(text.slice(start, end));
+      bytes = size(start, end);
     }
     pieces.push(text.slice(start, end));
-    sizes?.push(size);
+    sizes?.push(bytes);
     start = end;
   }
   return pieces;
+}
+
+/** `measure` of `text.slice(start, end)`; for long printable ASCII as JSON strings, counted from one look. */
+function rangeMeasure(
+  text: string,
+  measure: (piece: string) => number,
+): (start: number, end: number) => number {
+  const escapes = measure === wireBytes && text.length >= PRINTABLE_LOOK ? printableEscapes(text) : null;
+  if (!escapes) return (start, end) => measure(text.slice(start, end));
+  return (start, end) => end - start + 2 + below(escapes, end) - below(escapes, start);
+}
+
+/** How many of the ascending `list` are below `limit`. */
+function below(list: readonly number[], limit: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((list[mid] as number) < limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function isChunkPayload(value: unknown): value is ChunkPayload {

@@ -147,6 +147,41 @@ function searchedWireBytes(text: string, utf8?: number): number {
   return from === -1 ? grown : grown + longEscapeGrowth(text, from);
 }
 
+/** Texts at least this long get `printableEscapes`' look first. */
+export const PRINTABLE_LOOK = 16_384;
+const CONTROLS = Array.from({ length: 0x20 }, (_, code) => String.fromCharCode(code));
+
+/**
+ * Where `"` and `\` are in `text`, ascending, when it is all printable ASCII (U+0020 to U+007F): as a JSON string
+ * it then takes its length, two quotes and one byte for each. Null otherwise, or when they are dense (over one
+ * in 64 characters). Native searches only: for a long text about twice as fast as the one-pass scan below.
+ */
+export function printableEscapes(text: string): number[] | null {
+  encoder ??= new TextEncoder();
+  scratch ??= new Uint8Array((UTF8_WINDOW + 1) * 3);
+  for (let at = 0; at < text.length; at += UTF8_WINDOW) {
+    const window = text.slice(at, at + UTF8_WINDOW);
+    // Every unit fits a buffer of the window's length only when each takes one byte.
+    if (encoder.encodeInto(window, scratch.subarray(0, window.length)).read !== window.length) return null;
+  }
+  for (const control of CONTROLS) if (text.includes(control)) return null;
+  const most = text.length >> 6;
+  const quotes = positions(text, '"', most);
+  const backslashes = quotes && positions(text, "\\", most - quotes.length);
+  if (!quotes || !backslashes) return null;
+  return backslashes.length === 0 ? quotes : quotes.concat(backslashes).sort((a, b) => a - b);
+}
+
+/** Where `char` occurs in `text`, or null past `most` occurrences. */
+function positions(text: string, char: string, most: number): number[] | null {
+  const out: number[] = [];
+  for (let i = text.indexOf(char); i !== -1; i = text.indexOf(char, i + 1)) {
+    if (out.length >= most) return null;
+    out.push(i);
+  }
+  return out;
+}
+
 /** Above this length a string is measured in one pass (a chunk of a large message, a big text payload). */
 const LONG_TEXT = 4096;
 const CLOSER_LOOK_ALL = /[^\u0020\u0021\u0023-\u005b\u005d-\u007f]/g;
@@ -157,6 +192,10 @@ const CLOSER_LOOK_ALL = /[^\u0020\u0021\u0023-\u005b\u005d-\u007f]/g;
  * dense (text in another script, JSON in JSON), the whole-text searches are faster: it hands over to them.
  */
 function longWireBytes(text: string, utf8?: number): number {
+  if (text.length >= PRINTABLE_LOOK) {
+    const escapes = printableEscapes(text);
+    if (escapes) return text.length + 2 + escapes.length;
+  }
   let bytes = text.length + 2;
   let hits = 0;
   let sampleStart = 0;

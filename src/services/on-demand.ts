@@ -10,12 +10,23 @@ export interface Chunk<M> {
   load(): Promise<M>;
 }
 
+/** The import runs once for every manager on the page; after a failed one the next `load()` tries again. */
 export function chunk<M>(importer: () => Promise<M>): Chunk<M> {
+  let pending: Promise<M> | null = null;
   const c: Chunk<M> = {
     loaded: null,
-    load: async () => {
-      c.loaded ??= await importer();
-      return c.loaded;
+    load: () => {
+      pending ??= importer().then(
+        (module) => {
+          c.loaded = module;
+          return module;
+        },
+        (e: unknown) => {
+          pending = null;
+          throw e;
+        },
+      );
+      return pending;
     },
   };
   return c;

@@ -7,6 +7,7 @@
  */
 import { ValidationError } from "../contract/errors";
 import type { SharedChange, SharedInfo, SharedState } from "../contract/types";
+import { chunk } from "../services/on-demand";
 import { assertSharedKey, readSharedOptions, type SharedConfig, sharedMismatch } from "./options";
 import type { SharedStatesDeps } from "./registry";
 
@@ -22,9 +23,12 @@ export interface SharedRegistry {
 
 export type LoadRegistry = (deps: SharedStatesDeps) => Promise<SharedRegistry>;
 
+/** The chunk, imported once for every client on the page (tests and benches run several). */
+const registryChunk = chunk(() => import("./registry"));
+
 /** The default loader: a dynamic import, which the build turns into a chunk beside the module's file. */
 export const loadRegistry: LoadRegistry = async (deps) => {
-  const { SharedStates } = await import("./registry");
+  const { SharedStates } = await registryChunk.load();
   return new SharedStates(deps);
 };
 

@@ -129,4 +129,21 @@ describe("parts loaded on first use", () => {
     await expect(second).rejects.toThrow("shut down");
     await expect(requests.request("m", "e", 3, {})).rejects.toThrow("Socket Manager was shut down");
   });
+
+  it("chunk(): imports once for every manager on the page, and again after a failed import", async () => {
+    let calls = 0;
+    let fail = true;
+    const source = chunk(async () => {
+      calls++;
+      if (fail) throw new Error("offline");
+      return calls;
+    });
+    const load = () => source.load();
+    await expect(load()).rejects.toThrow("offline");
+    fail = false;
+    const [a, b] = await Promise.all([load(), load()]);
+    expect(await load()).toBe(2);
+    expect([a, b, calls]).toEqual([2, 2, 2]);
+    expect(source.loaded).toBe(2);
+  });
 });
