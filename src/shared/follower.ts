@@ -86,11 +86,15 @@ export class Follower {
       return counters.drop("shared-stale");
     }
     if (message.v === held.version && jsonEqual(value, held.value)) {
-      // The same value under a new epoch (a handover, or `initial` at version 0): nothing changes here.
+      // The same value under a new epoch (a handover, or `initial` at version 0): nothing changes here, but the
+      // first time this client holds the GM's value its subscribers hear of it, so a view can stop "waiting".
+      const first = !held.synced;
       held.synced = true;
       held.epoch = message.e;
       this.#resync.caughtUp();
-      return this.#waiters.wakeSync();
+      this.#waiters.wakeSync();
+      if (first) this.#committer.commit(held.value, null, [[[], held.value]], message.by, message.v);
+      return;
     }
     if (held.synced) held.resyncs++;
     held.synced = true;

@@ -120,7 +120,7 @@ export class Handover {
       break;
     }
     const version = Math.min(MAX_VERSION, top > base.v ? top + 1 : base.v);
-    const before = { value: held.value, version: held.version };
+    const before = { value: held.value, version: held.version, synced: held.synced };
     const epoch = host.newEpoch();
     held.epoch = epoch;
     held.synced = true;
@@ -137,7 +137,7 @@ export class Handover {
     answers: Map<string, PollReply | null>,
     base: { e: string | null; v: number; from: string },
     epoch: string,
-    before: { value: Json; version: number },
+    before: { value: Json; version: number; synced: boolean },
     storedVersion: number | undefined,
   ): void {
     const held = this.#held;
@@ -160,8 +160,11 @@ export class Handover {
     waiters.settleVersions();
     waiters.wakeSync();
     if (held.config.persist && version > 0 && storedVersion !== version) saver.saveNow();
-    if (before.value !== held.value || before.version !== held.version) {
-      const patch: SharedOp[] = before.value !== held.value ? [[[], held.value]] : [];
+    // Subscribers hear of a new value or version, and of the first time this client holds the value at all
+    // (so a view can stop "waiting", though the value may still be `initial`).
+    if (before.value !== held.value || before.version !== held.version || !before.synced) {
+      const replaced = before.value !== held.value || !before.synced;
+      const patch: SharedOp[] = replaced ? [[[], held.value]] : [];
       held.notify({ version, changedBy: base.from, patch: deepFreeze(patch) });
     }
   }

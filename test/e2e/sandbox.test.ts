@@ -132,6 +132,13 @@ describe("the browser sandbox (three Foundry clients in real Chromium)", () => {
 
   it("the shared initiative: a player proposes, the GM applies, every frame shows it; a reloaded page has it at once", async () => {
     const before = await page.snapshot("gm");
+    // Nothing changed it yet: every frame holds the GM's `initial` at version 0 and shows it, not "waiting".
+    expect(before.initiative?.version).toBe(0);
+    for (const u of USER_IDS)
+      await page
+        .frame(u)
+        .locator("#shared-summary", { hasText: "Round 1 · version 0" })
+        .waitFor({ timeout: 10_000 });
     const version = await page.run("p1", () => (window.sandbox as SandboxApi).nextTurn(), null);
     for (const u of USER_IDS) {
       await page.waitFor(u, `it holds version ${version}`, (s) => s.initiative?.version === version);

@@ -114,6 +114,9 @@ async function authority(opts: Record<string, unknown> = {}) {
   t.state.setAuthority(true, "gm");
   await settle();
   expect(t.state.synced).toBe(true);
+  // Holding the value for the first time is told once, though it is still `initial` at version 0.
+  expect(t.seen).toEqual([{ version: 0, changedBy: "gm", patch: [[[], INITIAL]] }]);
+  t.seen.length = 0;
   return t;
 }
 
@@ -381,6 +384,16 @@ describe("on a replica", () => {
     state.patch({ ...ref, e: "b.1", f: 9, v: 10, by: "gm", o: [[["n"], 10]] });
     expect(value().n).toBe(10);
     expect(seen.map((c) => c.version)).toEqual([4, 6, 9, 10]);
+  });
+
+  it("a snapshot equal to `initial` at version 0 makes it synced and tells its subscribers once; a later equal one (a handover) does not", async () => {
+    const { state, seen, value } = await replica();
+    expect(seen).toEqual([]);
+    state.snapshot({ ...ref, e: "a.1", v: 0, by: "gm", d: structuredClone(INITIAL) });
+    expect([state.synced, state.version, value()]).toEqual([true, 0, INITIAL]);
+    expect(seen).toEqual([{ version: 0, changedBy: "gm", patch: [[[], INITIAL]] }]);
+    state.snapshot({ ...ref, e: "b.1", v: 0, by: "gm2", d: structuredClone(INITIAL) });
+    expect(seen).toHaveLength(1);
   });
 
   it("sends its changes as proposals (arrays whole), waiting for the GM's value first; refusals come back typed", async () => {
