@@ -3,17 +3,24 @@ export const ANSWERS_PER_USER = 4096;
 
 type Answer = { state: "running" } | { state: "done"; kind: "res" | "err"; payload: unknown };
 
+/** One requester's answers, and their ids oldest first (from `head` on). */
+interface UserAnswers {
+  map: Map<string, Answer>;
+  order: string[];
+  head: number;
+}
+
 /**
  * The requests this client answered, per requester (the server-stamped user) and request id, so that a
  * request sent again after an outage is answered once: a repeat of one still running is ignored, a repeat of
  * one answered gets the same answer again without running the handler twice.
  */
 export class Answers {
-  readonly #byUser = new Map<string, Map<string, Answer>>();
+  readonly #byUser = new Map<string, UserAnswers>();
 
   /** What is known of this request: undefined the first time. */
   get(user: string, requestId: string): Answer | undefined {
-    return this.#byUser.get(user)?.get(requestId);
+    return this.#byUser.get(user)?.map.get(requestId);
   }
 
   running(user: string, requestId: string): void {
@@ -31,13 +38,20 @@ export class Answers {
   #set(user: string, requestId: string, answer: Answer): void {
     let answers = this.#byUser.get(user);
     if (!answers) {
-      answers = new Map();
+      answers = { map: new Map(), order: [], head: 0 };
       this.#byUser.set(user, answers);
     }
-    if (!answers.has(requestId) && answers.size >= ANSWERS_PER_USER) {
-      const oldest = answers.keys().next().value;
-      if (oldest !== undefined) answers.delete(oldest);
+    const { map } = answers;
+    if (!map.has(requestId)) {
+      // The oldest id is kept in a queue: finding it as a Map's first key gets slower with every key deleted
+      // before it (the Map keeps their places until it is rebuilt).
+      if (map.size >= ANSWERS_PER_USER) map.delete(answers.order[answers.head++] as string);
+      answers.order.push(requestId);
+      if (answers.head >= ANSWERS_PER_USER) {
+        answers.order = answers.order.slice(answers.head);
+        answers.head = 0;
+      }
     }
-    answers.set(requestId, answer);
+    map.set(requestId, answer);
   }
 }

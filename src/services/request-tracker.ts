@@ -53,7 +53,7 @@ export class RequestTracker {
     call: PendingCall;
     settled: Promise<Map<string, RequestResult<unknown>>>;
   } {
-    let finish: (results: Map<string, RequestResult<unknown>>) => void = () => {};
+    let finish!: (results: Map<string, RequestResult<unknown>>) => void;
     const settled = new Promise<Map<string, RequestResult<unknown>>>((resolve) => {
       finish = resolve;
     });
