@@ -124,8 +124,12 @@ async function runOnce(gm: CdpPage, player: CdpPage, contender: Contender, n: nu
       last = state.count;
       lastProgress = Date.now();
     } else if (Date.now() - lastProgress > STALL_MS) {
+      // Whether a page lost its socket meanwhile (a page too busy to answer the server's ping is dropped).
+      const link = (page: CdpPage) =>
+        page.evaluate<string>("game.socket.connected ? 'connected' : 'disconnected'").catch(() => "unknown");
       throw new Error(
-        `${contender}: ${state.count} of ${n} messages arrived, then none for ${STALL_MS / 1000} s`,
+        `${contender}: ${state.count} of ${n} messages arrived, then none for ${STALL_MS / 1000} s ` +
+          `(the GM's socket ${await link(gm)}, the player's ${await link(player)})`,
       );
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
