@@ -3,11 +3,9 @@ import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
 import type { FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
-import { decodeFrame, readEnvelope } from "../../src/pipeline/codec";
-import type { Envelope } from "../../src/pipeline/envelope";
 import { fakeEnv } from "./fake-env";
 import { DeferQueue, FakeClock, thrownBy } from "./support";
-import { fakeSocket } from "./transports/fake-socket";
+import { envelopesSent, fakeSocket } from "./transports/fake-socket";
 
 const USERS: FoundryUser[] = [
   { id: "gm", name: "GM", role: 4, isGM: true, active: true },
@@ -28,11 +26,7 @@ function client() {
   manager.start();
   tasks.endOfTask();
   socket.sent.length = 0;
-  const sent = (): Envelope[] =>
-    socket.sent.flatMap(([, frame]) => {
-      const decoded = decodeFrame(frame, 1_000_000);
-      return decoded.ok ? decoded.frame.e.flatMap((e) => readEnvelope(e) ?? []) : [];
-    });
+  const sent = () => envelopesSent(socket);
   return { api, tasks, sent };
 }
 

@@ -3,14 +3,12 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../src/api";
 import type { FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
-import { decodeFrame, encodeEnvelope, encodeFrame, readEnvelope } from "../../src/pipeline/codec";
 import type { Envelope } from "../../src/pipeline/envelope";
 import { requestsChunk } from "../../src/services/lazy-requests";
 import { socketlibChunk } from "../../src/socketlib-compat";
-import { SOCKET_EVENT } from "../../src/transports/transport";
 import { fakeEnv } from "./fake-env";
 import { DeferQueue, FakeClock } from "./support";
-import { fakeSocket } from "./transports/fake-socket";
+import { deliverFrom, envelopesSent, fakeSocket } from "./transports/fake-socket";
 
 function world(me: "p1" | "gm", opts: { gmActive?: boolean } = {}) {
   const users: FoundryUser[] = [
@@ -33,13 +31,8 @@ function world(me: "p1" | "gm", opts: { gmActive?: boolean } = {}) {
   const api = createApi(manager);
   manager.start();
   /** Every envelope this client put on the wire. */
-  const sent = (): Envelope[] =>
-    socket.sent.flatMap(([, frame]) => {
-      const decoded = decodeFrame(frame, 1_000_000);
-      return decoded.ok ? decoded.frame.e.flatMap((e) => readEnvelope(e) ?? []) : [];
-    });
-  const from = (userId: string, envs: Envelope[]) =>
-    socket.fire(SOCKET_EVENT, encodeFrame(`${userId}-session`, envs.map(encodeEnvelope)), userId);
+  const sent = () => envelopesSent(socket);
+  const from = (userId: string, envs: Envelope[]) => deliverFrom(socket, userId, envs);
   return { api, manager, socket, clock, tasks, sent, from, users, errors };
 }
 

@@ -7,13 +7,11 @@ import { describe, expect, it, vi } from "vitest";
 import { createApi } from "../../src/api";
 import type { FoundryUser } from "../../src/foundry/types";
 import { SocketManager } from "../../src/manager";
-import { decodeFrame, encodeEnvelope, encodeFrame, readEnvelope } from "../../src/pipeline/codec";
 import type { Envelope } from "../../src/pipeline/envelope";
 import { createSocketlibCompat, type SocketlibChunk } from "../../src/socketlib-compat";
-import { SOCKET_EVENT } from "../../src/transports/transport";
 import { fakeEnv } from "./fake-env";
 import { DeferQueue, FakeClock } from "./support";
-import { fakeSocket } from "./transports/fake-socket";
+import { deliverFrom, envelopesSent, fakeSocket } from "./transports/fake-socket";
 
 /** A chunk like the real one whose load the test releases by hand (or fails once). */
 function gatedChunk() {
@@ -61,13 +59,8 @@ function world(me: "p1" | "gm") {
   });
   createApi(manager);
   manager.start();
-  const sent = (): Envelope[] =>
-    socket.sent.flatMap(([, frame]) => {
-      const decoded = decodeFrame(frame, 1_000_000);
-      return decoded.ok ? decoded.frame.e.flatMap((e) => readEnvelope(e) ?? []) : [];
-    });
-  const from = (userId: string, envs: Envelope[]) =>
-    socket.fire(SOCKET_EVENT, encodeFrame(`${userId}-session`, envs.map(encodeEnvelope)), userId);
+  const sent = () => envelopesSent(socket);
+  const from = (userId: string, envs: Envelope[]) => deliverFrom(socket, userId, envs);
   const chunk = gatedChunk();
   const compat = (id = "legacy") => createSocketlibCompat(manager, id, {}, chunk.source);
   return { manager, tasks, sent, from, track, errors, chunk, compat };

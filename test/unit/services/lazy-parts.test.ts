@@ -6,15 +6,13 @@ import { describe, expect, it } from "vitest";
 import { createApi } from "../../../src/api";
 import type { FoundryUser } from "../../../src/foundry/types";
 import { SocketManager } from "../../../src/manager";
-import { encodeEnvelope, encodeFrame } from "../../../src/pipeline/codec";
 import { type Envelope, FLAG_RELIABLE } from "../../../src/pipeline/envelope";
 import { reliableChunk } from "../../../src/services/lazy-reliable";
 import { LazyRequests, requestsChunk } from "../../../src/services/lazy-requests";
 import { chunk } from "../../../src/services/on-demand";
-import { SOCKET_EVENT } from "../../../src/transports/transport";
 import { fakeEnv } from "../fake-env";
 import { DeferQueue, FakeClock } from "../support";
-import { fakeSocket } from "../transports/fake-socket";
+import { deliverFrom, fakeSocket } from "../transports/fake-socket";
 import { fixture, user } from "./fixture";
 
 const until = async (done: () => boolean) => {
@@ -37,8 +35,7 @@ function gmClient() {
   });
   const api = createApi(manager);
   manager.start();
-  const from = (envs: Envelope[]) =>
-    socket.fire(SOCKET_EVENT, encodeFrame("p1-session", envs.map(encodeEnvelope)), "p1");
+  const from = (envs: Envelope[]) => deliverFrom(socket, "p1", envs);
   return { api, manager, from, tasks };
 }
 

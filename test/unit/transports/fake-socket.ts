@@ -1,5 +1,8 @@
 /** A socket.io-like `game.socket` whose events the test fires by hand (no network). */
 import type { FoundrySocket } from "../../../src/foundry/types";
+import { decodeFrame, encodeEnvelope, encodeFrame, readEnvelope } from "../../../src/pipeline/codec";
+import type { Envelope } from "../../../src/pipeline/envelope";
+import { SOCKET_EVENT } from "../../../src/transports/transport";
 
 type Listener = (...args: unknown[]) => void;
 
@@ -57,4 +60,17 @@ export function fakeSocket(connected = true): FakeSocket {
     },
   };
   return socket;
+}
+
+/** Every envelope this client put on the wire, read back from the frames it emitted. */
+export function envelopesSent(socket: FakeSocket): Envelope[] {
+  return socket.sent.flatMap(([, frame]) => {
+    const decoded = decodeFrame(frame, 1_000_000);
+    return decoded.ok ? decoded.frame.e.flatMap((e) => readEnvelope(e) ?? []) : [];
+  });
+}
+
+/** Delivers `envs` in one frame as if `userId` (session `<userId>-session`) sent them; the server stamps the sender. */
+export function deliverFrom(socket: FakeSocket, userId: string, envs: Envelope[]): void {
+  socket.fire(SOCKET_EVENT, encodeFrame(`${userId}-session`, envs.map(encodeEnvelope)), userId);
 }
