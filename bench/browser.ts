@@ -45,6 +45,9 @@ function openClient(browser: CdpBrowser, url: string, user: string): Promise<Cdp
  */
 const PAGE_SCRIPT = `
 window.benchState = { target: Infinity, count: 0, doneAt: 0 };
+// Reconnections after the script is installed (a reconnected socket has lost what was sent meanwhile).
+window.benchReconnects = 0;
+game.socket.on("connect", function () { window.benchReconnects++; });
 window.benchHit = function () {
   const s = window.benchState;
   if (++s.count === s.target) s.doneAt = performance.timeOrigin + performance.now();
@@ -126,7 +129,11 @@ async function runOnce(gm: CdpPage, player: CdpPage, contender: Contender, n: nu
     } else if (Date.now() - lastProgress > STALL_MS) {
       // Whether a page lost its socket meanwhile (a page too busy to answer the server's ping is dropped).
       const link = (page: CdpPage) =>
-        page.evaluate<string>("game.socket.connected ? 'connected' : 'disconnected'").catch(() => "unknown");
+        page
+          .evaluate<string>(
+            "(game.socket.connected ? 'connected' : 'disconnected') + ', reconnected ' + window.benchReconnects + ' times'",
+          )
+          .catch(() => "unknown");
       throw new Error(
         `${contender}: ${state.count} of ${n} messages arrived, then none for ${STALL_MS / 1000} s ` +
           `(the GM's socket ${await link(gm)}, the player's ${await link(player)})`,
