@@ -93,7 +93,8 @@ export class Follower {
       held.epoch = message.e;
       this.#resync.caughtUp();
       this.#waiters.wakeSync();
-      if (first) this.#committer.commit(held.value, null, [[[], held.value]], message.by, message.v);
+      if (first)
+        this.#committer.commit(held.value, held.knownBytes, [[[], held.value]], message.by, message.v);
       return;
     }
     if (held.synced) held.resyncs++;
