@@ -13,17 +13,23 @@ import type { BridgeSocketConstructor } from "../src/bridge/host";
 import { systemClock } from "../src/clock";
 import { DEFAULT_CONFIG } from "../src/config";
 import type { Logger } from "../src/log";
-import { type Failure, failure, log, makePayload, rotate } from "./common";
-import { fixed, median, type Percentiles, ratio, round, summarize, table } from "./stats";
+import { type Failure, makePayload } from "./common";
+import {
+  echoWaiter,
+  medianCpu,
+  medianPercentiles,
+  medianRatios,
+  succeeded,
+  type Tripper as TripperOf,
+  type TripRep,
+  tripSeries,
+} from "./round-trips";
+import { fixed, type Percentiles, ratio, table } from "./stats";
 
 export type BridgeContender = "ws" | "bridge";
 
-export interface BridgeRep {
-  ws: Percentiles;
-  bridge: Percentiles;
-  /** CPU of the benchmark process (both ends) per round trip, µs. */
-  cpuUsPerRoundTrip: Record<BridgeContender, number>;
-}
+/** One repetition: each contender's percentiles and CPU per round trip (both ends). */
+export type BridgeRep = TripRep<BridgeContender>;
 
 export interface BridgeBenchResult {
   roundTrips: number;
@@ -38,10 +44,7 @@ export interface BridgeBenchResult {
   reps: (BridgeRep | Failure)[];
 }
 
-interface Tripper {
-  name: BridgeContender;
-  /** One round trip; resolves with its duration in ms. */
-  trip(i: number): Promise<number>;
+interface Tripper extends TripperOf<BridgeContender> {
   close(): Promise<void>;
 }
 
@@ -71,34 +74,14 @@ async function wsTripper(): Promise<Tripper> {
     client.once("open", () => resolve());
     client.once("error", reject);
   });
-  let waiting: { id: string; done(): void } | null = null;
-  client.on("message", (data) => {
-    const answer = JSON.parse(data.toString()) as { id?: unknown };
-    if (waiting && answer.id === waiting.id) {
-      const w = waiting;
-      waiting = null;
-      w.done();
-    }
-  });
+  const waiter = echoWaiter(PER_TRIP_TIMEOUT_MS);
+  client.on("message", (data) => waiter.answered((JSON.parse(data.toString()) as { id?: unknown }).id));
   return {
     name: "ws",
     trip(i) {
-      return new Promise<number>((resolve, reject) => {
-        const id = `r${i.toString(36)}`;
-        const timer = setTimeout(() => {
-          waiting = null;
-          reject(new Error(`ws echo ${i} timed out`));
-        }, PER_TRIP_TIMEOUT_MS);
-        const t0 = performance.now();
-        waiting = {
-          id,
-          done: () => {
-            clearTimeout(timer);
-            resolve(performance.now() - t0);
-          },
-        };
-        client.send(JSON.stringify({ type: "request", id, kind: "echo", data: makePayload(i) }));
-      });
+      const id = `r${i.toString(36)}`;
+      const request = JSON.stringify({ type: "request", id, kind: "echo", data: makePayload(i) });
+      return waiter.trip(id, `ws echo ${i}`, () => client.send(request));
     },
     async close() {
       client.terminate();
@@ -161,62 +144,21 @@ export async function benchBridge(opts: {
   try {
     trippers.push(await wsTripper());
     trippers.push(await bridgeTripper());
-    log(`bridge: warm-up (${opts.warmup} round trips each)`);
-    for (let i = 0; i < opts.warmup; i++) for (const t of rotate(trippers, i)) await t.trip(i);
-
-    const reps: (BridgeRep | Failure)[] = [];
-    for (let rep = 0; rep < opts.repetitions; rep++) {
-      const samples: Record<BridgeContender, number[]> = { ws: [], bridge: [] };
-      const cpu: Record<BridgeContender, number> = { ws: 0, bridge: 0 };
-      try {
-        for (let i = 0; i < opts.roundTrips; i++) {
-          for (const t of rotate(trippers, i + rep)) {
-            const c0 = process.cpuUsage();
-            samples[t.name].push(await t.trip(i));
-            const c = process.cpuUsage(c0);
-            cpu[t.name] += c.user + c.system;
-          }
-        }
-        const r: BridgeRep = {
-          ws: roundAll(summarize(samples.ws)),
-          bridge: roundAll(summarize(samples.bridge)),
-          cpuUsPerRoundTrip: {
-            ws: round(cpu.ws / opts.roundTrips, 1),
-            bridge: round(cpu.bridge / opts.roundTrips, 1),
-          },
-        };
-        reps.push(r);
-        log(`bridge ${rep + 1}/${opts.repetitions}: p50 ws ${r.ws.p50} ms, bridge ${r.bridge.p50} ms`);
-      } catch (e) {
-        reps.push(failure(e));
-        log(`bridge ${rep + 1}/${opts.repetitions} FAILED: ${failure(e).error}`);
-      }
-    }
-    const good = reps.filter((r): r is BridgeRep => !("error" in r));
+    const reps = await tripSeries("bridge", trippers, {
+      trips: opts.roundTrips,
+      repetitions: opts.repetitions,
+      warmup: opts.warmup,
+    });
+    const good = succeeded(reps);
     if (good.length === 0) throw new Error("bridge bench: every repetition failed");
-    const med = (name: BridgeContender): Percentiles =>
-      roundAll({
-        p50: median(good.map((r) => r[name].p50)),
-        p95: median(good.map((r) => r[name].p95)),
-        p99: median(good.map((r) => r[name].p99)),
-        mean: median(good.map((r) => r[name].mean)),
-        max: median(good.map((r) => r[name].max)),
-      });
     return {
       roundTrips: opts.roundTrips,
       repetitions: opts.repetitions,
       payloadBytes: JSON.stringify(makePayload(1000)).length,
-      ws: med("ws"),
-      bridge: med("bridge"),
-      cpuUsPerRoundTrip: {
-        ws: median(good.map((r) => r.cpuUsPerRoundTrip.ws)),
-        bridge: median(good.map((r) => r.cpuUsPerRoundTrip.bridge)),
-      },
-      ratioToWs: {
-        p50: round(median(good.map((r) => r.bridge.p50 / r.ws.p50))),
-        p95: round(median(good.map((r) => r.bridge.p95 / r.ws.p95))),
-        p99: round(median(good.map((r) => r.bridge.p99 / r.ws.p99))),
-      },
+      ws: medianPercentiles(good, "ws"),
+      bridge: medianPercentiles(good, "bridge"),
+      cpuUsPerRoundTrip: medianCpu(good, ["ws", "bridge"]),
+      ratioToWs: medianRatios(good, "bridge", "ws"),
       reps,
     };
   } finally {
@@ -251,14 +193,4 @@ export function bridgeSection(b: BridgeBenchResult): string {
     ),
     `Payload ~${b.payloadBytes} B of JSON. The bridge client (src/bridge/client.ts) runs in the benchmark process with \`ws\`'s WebSocket; the SDK's rate limit is raised and pings are off on both sides.`,
   ].join("\n");
-}
-
-function roundAll(p: Percentiles): Percentiles {
-  return {
-    p50: round(p.p50, 3),
-    p95: round(p.p95, 3),
-    p99: round(p.p99, 3),
-    mean: round(p.mean, 3),
-    max: round(p.max, 3),
-  };
 }

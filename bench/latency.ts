@@ -11,26 +11,28 @@ import {
   connectClients,
   EVENT,
   type Failure,
-  failure,
-  log,
   makePayload,
-  rotate,
   startPeers,
   UNLIMITED,
 } from "./common";
 import type { RelayHost } from "./relay-control";
-import { median, type Percentiles, round, summarize } from "./stats";
+import {
+  echoWaiter,
+  medianCpu,
+  medianPercentiles,
+  medianRatios,
+  succeeded,
+  type Tripper,
+  type TripRep,
+  tripSeries,
+} from "./round-trips";
+import type { Percentiles } from "./stats";
 import { THROUGHPUT_USERS } from "./throughput";
 
 export type LatencyContender = "raw" | "native" | "socketlib";
 
-export interface LatencyRep {
-  raw: Percentiles;
-  native: Percentiles;
-  socketlib: Percentiles;
-  /** CPU of the benchmark process (both clients) per round trip, µs; the relay's share is not included. */
-  cpuUsPerRoundTrip: Record<LatencyContender, number>;
-}
+/** One repetition: each contender's percentiles and CPU per round trip (of both clients; not the relay's). */
+export type LatencyRep = TripRep<LatencyContender>;
 
 export interface LatencyResult {
   requests: number;
@@ -50,10 +52,7 @@ export interface LatencyResult {
   reps: (LatencyRep | Failure)[];
 }
 
-interface Pinger {
-  name: LatencyContender;
-  /** One round trip; resolves with its duration in ms. */
-  ping(i: number): Promise<number>;
+interface Pinger extends Tripper<LatencyContender> {
   close(): void;
 }
 
@@ -67,33 +66,11 @@ async function rawPinger(host: RelayHost): Promise<Pinger> {
   gm.socket.on(EVENT, (msg: unknown) => {
     gm.socket.emit(EVENT, msg);
   });
-  let waiting: { i: number; resolve(): void } | null = null;
-  player.socket.on(EVENT, (msg: { i?: unknown }) => {
-    if (waiting && msg?.i === waiting.i) {
-      const w = waiting;
-      waiting = null;
-      w.resolve();
-    }
-  });
+  const waiter = echoWaiter(PER_REQUEST_TIMEOUT_MS);
+  player.socket.on(EVENT, (msg: { i?: unknown }) => waiter.answered(msg?.i));
   return {
     name: "raw",
-    ping(i) {
-      return new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiting = null;
-          reject(new Error(`raw ping ${i} timed out`));
-        }, PER_REQUEST_TIMEOUT_MS);
-        const t0 = performance.now();
-        waiting = {
-          i,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve(performance.now() - t0);
-          },
-        };
-        player.socket.emit(EVENT, makePayload(i));
-      });
-    },
+    trip: (i) => waiter.trip(i, `raw ping ${i}`, () => player.socket.emit(EVENT, makePayload(i))),
     close: () => closeAll(clients),
   };
 }
@@ -107,7 +84,7 @@ async function managerPinger(host: RelayHost, kind: "native" | "socketlib"): Pro
   const channel = player.api.channel(CHANNEL);
   return {
     name: kind,
-    async ping(i) {
+    async trip(i) {
       const t0 = performance.now();
       await channel.request("echo", makePayload(i), { timeout: PER_REQUEST_TIMEOUT_MS });
       return performance.now() - t0;
@@ -125,83 +102,27 @@ export async function benchLatency(
     pingers.push(await rawPinger(host));
     pingers.push(await managerPinger(host, "native"));
     pingers.push(await managerPinger(host, "socketlib"));
-    log(`latency: warm-up (${opts.warmup} round trips each)`);
-    for (let i = 0; i < opts.warmup; i++) for (const p of rotate(pingers, i)) await p.ping(i);
-
-    const reps: (LatencyRep | Failure)[] = [];
-    for (let rep = 0; rep < opts.repetitions; rep++) {
-      const samples: Record<LatencyContender, number[]> = { raw: [], native: [], socketlib: [] };
-      const cpu: Record<LatencyContender, number> = { raw: 0, native: 0, socketlib: 0 };
-      try {
-        for (let i = 0; i < opts.requests; i++) {
-          for (const p of rotate(pingers, i + rep)) {
-            const c0 = process.cpuUsage();
-            samples[p.name].push(await p.ping(i));
-            const c = process.cpuUsage(c0);
-            cpu[p.name] += c.user + c.system;
-          }
-        }
-        const perTrip = (name: LatencyContender) => round(cpu[name] / opts.requests, 1);
-        const r: LatencyRep = {
-          cpuUsPerRoundTrip: {
-            raw: perTrip("raw"),
-            native: perTrip("native"),
-            socketlib: perTrip("socketlib"),
-          },
-          raw: roundAll(summarize(samples.raw)),
-          native: roundAll(summarize(samples.native)),
-          socketlib: roundAll(summarize(samples.socketlib)),
-        };
-        reps.push(r);
-        log(
-          `latency ${rep + 1}/${opts.repetitions}: p50 raw ${r.raw.p50} ms, native ${r.native.p50} ms, ` +
-            `socketlib ${r.socketlib.p50} ms`,
-        );
-      } catch (e) {
-        reps.push(failure(e));
-        log(`latency ${rep + 1}/${opts.repetitions} FAILED: ${failure(e).error}`);
-      }
-    }
-    const good = reps.filter((r): r is LatencyRep => !("error" in r));
-    const med = (name: LatencyContender): Percentiles =>
-      roundAll({
-        p50: median(good.map((r) => r[name].p50)),
-        p95: median(good.map((r) => r[name].p95)),
-        p99: median(good.map((r) => r[name].p99)),
-        mean: median(good.map((r) => r[name].mean)),
-        max: median(good.map((r) => r[name].max)),
-      });
-    const ratios = (name: "native" | "socketlib") => ({
-      p50: round(median(good.map((r) => r[name].p50 / r.raw.p50))),
-      p95: round(median(good.map((r) => r[name].p95 / r.raw.p95))),
-      p99: round(median(good.map((r) => r[name].p99 / r.raw.p99))),
+    const reps = await tripSeries("latency", pingers, {
+      trips: opts.requests,
+      repetitions: opts.repetitions,
+      warmup: opts.warmup,
     });
+    const good = succeeded(reps);
     return {
       requests: opts.requests,
       repetitions: opts.repetitions,
       payloadBytes: JSON.stringify(makePayload(1000)).length,
-      raw: med("raw"),
-      native: med("native"),
-      socketlib: med("socketlib"),
-      cpuUsPerRoundTrip: {
-        raw: median(good.map((r) => r.cpuUsPerRoundTrip.raw)),
-        native: median(good.map((r) => r.cpuUsPerRoundTrip.native)),
-        socketlib: median(good.map((r) => r.cpuUsPerRoundTrip.socketlib)),
+      raw: medianPercentiles(good, "raw"),
+      native: medianPercentiles(good, "native"),
+      socketlib: medianPercentiles(good, "socketlib"),
+      cpuUsPerRoundTrip: medianCpu(good, ["raw", "native", "socketlib"]),
+      ratioToRaw: {
+        native: medianRatios(good, "native", "raw"),
+        socketlib: medianRatios(good, "socketlib", "raw"),
       },
-      ratioToRaw: { native: ratios("native"), socketlib: ratios("socketlib") },
       reps,
     };
   } finally {
     for (const p of pingers) p.close();
   }
-}
-
-function roundAll(p: Percentiles): Percentiles {
-  return {
-    p50: round(p.p50, 3),
-    p95: round(p.p95, 3),
-    p99: round(p.p99, 3),
-    mean: round(p.mean, 3),
-    max: round(p.max, 3),
-  };
 }
