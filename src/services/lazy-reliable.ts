@@ -25,10 +25,6 @@ export class LazyReliable {
     this.#part = new OnDemand(source, (m) => new m.ReliableDelivery(deps), deps.core.clock);
   }
 
-  get loaded(): boolean {
-    return this.#part.built !== null;
-  }
-
   whenReady(): Promise<unknown> | null {
     return this.#part.whenReady();
   }
