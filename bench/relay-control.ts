@@ -5,6 +5,7 @@ import type { RelayReply, RelayRequest, RelayStats } from "./relay-process";
 
 const RELAY_SCRIPT = fileURLToPath(new URL("./relay-process.ts", import.meta.url));
 const CALL_TIMEOUT_MS = 15_000;
+const SANDBOX_TIMEOUT_MS = 60_000;
 
 type Command = RelayRequest extends infer R ? (R extends RelayRequest ? Omit<R, "id"> : never) : never;
 
@@ -14,6 +15,8 @@ export interface RelayHost {
   start(name: string): Promise<string>;
   reset(name: string): Promise<void>;
   stats(name: string): Promise<RelayStats>;
+  /** Starts the browser sandbox (its page server and relay) in the relay process; returns its url. */
+  sandbox(): Promise<string>;
   /** CPU time of the relay process since it started (ms). */
   cpuMs(): Promise<number>;
   /** Stops every relay and the process. */
@@ -57,14 +60,14 @@ export async function forkRelayHost(): Promise<RelayHost> {
     waiting.clear();
   });
 
-  const call = <T>(cmd: Command): Promise<T> => {
+  const call = <T>(cmd: Command, timeoutMs = CALL_TIMEOUT_MS): Promise<T> => {
     if (exited) return Promise.reject(new Error("relay process is gone"));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiting.delete(id);
-        reject(new Error(`relay process did not answer "${cmd.cmd}" within ${CALL_TIMEOUT_MS} ms`));
-      }, CALL_TIMEOUT_MS);
+        reject(new Error(`relay process did not answer "${cmd.cmd}" within ${timeoutMs} ms`));
+      }, timeoutMs);
       waiting.set(id, {
         resolve: (v) => {
           clearTimeout(timer);
@@ -90,6 +93,11 @@ export async function forkRelayHost(): Promise<RelayHost> {
     pid: child.pid ?? -1,
     async start(name) {
       const r = await call<{ url: string }>({ cmd: "start", name });
+      return r.url;
+    },
+    async sandbox() {
+      // The sandbox builds its page scripts first.
+      const r = await call<{ url: string }>({ cmd: "sandbox" }, SANDBOX_TIMEOUT_MS);
       return r.url;
     },
     reset: (name) => call<void>({ cmd: "reset", name }),

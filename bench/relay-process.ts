@@ -4,6 +4,7 @@
  * not share their event loop. It hosts any number of independent relays (one per contender, so that one
  * contender's broadcast traffic never reaches another's clients) and answers requests over IPC.
  */
+import { type Sandbox, startSandbox } from "../demo/sandbox/server";
 import { type Relay, startRelay } from "../test/harness/relay";
 
 export type RelayRequest =
@@ -11,6 +12,7 @@ export type RelayRequest =
   | { id: number; cmd: "reset"; name: string }
   | { id: number; cmd: "stats"; name: string }
   | { id: number; cmd: "cpu" }
+  | { id: number; cmd: "sandbox" }
   | { id: number; cmd: "stop" };
 
 export interface RelayStats {
@@ -27,6 +29,12 @@ export type RelayReply = { id: number; ok: true; result: unknown } | { id: numbe
 const MAX_LIFETIME_MS = 15 * 60_000;
 
 const relays = new Map<string, Relay>();
+let sandbox: Sandbox | null = null;
+/**
+ * socket.io's default heartbeat for the sandbox's relay: a client flooding its socket has its pong queued
+ * behind its own backlog, and the test harness's 5 s timeout would drop it mid-run.
+ */
+const SOCKET_IO_HEARTBEAT = { pingInterval: 25_000, pingTimeout: 20_000 };
 const cpuAtReset = new Map<string, NodeJS.CpuUsage>();
 
 function cpuMsSince(start: NodeJS.CpuUsage | undefined): number {
@@ -66,8 +74,13 @@ async function handle(req: RelayRequest): Promise<unknown> {
     }
     case "cpu":
       return cpuMsSince(undefined);
+    case "sandbox": {
+      sandbox ??= await startSandbox({ relay: { heartbeat: SOCKET_IO_HEARTBEAT } });
+      return { url: sandbox.url };
+    }
     case "stop": {
       await Promise.all([...relays.values()].map((r) => r.stop()));
+      await sandbox?.close();
       relays.clear();
       setImmediate(() => process.exit(0));
       return null;

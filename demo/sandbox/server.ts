@@ -23,7 +23,7 @@ import type { AddressInfo } from "node:net";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WORLD_OPERATION_SETTINGS } from "../../src/foundry/bridge-settings";
-import { type Relay, startRelay } from "../../test/harness/relay";
+import { type Relay, type RelayOptions, startRelay } from "../../test/harness/relay";
 import { type BackendControl, createBackendControl } from "./backend-control";
 import { backendRoute } from "./backend-routes";
 import { type BuiltFile, buildPages, contentTypeOf, type PageBuild } from "./build";
@@ -63,6 +63,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** Start a backend process too, and connect the GM's frame to it through the bridge (default false). */
   bridge?: boolean;
+  /** Options of the simulated Foundry relay (default: the test harness's). */
+  relay?: RelayOptions;
 }
 
 export interface Sandbox {
@@ -140,7 +142,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const built = await buildPages();
   log(`page scripts built in ${built.ms} ms`);
 
-  const relay = await startRelay();
+  const relay = await startRelay(opts.relay);
   const links = new Map<UserId, Link>();
   const cleanup: (() => Promise<void>)[] = [() => relay.stop()];
   let backend: BackendControl | null = null;

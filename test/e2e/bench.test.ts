@@ -110,6 +110,8 @@ describe("npm run bench -- --json", () => {
     expect(report.browser.messagesPerSecond.raw).toBeGreaterThan(0);
     expect(report.browser.messagesPerSecond.native).toBeGreaterThan(0);
     expect(report.browser.pipeline.messagesPerSecond).toBeGreaterThan(0);
+    // Runs lost to a dropped socket are counted, never silently averaged in.
+    expect(report.browser.lostRuns).toEqual({ raw: expect.any(Number), native: expect.any(Number) });
     expect(report.shared.bytes.shared).toBeGreaterThan(0);
     expect(report.shared.bytes.whole).toBeGreaterThan(report.shared.bytes.shared);
     expect(report.shared.lateJoiner.sharedMs).toBeGreaterThan(0);

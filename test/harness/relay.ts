@@ -17,9 +17,15 @@ export interface RelayOptions {
   maxHttpBufferSize?: number;
   /** The only package events relayed (those of packages with `"socket": true`); default: every one. */
   socketEvents?: readonly string[];
+  /**
+   * engine.io's heartbeat: a client whose pong has not arrived `pingTimeout` ms after a ping is dropped. The
+   * default (10 s / 5 s) notices dead peers quickly in tests; socket.io's own default is 25 s / 20 s.
+   */
+  heartbeat?: { pingInterval: number; pingTimeout: number };
 }
 
 const DEFAULT_MAX_BUFFER = 1e6;
+const TEST_HEARTBEAT = { pingInterval: 10_000, pingTimeout: 5_000 };
 
 function jsonBytes(value: unknown): number {
   try {
@@ -117,9 +123,7 @@ export async function startRelay(opts: RelayOptions = {}): Promise<Relay> {
       },
       serveClient: false,
       cors: { origin: "*" },
-      // Keep the ping short-ish so that dead peers are noticed in tests, but long enough never to fire spuriously.
-      pingInterval: 10_000,
-      pingTimeout: 5_000,
+      ...(opts.heartbeat ?? TEST_HEARTBEAT),
     });
     server.use((socket, next) => {
       const userId = (socket.handshake.auth as { userId?: unknown } | undefined)?.userId;
