@@ -65,6 +65,7 @@ describe("npm run bench -- --json", () => {
       browser: {
         ratioToRaw: number;
         messagesPerSecond: Record<string, number>;
+        lostRuns: Record<string, number>;
         pipeline: { messagesPerSecond: number };
       };
       shared: { bytes: { whole: number; shared: number }; lateJoiner: { rawMs: number; sharedMs: number } };
