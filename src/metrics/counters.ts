@@ -7,6 +7,7 @@ export type DropReason =
   | "protocol"
   | "oversize"
   | "envelope-shape"
+  | "reserved-key"
   | "unknown-sender"
   | "duplicate"
   | "expired"

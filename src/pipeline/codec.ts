@@ -23,7 +23,7 @@ export type DecodeResult =
       frame: WireFrame;
       /** The frame's size as JSON (its envelopes that turned out unsafe not counted). */
       bytes: number;
-      /** Each envelope's exact size as JSON, or UNSAFE_VALUE (incoming.ts) when it must be refused. */
+      /** Each envelope's exact size as JSON, or RESERVED_KEY / UNSAFE_VALUE (incoming.ts) when it must be refused. */
       sizes: number[];
     }
   | { ok: false; reason: DecodeDrop; bytes: number };
@@ -136,7 +136,7 @@ function refuse(reason: DecodeDrop, bytes: number): DecodeResult {
  * Checks a received frame: the object socket.io parsed, or the text form. Never throws. Version and shape
  * first, then one walk over each envelope (`measureIncoming`) for its exact size and the prototype-key and depth
  * defence; the walk stops as soon as the frame passes `maxBytes`. An envelope that fails the walk gets size
- * UNSAFE_VALUE in `sizes`: the frame's other envelopes still count.
+ * RESERVED_KEY or UNSAFE_VALUE in `sizes`: the frame's other envelopes still count.
  */
 export function decodeFrame(raw: unknown, maxBytes: number): DecodeResult {
   let value = raw;

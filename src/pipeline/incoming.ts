@@ -4,30 +4,35 @@ import { isReservedKey, MAX_PAYLOAD_DEPTH } from "./snapshot";
 /** An envelope is one array holding its payload, so it nests one level more than a payload may. */
 const MAX_ENVELOPE_DEPTH = MAX_PAYLOAD_DEPTH + 1;
 
-/** `measureIncoming`: the value holds a reserved key, nests too deeply, or holds what JSON cannot carry. */
+/** `measureIncoming`: the value nests too deeply, or holds what JSON cannot carry. */
 export const UNSAFE_VALUE = -1;
 /** `measureIncoming`: the value is larger than the limit (the walk stopped there). */
 export const OVER_LIMIT = -2;
+/** `measureIncoming`: the value holds a key `__proto__`, `constructor` or `prototype` (counted apart). */
+export const RESERVED_KEY = -3;
 
 let bytes = 0;
 let limit = 0;
 let over = false;
+let reserved = false;
 /** False for `isSafeIncoming`: strings are not measured (the one costly part of the walk). */
 let measuring = true;
 
 /**
  * The receive path's one walk over a received envelope (or a rebuilt one): its exact size as JSON, and the
- * prototype-key defence. Returns the size, or UNSAFE_VALUE when a key `__proto__`, `constructor` or
- * `prototype` appears at any depth, nesting passes the payload limit by more than the envelope's own level, or
- * something JSON cannot carry appears; or OVER_LIMIT as soon as the size passes `maxBytes`, so a huge value
- * costs no more than `maxBytes` worth of walking. Never throws; recursion is bounded by the depth limit.
+ * prototype-key defence. Returns the size, or RESERVED_KEY when a key `__proto__`, `constructor` or
+ * `prototype` appears at any depth, UNSAFE_VALUE when nesting passes the payload limit by more than the
+ * envelope's own level or something JSON cannot carry appears, or OVER_LIMIT as soon as the size passes
+ * `maxBytes`, so a huge value costs no more than `maxBytes` worth of walking. Never throws; recursion is
+ * bounded by the depth limit.
  */
 export function measureIncoming(value: unknown, maxBytes: number): number {
   bytes = 0;
   limit = maxBytes;
   over = false;
+  reserved = false;
   measuring = true;
-  if (!walk(value, 0)) return over ? OVER_LIMIT : UNSAFE_VALUE;
+  if (!walk(value, 0)) return over ? OVER_LIMIT : reserved ? RESERVED_KEY : UNSAFE_VALUE;
   // Numbers, booleans and null are not checked one by one: a lone one can still pass the limit.
   return bytes <= limit ? bytes : OVER_LIMIT;
 }
@@ -85,7 +90,10 @@ function walk(value: unknown, depth: number): boolean {
   }
   let members = 0;
   for (const key in value) {
-    if (isReservedKey(key)) return false;
+    if (isReservedKey(key)) {
+      reserved = true;
+      return false;
+    }
     const item = (value as Record<string, unknown>)[key];
     // Only a frame that never left this client (the local transport) can hold one; JSON leaves it out.
     if (item === undefined) continue;

@@ -9,7 +9,7 @@ import { decodeFrame, readEnvelope } from "./codec";
 import type { SeqWindow } from "./dedupe";
 import { type Envelope, isAddressedTo } from "./envelope";
 import { EnvelopeChecks } from "./envelope-checks";
-import { isSafeIncoming } from "./incoming";
+import { isSafeIncoming, RESERVED_KEY } from "./incoming";
 
 /** socket.io's default maxHttpBufferSize: nothing larger can reach us anyway. */
 const MAX_INCOMING_FRAME = 1_000_000;
@@ -106,6 +106,7 @@ export class ReceivePath {
     const { counters } = this.#deps;
     const { session, sender, frame, now, seen } = batch;
     // A reserved key, too deep a nesting, or a wrong shape: the envelope goes, the rest of the frame stays.
+    if (bytes === RESERVED_KEY) return counters.drop("reserved-key");
     const env = bytes < 0 ? null : readEnvelope(wire);
     if (!env) return counters.drop("envelope-shape");
     if (!frame.simulated && !isAddressedTo(env, batch.me)) {

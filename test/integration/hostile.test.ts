@@ -83,8 +83,9 @@ for (const network of NETWORKS)
       expect(got).toEqual(["kept", "last"]);
       const after = gm.api.metrics().dropped;
       const more = (reason: string) => (after[reason] ?? 0) - (before[reason] ?? 0);
-      // Two prototype-key payloads, the deep one, and the two envelopes of the wrong shape.
-      expect(more("envelope-shape")).toBe(5);
+      // Two prototype-key payloads; the deep one and the two envelopes of the wrong shape.
+      expect(more("reserved-key")).toBe(2);
+      expect(more("envelope-shape")).toBe(3);
       expect(more("malformed")).toBe(1);
       // 3 MB of zeros in one payload, and 600,000 envelope slots: both past 1,000,000 bytes.
       expect(more("oversize")).toBe(2);

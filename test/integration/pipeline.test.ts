@@ -196,7 +196,7 @@ for (const { network, transport, name } of CONTRACT_RUNS) {
           Object.assign(target, d);
           got.push(target);
         });
-      const before = peer("gm1").api.metrics().dropped["envelope-shape"] ?? 0;
+      const before = peer("gm1").api.metrics().dropped["reserved-key"] ?? 0;
       const now = world.clock.now();
       const evil = `[1,0,"demo","merge",${now},0,{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"ok":1}]`;
       const nested = `[2,0,"demo","merge",${now},0,{"nested":{"__pro\\u0074o__":{"polluted":true}},"ok":2}]`;
@@ -207,7 +207,7 @@ for (const { network, transport, name } of CONTRACT_RUNS) {
       world.client("p1").socket.emit("module.socket-manager", text.replaceAll('"evil"', '"evil2"'));
       await waitFor(() => got.length === 2);
       expect(got).toEqual([{ ok: 3 }, { ok: 3 }]);
-      expect(peer("gm1").api.metrics().dropped["envelope-shape"]).toBe(before + 4);
+      expect(peer("gm1").api.metrics().dropped["reserved-key"]).toBe(before + 4);
       expect(Object.getPrototypeOf(got[0])).toBe(Object.prototype);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });

@@ -11,7 +11,7 @@ import {
   wireFrame,
 } from "../../../src/pipeline/codec";
 import { type Envelope, KINDS, PROTOCOL_VERSION } from "../../../src/pipeline/envelope";
-import { UNSAFE_VALUE } from "../../../src/pipeline/incoming";
+import { RESERVED_KEY } from "../../../src/pipeline/incoming";
 
 const MAX = 1024 * 1024;
 const FORBIDDEN = ["__proto__", "constructor", "prototype"];
@@ -509,7 +509,7 @@ describe("prototype pollution", () => {
         const result = decodeFrame(raw, MAX);
         expect(result.ok).toBe(true);
         if (!result.ok) return;
-        expect(result.sizes[0]).toBe(UNSAFE_VALUE);
+        expect(result.sizes[0]).toBe(RESERVED_KEY);
         expect(result.sizes[1]).toBe(JSON.stringify(result.frame.e[1]).length);
         assertNoForbiddenKeys(readEnvelope(result.frame.e[1]));
         expect(readEnvelope(result.frame.e[1])?.d).toEqual({ keep: 1 });
@@ -522,7 +522,7 @@ describe("prototype pollution", () => {
   it("refuses constructor.prototype chains", () => {
     const raw = `{"v":1,"s":"s","e":[[1,0,"m","ev",0,0,{"constructor":{"prototype":{"polluted":true}}}]]}`;
     const result = decodeFrame(raw, MAX);
-    expect(result.ok && result.sizes).toEqual([UNSAFE_VALUE]);
+    expect(result.ok && result.sizes).toEqual([RESERVED_KEY]);
   });
 
   it("keeps harmless keys that merely contain a forbidden word", () => {
@@ -546,7 +546,7 @@ describe("prototype pollution", () => {
         for (let i = 0; i < depth; i++) inner = i % 2 === 0 ? `{"n":${inner}}` : `[${inner}]`;
         const raw = `{"v":1,"s":"s","e":[[1,0,"m","ev",0,0,${inner}]]}`;
         const result = decodeFrame(JSON.parse(raw), MAX);
-        expect(result.ok && result.sizes).toEqual([UNSAFE_VALUE]);
+        expect(result.ok && result.sizes).toEqual([RESERVED_KEY]);
       }),
       { numRuns: 500 },
     );
