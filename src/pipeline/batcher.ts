@@ -113,6 +113,7 @@ export class Batcher<T extends BatchItem = BatchItem> {
    */
   #drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
     if (this.#draining) return;
+    if (!onlyFull && this.#fitsOneFrame(maxCount, maxBytes)) return this.#sendAllAsOne();
     this.#draining = true;
     let rest = this.#takeLive();
     try {
@@ -136,6 +137,32 @@ export class Batcher<T extends BatchItem = BatchItem> {
       const pushedMeanwhile = this.#takeLive();
       this.#restore([...rest, ...pushedMeanwhile]);
       if (pushedMeanwhile.length > 0) this.#deferFlush();
+    }
+  }
+
+  /** Whether everything queued is live and goes out as one frame (the usual flush: a task's few messages). */
+  #fitsOneFrame(maxCount: number, maxBytes: number): boolean {
+    const n = this.#queue.length;
+    return n === this.#liveCount && n <= maxCount && (n === 1 || this.#liveBytes <= maxBytes);
+  }
+
+  /** `#drain` for a queue that is one frame, without its copies of the queue. */
+  #sendAllAsOne(): void {
+    const queue = this.#queue;
+    const items: T[] = new Array(queue.length);
+    for (let i = 0; i < queue.length; i++) items[i] = (queue[i] as Slot<T>).item;
+    this.#queue = [];
+    if (this.#byKey.size > 0) this.#byKey.clear();
+    this.#liveCount = 0;
+    this.#liveBytes = 0;
+    this.#draining = true;
+    try {
+      if (items.length > 0) this.#opts.send(items);
+    } finally {
+      this.#draining = false;
+      // Items pushed from inside `send` go out with the next flush, as in `#drain`.
+      if (this.#liveCount > 0) this.#deferFlush();
+      else this.#cancelTimer();
     }
   }
 

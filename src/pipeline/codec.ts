@@ -44,6 +44,29 @@ function extras(env: Envelope): WireExtras | 0 {
   return x;
 }
 
+/** Extras of user ids, a request id and flags only, each of its type (a stream tag `o` takes the walk). */
+function isPlainExtras(x: WireExtras): x is Omit<WireExtras, "o"> {
+  if (x.o !== undefined) return false;
+  if (x.r !== undefined && typeof x.r !== "string") return false;
+  if (x.f !== undefined && !Number.isFinite(x.f)) return false;
+  if (x.t !== undefined) for (const id of x.t) if (typeof id !== "string") return false;
+  return true;
+}
+
+/** `JSON.stringify(x)`'s UTF-8 size for plain extras: `{"t":[…],"r":…,"f":…}`. */
+function plainExtrasBytes(x: Omit<WireExtras, "o">): number {
+  // The braces, and the commas between fields (one less than the fields, added below).
+  let bytes = 1;
+  if (x.t !== undefined) {
+    // `"t":`, the brackets and the commas between ids.
+    bytes += 5 + (x.t.length === 0 ? 2 : x.t.length + 1);
+    for (const id of x.t) bytes += wireBytes(id);
+  }
+  if (x.r !== undefined) bytes += 5 + wireBytes(x.r);
+  if (x.f !== undefined) bytes += 5 + numberBytes(x.f);
+  return bytes;
+}
+
 /** An envelope ready to travel: its wire form and that form's exact size as JSON. */
 export interface SealedEnvelope {
   /** `[q, kind code, channel, event, sent at, extras or 0, payload?]`, payload and extras copied. */
@@ -80,7 +103,12 @@ function seal(env: Envelope, payload: { value: unknown; bytes: number } | undefi
   let bytes = 8 + numberBytes(env.q) + wireBytes(env.c) + wireBytes(env.e) + numberBytes(env.a);
   let wireExtras: unknown = 0;
   if (x === 0) bytes += 1;
-  else {
+  else if (isPlainExtras(x)) {
+    // Socket Manager's own fields, sized directly: `x` is a fresh object, and the targets are copied.
+    if (x.t !== undefined) x.t = x.t.slice();
+    wireExtras = x;
+    bytes += plainExtrasBytes(x);
+  } else {
     const copy = snapshot(x, env.c, env.e);
     wireExtras = copy.value;
     bytes += copy.bytes;

@@ -1,7 +1,19 @@
 /** Answers a user may still need again: at most this many per user, the oldest forgotten first. */
 export const ANSWERS_PER_USER = 4096;
 
-type Answer = { state: "running" } | { state: "done"; kind: "res" | "err"; payload: unknown };
+/** One request's answer: running until `answered` fills it in (the same object, so it is looked up once). */
+export interface Answer {
+  state: "running" | "done";
+  kind: "res" | "err" | null;
+  payload: unknown;
+}
+
+/** The request of `answer` was answered: a repeat of it gets this answer again. */
+export function answered(answer: Answer, kind: "res" | "err", payload: unknown): void {
+  answer.state = "done";
+  answer.kind = kind;
+  answer.payload = payload;
+}
 
 /** One requester's answers, and their ids oldest first (from `head` on). */
 interface UserAnswers {
@@ -23,12 +35,11 @@ export class Answers {
     return this.#byUser.get(user)?.map.get(requestId);
   }
 
-  running(user: string, requestId: string): void {
-    this.#set(user, requestId, { state: "running" });
-  }
-
-  done(user: string, requestId: string, kind: "res" | "err", payload: unknown): void {
-    this.#set(user, requestId, { state: "done", kind, payload });
+  /** Records a request as running; returns its answer, for `answered`. */
+  running(user: string, requestId: string): Answer {
+    const answer: Answer = { state: "running", kind: null, payload: undefined };
+    this.#set(user, requestId, answer);
+    return answer;
   }
 
   clear(): void {

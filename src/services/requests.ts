@@ -10,7 +10,7 @@ import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertJsonSafe } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
-import { Answers } from "./answers";
+import { Answers, answered } from "./answers";
 import type { Core } from "./core";
 import { checkKeys, checkTimeout, REQUEST_KEYS } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
@@ -134,14 +134,14 @@ export class Requests {
     const requestId = env.r ?? ctx.messageId;
     const known = this.#answers.get(ctx.senderId, requestId);
     if (known?.state === "running") return core.counters.drop("duplicate");
-    if (known?.state === "done") return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
-    this.#answers.running(ctx.senderId, requestId);
+    if (known?.kind) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
+    const answer = this.#answers.running(ctx.senderId, requestId);
     const outcome = await this.#deps.dispatcher.request(env.d, ctx);
     const kind = outcome.ok ? "res" : "err";
     const payload = outcome.ok
       ? outcome.value
       : { code: outcome.code, message: outcome.message, issues: outcome.issues };
-    this.#answers.done(ctx.senderId, requestId, kind, payload);
+    answered(answer, kind, payload);
     core.counters.requestsAnswered++;
     this.#reply(env, ctx.senderId, requestId, kind, payload);
   }
@@ -205,17 +205,20 @@ export class Requests {
     toGM: boolean,
   ): Promise<Map<string, RequestResult<unknown>>> {
     const { core } = this.#deps;
-    assertJsonSafe(data, channel, event);
     const me = core.userId();
     const local = this.#deps.transport() === "local";
     const network = local ? [] : targets.filter((id) => id !== me);
     const env = core.out.envelope("req", channel, event, data, network);
+    // The send path's walk checks and copies the payload (env.d becomes the copy), throwing a ValidationError or
+    // PayloadTooLargeError before anything is open; a request only this client answers is checked on its own.
+    // The request is only queued here: no answer can arrive before the call below is open.
+    if (network.length > 0) core.out.send(env, { priority: "high" });
+    else assertJsonSafe(data, channel, event);
     const id = messageId(core.session, env.q);
-    const { call, settled } = this.#tracker.open({ id, channel, event, data, toGM, targets, timeout });
+    const { call, settled } = this.#tracker.open({ id, channel, event, data: env.d, toGM, targets, timeout });
     core.counters.requestsSent++;
     core.metrics.sent(channel, event, 0);
     if (local || targets.includes(me)) this.#answerLocally(call);
-    if (network.length > 0) this.#send(call, env);
     return settled;
   }
 

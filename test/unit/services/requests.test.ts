@@ -1,6 +1,13 @@
 /** The Requests service: who a request goes to, GM takeover when the answering GM leaves, replies. */
 import { describe, expect, it } from "vitest";
-import { NoGMError, TimeoutError, UserOfflineError } from "../../../src/contract/errors";
+import { DEFAULT_CONFIG } from "../../../src/config";
+import {
+  NoGMError,
+  PayloadTooLargeError,
+  TimeoutError,
+  UserOfflineError,
+  ValidationError,
+} from "../../../src/contract/errors";
 import { Counters } from "../../../src/metrics/counters";
 import { Dispatcher } from "../../../src/pipeline/dispatch";
 import type { Envelope } from "../../../src/pipeline/envelope";
@@ -55,6 +62,36 @@ describe("Requests", () => {
     expect(f.core.counters.dropped("stale-reply")).toBe(1);
     reply("gm2", second, "from gm2");
     expect(await result).toEqual({ ok: true, value: "from gm2" });
+  });
+
+  it("a payload that cannot travel rejects before anything is open or counted", async () => {
+    const { f, requests, settle } = setup();
+    const notJson = await settle(requests.request("mod", "ask", { when: new Date() }, {}));
+    const tooLarge = await settle(
+      requests.request("mod", "ask", "x".repeat(DEFAULT_CONFIG.maxPayloadBytes), {}),
+    );
+    expect(notJson.ok || notJson.error).toBeInstanceOf(ValidationError);
+    expect(tooLarge.ok || tooLarge.error).toBeInstanceOf(PayloadTooLargeError);
+    f.tasks.endOfTask();
+    expect(f.sent()).toEqual([]);
+    expect(requests.pending).toBe(0);
+    expect(f.core.counters.requestsSent).toBe(0);
+  });
+
+  it("the payload is taken at the call: a GM taking over gets it as it was, whatever the caller did to it since", async () => {
+    const { f, requests, settle, reply } = setup();
+    const payload = { hp: 10 };
+    const result = settle(requests.request("mod", "ask", payload, { timeout: 5000 }));
+    payload.hp = 0;
+    f.tasks.endOfTask();
+    f.users[0] = user("gm1", 4, false);
+    requests.userLeft("gm1");
+    f.tasks.endOfTask();
+    const [first, second] = f.sent();
+    expect(first?.d).toEqual({ hp: 10 });
+    expect(second).toMatchObject({ t: ["gm2"], d: { hp: 10 } });
+    reply("gm2", second!, "ok");
+    expect(await result).toEqual({ ok: true, value: "ok" });
   });
 
   it("when the answering GM leaves and no other GM is there, NoGMError at once", async () => {
