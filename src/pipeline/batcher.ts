@@ -113,7 +113,11 @@ export class Batcher<T extends BatchItem = BatchItem> {
    */
   #drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
     if (this.#draining) return;
-    if (!onlyFull && this.#fitsOneFrame(maxCount, maxBytes)) return this.#sendAllAsOne();
+    if (this.#fitsOneFrame(maxCount, maxBytes)) {
+      const full = this.#liveCount >= maxCount || this.#liveBytes >= maxBytes;
+      if (full || !onlyFull) this.#sendAllAsOne();
+      return;
+    }
     this.#draining = true;
     let rest = this.#takeLive();
     try {
