@@ -113,80 +113,52 @@ export class Batcher<T extends BatchItem = BatchItem> {
    */
   #drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
     if (this.#draining) return;
-    if (this.#fitsOneFrame(maxCount, maxBytes)) {
-      const full = this.#liveCount >= maxCount || this.#liveBytes >= maxBytes;
-      if (full || !onlyFull) this.#sendAllAsOne();
-      return;
-    }
     this.#draining = true;
-    let rest = this.#takeLive();
+    const slots = this.#takeLive();
+    let start = 0;
     try {
-      while (rest.length > 0) {
-        let end = 0;
+      while (start < slots.length) {
+        let end = start;
         let bytes = 0;
-        while (end < rest.length && end < maxCount) {
-          const next = rest[end]!.item.bytes;
-          if (end > 0 && bytes + next > maxBytes) break;
+        while (end < slots.length && end - start < maxCount) {
+          const next = (slots[end] as Slot<T>).item.bytes;
+          if (end > start && bytes + next > maxBytes) break;
           bytes += next;
           end++;
         }
-        const full = end >= maxCount || end < rest.length || bytes >= maxBytes;
+        const full = end - start >= maxCount || end < slots.length || bytes >= maxBytes;
         if (onlyFull && !full) break;
-        const frame = rest.slice(0, end);
-        rest = rest.slice(end);
-        this.#opts.send(frame.map((slot) => slot.item));
+        const frame: T[] = new Array(end - start);
+        for (let i = start; i < end; i++) frame[i - start] = (slots[i] as Slot<T>).item;
+        start = end;
+        this.#opts.send(frame);
       }
     } finally {
       this.#draining = false;
       const pushedMeanwhile = this.#takeLive();
-      this.#restore([...rest, ...pushedMeanwhile]);
+      for (let i = start; i < slots.length; i++) this.#restore(slots[i] as Slot<T>);
+      for (const slot of pushedMeanwhile) this.#restore(slot);
+      if (this.#liveCount === 0) this.#cancelTimer();
       if (pushedMeanwhile.length > 0) this.#deferFlush();
     }
   }
 
-  /** Whether everything queued is live and goes out as one frame (the usual flush: a task's few messages). */
-  #fitsOneFrame(maxCount: number, maxBytes: number): boolean {
-    const n = this.#queue.length;
-    return n === this.#liveCount && n <= maxCount && (n === 1 || this.#liveBytes <= maxBytes);
-  }
-
-  /** `#drain` for a queue that is one frame, without its copies of the queue. */
-  #sendAllAsOne(): void {
+  /** Takes every live item off the queue (the queue itself when none was coalesced away). */
+  #takeLive(): Slot<T>[] {
     const queue = this.#queue;
-    const items: T[] = new Array(queue.length);
-    for (let i = 0; i < queue.length; i++) items[i] = (queue[i] as Slot<T>).item;
+    const live = queue.length === this.#liveCount ? queue : queue.filter((slot) => slot.live);
     this.#queue = [];
     if (this.#byKey.size > 0) this.#byKey.clear();
-    this.#liveCount = 0;
-    this.#liveBytes = 0;
-    this.#draining = true;
-    try {
-      if (items.length > 0) this.#opts.send(items);
-    } finally {
-      this.#draining = false;
-      // Items pushed from inside `send` go out with the next flush, as in `#drain`.
-      if (this.#liveCount > 0) this.#deferFlush();
-      else this.#cancelTimer();
-    }
-  }
-
-  #takeLive(): Slot<T>[] {
-    const live = this.#queue.filter((slot) => slot.live);
-    this.#queue = [];
-    this.#byKey.clear();
     this.#liveCount = 0;
     this.#liveBytes = 0;
     return live;
   }
 
-  #restore(slots: Slot<T>[]): void {
-    for (const slot of slots) {
-      this.#queue.push(slot);
-      this.#liveCount++;
-      this.#liveBytes += slot.item.bytes;
-      if (slot.item.coalesce !== undefined) this.#byKey.set(slot.item.coalesce, slot);
-    }
-    if (this.#liveCount === 0) this.#cancelTimer();
+  #restore(slot: Slot<T>): void {
+    this.#queue.push(slot);
+    this.#liveCount++;
+    this.#liveBytes += slot.item.bytes;
+    if (slot.item.coalesce !== undefined) this.#byKey.set(slot.item.coalesce, slot);
   }
 
   #deferFlush(): void {
