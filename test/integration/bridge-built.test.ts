@@ -56,6 +56,12 @@ beforeAll(async () => {
     timeout: 10_000,
     message: "the GM's bridge connects",
   });
+  // The server counts the connection before the client has read the server's welcome: wait for the client's
+  // side too (a busy machine can run the test in between).
+  await waitFor(() => (foundry.api() as Api | undefined)?.bridge.state === "connected", {
+    timeout: 10_000,
+    message: "the GM's bridge client sees itself connected",
+  });
 }, 150_000);
 
 afterAll(async () => {
