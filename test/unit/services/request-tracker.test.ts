@@ -1,0 +1,98 @@
+/** The request tracker: every call settles, by answers, a hand-over or its own timeout, and leaves no timer behind. */
+import { describe, expect, it } from "vitest";
+import { TimeoutError } from "../../../src/contract/errors";
+import type { RequestResult } from "../../../src/contract/types";
+import { RequestTracker } from "../../../src/services/request-tracker";
+import { FakeClock } from "../support";
+
+function setup() {
+  const clock = new FakeClock(1_000);
+  let failures = 0;
+  const tracker = new RequestTracker(clock, () => failures++);
+  const settled: Record<string, Map<string, RequestResult<unknown>>> = {};
+  const open = (id: string, targets: string[], timeout: number) => {
+    const { call, settled: done } = tracker.open({
+      id,
+      channel: "mod",
+      event: "ask",
+      data: 1,
+      toGM: false,
+      targets,
+      timeout,
+    });
+    void done.then((results) => {
+      settled[id] = results;
+    });
+    return call;
+  };
+  const flush = () => new Promise((r) => setTimeout(r, 0));
+  return { clock, tracker, open, settled, flush, failures: () => failures };
+}
+
+describe("RequestTracker", () => {
+  it("fails each call at its own deadline, a shorter one opened later first", async () => {
+    const t = setup();
+    t.open("long", ["gm"], 5_000);
+    t.clock.advance(1_000);
+    t.open("short", ["gm"], 1_000);
+    t.clock.advance(999);
+    await t.flush();
+    expect(Object.keys(t.settled)).toEqual([]);
+    t.clock.advance(1);
+    await t.flush();
+    expect(Object.keys(t.settled)).toEqual(["short"]);
+    const short = t.settled.short?.get("gm");
+    expect(short?.ok === false && short.error).toBeInstanceOf(TimeoutError);
+    t.clock.advance(2_999);
+    await t.flush();
+    expect(t.settled.long).toBeUndefined();
+    t.clock.advance(1);
+    await t.flush();
+    const long = t.settled.long?.get("gm");
+    expect(long?.ok === false && long.error.message).toMatch(/no answer within 5000 ms from gm/);
+    expect(t.failures()).toBe(2);
+    expect(t.clock.pendingTimers).toBe(0);
+  });
+
+  it("a call answered before its deadline never times out, while another still does", async () => {
+    const t = setup();
+    const first = t.open("first", ["gm"], 1_000);
+    t.open("second", ["gm"], 2_000);
+    t.tracker.record(first, "gm", { ok: true, value: 42 });
+    t.clock.advance(1_500);
+    await t.flush();
+    expect(t.settled.first?.get("gm")).toEqual({ ok: true, value: 42 });
+    expect(t.settled.second).toBeUndefined();
+    t.clock.advance(500);
+    await t.flush();
+    expect(t.settled.second?.get("gm")?.ok).toBe(false);
+    expect(t.failures()).toBe(1);
+  });
+
+  it("keeps no timer once nothing is pending, and none for a call without a timeout", async () => {
+    const t = setup();
+    const call = t.open("a", ["gm"], 1_000);
+    expect(t.clock.pendingTimers).toBe(1);
+    t.tracker.record(call, "gm", { ok: true, value: 1 });
+    expect(t.clock.pendingTimers).toBe(0);
+    const unbounded = t.open("b", ["gm"], Number.POSITIVE_INFINITY);
+    expect(t.clock.pendingTimers).toBe(0);
+    t.clock.advance(1_000_000);
+    await t.flush();
+    expect(t.settled.b).toBeUndefined();
+    t.tracker.record(unbounded, "gm", { ok: true, value: 2 });
+    await t.flush();
+    expect(t.settled.b?.get("gm")).toEqual({ ok: true, value: 2 });
+  });
+
+  it("a call handed to another user keeps its deadline", async () => {
+    const t = setup();
+    const call = t.open("r1", ["gm1"], 1_000);
+    t.clock.advance(600);
+    t.tracker.reassign(call, "gm1", "gm2", "r2");
+    t.clock.advance(400);
+    await t.flush();
+    const result = t.settled.r1?.get("gm2");
+    expect(result?.ok === false && result.error).toBeInstanceOf(TimeoutError);
+  });
+});
