@@ -15,7 +15,7 @@ let bytes = 0;
 let limit = 0;
 let over = false;
 let reserved = false;
-/** False for `isSafeIncoming`: strings are not measured (the one costly part of the walk). */
+/** False for `checkIncoming`: strings are not measured (the one costly part of the walk). */
 let measuring = true;
 
 /**
@@ -39,15 +39,18 @@ export function measureIncoming(value: unknown, maxBytes: number): number {
 
 /**
  * The prototype-key and depth defence of `measureIncoming` without the size: for a value whose size is already
- * known, such as a message rebuilt from chunks that were each measured on arrival.
+ * known, such as a message rebuilt from chunks that were each measured on arrival. Returns 0 for a safe value,
+ * else RESERVED_KEY or UNSAFE_VALUE, as `measureIncoming` would.
  */
-export function isSafeIncoming(value: unknown): boolean {
+export function checkIncoming(value: unknown): 0 | typeof RESERVED_KEY | typeof UNSAFE_VALUE {
   bytes = 0;
   limit = Number.POSITIVE_INFINITY;
   over = false;
+  reserved = false;
   measuring = false;
   try {
-    return walk(value, 0);
+    if (walk(value, 0)) return 0;
+    return reserved ? RESERVED_KEY : UNSAFE_VALUE;
   } finally {
     measuring = true;
   }

@@ -9,7 +9,7 @@ import { decodeFrame, readEnvelope } from "./codec";
 import type { SeqWindow } from "./dedupe";
 import { type Envelope, isAddressedTo } from "./envelope";
 import { EnvelopeChecks } from "./envelope-checks";
-import { isSafeIncoming, RESERVED_KEY } from "./incoming";
+import { checkIncoming, RESERVED_KEY } from "./incoming";
 
 /** socket.io's default maxHttpBufferSize: nothing larger can reach us anyway. */
 const MAX_INCOMING_FRAME = 1_000_000;
@@ -127,7 +127,9 @@ export class ReceivePath {
     try {
       const rebuilt: unknown = JSON.parse(result.text);
       // The same defence as any envelope gets from its frame's walk (its chunks were measured as they came).
-      parent = isSafeIncoming(rebuilt) ? readEnvelope(rebuilt) : null;
+      const refusal = checkIncoming(rebuilt);
+      if (refusal === RESERVED_KEY) return counters.drop("reserved-key");
+      parent = refusal === 0 ? readEnvelope(rebuilt) : null;
     } catch {
       return counters.drop("chunk-invalid");
     }
