@@ -27,11 +27,7 @@ let measuring = true;
  * bounded by the depth limit.
  */
 export function measureIncoming(value: unknown, maxBytes: number): number {
-  bytes = 0;
-  limit = maxBytes;
-  over = false;
-  reserved = false;
-  measuring = true;
+  begin(maxBytes, true);
   if (!walk(value, 0)) return over ? OVER_LIMIT : reserved ? RESERVED_KEY : UNSAFE_VALUE;
   // Numbers, booleans and null are not checked one by one: a lone one can still pass the limit.
   return bytes <= limit ? bytes : OVER_LIMIT;
@@ -43,17 +39,22 @@ export function measureIncoming(value: unknown, maxBytes: number): number {
  * else RESERVED_KEY or UNSAFE_VALUE, as `measureIncoming` would.
  */
 export function checkIncoming(value: unknown): 0 | typeof RESERVED_KEY | typeof UNSAFE_VALUE {
-  bytes = 0;
-  limit = Number.POSITIVE_INFINITY;
-  over = false;
-  reserved = false;
-  measuring = false;
+  begin(Number.POSITIVE_INFINITY, false);
   try {
     if (walk(value, 0)) return 0;
     return reserved ? RESERVED_KEY : UNSAFE_VALUE;
   } finally {
     measuring = true;
   }
+}
+
+/** Resets the walk's state for a new value. */
+function begin(maxBytes: number, measure: boolean): void {
+  bytes = 0;
+  limit = maxBytes;
+  over = false;
+  reserved = false;
+  measuring = measure;
 }
 
 function overflow(): false {

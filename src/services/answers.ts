@@ -1,16 +1,17 @@
 /** Answers a user may still need again: at most this many per user, the oldest forgotten first. */
 export const ANSWERS_PER_USER = 4096;
 
-/** One request's answer: running until `answered` fills it in (the same object, so it is looked up once). */
+/**
+ * One request's answer: still running while `kind` is null, until `answered` fills it in (the same object, so
+ * it is looked up once).
+ */
 export interface Answer {
-  state: "running" | "done";
   kind: "res" | "err" | null;
   payload: unknown;
 }
 
 /** The request of `answer` was answered: a repeat of it gets this answer again. */
 export function answered(answer: Answer, kind: "res" | "err", payload: unknown): void {
-  answer.state = "done";
   answer.kind = kind;
   answer.payload = payload;
 }
@@ -37,7 +38,7 @@ export class Answers {
 
   /** Records a request as running; returns its answer, for `answered`. */
   running(user: string, requestId: string): Answer {
-    const answer: Answer = { state: "running", kind: null, payload: undefined };
+    const answer: Answer = { kind: null, payload: undefined };
     this.#set(user, requestId, answer);
     return answer;
   }

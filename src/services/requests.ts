@@ -133,8 +133,8 @@ export class Requests {
     const { core } = this.#deps;
     const requestId = env.r ?? ctx.messageId;
     const known = this.#answers.get(ctx.senderId, requestId);
-    if (known?.state === "running") return core.counters.drop("duplicate");
-    if (known?.kind) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
+    if (known?.kind === null) return core.counters.drop("duplicate");
+    if (known) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
     const answer = this.#answers.running(ctx.senderId, requestId);
     const outcome = await this.#deps.dispatcher.request(env.d, ctx);
     const kind = outcome.ok ? "res" : "err";
