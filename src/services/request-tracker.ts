@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from "../clock";
+import type { Clock } from "../clock";
 import {
   NoHandlerError,
   PermissionDeniedError,
@@ -9,6 +9,7 @@ import {
 } from "../contract/errors";
 import type { RequestResult } from "../contract/types";
 import type { ResponderOutcome } from "../pipeline/dispatch";
+import { type Deadline, Deadlines } from "./deadlines";
 
 export type { ResponderOutcome };
 
@@ -26,7 +27,8 @@ export interface PendingCall {
 }
 
 interface Entry extends PendingCall {
-  timer: TimerHandle;
+  readonly timeout: number;
+  deadline: Deadline<Entry> | null;
   finish(results: Map<string, RequestResult<unknown>>): void;
 }
 
@@ -39,10 +41,12 @@ export class RequestTracker {
 
   readonly #clock: Clock;
   readonly #onFailure: () => void;
+  readonly #deadlines: Deadlines<Entry>;
 
   constructor(clock: Clock, onFailure: () => void) {
     this.#clock = clock;
     this.#onFailure = onFailure;
+    this.#deadlines = new Deadlines(clock, (entry) => this.#timedOut(entry));
   }
 
   get size(): number {
@@ -65,7 +69,8 @@ export class RequestTracker {
       toGM: spec.toGM,
       waiting: new Set(spec.targets),
       results: new Map(),
-      timer: null,
+      timeout: spec.timeout,
+      deadline: null,
       finish,
     };
     if (entry.waiting.size === 0) {
@@ -73,21 +78,10 @@ export class RequestTracker {
       return { call: entry, settled };
     }
     this.#calls.set(entry.id, entry);
-    // No timer for a call without a timeout (the socketlib drop-in's default): it still settles when its
+    // No deadline for a call without a timeout (the socketlib drop-in's default): it still settles when its
     // targets answer, fail or leave.
-    if (!Number.isFinite(spec.timeout)) return { call: entry, settled };
-    entry.timer = this.#clock.setTimeout(() => {
-      const missing = [...entry.waiting];
-      this.failAll(
-        entry,
-        () =>
-          new TimeoutError(`no answer within ${spec.timeout} ms from ${missing.join(", ")}`, {
-            moduleId: entry.channel,
-            event: entry.event,
-            missing,
-          }),
-      );
-    }, spec.timeout);
+    if (Number.isFinite(spec.timeout))
+      entry.deadline = this.#deadlines.add(entry, this.#clock.now() + spec.timeout);
     return { call: entry, settled };
   }
 
@@ -129,10 +123,25 @@ export class RequestTracker {
   /** Fails every call (used on shutdown). */
   failEverything(error: (call: PendingCall, userId: string) => Error): void {
     for (const call of [...this.#calls.values()]) this.failAll(call, (u) => error(call, u));
+    this.#deadlines.clear();
+  }
+
+  #timedOut(entry: Entry): void {
+    entry.deadline = null;
+    const missing = [...entry.waiting];
+    this.failAll(
+      entry,
+      () =>
+        new TimeoutError(`no answer within ${entry.timeout} ms from ${missing.join(", ")}`, {
+          moduleId: entry.channel,
+          event: entry.event,
+          missing,
+        }),
+    );
   }
 
   #settle(entry: Entry): void {
-    this.#clock.clearTimeout(entry.timer);
+    if (entry.deadline) this.#deadlines.cancel(entry.deadline);
     this.#calls.delete(entry.id);
     entry.finish(entry.results);
   }

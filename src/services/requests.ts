@@ -10,7 +10,7 @@ import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertJsonSafe } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
-import { Answers, answered } from "./answers";
+import { type Answer, Answers, answered } from "./answers";
 import type { Core } from "./core";
 import { checkKeys, checkTimeout, REQUEST_KEYS } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
@@ -129,20 +129,32 @@ export class Requests {
    * Answers a request that arrived from another client, once: a request sent again after an outage names the
    * original id (`r`), and gets the first answer again without running the handler twice.
    */
-  async answer(env: Envelope, ctx: MessageContext): Promise<void> {
+  answer(env: Envelope, ctx: MessageContext): void {
     const { core } = this.#deps;
     const requestId = env.r ?? ctx.messageId;
     const known = this.#answers.get(ctx.senderId, requestId);
     if (known?.kind === null) return core.counters.drop("duplicate");
     if (known) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
     const answer = this.#answers.running(ctx.senderId, requestId);
-    const outcome = await this.#deps.dispatcher.request(env.d, ctx);
+    const outcome = this.#deps.dispatcher.request(env.d, ctx);
+    // A synchronous responder is answered in this task, without a wait for a promise.
+    if (outcome instanceof Promise) void outcome.then((o) => this.#answered(env, ctx, requestId, answer, o));
+    else this.#answered(env, ctx, requestId, answer, outcome);
+  }
+
+  #answered(
+    env: Envelope,
+    ctx: MessageContext,
+    requestId: string,
+    answer: Answer,
+    outcome: ResponderOutcome,
+  ): void {
     const kind = outcome.ok ? "res" : "err";
     const payload = outcome.ok
       ? outcome.value
       : { code: outcome.code, message: outcome.message, issues: outcome.issues };
     answered(answer, kind, payload);
-    core.counters.requestsAnswered++;
+    this.#deps.core.counters.requestsAnswered++;
     this.#reply(env, ctx.senderId, requestId, kind, payload);
   }
 
@@ -241,7 +253,7 @@ export class Requests {
     }
     const data = call.data === undefined ? undefined : structuredClone(call.data);
     core.defer(() => {
-      void this.#deps.dispatcher.request(data, ctx).then((outcome) => {
+      void Promise.resolve(this.#deps.dispatcher.request(data, ctx)).then((outcome) => {
         this.#tracker.record(call, me, this.#toResult(outcome, call, me));
       });
     });

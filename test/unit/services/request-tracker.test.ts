@@ -69,11 +69,22 @@ describe("RequestTracker", () => {
     expect(t.failures()).toBe(1);
   });
 
-  it("keeps no timer once nothing is pending, and none for a call without a timeout", async () => {
+  it("one timer serves every deadline: a later deadline sets none, an earlier one moves it", () => {
+    const t = setup();
+    t.open("a", ["gm"], 1_000);
+    t.open("b", ["gm"], 2_000);
+    t.open("c", ["gm"], 1_500);
+    expect(t.clock.pendingTimers).toBe(1);
+    t.open("d", ["gm"], 500);
+    expect(t.clock.pendingTimers).toBe(1);
+  });
+
+  it("once nothing is pending the timer fires for nothing and is not set again; none for a call without a timeout", async () => {
     const t = setup();
     const call = t.open("a", ["gm"], 1_000);
     expect(t.clock.pendingTimers).toBe(1);
     t.tracker.record(call, "gm", { ok: true, value: 1 });
+    t.clock.advance(1_000);
     expect(t.clock.pendingTimers).toBe(0);
     const unbounded = t.open("b", ["gm"], Number.POSITIVE_INFINITY);
     expect(t.clock.pendingTimers).toBe(0);
@@ -83,6 +94,40 @@ describe("RequestTracker", () => {
     t.tracker.record(unbounded, "gm", { ok: true, value: 2 });
     await t.flush();
     expect(t.settled.b?.get("gm")).toEqual({ ok: true, value: 2 });
+    expect(t.failures()).toBe(0);
+  });
+
+  it("shutdown fails every call and leaves no timer", async () => {
+    const t = setup();
+    t.open("a", ["gm"], 1_000);
+    t.open("b", ["p1", "p2"], 2_000);
+    t.tracker.failEverything((_call, userId) => new Error(`shut down before ${userId} answered`));
+    expect(t.clock.pendingTimers).toBe(0);
+    await t.flush();
+    expect(t.settled.b?.get("p2")?.ok).toBe(false);
+    expect(t.failures()).toBe(3);
+  });
+
+  it("thousands of calls answered in any order: each unanswered one times out once, exactly at its deadline", () => {
+    const t = setup();
+    const timeoutOf = (i: number) => 1_000 + ((i * 7919) % 1_000);
+    const calls = Array.from({ length: 2_000 }, (_, i) => t.open(`c${i}`, ["gm"], timeoutOf(i)));
+    // Every call but each tenth is answered, which also sweeps the cancelled deadlines out of the queue.
+    calls.forEach((call, i) => {
+      if (i % 10 !== 0) t.tracker.record(call, "gm", { ok: true, value: i });
+    });
+    const timedOutAt = new Map<number, number>();
+    for (let ms = 1; ms <= 2_000; ms++) {
+      t.clock.advance(1);
+      calls.forEach((call, i) => {
+        if (i % 10 === 0 && call.waiting.size === 0 && !timedOutAt.has(i)) timedOutAt.set(i, ms);
+      });
+    }
+    expect(timedOutAt.size).toBe(200);
+    for (const [i, at] of timedOutAt) expect(at).toBe(timeoutOf(i));
+    expect(t.failures()).toBe(200);
+    expect(t.tracker.size).toBe(0);
+    expect(t.clock.pendingTimers).toBe(0);
   });
 
   it("a call handed to another user keeps its deadline", async () => {
