@@ -16,30 +16,67 @@ export function answered(answer: Answer, kind: "res" | "err", payload: unknown):
   answer.payload = payload;
 }
 
-/** One requester's answers, and their ids oldest first (from `head` on). */
-interface UserAnswers {
-  map: Map<string, Answer>;
-  order: string[];
-  head: number;
+/**
+ * A request's id (`messageId`: its sender's session, a colon, its sequence number) read back into its parts;
+ * null when it is not one.
+ */
+export function parseRequestId(id: string): { session: string; q: number } | null {
+  const colon = id.lastIndexOf(":");
+  if (colon < 1) return null;
+  const digits = id.slice(colon + 1);
+  const q = Number(digits);
+  if (!Number.isSafeInteger(q) || q < 1 || String(q) !== digits) return null;
+  return { session: id.slice(0, colon), q };
 }
 
 /**
- * The requests this client answered, per requester (the server-stamped user) and request id, so that a
- * request sent again after an outage is answered once: a repeat of one still running is ignored, a repeat of
- * one answered gets the same answer again without running the handler twice.
+ * One requester's answers, by session and sequence number (numbers are far cheaper Map keys than the id
+ * strings), with every kept answer's place oldest first, from `head` on, in three lists that stay in step.
+ */
+interface UserAnswers {
+  sessions: Map<string, Map<number, Answer>>;
+  size: number;
+  head: number;
+  maps: Map<number, Answer>[];
+  names: string[];
+  numbers: number[];
+}
+
+/**
+ * The requests this client answered, per requester (the server-stamped user) and request (the session and
+ * sequence number of its first sending), so that a request sent again after an outage is answered once: a
+ * repeat of one still running is ignored, a repeat of one answered gets the same answer again without running
+ * the handler twice.
  */
 export class Answers {
   readonly #byUser = new Map<string, UserAnswers>();
 
   /** What is known of this request: undefined the first time. */
-  get(user: string, requestId: string): Answer | undefined {
-    return this.#byUser.get(user)?.map.get(requestId);
+  get(user: string, session: string, q: number): Answer | undefined {
+    return this.#byUser.get(user)?.sessions.get(session)?.get(q);
   }
 
   /** Records a request as running; returns its answer, for `answered`. */
-  running(user: string, requestId: string): Answer {
+  running(user: string, session: string, q: number): Answer {
     const answer: Answer = { kind: null, payload: undefined };
-    this.#set(user, requestId, answer);
+    let answers = this.#byUser.get(user);
+    if (!answers) {
+      answers = { sessions: new Map(), size: 0, head: 0, maps: [], names: [], numbers: [] };
+      this.#byUser.set(user, answers);
+    }
+    let map = answers.sessions.get(session);
+    if (!map) {
+      map = new Map();
+      answers.sessions.set(session, map);
+    }
+    if (!map.has(q)) {
+      if (answers.size >= ANSWERS_PER_USER) this.#forgetOldest(answers);
+      answers.maps.push(map);
+      answers.names.push(session);
+      answers.numbers.push(q);
+      answers.size++;
+    }
+    map.set(q, answer);
     return answer;
   }
 
@@ -47,23 +84,18 @@ export class Answers {
     this.#byUser.clear();
   }
 
-  #set(user: string, requestId: string, answer: Answer): void {
-    let answers = this.#byUser.get(user);
-    if (!answers) {
-      answers = { map: new Map(), order: [], head: 0 };
-      this.#byUser.set(user, answers);
+  #forgetOldest(answers: UserAnswers): void {
+    const i = answers.head++;
+    const map = answers.maps[i] as Map<number, Answer>;
+    map.delete(answers.numbers[i] as number);
+    if (map.size === 0) answers.sessions.delete(answers.names[i] as string);
+    answers.size--;
+    // The lists are cut down now and then: shifting them one place per answer would cost their length each time.
+    if (answers.head >= ANSWERS_PER_USER) {
+      answers.maps = answers.maps.slice(answers.head);
+      answers.names = answers.names.slice(answers.head);
+      answers.numbers = answers.numbers.slice(answers.head);
+      answers.head = 0;
     }
-    const { map } = answers;
-    if (!map.has(requestId)) {
-      // The oldest id is kept in a queue: finding it as a Map's first key gets slower with every key deleted
-      // before it (the Map keeps their places until it is rebuilt).
-      if (map.size >= ANSWERS_PER_USER) map.delete(answers.order[answers.head++] as string);
-      answers.order.push(requestId);
-      if (answers.head >= ANSWERS_PER_USER) {
-        answers.order = answers.order.slice(answers.head);
-        answers.head = 0;
-      }
-    }
-    map.set(requestId, answer);
   }
 }

@@ -64,8 +64,8 @@ export class LazyRequests {
   }
 
   /** Runs only after `whenReady()` settled (the receive hold sees to it). */
-  answer(env: Envelope, ctx: MessageContext): void {
-    void this.#part.now()?.answer(env, ctx);
+  answer(env: Envelope, ctx: MessageContext, session: string): void {
+    this.#part.now()?.answer(env, ctx, session);
   }
 
   /** A reply before any request was sent answers nothing. */

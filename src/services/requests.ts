@@ -10,7 +10,7 @@ import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertJsonSafe } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
-import { type Answer, Answers, answered } from "./answers";
+import { type Answer, Answers, answered, parseRequestId } from "./answers";
 import type { Core } from "./core";
 import { checkKeys, checkTimeout, REQUEST_KEYS } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
@@ -126,16 +126,19 @@ export class Requests {
   }
 
   /**
-   * Answers a request that arrived from another client, once: a request sent again after an outage names the
-   * original id (`r`), and gets the first answer again without running the handler twice.
+   * Answers a request that arrived from another client (in a frame of `session`), once: a request sent again
+   * after an outage names the original id (`r`), and gets the first answer again without running the handler
+   * twice. An `r` that is no request id is refused as a malformed envelope.
    */
-  answer(env: Envelope, ctx: MessageContext): void {
+  answer(env: Envelope, ctx: MessageContext, session: string): void {
     const { core } = this.#deps;
     const requestId = env.r ?? ctx.messageId;
-    const known = this.#answers.get(ctx.senderId, requestId);
+    const first = env.r === undefined ? { session, q: env.q } : parseRequestId(env.r);
+    if (!first) return core.counters.drop("envelope-shape");
+    const known = this.#answers.get(ctx.senderId, first.session, first.q);
     if (known?.kind === null) return core.counters.drop("duplicate");
     if (known) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
-    const answer = this.#answers.running(ctx.senderId, requestId);
+    const answer = this.#answers.running(ctx.senderId, first.session, first.q);
     const outcome = this.#deps.dispatcher.request(env.d, ctx);
     // A synchronous responder is answered in this task, without a wait for a promise.
     if (outcome instanceof Promise) void outcome.then((o) => this.#answered(env, ctx, requestId, answer, o));

@@ -94,7 +94,7 @@ export function receiveRoutes(t: RouteTargets): Routes {
     },
     req: (m, ctx) => {
       count(m, ctx);
-      t.requests.answer(m.env, ctx);
+      t.requests.answer(m.env, ctx, m.session);
     },
     res: (m) => t.requests.reply(m.env, m.sender.id),
     err: (m) => t.requests.reply(m.env, m.sender.id),

@@ -142,9 +142,12 @@ describe("Requests: answering", () => {
     const ctx = (messageId: string) =>
       ({ moduleId: "mod", event: "ask", messageId, senderId: "p1", sender: user("p1", 1) }) as never;
     const original: Envelope = { q: 5, k: "req", c: "mod", e: "ask", a: 0, d: 21, t: ["gm1"] };
-    await requests.answer(original, ctx("p1s:5"));
+    requests.answer(original, ctx("p1s:5"), "p1s");
     // Sent again after an outage: a new envelope naming the original id.
-    await requests.answer({ ...original, q: 9, r: "p1s:5" }, ctx("p1s:9"));
+    requests.answer({ ...original, q: 9, r: "p1s:5" }, ctx("p1s:9"), "p1s");
+    // A repeat that names no request id is refused, and runs nothing.
+    requests.answer({ ...original, q: 10, r: "p1s:05" }, ctx("p1s:10"), "p1s");
+    requests.answer({ ...original, q: 11, r: "nonsense" }, ctx("p1s:11"), "p1s");
     f.tasks.endOfTask();
     const replies = f.sent().filter((e) => e.k === "res");
     expect(runs).toBe(1);
@@ -153,5 +156,6 @@ describe("Requests: answering", () => {
       ["p1s:5", 42],
     ]);
     expect(f.core.counters.requestsAnswered).toBe(1);
+    expect(f.core.counters.dropped("envelope-shape")).toBe(2);
   });
 });
