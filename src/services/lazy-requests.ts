@@ -57,8 +57,15 @@ export class LazyRequests {
     return this.#with(channel, event, (r) => r.requestAll<R>(channel, event, data, opts));
   }
 
-  async #with<T>(moduleId: string, event: string, call: (requests: Requests) => Promise<T>): Promise<T> {
-    const requests = this.#part.now() ?? (await this.#part.get());
+  /** The call itself once the chunk is loaded: no promise of its own in between, so no wait added to it. */
+  #with<T>(moduleId: string, event: string, call: (requests: Requests) => Promise<T>): Promise<T> {
+    const requests = this.#part.now();
+    if (requests && !this.#closed) return call(requests);
+    return this.#afterLoad(moduleId, event, call);
+  }
+
+  async #afterLoad<T>(moduleId: string, event: string, call: (requests: Requests) => Promise<T>): Promise<T> {
+    const requests = await this.#part.get();
     if (this.#closed) throw new SocketManagerError("Socket Manager was shut down", { moduleId, event });
     return call(requests);
   }
