@@ -33,6 +33,9 @@ interface Slot<T> {
 /**
  * Groups envelopes into frames. The queue is strictly first-in first-out, so per-sender order holds across
  * priorities: any flush carries everything queued before it.
+ * - high: the first of a task leaves at once when nothing waits ahead of it (a request, the answer to one, a
+ *   pong: what someone is waiting for does not wait for the rest of the task); the others flush at the end of
+ *   the task, as normal ones do;
  * - high and normal: flush at the end of the current task, so a lone message is not delayed and a burst (many
  *   requests, or the answers to them) shares frames instead of taking one frame per envelope;
  * - low: waits up to `windowMs` for company, unless a normal or high flush takes it along first;
@@ -44,6 +47,8 @@ export class Batcher<T extends BatchItem = BatchItem> {
   #liveBytes = 0;
   readonly #byKey = new Map<string, Slot<T>>();
   #deferred = false;
+  /** A high envelope already left at once in this task: the task's others share frames at its end. */
+  #sentAtOnce = false;
   #draining = false;
   #timer: TimerHandle | null = null;
   readonly #opts: BatcherOptions<T>;
@@ -73,6 +78,13 @@ export class Batcher<T extends BatchItem = BatchItem> {
     this.#liveBytes += item.bytes;
 
     if (this.#draining) return;
+    if (item.priority === "high" && !this.#sentAtOnce && this.#liveCount === 1) {
+      this.#sentAtOnce = true;
+      this.flush();
+      // The end-of-task job clears the mark (and sends whatever the rest of the task queues).
+      this.#deferFlush();
+      return;
+    }
     const { maxCount, maxBytes, windowMs } = this.#opts.limits();
     if (this.#liveCount >= maxCount || this.#liveBytes >= maxBytes) this.#sendFullFrames(maxCount, maxBytes);
     if (this.#liveCount === 0) return;
@@ -166,6 +178,7 @@ export class Batcher<T extends BatchItem = BatchItem> {
     this.#deferred = true;
     this.#opts.defer(() => {
       this.#deferred = false;
+      this.#sentAtOnce = false;
       if (this.#liveCount > 0) this.flush();
     });
   }

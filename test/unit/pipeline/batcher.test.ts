@@ -169,19 +169,44 @@ describe("high priority", () => {
     expect(t.batcher.pending).toBe(0);
   });
 
-  it("many high messages in one task share frames instead of one frame each", () => {
+  it("many high messages in one task share frames: the first leaves at once, full frames as they fill, the rest at the end of the task", () => {
     const t = setup({ maxCount: 50 });
     for (let i = 0; i < 120; i++) t.push("high");
+    expect(t.frames.map((f) => f.length)).toEqual([1, 50, 50]);
     t.tasks.endOfTask();
-    expect(t.frames.map((f) => f.length)).toEqual([50, 50, 20]);
+    expect(t.frames.map((f) => f.length)).toEqual([1, 50, 50, 19]);
   });
 
-  it("a lone high message goes out at the end of its task, without waiting for the low window", () => {
+  it("a lone high message leaves at once, in each task again, without waiting for the low window", () => {
     const t = setup({ windowMs: 100 });
     t.push("high");
-    t.tasks.endOfTask();
     expect(t.ids()).toEqual([[1]]);
+    t.tasks.endOfTask();
+    t.push("high");
+    expect(t.ids()).toEqual([[1], [2]]);
+    t.tasks.endOfTask();
+    expect(t.ids()).toEqual([[1], [2]]);
     expect(t.clock.pendingTimers).toBe(0);
+  });
+
+  it("a high message waits for the end of the task when anything is queued ahead of it", () => {
+    const t = setup();
+    t.push("normal");
+    t.push("high");
+    expect(t.frames).toEqual([]);
+    t.tasks.endOfTask();
+    expect(t.ids()).toEqual([[1, 2]]);
+  });
+
+  it("an unsent message replaced by a coalesced one does not count as queued ahead", () => {
+    const t = setup();
+    t.push("low", { coalesce: "k" });
+    t.push("low", { coalesce: "k" });
+    expect(t.batcher.pending).toBe(1);
+    t.push("high");
+    expect(t.frames).toEqual([]);
+    t.tasks.endOfTask();
+    expect(t.ids()).toEqual([[2, 3]]);
   });
 
   it("splits what it carries into frames of maxCount", () => {
