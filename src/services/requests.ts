@@ -10,7 +10,7 @@ import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertJsonSafe } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
-import { type Answer, Answers, answered, parseRequestId } from "./answers";
+import { Answers, answered, parseRequestId } from "./answers";
 import type { Core } from "./core";
 import { checkKeys, checkTimeout, REQUEST_KEYS } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
@@ -138,27 +138,33 @@ export class Requests {
     const known = this.#answers.get(ctx.senderId, first.session, first.q);
     if (known?.kind === null) return core.counters.drop("duplicate");
     if (known) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
-    const answer = this.#answers.running(ctx.senderId, first.session, first.q);
     const outcome = this.#deps.dispatcher.request(env.d, ctx);
-    // A synchronous responder is answered in this task, without a wait for a promise.
-    if (outcome instanceof Promise) void outcome.then((o) => this.#answered(env, ctx, requestId, answer, o));
-    else this.#answered(env, ctx, requestId, answer, outcome);
+    if (outcome instanceof Promise) {
+      // Recorded as running before this task ends, so a repeat arriving while the responder works is ignored.
+      const answer = this.#answers.running(ctx.senderId, first.session, first.q);
+      void outcome.then((o) => {
+        const payload = this.#answered(env, ctx.senderId, requestId, o);
+        answered(answer, o.ok ? "res" : "err", payload);
+      });
+      return;
+    }
+    // A synchronous responder: the answer leaves first, then is recorded (nothing else can arrive meanwhile).
+    const payload = this.#answered(env, ctx.senderId, requestId, outcome);
+    answered(
+      this.#answers.running(ctx.senderId, first.session, first.q),
+      outcome.ok ? "res" : "err",
+      payload,
+    );
   }
 
-  #answered(
-    env: Envelope,
-    ctx: MessageContext,
-    requestId: string,
-    answer: Answer,
-    outcome: ResponderOutcome,
-  ): void {
-    const kind = outcome.ok ? "res" : "err";
+  /** Sends the answer of `outcome`; returns its payload, for the record of answers. */
+  #answered(env: Envelope, to: string, requestId: string, outcome: ResponderOutcome): unknown {
     const payload = outcome.ok
       ? outcome.value
       : { code: outcome.code, message: outcome.message, issues: outcome.issues };
-    answered(answer, kind, payload);
+    this.#reply(env, to, requestId, outcome.ok ? "res" : "err", payload);
     this.#deps.core.counters.requestsAnswered++;
-    this.#reply(env, ctx.senderId, requestId, kind, payload);
+    return payload;
   }
 
   /** After the link came back: sends every unanswered request again (under its id) to who has not answered. */

@@ -158,4 +158,48 @@ describe("Requests: answering", () => {
     expect(f.core.counters.requestsAnswered).toBe(1);
     expect(f.core.counters.dropped("envelope-shape")).toBe(2);
   });
+
+  it("a repeat that arrives while an async responder still works is ignored; one after it gets the same answer", async () => {
+    const f = fixture("gm1", [user("gm1", 4), user("p1", 1)]);
+    let runs = 0;
+    let finish: (v: number) => void = () => {};
+    const source = {
+      handlersFor: () => [],
+      responderFor: () => ({
+        fn: () => {
+          runs++;
+          return new Promise<number>((resolve) => {
+            finish = resolve;
+          });
+        },
+        opts: {},
+      }),
+    };
+    const requests = new Requests({
+      core: f.core,
+      dispatcher: new Dispatcher(() => source, f.core.counters, f.core.log),
+      transport: () => "native",
+      localContext: () => null,
+    });
+    const ctx = (messageId: string) =>
+      ({ moduleId: "mod", event: "ask", messageId, senderId: "p1", sender: user("p1", 1) }) as never;
+    const original: Envelope = { q: 5, k: "req", c: "mod", e: "ask", a: 0, d: 1, t: ["gm1"] };
+    requests.answer(original, ctx("p1s:5"), "p1s");
+    requests.answer({ ...original, q: 6, r: "p1s:5" }, ctx("p1s:6"), "p1s");
+    expect(f.core.counters.dropped("duplicate")).toBe(1);
+    finish(7);
+    await new Promise((r) => setTimeout(r, 0));
+    requests.answer({ ...original, q: 7, r: "p1s:5" }, ctx("p1s:7"), "p1s");
+    f.tasks.endOfTask();
+    expect(runs).toBe(1);
+    expect(
+      f
+        .sent()
+        .filter((e) => e.k === "res")
+        .map((e) => [e.r, e.d]),
+    ).toEqual([
+      ["p1s:5", 7],
+      ["p1s:5", 7],
+    ]);
+  });
 });
