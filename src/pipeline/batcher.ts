@@ -80,7 +80,8 @@ export class Batcher<T extends BatchItem = BatchItem> {
     if (this.#draining) return;
     if (item.priority === "high" && !this.#sentAtOnce && this.#liveCount === 1) {
       this.#sentAtOnce = true;
-      this.flush();
+      // One envelope is one frame whatever the limits: no need to read them.
+      this.#drain(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, false);
       // The end-of-task job clears the mark (and sends whatever the rest of the task queues).
       this.#deferFlush();
       return;
