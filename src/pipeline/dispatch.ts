@@ -52,38 +52,67 @@ export class Dispatcher {
     this.#log = log;
   }
 
-  async message(data: unknown, ctx: MessageContext): Promise<void> {
+  /**
+   * Runs the event's handlers in registration order. Returns a promise only when an asynchronous schema made it
+   * wait (the handlers after it then run once it settled); otherwise everything ran before it returns.
+   */
+  message(data: unknown, ctx: MessageContext): undefined | Promise<void> {
     const channel = this.#channels(ctx.moduleId);
-    if (!channel) return this.#counters.drop("no-channel");
+    if (!channel) return void this.#counters.drop("no-channel");
     const handlers = channel.handlersFor(ctx.event);
-    if (handlers.length === 0) return this.#counters.drop("no-handler");
-    for (const handler of handlers) {
+    if (handlers.length === 0) return void this.#counters.drop("no-handler");
+    return this.#runFrom(handlers, 0, data, ctx);
+  }
+
+  #runFrom(
+    handlers: readonly HandlerEntry[],
+    from: number,
+    data: unknown,
+    ctx: MessageContext,
+  ): undefined | Promise<void> {
+    for (let i = from; i < handlers.length; i++) {
+      const handler = handlers[i] as HandlerEntry;
       if (!isPermitted(handler.opts.permission, ctx.sender)) {
         this.#counters.drop("permission");
         this.#log.debug(`${ctx.sender.name} may not trigger ${ctx.moduleId} "${ctx.event}"`);
         continue;
       }
-      let value = data;
-      if (handler.opts.schema) {
-        const checked = runSchema(handler.opts.schema, data);
-        // Only await when the schema is async, so synchronous handlers keep their order across messages.
-        const outcome = "then" in checked ? await checked : checked;
-        if (!outcome.ok) {
-          this.#counters.drop("schema");
-          this.#log.debug(
-            `${ctx.moduleId} "${ctx.event}" from ${ctx.sender.name} failed its schema`,
-            outcome.issues,
-          );
-          continue;
-        }
-        value = outcome.value;
+      if (!handler.opts.schema) {
+        this.#call(handler, data, ctx);
+        continue;
       }
-      try {
-        const result = handler.fn(value, ctx);
-        if (result instanceof Promise) result.catch((e: unknown) => this.#failed(ctx, e));
-      } catch (e) {
-        this.#failed(ctx, e);
+      const checked = runSchema(handler.opts.schema, data);
+      // Only wait when the schema is async, so synchronous handlers keep their order across messages.
+      if ("then" in checked) {
+        return checked.then((outcome) => {
+          this.#afterHandlerSchema(handler, outcome, ctx);
+          return this.#runFrom(handlers, i + 1, data, ctx);
+        });
       }
+      this.#afterHandlerSchema(handler, checked, ctx);
+    }
+    return undefined;
+  }
+
+  #afterHandlerSchema(
+    handler: HandlerEntry,
+    outcome: Awaited<ReturnType<typeof runSchema>>,
+    ctx: MessageContext,
+  ): void {
+    if (outcome.ok) return this.#call(handler, outcome.value, ctx);
+    this.#counters.drop("schema");
+    this.#log.debug(
+      `${ctx.moduleId} "${ctx.event}" from ${ctx.sender.name} failed its schema`,
+      outcome.issues,
+    );
+  }
+
+  #call(handler: HandlerEntry, value: unknown, ctx: MessageContext): void {
+    try {
+      const result = handler.fn(value, ctx);
+      if (result instanceof Promise) result.catch((e: unknown) => this.#failed(ctx, e));
+    } catch (e) {
+      this.#failed(ctx, e);
     }
   }
 

@@ -71,11 +71,33 @@ describe("Dispatcher.message", () => {
       }),
       entry(() => void ran.push("third")),
     ]);
-    await expect(dispatcher.message({}, ctx(PLAYER))).resolves.toBeUndefined();
-    await Promise.resolve();
+    // Nothing asynchronous to wait for: every handler ran before message() returned.
+    expect(dispatcher.message({}, ctx(PLAYER))).toBeUndefined();
     expect(ran).toEqual(["third"]);
+    await new Promise((r) => setTimeout(r, 0));
     expect(counters.handlerErrors).toBe(2);
     expect(logged).toHaveLength(2);
+  });
+
+  it("an asynchronous schema makes message() wait: the handlers after it run once it settled, in order", async () => {
+    const ran: string[] = [];
+    const asyncDouble = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: async (v: unknown) => ({ value: (v as number) * 2 }),
+      },
+    };
+    const { dispatcher } = setup([
+      entry((d) => void ran.push(`first ${d}`)),
+      entry((d) => void ran.push(`async ${d}`), { schema: asyncDouble as never }),
+      entry((d) => void ran.push(`last ${d}`)),
+    ]);
+    const pending = dispatcher.message(1, ctx(PLAYER));
+    expect(pending).toBeInstanceOf(Promise);
+    expect(ran).toEqual(["first 1"]);
+    await pending;
+    expect(ran).toEqual(["first 1", "async 2", "last 1"]);
   });
 
   it("each handler's permission is checked against the sender in the context", async () => {
