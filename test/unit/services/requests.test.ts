@@ -120,38 +120,51 @@ describe("Requests", () => {
 });
 
 describe("Requests: answering", () => {
-  it("answers once per request id: a request sent again gets the first answer without running twice", async () => {
+  /** The GM answering p1 with `responder`; `ask(q, r?)` delivers a request numbered q (naming r when a repeat). */
+  function answering(responder: (data: unknown) => unknown) {
     const f = fixture("gm1", [user("gm1", 4), user("p1", 1)]);
-    let runs = 0;
-    const source = {
-      handlersFor: () => [],
-      responderFor: () => ({
-        fn: (n: unknown) => {
-          runs++;
-          return (n as number) * 2;
-        },
-        opts: {},
-      }),
-    };
+    const source = { handlersFor: () => [], responderFor: () => ({ fn: responder, opts: {} }) };
     const requests = new Requests({
       core: f.core,
       dispatcher: new Dispatcher(() => source, f.core.counters, f.core.log),
       transport: () => "native",
       localContext: () => null,
     });
-    const ctx = (messageId: string) =>
-      ({ moduleId: "mod", event: "ask", messageId, senderId: "p1", sender: user("p1", 1) }) as never;
-    const original: Envelope = { q: 5, k: "req", c: "mod", e: "ask", a: 0, d: 21, t: ["gm1"] };
-    requests.answer(original, ctx("p1s:5"), "p1s");
+    const ask = (q: number, data: unknown, r?: string) => {
+      const env: Envelope = { q, k: "req", c: "mod", e: "ask", a: 0, d: data, t: ["gm1"] };
+      if (r !== undefined) env.r = r;
+      const ctx = {
+        moduleId: "mod",
+        event: "ask",
+        messageId: `p1s:${q}`,
+        senderId: "p1",
+        sender: user("p1", 1),
+      };
+      requests.answer(env, ctx as never, "p1s");
+    };
+    const replies = () =>
+      f
+        .sent()
+        .filter((e) => e.k === "res")
+        .map((e) => [e.r, e.d]);
+    return { f, ask, replies };
+  }
+
+  it("answers once per request id: a request sent again gets the first answer without running twice", () => {
+    let runs = 0;
+    const { f, ask, replies } = answering((n) => {
+      runs++;
+      return (n as number) * 2;
+    });
+    ask(5, 21);
     // Sent again after an outage: a new envelope naming the original id.
-    requests.answer({ ...original, q: 9, r: "p1s:5" }, ctx("p1s:9"), "p1s");
+    ask(9, 21, "p1s:5");
     // A repeat that names no request id is refused, and runs nothing.
-    requests.answer({ ...original, q: 10, r: "p1s:05" }, ctx("p1s:10"), "p1s");
-    requests.answer({ ...original, q: 11, r: "nonsense" }, ctx("p1s:11"), "p1s");
+    ask(10, 21, "p1s:05");
+    ask(11, 21, "nonsense");
     f.tasks.endOfTask();
-    const replies = f.sent().filter((e) => e.k === "res");
     expect(runs).toBe(1);
-    expect(replies.map((e) => [e.r, e.d])).toEqual([
+    expect(replies()).toEqual([
       ["p1s:5", 42],
       ["p1s:5", 42],
     ]);
@@ -160,44 +173,23 @@ describe("Requests: answering", () => {
   });
 
   it("a repeat that arrives while an async responder still works is ignored; one after it gets the same answer", async () => {
-    const f = fixture("gm1", [user("gm1", 4), user("p1", 1)]);
     let runs = 0;
     let finish: (v: number) => void = () => {};
-    const source = {
-      handlersFor: () => [],
-      responderFor: () => ({
-        fn: () => {
-          runs++;
-          return new Promise<number>((resolve) => {
-            finish = resolve;
-          });
-        },
-        opts: {},
-      }),
-    };
-    const requests = new Requests({
-      core: f.core,
-      dispatcher: new Dispatcher(() => source, f.core.counters, f.core.log),
-      transport: () => "native",
-      localContext: () => null,
+    const { f, ask, replies } = answering(() => {
+      runs++;
+      return new Promise<number>((resolve) => {
+        finish = resolve;
+      });
     });
-    const ctx = (messageId: string) =>
-      ({ moduleId: "mod", event: "ask", messageId, senderId: "p1", sender: user("p1", 1) }) as never;
-    const original: Envelope = { q: 5, k: "req", c: "mod", e: "ask", a: 0, d: 1, t: ["gm1"] };
-    requests.answer(original, ctx("p1s:5"), "p1s");
-    requests.answer({ ...original, q: 6, r: "p1s:5" }, ctx("p1s:6"), "p1s");
+    ask(5, 1);
+    ask(6, 1, "p1s:5");
     expect(f.core.counters.dropped("duplicate")).toBe(1);
     finish(7);
     await new Promise((r) => setTimeout(r, 0));
-    requests.answer({ ...original, q: 7, r: "p1s:5" }, ctx("p1s:7"), "p1s");
+    ask(7, 1, "p1s:5");
     f.tasks.endOfTask();
     expect(runs).toBe(1);
-    expect(
-      f
-        .sent()
-        .filter((e) => e.k === "res")
-        .map((e) => [e.r, e.d]),
-    ).toEqual([
+    expect(replies()).toEqual([
       ["p1s:5", 7],
       ["p1s:5", 7],
     ]);
