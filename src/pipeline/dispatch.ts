@@ -119,8 +119,13 @@ export class Dispatcher {
   /**
    * Runs this client's responder for a request; never throws. The outcome is ready at once when the permission,
    * the schema and the responder all answer synchronously (no promise, so no wait on the answer's way back).
+   * With `checkValue` false, a value JSON cannot carry is left for the caller to find.
    */
-  request(data: unknown, ctx: MessageContext): ResponderOutcome | Promise<ResponderOutcome> {
+  request(
+    data: unknown,
+    ctx: MessageContext,
+    checkValue = true,
+  ): ResponderOutcome | Promise<ResponderOutcome> {
     const channel = this.#channels(ctx.moduleId);
     const responder = channel?.responderFor(ctx.event);
     if (!responder) {
@@ -136,18 +141,20 @@ export class Dispatcher {
         message: `${ctx.sender.name} may not call "${ctx.event}"`,
       };
     }
-    if (!schema) return this.#respond(responder, data, ctx);
+    if (!schema) return this.#respond(responder, data, ctx, checkValue);
     const checked = runSchema(schema, data);
-    if ("then" in checked) return checked.then((outcome) => this.#afterSchema(responder, outcome, ctx));
-    return this.#afterSchema(responder, checked, ctx);
+    if ("then" in checked)
+      return checked.then((outcome) => this.#afterSchema(responder, outcome, ctx, checkValue));
+    return this.#afterSchema(responder, checked, ctx, checkValue);
   }
 
   #afterSchema(
     responder: ResponderEntry,
     outcome: Awaited<ReturnType<typeof runSchema>>,
     ctx: MessageContext,
+    checkValue: boolean,
   ): ResponderOutcome | Promise<ResponderOutcome> {
-    if (outcome.ok) return this.#respond(responder, outcome.value, ctx);
+    if (outcome.ok) return this.#respond(responder, outcome.value, ctx, checkValue);
     this.#counters.drop("schema");
     return {
       ok: false,
@@ -161,31 +168,38 @@ export class Dispatcher {
     responder: ResponderEntry,
     data: unknown,
     ctx: MessageContext,
+    checkValue: boolean,
   ): ResponderOutcome | Promise<ResponderOutcome> {
     let result: unknown;
     try {
       result = responder.fn(data, ctx);
     } catch (e) {
-      return this.#responderFailed(ctx, e);
+      return this.responderFailed(ctx, e);
     }
-    if (!isThenable(result)) return this.#value(result, ctx);
+    if (!isThenable(result)) return this.#value(result, ctx, checkValue);
     return Promise.resolve(result).then(
-      (value) => this.#value(value, ctx),
-      (e: unknown) => this.#responderFailed(ctx, e),
+      (value) => this.#value(value, ctx, checkValue),
+      (e: unknown) => this.responderFailed(ctx, e),
     );
   }
 
-  /** A responder's value travels only if JSON carries it as it is. */
-  #value(value: unknown, ctx: MessageContext): ResponderOutcome {
-    try {
-      assertJsonSafe(value, ctx.moduleId, ctx.event);
-    } catch (e) {
-      return this.#responderFailed(ctx, e);
+  /**
+   * A responder's value travels only if JSON carries it as it is. `checkValue` false leaves that to the caller:
+   * an answer sent over the wire is checked by the send path's own walk (see `responderFailed`).
+   */
+  #value(value: unknown, ctx: MessageContext, checkValue: boolean): ResponderOutcome {
+    if (checkValue) {
+      try {
+        assertJsonSafe(value, ctx.moduleId, ctx.event);
+      } catch (e) {
+        return this.responderFailed(ctx, e);
+      }
     }
     return { ok: true, value };
   }
 
-  #responderFailed(ctx: MessageContext, error: unknown): ResponderOutcome {
+  /** A responder failed (threw, rejected, or answered what cannot travel): counted, logged, and reported by name. */
+  responderFailed(ctx: MessageContext, error: unknown): Extract<ResponderOutcome, { ok: false }> {
     this.#failed(ctx, error);
     return { ok: false, code: "RemoteHandlerError", message: errorMessage(error) };
   }

@@ -138,33 +138,51 @@ export class Requests {
     const known = this.#answers.get(ctx.senderId, first.session, first.q);
     if (known?.kind === null) return core.counters.drop("duplicate");
     if (known) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
-    const outcome = this.#deps.dispatcher.request(env.d, ctx);
+    // The answer's value is checked by the send path's walk, which copies it anyway (see #answered).
+    const outcome = this.#deps.dispatcher.request(env.d, ctx, false);
     if (outcome instanceof Promise) {
       // Recorded as running before this task ends, so a repeat arriving while the responder works is ignored.
       const answer = this.#answers.running(ctx.senderId, first.session, first.q);
       void outcome.then((o) => {
-        const payload = this.#answered(env, ctx.senderId, requestId, o);
-        answered(answer, o.ok ? "res" : "err", payload);
+        const sent = this.#answered(env, ctx, requestId, o);
+        answered(answer, sent.kind, sent.payload);
       });
       return;
     }
     // A synchronous responder: the answer leaves first, then is recorded (nothing else can arrive meanwhile).
-    const payload = this.#answered(env, ctx.senderId, requestId, outcome);
-    answered(
-      this.#answers.running(ctx.senderId, first.session, first.q),
-      outcome.ok ? "res" : "err",
-      payload,
-    );
+    const sent = this.#answered(env, ctx, requestId, outcome);
+    answered(this.#answers.running(ctx.senderId, first.session, first.q), sent.kind, sent.payload);
   }
 
-  /** Sends the answer of `outcome`; returns its payload, for the record of answers. */
-  #answered(env: Envelope, to: string, requestId: string, outcome: ResponderOutcome): unknown {
-    const payload = outcome.ok
-      ? outcome.value
-      : { code: outcome.code, message: outcome.message, issues: outcome.issues };
-    this.#reply(env, to, requestId, outcome.ok ? "res" : "err", payload);
+  /**
+   * Sends the answer of `outcome`; returns what was answered, for the record of answers. A value JSON cannot
+   * carry fails the responder, as a throw would have.
+   */
+  #answered(
+    env: Envelope,
+    ctx: MessageContext,
+    requestId: string,
+    outcome: ResponderOutcome,
+  ): { kind: "res" | "err"; payload: unknown } {
     this.#deps.core.counters.requestsAnswered++;
-    return payload;
+    let failure: Extract<ResponderOutcome, { ok: false }>;
+    if (outcome.ok) {
+      try {
+        this.#sendReply(env, ctx.senderId, requestId, "res", outcome.value);
+        return { kind: "res", payload: outcome.value };
+      } catch (e) {
+        if (!(e instanceof ValidationError)) {
+          this.#replyFailed(env, ctx.senderId, requestId, e);
+          return { kind: "res", payload: outcome.value };
+        }
+        failure = this.#deps.dispatcher.responderFailed(ctx, e);
+      }
+    } else {
+      failure = outcome;
+    }
+    const payload = { code: failure.code, message: failure.message, issues: failure.issues };
+    this.#reply(env, ctx.senderId, requestId, "err", payload);
+    return { kind: "err", payload };
   }
 
   /** After the link came back: sends every unanswered request again (under its id) to who has not answered. */
@@ -181,21 +199,28 @@ export class Requests {
   }
 
   #reply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): void {
+    try {
+      this.#sendReply(env, to, requestId, kind, payload);
+    } catch (e) {
+      this.#replyFailed(env, to, requestId, e);
+    }
+  }
+
+  /** Throws, queueing nothing, when the answer cannot travel (not JSON-safe, or too large). */
+  #sendReply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): void {
     const { core } = this.#deps;
     const reply = core.out.envelope(kind, env.c, env.e, payload, [to]);
     reply.r = requestId;
-    try {
-      core.out.send(reply, { priority: "high" });
-    } catch (e) {
-      // The answer itself could not be sent (too large): tell the requester rather than leave it waiting.
-      const failure = {
-        code: "RemoteHandlerError",
-        message: `the answer could not be sent: ${errorMessage(e)}`,
-      };
-      const fallback = core.out.envelope("err", env.c, env.e, failure, [to]);
-      fallback.r = requestId;
-      core.out.send(fallback, { priority: "high" });
-    }
+    core.out.send(reply, { priority: "high" });
+  }
+
+  /** The answer itself could not be sent (too large): tell the requester rather than leave it waiting. */
+  #replyFailed(env: Envelope, to: string, requestId: string, error: unknown): void {
+    const failure = {
+      code: "RemoteHandlerError",
+      message: `the answer could not be sent: ${errorMessage(error)}`,
+    };
+    this.#sendReply(env, to, requestId, "err", failure);
   }
 
   /** A reply (value or error) from another client. */

@@ -172,6 +172,29 @@ describe("Requests: answering", () => {
     expect(f.core.counters.dropped("envelope-shape")).toBe(2);
   });
 
+  it("an answer JSON cannot carry fails the responder as a throw would, once; a repeat gets the same error", () => {
+    let runs = 0;
+    const { f, ask } = answering(() => {
+      runs++;
+      return { when: new Date(0) };
+    });
+    ask(5, 1);
+    ask(6, 1, "p1s:5");
+    f.tasks.endOfTask();
+    const errors = f.sent().filter((e) => e.k === "err");
+    expect(runs).toBe(1);
+    expect(errors).toHaveLength(2);
+    for (const e of errors) {
+      expect(e.r).toBe("p1s:5");
+      expect(e.d).toMatchObject({
+        code: "RemoteHandlerError",
+        message: expect.stringMatching(/not JSON-safe/),
+      });
+    }
+    expect(f.sent().filter((e) => e.k === "res")).toEqual([]);
+    expect(f.core.counters.handlerErrors).toBe(1);
+  });
+
   it("a repeat that arrives while an async responder still works is ignored; one after it gets the same answer", async () => {
     let runs = 0;
     let finish: (v: number) => void = () => {};
