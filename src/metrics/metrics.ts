@@ -98,9 +98,11 @@ export class Metrics {
   }
 
   #event(moduleId: string, event: string): EventCounts {
-    const known = this.#perEvent.get(moduleId)?.has(event);
+    // Every message of a known event takes this path: two lookups.
+    const known = this.#perEvent.get(moduleId)?.get(event);
+    if (known) return known;
     // Bounded: past MAX_EVENT_KEYS distinct events, new ones share one bucket.
-    if (!known && this.#eventKeys >= MAX_EVENT_KEYS) {
+    if (this.#eventKeys >= MAX_EVENT_KEYS) {
       moduleId = OTHER_EVENTS;
       event = OTHER_EVENTS;
     }
