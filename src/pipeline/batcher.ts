@@ -25,11 +25,6 @@ export interface BatcherOptions<T extends BatchItem = BatchItem> {
   onCoalesced?(): void;
 }
 
-interface Slot<T> {
-  item: T;
-  live: boolean;
-}
-
 /**
  * Groups envelopes into frames. The queue is strictly first-in first-out, so per-sender order holds across
  * priorities: any flush carries everything queued before it.
@@ -42,10 +37,12 @@ interface Slot<T> {
  * - a full frame (`maxCount` envelopes or `maxBytes`) flushes at once.
  */
 export class Batcher<T extends BatchItem = BatchItem> {
-  #queue: Slot<T>[] = [];
+  #queue: T[] = [];
+  /** Queued items a later one with the same coalesce key replaced: skipped when the queue is sent. */
+  readonly #replaced = new Set<T>();
   #liveCount = 0;
   #liveBytes = 0;
-  readonly #byKey = new Map<string, Slot<T>>();
+  readonly #byKey = new Map<string, T>();
   #deferred = false;
   /** A high envelope already left at once in this task: the task's others share frames at its end. */
   #sentAtOnce = false;
@@ -62,18 +59,17 @@ export class Batcher<T extends BatchItem = BatchItem> {
   }
 
   push(item: T): void {
-    const slot: Slot<T> = { item, live: true };
     if (item.coalesce !== undefined) {
       const earlier = this.#byKey.get(item.coalesce);
-      if (earlier?.live) {
-        earlier.live = false;
+      if (earlier !== undefined && !this.#replaced.has(earlier)) {
+        this.#replaced.add(earlier);
         this.#liveCount--;
-        this.#liveBytes -= earlier.item.bytes;
+        this.#liveBytes -= earlier.bytes;
         this.#opts.onCoalesced?.();
       }
-      this.#byKey.set(item.coalesce, slot);
+      this.#byKey.set(item.coalesce, item);
     }
-    this.#queue.push(slot);
+    this.#queue.push(item);
     this.#liveCount++;
     this.#liveBytes += item.bytes;
 
@@ -101,7 +97,7 @@ export class Batcher<T extends BatchItem = BatchItem> {
 
   /** Removes and returns everything queued, in order, without sending it. */
   take(): T[] {
-    const items = this.#queue.filter((slot) => slot.live).map((slot) => slot.item);
+    const items = this.#takeLive();
     this.clear();
     return items;
   }
@@ -109,6 +105,7 @@ export class Batcher<T extends BatchItem = BatchItem> {
   /** Forgets everything queued (used on dispose). */
   clear(): void {
     this.#queue = [];
+    this.#replaced.clear();
     this.#byKey.clear();
     this.#liveCount = 0;
     this.#liveBytes = 0;
@@ -127,51 +124,52 @@ export class Batcher<T extends BatchItem = BatchItem> {
   #drain(maxCount: number, maxBytes: number, onlyFull: boolean): void {
     if (this.#draining) return;
     this.#draining = true;
-    const slots = this.#takeLive();
+    const items = this.#takeLive();
     let start = 0;
     try {
-      while (start < slots.length) {
+      while (start < items.length) {
         let end = start;
         let bytes = 0;
-        while (end < slots.length && end - start < maxCount) {
-          const next = (slots[end] as Slot<T>).item.bytes;
+        while (end < items.length && end - start < maxCount) {
+          const next = (items[end] as T).bytes;
           if (end > start && bytes + next > maxBytes) break;
           bytes += next;
           end++;
         }
-        const full = end - start >= maxCount || end < slots.length || bytes >= maxBytes;
+        const full = end - start >= maxCount || end < items.length || bytes >= maxBytes;
         if (onlyFull && !full) break;
-        const frame: T[] = new Array(end - start);
-        for (let i = start; i < end; i++) frame[i - start] = (slots[i] as Slot<T>).item;
+        const frame = start === 0 && end === items.length ? items : items.slice(start, end);
         start = end;
         this.#opts.send(frame);
       }
     } finally {
       this.#draining = false;
       const pushedMeanwhile = this.#takeLive();
-      for (let i = start; i < slots.length; i++) this.#restore(slots[i] as Slot<T>);
-      for (const slot of pushedMeanwhile) this.#restore(slot);
+      for (let i = start; i < items.length; i++) this.#restore(items[i] as T);
+      for (const item of pushedMeanwhile) this.#restore(item);
       if (this.#liveCount === 0) this.#cancelTimer();
       if (pushedMeanwhile.length > 0) this.#deferFlush();
     }
   }
 
   /** Takes every live item off the queue (the queue itself when none was coalesced away). */
-  #takeLive(): Slot<T>[] {
+  #takeLive(): T[] {
     const queue = this.#queue;
-    const live = queue.length === this.#liveCount ? queue : queue.filter((slot) => slot.live);
+    const replaced = this.#replaced;
+    const live = replaced.size === 0 ? queue : queue.filter((item) => !replaced.has(item));
     this.#queue = [];
+    if (replaced.size > 0) replaced.clear();
     if (this.#byKey.size > 0) this.#byKey.clear();
     this.#liveCount = 0;
     this.#liveBytes = 0;
     return live;
   }
 
-  #restore(slot: Slot<T>): void {
-    this.#queue.push(slot);
+  #restore(item: T): void {
+    this.#queue.push(item);
     this.#liveCount++;
-    this.#liveBytes += slot.item.bytes;
-    if (slot.item.coalesce !== undefined) this.#byKey.set(slot.item.coalesce, slot);
+    this.#liveBytes += item.bytes;
+    if (item.coalesce !== undefined) this.#byKey.set(item.coalesce, item);
   }
 
   #deferFlush(): void {
