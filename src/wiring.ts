@@ -138,6 +138,7 @@ export function wireServices(input: WiringInput): Services {
     userId,
     user: (id) => roster.user(id),
     accept: router.accept,
+    manyArrived: () => core.out.groupRestOfTask(),
   });
   return s;
 }

@@ -89,6 +89,17 @@ export class Batcher<T extends BatchItem = BatchItem> {
     else if (this.#timer === null) this.#timer = this.#opts.clock.setTimeout(() => this.flush(), windowMs);
   }
 
+  /**
+   * The rest of this task's high envelopes share frames, none leaves at once: the answers to a frame of many
+   * requests go out together, not the first alone.
+   */
+  groupRestOfTask(): void {
+    if (this.#sentAtOnce) return;
+    this.#sentAtOnce = true;
+    // The end-of-task job clears the mark.
+    this.#deferFlush();
+  }
+
   /** Sends everything queued now. */
   flush(): void {
     const { maxCount, maxBytes } = this.#opts.limits();

@@ -116,6 +116,11 @@ export class Outgoing {
     return { bytes: sealed.bytes, queued: this.#sendChunked(env, sealed, budget, opts) };
   }
 
+  /** See Batcher.groupRestOfTask: used while the envelopes of one frame are received. */
+  groupRestOfTask(): void {
+    this.#batcher.groupRestOfTask();
+  }
+
   /** Moves everything the outbox still holds (unexpired) into the batcher. */
   flushOutbox(): void {
     for (const item of this.#outbox.drain(this.#deps.clock.now())) this.#batcher.push(item);

@@ -47,6 +47,8 @@ export interface ReceiveDeps {
   userId: () => string;
   user: (id: string) => FoundryUser | undefined;
   accept: (message: Accepted) => void;
+  /** Told before the envelopes of a frame holding more than one are handled (their answers share frames). */
+  manyArrived?: () => void;
 }
 
 /**
@@ -94,6 +96,7 @@ export class ReceivePath {
       me: this.#deps.userId(),
     };
     const { sizes } = decoded;
+    if (envelopes.length > 1) this.#deps.manyArrived?.();
     for (let i = 0; i < envelopes.length; i++) this.#envelope(envelopes[i], sizes[i] ?? -1, batch);
   }
 

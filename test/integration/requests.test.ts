@@ -44,6 +44,8 @@ for (const { network, transport, name } of CONTRACT_RUNS) {
       expect(frames.p1).toBeLessThanOrEqual(N / 20);
       expect(frames.gm1).toBeLessThanOrEqual(N / 20);
       expect(frames.gm1).toBeGreaterThan(0);
+      // The answers to one frame of requests leave together: the GM sends no more frames than it received.
+      expect(frames.gm1).toBeLessThanOrEqual(frames.p1);
     }, 60_000);
   });
 }

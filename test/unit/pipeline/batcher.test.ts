@@ -189,6 +189,18 @@ describe("high priority", () => {
     expect(t.clock.pendingTimers).toBe(0);
   });
 
+  it("after groupRestOfTask, the task's high messages share frames; the next task's first leaves at once again", () => {
+    const t = setup();
+    t.batcher.groupRestOfTask();
+    t.push("high");
+    t.push("high");
+    expect(t.frames).toEqual([]);
+    t.tasks.endOfTask();
+    expect(t.ids()).toEqual([[1, 2]]);
+    t.push("high");
+    expect(t.ids()).toEqual([[1, 2], [3]]);
+  });
+
   it("a high message waits for the end of the task when anything is queued ahead of it", () => {
     const t = setup();
     t.push("normal");
