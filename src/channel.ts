@@ -21,6 +21,9 @@ import { isStandardSchema } from "./pipeline/schema";
 import { assertEventName, assertModuleId } from "./pipeline/validate";
 import { checkKeys, HANDLER_KEYS } from "./services/options";
 
+/** The options of a call made without any: one shared object, not a new one per message. */
+const NO_OPTIONS = Object.freeze({});
+
 export type { HandlerEntry, ResponderEntry };
 
 /** What a channel asks of the manager that owns it. */
@@ -127,7 +130,7 @@ export class ChannelImpl implements Channel {
     };
   }
 
-  emit(event: string, data?: unknown, opts: EmitOptions = {}): Promise<EmitReport> {
+  emit(event: string, data?: unknown, opts: EmitOptions = NO_OPTIONS): Promise<EmitReport> {
     return this.#host.emit(this.moduleId, event, data, opts);
   }
 
@@ -145,14 +148,14 @@ export class ChannelImpl implements Channel {
     };
   }
 
-  request<R = unknown>(event: string, data?: unknown, opts: RequestOptions = {}): Promise<R> {
+  request<R = unknown>(event: string, data?: unknown, opts: RequestOptions = NO_OPTIONS): Promise<R> {
     return this.#host.request<R>(this.moduleId, event, data, opts);
   }
 
   requestAll<R = unknown>(
     event: string,
     data?: unknown,
-    opts: RequestAllOptions = {},
+    opts: RequestAllOptions = NO_OPTIONS,
   ): Promise<Map<string, RequestResult<R>>> {
     return this.#host.requestAll<R>(this.moduleId, event, data, opts);
   }

@@ -26,8 +26,9 @@ export function checkKeys(
   if (opts === undefined || opts === null) return;
   if (typeof opts !== "object")
     throw new ValidationError(`${what} options must be an object`, { moduleId, event });
-  for (const key of Object.keys(opts)) {
-    if (!known.includes(key)) {
+  // for…in allocates nothing (Object.keys would build an array for every message).
+  for (const key in opts) {
+    if (Object.hasOwn(opts, key) && !known.includes(key)) {
       throw new ValidationError(`unknown ${what} option "${key}" (known: ${known.join(", ")})`, {
         moduleId,
         event,
