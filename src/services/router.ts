@@ -15,8 +15,11 @@ import type { Peers } from "./peers";
 export const CONTROL_LIMIT = { rate: 20, burst: 100 } as const;
 const CONTROL_KINDS: ReadonlySet<Kind> = new Set(["hello", "ping", "pong", "ack"]);
 
-/** What to do with one accepted envelope of a kind. */
-export type Route = (message: Accepted, ctx: MessageContext) => void;
+/**
+ * What to do with one accepted envelope of a kind. `context` builds the handler context of it: only the routes
+ * that hand the envelope to a handler build one (a reply, a pong or an ack needs none).
+ */
+export type Route = (message: Accepted, context: (message: Accepted) => MessageContext) => void;
 
 /** The route table, and what an envelope must wait for before its route runs (a part still loading). */
 export interface Routes {
@@ -43,7 +46,7 @@ export function createRouter(
     run: (message) => {
       const route = Object.hasOwn(routes, message.env.k) ? routes[message.env.k] : undefined;
       if (!route) return core.counters.drop("envelope-shape");
-      route(message, context(message));
+      route(message, context);
     },
     report: (e) => core.log.error("a part of Socket Manager could not load or run", e),
   });
@@ -85,21 +88,24 @@ export function receiveRoutes(t: RouteTargets): Routes {
       ? metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt)
       : metrics.received(OTHER_EVENTS, OTHER_EVENTS, m.bytes, m.receivedAt);
   const routes: Record<Kind, Route | undefined> = {
-    msg: (m, ctx) => {
+    msg: (m, context) => {
+      const ctx = context(m);
       count(m, ctx);
       if (m.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
       metrics.recordLatency(ctx.senderId, ctx.sender.name, ctx.latencyMs);
       if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.session, ctx, m.bytes);
       else void t.dispatcher.message(m.env.d, ctx);
     },
-    req: (m, ctx) => {
+    req: (m, context) => {
+      const ctx = context(m);
       count(m, ctx);
       t.requests.answer(m.env, ctx, m.session);
     },
     res: (m) => t.requests.reply(m.env, m.sender.id),
     err: (m) => t.requests.reply(m.env, m.sender.id),
     hello: (m) => t.peers.onHello(m.env.d, m.sender),
-    ping: (m, ctx) => {
+    ping: (m, context) => {
+      const ctx = context(m);
       if (!t.heartbeat.answer(m.env.d, ctx.receivedAt, ctx.senderId, ctx.messageId))
         counters.drop("envelope-shape");
     },

@@ -30,7 +30,7 @@ describe("router and contexts", () => {
   it("the context names the server-stamped sender, never one written in the payload", () => {
     const seen: MessageContext[] = [];
     const route = createRouter(f.core, (m) => contexts.remote(m), {
-      routes: { msg: (_m, ctx) => void seen.push(ctx) } as Record<Envelope["k"], Route | undefined>,
+      routes: { msg: (m, context) => void seen.push(context(m)) } as Record<Envelope["k"], Route | undefined>,
       waitFor: () => null,
     });
     const forged = { senderId: "gm1", sender: { id: "gm1", isGM: true }, userId: "gm1" };
