@@ -27,7 +27,7 @@ const LAZY_CHUNKS: [string, RegExp][] = [
   ["status-window", /\/src\/ui\/status-(?:window|context)\.ts$/],
   ["bridge", /\/src\/(?:bridge\/|foundry\/documents\.ts$)/],
   ["socketlib", /\/src\/socketlib\//],
-  ["requests", /\/src\/services\/(?:requests|request-tracker|answers|deadlines)\.ts$/],
+  ["requests", /\/src\/services\/(?:requests|request-tracker|answers|answering|deadlines)\.ts$/],
   ["reliable", /\/src\/(?:services\/reliable-delivery|reliability\/(?:reliable|streams|inbox))\.ts$/],
   // Backoff is shared by reliable delivery and the bridge: a file of its own, loaded with whichever comes first.
   ["backoff", /\/src\/reliability\/backoff\.ts$/],

@@ -1,16 +1,10 @@
-import {
-  errorMessage,
-  NoGMError,
-  SocketManagerError,
-  UserOfflineError,
-  ValidationError,
-} from "../contract/errors";
+import { NoGMError, SocketManagerError, UserOfflineError, ValidationError } from "../contract/errors";
 import type { MessageContext, RequestAllOptions, RequestOptions, RequestResult } from "../contract/types";
 import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
 import { assertJsonSafe } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
-import { Answers, answered, parseRequestId } from "./answers";
+import { Answering } from "./answering";
 import type { Core } from "./core";
 import { checkKeys, checkTimeout, REQUEST_KEYS } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
@@ -25,15 +19,16 @@ export interface RequestsDeps {
 
 /**
  * Requests both ways: asking (one user, the GM, or many; timeouts; another GM takes over when the answering
- * GM leaves) and answering (this client's responder, the reply on the wire).
+ * GM leaves) and answering (this client's own requests here; other clients' in answering.ts).
  */
 export class Requests {
   readonly #tracker: RequestTracker;
-  readonly #answers = new Answers();
+  readonly #answering: Answering;
   readonly #deps: RequestsDeps;
 
   constructor(deps: RequestsDeps) {
     this.#deps = deps;
+    this.#answering = new Answering(deps);
     this.#tracker = new RequestTracker(deps.core.clock, () => deps.core.counters.requestsFailed++);
   }
 
@@ -125,64 +120,9 @@ export class Requests {
     }
   }
 
-  /**
-   * Answers a request that arrived from another client (in a frame of `session`), once: a request sent again
-   * after an outage names the original id (`r`), and gets the first answer again without running the handler
-   * twice. An `r` that is no request id is refused as a malformed envelope.
-   */
+  /** A request from another client: see Answering. */
   answer(env: Envelope, ctx: MessageContext, session: string): void {
-    const { core } = this.#deps;
-    const requestId = env.r ?? ctx.messageId;
-    const first = env.r === undefined ? { session, q: env.q } : parseRequestId(env.r);
-    if (!first) return core.counters.drop("envelope-shape");
-    const known = this.#answers.get(ctx.senderId, first.session, first.q);
-    if (known?.kind === null) return core.counters.drop("duplicate");
-    if (known) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
-    // The answer's value is checked by the send path's walk, which copies it anyway (see #answered).
-    const outcome = this.#deps.dispatcher.request(env.d, ctx, false);
-    if (outcome instanceof Promise) {
-      // Recorded as running before this task ends, so a repeat arriving while the responder works is ignored.
-      const answer = this.#answers.running(ctx.senderId, first.session, first.q);
-      void outcome.then((o) => {
-        const sent = this.#answered(env, ctx, requestId, o);
-        answered(answer, sent.kind, sent.payload);
-      });
-      return;
-    }
-    // A synchronous responder: the answer leaves first, then is recorded (nothing else can arrive meanwhile).
-    const sent = this.#answered(env, ctx, requestId, outcome);
-    answered(this.#answers.running(ctx.senderId, first.session, first.q), sent.kind, sent.payload);
-  }
-
-  /**
-   * Sends the answer of `outcome`; returns what was answered, for the record of answers. A value JSON cannot
-   * carry fails the responder, as a throw would have.
-   */
-  #answered(
-    env: Envelope,
-    ctx: MessageContext,
-    requestId: string,
-    outcome: ResponderOutcome,
-  ): { kind: "res" | "err"; payload: unknown } {
-    this.#deps.core.counters.requestsAnswered++;
-    let failure: Extract<ResponderOutcome, { ok: false }>;
-    if (outcome.ok) {
-      try {
-        this.#sendReply(env, ctx.senderId, requestId, "res", outcome.value);
-        return { kind: "res", payload: outcome.value };
-      } catch (e) {
-        if (!(e instanceof ValidationError)) {
-          this.#replyFailed(env, ctx.senderId, requestId, e);
-          return { kind: "res", payload: outcome.value };
-        }
-        failure = this.#deps.dispatcher.responderFailed(ctx, e);
-      }
-    } else {
-      failure = outcome;
-    }
-    const payload = { code: failure.code, message: failure.message, issues: failure.issues };
-    this.#reply(env, ctx.senderId, requestId, "err", payload);
-    return { kind: "err", payload };
+    this.#answering.answer(env, ctx, session);
   }
 
   /** After the link came back: sends every unanswered request again (under its id) to who has not answered. */
@@ -196,31 +136,6 @@ export class Requests {
       env.r = call.id;
       this.#send(call, env);
     }
-  }
-
-  #reply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): void {
-    try {
-      this.#sendReply(env, to, requestId, kind, payload);
-    } catch (e) {
-      this.#replyFailed(env, to, requestId, e);
-    }
-  }
-
-  /** Throws, queueing nothing, when the answer cannot travel (not JSON-safe, or too large). */
-  #sendReply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): void {
-    const { core } = this.#deps;
-    const reply = core.out.envelope(kind, env.c, env.e, payload, [to]);
-    reply.r = requestId;
-    core.out.send(reply, { priority: "high" });
-  }
-
-  /** The answer itself could not be sent (too large): tell the requester rather than leave it waiting. */
-  #replyFailed(env: Envelope, to: string, requestId: string, error: unknown): void {
-    const failure = {
-      code: "RemoteHandlerError",
-      message: `the answer could not be sent: ${errorMessage(error)}`,
-    };
-    this.#sendReply(env, to, requestId, "err", failure);
   }
 
   /** A reply (value or error) from another client. */
@@ -257,7 +172,8 @@ export class Requests {
     const env = core.out.envelope("req", channel, event, data, network);
     // The send path's walk checks and copies the payload (env.d becomes the copy), throwing a ValidationError or
     // PayloadTooLargeError before anything is open; a request only this client answers is checked on its own.
-    // The request is only queued here: no answer can arrive before the call below is open.
+    // The request may leave at once (a lone high-priority envelope does), yet no answer can arrive before the call
+    // below is open: every transport delivers in a later task.
     if (network.length > 0) core.out.send(env, { priority: "high" });
     else assertJsonSafe(data, channel, event);
     const id = messageId(core.session, env.q);

@@ -1,0 +1,104 @@
+/** Answering other clients' requests: once per request, the reply on the wire, or an error naming why not. */
+import { describe, expect, it } from "vitest";
+import { Dispatcher } from "../../../src/pipeline/dispatch";
+import type { Envelope } from "../../../src/pipeline/envelope";
+import { Answering } from "../../../src/services/answering";
+import { fixture, user } from "./fixture";
+
+describe("Answering", () => {
+  /** The GM answering p1 with `responder`; `ask(q, r?)` delivers a request numbered q (naming r when a repeat). */
+  function answering(responder: (data: unknown) => unknown) {
+    const f = fixture("gm1", [user("gm1", 4), user("p1", 1)]);
+    const source = { handlersFor: () => [], responderFor: () => ({ fn: responder, opts: {} }) };
+    const answering = new Answering({
+      core: f.core,
+      dispatcher: new Dispatcher(() => source, f.core.counters, f.core.log),
+    });
+    const ask = (q: number, data: unknown, r?: string) => {
+      const env: Envelope = { q, k: "req", c: "mod", e: "ask", a: 0, d: data, t: ["gm1"] };
+      if (r !== undefined) env.r = r;
+      const ctx = {
+        moduleId: "mod",
+        event: "ask",
+        messageId: `p1s:${q}`,
+        senderId: "p1",
+        sender: user("p1", 1),
+      };
+      answering.answer(env, ctx as never, "p1s");
+    };
+    const replies = () =>
+      f
+        .sent()
+        .filter((e) => e.k === "res")
+        .map((e) => [e.r, e.d]);
+    return { f, ask, replies };
+  }
+
+  it("answers once per request id: a request sent again gets the first answer without running twice", () => {
+    let runs = 0;
+    const { f, ask, replies } = answering((n) => {
+      runs++;
+      return (n as number) * 2;
+    });
+    ask(5, 21);
+    // Sent again after an outage: a new envelope naming the original id.
+    ask(9, 21, "p1s:5");
+    // A repeat that names no request id is refused, and runs nothing.
+    ask(10, 21, "p1s:05");
+    ask(11, 21, "nonsense");
+    f.tasks.endOfTask();
+    expect(runs).toBe(1);
+    expect(replies()).toEqual([
+      ["p1s:5", 42],
+      ["p1s:5", 42],
+    ]);
+    expect(f.core.counters.requestsAnswered).toBe(1);
+    expect(f.core.counters.dropped("envelope-shape")).toBe(2);
+  });
+
+  it("an answer JSON cannot carry fails the responder as a throw would, once; a repeat gets the same error", () => {
+    let runs = 0;
+    const { f, ask } = answering(() => {
+      runs++;
+      return { when: new Date(0) };
+    });
+    ask(5, 1);
+    ask(6, 1, "p1s:5");
+    f.tasks.endOfTask();
+    const errors = f.sent().filter((e) => e.k === "err");
+    expect(runs).toBe(1);
+    expect(errors).toHaveLength(2);
+    for (const e of errors) {
+      expect(e.r).toBe("p1s:5");
+      expect(e.d).toMatchObject({
+        code: "RemoteHandlerError",
+        message: expect.stringMatching(/not JSON-safe/),
+      });
+    }
+    expect(f.sent().filter((e) => e.k === "res")).toEqual([]);
+    expect(f.core.counters.handlerErrors).toBe(1);
+  });
+
+  it("a repeat that arrives while an async responder still works is ignored; one after it gets the same answer", async () => {
+    let runs = 0;
+    let finish: (v: number) => void = () => {};
+    const { f, ask, replies } = answering(() => {
+      runs++;
+      return new Promise<number>((resolve) => {
+        finish = resolve;
+      });
+    });
+    ask(5, 1);
+    ask(6, 1, "p1s:5");
+    expect(f.core.counters.dropped("duplicate")).toBe(1);
+    finish(7);
+    await new Promise((r) => setTimeout(r, 0));
+    ask(7, 1, "p1s:5");
+    f.tasks.endOfTask();
+    expect(runs).toBe(1);
+    expect(replies()).toEqual([
+      ["p1s:5", 7],
+      ["p1s:5", 7],
+    ]);
+  });
+});
