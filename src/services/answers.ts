@@ -35,7 +35,6 @@ export function parseRequestId(id: string): { session: string; q: number } | nul
  */
 interface UserAnswers {
   sessions: Map<string, Map<number, Answer>>;
-  size: number;
   head: number;
   maps: Map<number, Answer>[];
   names: string[];
@@ -61,7 +60,7 @@ export class Answers {
     const answer: Answer = { kind: null, payload: undefined };
     let answers = this.#byUser.get(user);
     if (!answers) {
-      answers = { sessions: new Map(), size: 0, head: 0, maps: [], names: [], numbers: [] };
+      answers = { sessions: new Map(), head: 0, maps: [], names: [], numbers: [] };
       this.#byUser.set(user, answers);
     }
     let map = answers.sessions.get(session);
@@ -70,11 +69,10 @@ export class Answers {
       answers.sessions.set(session, map);
     }
     if (!map.has(q)) {
-      if (answers.size >= ANSWERS_PER_USER) this.#forgetOldest(answers);
+      if (answers.numbers.length - answers.head >= ANSWERS_PER_USER) this.#forgetOldest(answers);
       answers.maps.push(map);
       answers.names.push(session);
       answers.numbers.push(q);
-      answers.size++;
     }
     map.set(q, answer);
     return answer;
@@ -89,7 +87,6 @@ export class Answers {
     const map = answers.maps[i] as Map<number, Answer>;
     map.delete(answers.numbers[i] as number);
     if (map.size === 0) answers.sessions.delete(answers.names[i] as string);
-    answers.size--;
     // The lists are cut down now and then: shifting them one place per answer would cost their length each time.
     if (answers.head >= ANSWERS_PER_USER) {
       answers.maps = answers.maps.slice(answers.head);
