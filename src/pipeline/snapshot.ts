@@ -21,13 +21,19 @@ export interface Snapshot {
 const UNSAFE: unique symbol = Symbol("unsafe");
 /** The running size of the walk in progress. */
 let bytes = 0;
+/**
+ * Read at the start of each walk. A spread copy holds only the source's own keys, while `for…in` (and so the walk
+ * until now) also lists enumerable keys added to Object.prototype: where some were, the copy is built key by key.
+ */
+let cleanPrototype = true;
 
 /**
  * The send path's one walk over a payload: checks that JSON carries it exactly, copies it, and counts the copy's
  * exact JSON size on the way. The copy is what travels, so a caller that changes its object after `emit` changes
  * nothing that was sent. Like JSON: object keys holding `undefined` are left out, `undefined` in an array
  * becomes `null`, `-0` becomes `0`; keys `__proto__`, `constructor` and `prototype` are left out (receivers
- * refuse envelopes that hold them). Throws a ValidationError naming the first part that cannot travel: a
+ * refuse envelopes that hold them). Own symbol keys stay in the copy but are never counted or written: JSON
+ * leaves them out. Throws a ValidationError naming the first part that cannot travel: a
  * function, symbol, BigInt, non-finite number, class instance (Date, Map…), cycle, or nesting deeper than
  * {@link MAX_PAYLOAD_DEPTH}. `undefined` (no payload) measures 0.
  */
@@ -36,6 +42,7 @@ export function snapshot(value: unknown, moduleId: string, event: string): Snaps
   // A getter inside the payload could emit in turn: keep an outer walk's count.
   const outer = bytes;
   bytes = 0;
+  cleanPrototype = prototypeIsClean();
   const copy = copyOf(value, 0);
   const size = bytes;
   bytes = outer;
@@ -92,10 +99,56 @@ function copyArray(list: unknown[], depth: number): unknown[] | typeof UNSAFE {
 function copyObject(obj: object, depth: number): Record<string, unknown> | typeof UNSAFE {
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) return UNSAFE;
+  if (!cleanPrototype) return copyKeyByKey(obj, depth, bytes);
+  // A spread copy keeps the source's shape (one allocation, its properties in the object itself); its values are
+  // then checked and measured, and those that are objects replaced by their copies.
+  const out: Record<string, unknown> = { ...obj };
+  const start = bytes;
+  let members = 0;
+  for (const key in out) {
+    if (isReservedKey(key)) return copyKeyByKey(out, depth, start);
+    const item = out[key];
+    switch (typeof item) {
+      case "string":
+        bytes += wireBytes(item);
+        break;
+      case "number":
+        if (!Number.isFinite(item)) return UNSAFE;
+        bytes += numberBytes(item);
+        if (item === 0) out[key] = 0;
+        break;
+      case "boolean":
+        bytes += item ? 4 : 5;
+        break;
+      case "object": {
+        const copy = copyOf(item, depth);
+        if (copy === UNSAFE) return UNSAFE;
+        out[key] = copy;
+        break;
+      }
+      default:
+        // An `undefined` value is left out, as JSON leaves it out (deleting it would make the copy a slow
+        // dictionary); anything else cannot travel.
+        return item === undefined ? copyKeyByKey(out, depth, start) : UNSAFE;
+    }
+    members++;
+    bytes += keyBytes(key);
+  }
+  bytes += members === 0 ? 2 : members + 1;
+  return out;
+}
+
+/**
+ * A copy built key by key from the keys `for…in` gives, leaving out `undefined` values and reserved keys, with
+ * the walk's count reset to `start`: for an object some of whose keys do not travel (`source` is then the spread
+ * copy, each value read once), and on a page whose Object.prototype has enumerable keys.
+ */
+function copyKeyByKey(source: object, depth: number, start: number): Record<string, unknown> | typeof UNSAFE {
+  bytes = start;
   const out: Record<string, unknown> = {};
   let members = 0;
-  for (const key in obj) {
-    const item = (obj as Record<string, unknown>)[key];
+  for (const key in source) {
+    const item = (source as Record<string, unknown>)[key];
     if (item === undefined || isReservedKey(key)) continue;
     const copy = copyOf(item, depth);
     if (copy === UNSAFE) return UNSAFE;
@@ -106,4 +159,10 @@ function copyObject(obj: object, depth: number): Record<string, unknown> | typeo
   }
   bytes += members === 0 ? 2 : members + 1;
   return out;
+}
+
+/** Whether anything added enumerable keys to Object.prototype (which `for…in` over every object then lists). */
+function prototypeIsClean(): boolean {
+  for (const _ in Object.prototype) return false;
+  return true;
 }

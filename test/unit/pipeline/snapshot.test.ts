@@ -85,4 +85,47 @@ describe("snapshot", () => {
       "nested too deeply",
     );
   });
+
+  it("reads each getter once, also for an object some of whose keys do not travel", () => {
+    let reads = 0;
+    const value = {
+      get x() {
+        reads++;
+        return { y: 1 };
+      },
+      skipped: undefined,
+      z: "z",
+    };
+    const { value: copy, bytes } = snapshot(value, "m", "e");
+    expect(reads).toBe(1);
+    expect(copy).toEqual({ x: { y: 1 }, z: "z" });
+    expect(bytes).toBe(JSON.stringify(copy).length);
+  });
+
+  it("copies keys listed from Object.prototype as own keys, as for…in lists them, and counts them", () => {
+    // A page where something added an enumerable key to Object.prototype: every walk lists it.
+    Object.defineProperty(Object.prototype, "added", {
+      value: 7,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+    try {
+      const { value: copy, bytes } = snapshot({ a: { b: 1 } }, "m", "e");
+      expect(Object.hasOwn(copy as object, "added")).toBe(true);
+      expect(Object.hasOwn((copy as { a: object }).a, "added")).toBe(true);
+      expect(bytes).toBe(JSON.stringify(copy).length);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).added;
+    }
+    const { value: after } = snapshot({ a: 1 }, "m", "e");
+    expect(Object.hasOwn(after as object, "added")).toBe(false);
+  });
+
+  it("carries symbol keys in the copy without counting them: JSON never writes them", () => {
+    const tag = Symbol("tag");
+    const { value: copy, bytes } = snapshot({ a: 1, [tag]: "local" }, "m", "e");
+    expect(JSON.stringify(copy)).toBe('{"a":1}');
+    expect(bytes).toBe(7);
+  });
 });
