@@ -26,6 +26,8 @@ let bytes = 0;
  * until now) also lists enumerable keys added to Object.prototype: where some were, the copy is built key by key.
  */
 let cleanPrototype = true;
+/** Whether the walk in progress left out a reserved key. */
+let reservedKey = false;
 
 /**
  * The send path's one walk over a payload: checks that JSON carries it exactly, copies it, and counts the copy's
@@ -39,18 +41,31 @@ let cleanPrototype = true;
  */
 export function snapshot(value: unknown, moduleId: string, event: string): Snapshot {
   if (value === undefined) return { value, bytes: 0 };
-  // A getter inside the payload could emit in turn: keep an outer walk's count.
-  const outer = bytes;
-  bytes = 0;
-  cleanPrototype = prototypeIsClean();
-  const copy = copyOf(value, 0);
-  const size = bytes;
-  bytes = outer;
-  if (copy === UNSAFE) {
+  const copy = copyJson(value);
+  if (!copy) {
     const problem = describeUnsafe(value, MAX_PAYLOAD_DEPTH) ?? "it cannot be copied";
     throw new ValidationError(`payload is not JSON-safe: ${problem}`, { moduleId, event });
   }
-  return { value: copy, bytes: size };
+  return copy;
+}
+
+/**
+ * The walk behind `snapshot`, without its error: the copy and its size, or null when something cannot travel
+ * (`describeUnsafe` then names it). `reservedKey` tells whether a key `__proto__`, `constructor` or `prototype`
+ * was left out, for a caller that refuses them (a shared value).
+ */
+export function copyJson(value: unknown): (Snapshot & { readonly reservedKey: boolean }) | null {
+  // A getter inside the payload could emit in turn: keep an outer walk's state.
+  const outer = bytes;
+  const outerReserved = reservedKey;
+  bytes = 0;
+  reservedKey = false;
+  cleanPrototype = prototypeIsClean();
+  const copy = copyOf(value, 0);
+  const result = copy === UNSAFE ? null : { value: copy, bytes, reservedKey };
+  bytes = outer;
+  reservedKey = outerReserved;
+  return result;
 }
 
 function copyOf(value: unknown, depth: number): unknown {
@@ -149,7 +164,11 @@ function copyKeyByKey(source: object, depth: number, start: number): Record<stri
   let members = 0;
   for (const key in source) {
     const item = (source as Record<string, unknown>)[key];
-    if (item === undefined || isReservedKey(key)) continue;
+    if (item === undefined) continue;
+    if (isReservedKey(key)) {
+      reservedKey = true;
+      continue;
+    }
     const copy = copyOf(item, depth);
     if (copy === UNSAFE) return UNSAFE;
     out[key] = copy;

@@ -47,9 +47,9 @@ export function assertJsonSafe(value: unknown, moduleId: string, event: string):
  * The first part of `value` that JSON cannot carry, described with its path (`data.a[2] is a function`), or
  * nesting deeper than `maxDepth`; null when there is none. Only for messages: it is the slow, careful walk.
  */
-export function describeUnsafe(value: unknown, maxDepth: number): string | null {
+export function describeUnsafe(value: unknown, maxDepth: number, root = "data"): string | null {
   // Depth is counted in containers: the payload itself is at depth 1 when it is an object or array.
-  return findUnsafe(value, "data", new Set(), maxDepth);
+  return findUnsafe(value, root, new Set(), maxDepth);
 }
 
 /** Deeper than this, the lean walk gives up and leaves the verdict to `findUnsafe` (a cycle looks endless). */

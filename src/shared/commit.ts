@@ -3,8 +3,9 @@
  * is scheduled; then the proposals waiting for that version and the subscribers hear of it.
  */
 import type { SharedOp } from "../contract/types";
+import { deepFreeze } from "./frozen";
 import type { Held } from "./held";
-import { deepFreeze, type Json } from "./json";
+import type { Json } from "./json";
 import type { PatchWindow } from "./patch-window";
 import type { Saver } from "./saver";
 import type { Waiters } from "./waiters";

@@ -4,8 +4,9 @@
  * back; anything else asks for the value again. Also what it holds, told to a new authority polling.
  */
 import type { Committer } from "./commit";
+import { jsonEqual } from "./frozen";
 import type { Held } from "./held";
-import { frozenJson, type Json, jsonEqual } from "./json";
+import { frozenJson, type Json } from "./json";
 import { applyPatch } from "./patch";
 import type { Resync } from "./resync";
 import type { Waiters } from "./waiters";

@@ -7,8 +7,9 @@
 import type { FoundryUser, SharedOp, SharedProposal } from "../contract/types";
 import { isPermitted } from "../pipeline/permission";
 import { runSchema } from "../pipeline/schema";
+import { deepFreeze } from "./frozen";
 import type { Held } from "./held";
-import { deepFreeze, frozenJson, type Json, jsonBytes } from "./json";
+import { frozenJson, type Json, jsonBytes } from "./json";
 import { diff } from "./patch";
 import type { PatchWindow } from "./patch-window";
 import type { ChangeQueue } from "./queue";

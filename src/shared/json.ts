@@ -1,15 +1,15 @@
 /**
- * Pure helpers for shared values: JSON-exact deep copies, deep freezing, deep equality and sizes. A shared
+ * Pure helpers for shared values: JSON-exact deep copies and sizes (deep freezing and equality: frozen.ts). A shared
  * value must look the same on every client, so it holds only what JSON carries exactly.
  */
 
 import { ValidationError } from "../contract/errors";
 import { measureIncoming } from "../pipeline/incoming";
 import { byteLength } from "../pipeline/sizes";
-import { isReservedKey } from "../pipeline/snapshot";
+import { isReservedKey, MAX_PAYLOAD_DEPTH } from "../pipeline/snapshot";
 
-/** Deepest nesting a shared value (or a path into one) may have. */
-export const MAX_DEPTH = 100;
+/** Deepest nesting a shared value (or a path into one) may have: a payload's. */
+export const MAX_DEPTH = MAX_PAYLOAD_DEPTH;
 
 /** Keys no payload carries (receivers refuse them), so no shared value holds one either. */
 export { isReservedKey };
@@ -107,36 +107,9 @@ function copy(value: unknown, walk: Walk): Json {
   return out;
 }
 
-/** Freezes `value` and everything in it; stops at parts already frozen (they are frozen all the way down). */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return value;
-}
-
 /** A mutable deep copy of a JSON value (frozen or not). */
 export function thaw<T>(value: T): T {
   return typeof value === "object" && value !== null ? structuredClone(value) : value;
-}
-
-/** Deep equality of two JSON values; shared (identical) parts are not walked. */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) {
-    if (!Object.hasOwn(b, k)) return false;
-    if (!jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
 }
 
 /**

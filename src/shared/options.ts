@@ -4,8 +4,11 @@ import type { SharedOptions, SharedWrite, StandardSchemaV1 } from "../contract/t
 import { MAX_NAME_LENGTH } from "../pipeline/envelope";
 import { isPermission } from "../pipeline/permission";
 import { isStandardSchema, runSchema } from "../pipeline/schema";
+import { copyJson, MAX_PAYLOAD_DEPTH } from "../pipeline/snapshot";
+import { describeUnsafe } from "../pipeline/validate";
 import { checkKeys } from "../services/options";
-import { frozenJson, type Json, jsonBytes, jsonEqual } from "./json";
+import { deepFreeze, jsonEqual } from "./frozen";
+import type { Json } from "./json";
 
 export const SHARED_DEFAULTS = {
   write: "gm",
@@ -69,12 +72,15 @@ export function readSharedOptions(moduleId: string, key: string, raw: unknown): 
   const opts = raw as SharedOptions<unknown>;
   const fail = (message: string) => new ValidationError(`shared "${key}": ${message}`, { moduleId });
   if (!("initial" in opts)) throw fail(`"initial" is required`);
-  let initial: Json;
-  try {
-    initial = frozenJson(opts.initial, "initial");
-  } catch (e) {
-    throw fail(e instanceof Error ? e.message : String(e));
+  // The send path's walk copies and measures it; a shared value refuses what a payload would only leave out.
+  const copy = opts.initial === undefined ? null : copyJson(opts.initial);
+  if (!copy) {
+    const problem =
+      opts.initial === undefined ? null : describeUnsafe(opts.initial, MAX_PAYLOAD_DEPTH, "initial");
+    throw fail(problem ?? "initial is undefined; a shared value must be JSON");
   }
+  if (copy.reservedKey) throw fail("initial has a reserved key (__proto__, constructor or prototype)");
+  const initial = deepFreeze(copy.value as Json);
   if (opts.schema !== undefined && !isStandardSchema(opts.schema))
     throw fail("schema must implement the Standard Schema interface (~standard)");
   const write = opts.write ?? SHARED_DEFAULTS.write;
@@ -109,7 +115,7 @@ export function readSharedOptions(moduleId: string, key: string, raw: unknown): 
         },
       );
   }
-  const initialBytes = jsonBytes(initial);
+  const initialBytes = copy.bytes;
   if (initialBytes > maxBytes)
     throw new PayloadTooLargeError(
       `shared "${key}": initial is ${initialBytes} bytes; maxBytes is ${maxBytes}`,

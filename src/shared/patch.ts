@@ -6,7 +6,8 @@
  */
 import { ValidationError } from "../contract/errors";
 import type { SharedOp, SharedPatch, SharedPathSegment } from "../contract/types";
-import { deepFreeze, isPlainObject, isReservedKey, jsonBytes, jsonEqual, MAX_DEPTH } from "./json";
+import { deepFreeze, jsonEqual } from "./frozen";
+import { isPlainObject, isReservedKey, jsonBytes, MAX_DEPTH } from "./json";
 
 export type { SharedOp, SharedPatch, SharedPathSegment };
 

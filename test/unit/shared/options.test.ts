@@ -32,7 +32,14 @@ describe("readSharedOptions", () => {
   it.each([
     ["no options", undefined, /"initial" value are required/],
     ["no initial", {}, /"initial" is required/],
-    ["an initial that is not JSON", { initial: { when: new Date() } }, /instance of Date/],
+    [
+      "an initial that is not JSON",
+      { initial: { when: new Date() } },
+      /initial\.when is an instance of Date/,
+    ],
+    ["an undefined initial", { initial: undefined }, /initial is undefined/],
+    ["a function in initial", { initial: { list: [() => 1] } }, /initial\.list\[0\] is a function/],
+    ["a reserved key in initial", { initial: JSON.parse('{"a":{"__proto__":1}}') }, /reserved key/],
     ["an unknown option", { initial: 1, interval: 5 }, /unknown shared option "interval"/],
     ["a bad write", { initial: 1, write: "admin" }, /write must be/],
     ["a bad schema", { initial: 1, schema: { validate: () => true } }, /Standard Schema/],

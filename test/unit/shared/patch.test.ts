@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/contract/errors";
-import { deepFreeze, type Json, jsonBytes, toJson } from "../../../src/shared/json";
+import { deepFreeze } from "../../../src/shared/frozen";
+import { type Json, jsonBytes, toJson } from "../../../src/shared/json";
 import { type ArrayMode, applyPatch, diff, readPatch, type SharedOp } from "../../../src/shared/patch";
 
 /** JSON values over a few keys, so that two of them share structure often enough for a diff to matter. */
