@@ -94,9 +94,47 @@ function copyOf(value: unknown, depth: number): unknown {
 
 function copyArray(list: unknown[], depth: number): unknown[] | typeof UNSAFE {
   const n = list.length;
-  const out: unknown[] = [];
   // Brackets, and a comma between items.
   bytes += n === 0 ? 2 : n + 1;
+  // A plain array is copied in one piece (slice keeps its element kind), then its items are checked, measured and
+  // replaced where JSON changes them; an array of a subclass is copied item by item into a plain one.
+  if (list.constructor !== Array) return copyItems(list, depth);
+  const out = list.slice();
+  for (let i = 0; i < n; i++) {
+    const item = out[i];
+    switch (typeof item) {
+      case "string":
+        bytes += wireBytes(item);
+        break;
+      case "number":
+        if (!Number.isFinite(item)) return UNSAFE;
+        bytes += numberBytes(item);
+        if (item === 0) out[i] = 0;
+        break;
+      case "boolean":
+        bytes += item ? 4 : 5;
+        break;
+      case "undefined":
+        // A hole too: JSON writes both as null.
+        bytes += 4;
+        out[i] = null;
+        break;
+      case "object": {
+        const copy = copyOf(item, depth);
+        if (copy === UNSAFE) return UNSAFE;
+        out[i] = copy;
+        break;
+      }
+      default:
+        return UNSAFE;
+    }
+  }
+  return out;
+}
+
+function copyItems(list: unknown[], depth: number): unknown[] | typeof UNSAFE {
+  const n = list.length;
+  const out: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const item = list[i];
     if (item === undefined) {

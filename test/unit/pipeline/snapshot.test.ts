@@ -128,4 +128,18 @@ describe("snapshot", () => {
     expect(JSON.stringify(copy)).toBe('{"a":1}');
     expect(bytes).toBe(7);
   });
+
+  it("copies an array's holes as null, and an array of a subclass into a plain array", () => {
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what this test is about.
+    const sparse = [1, , -0, [undefined]];
+    const { value: copy, bytes } = snapshot(sparse, "m", "e");
+    expect(copy).toEqual([1, null, 0, [null]]);
+    expect(Object.is((copy as number[])[2], 0)).toBe(true);
+    expect(bytes).toBe("[1,null,0,[null]]".length);
+    class Path extends Array<number> {}
+    const path = Path.from([1, 2]);
+    const { value: plain } = snapshot({ path }, "m", "e");
+    expect(Object.getPrototypeOf((plain as { path: unknown }).path)).toBe(Array.prototype);
+    expect(plain).toEqual({ path: [1, 2] });
+  });
 });
