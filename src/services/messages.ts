@@ -3,7 +3,8 @@ import { MODULE_ID } from "../contract/ids";
 import type { EmitOptions, EmitReport, MessageContext } from "../contract/types";
 import type { Dispatcher } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
-import { assertEventName, assertJsonSafe, assertModuleId } from "../pipeline/validate";
+import { snapshot } from "../pipeline/snapshot";
+import { assertEventName, assertModuleId } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
 import type { Core } from "./core";
 import type { LazyReliable } from "./lazy-reliable";
@@ -62,7 +63,8 @@ export class Messages {
       const coalesce = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
       ({ queued, bytes } = core.out.send(env, { priority, coalesce, volatile: opts.volatile }));
     } else {
-      assertJsonSafe(data, channel, event);
+      // Only this client gets it: the same walk checks it and copies it as JSON carries it.
+      env.d = snapshot(data, channel, event).value;
     }
     if (target.self) this.deliverToSelf(env, id);
     core.counters.messagesSent++;
@@ -70,11 +72,14 @@ export class Messages {
     return { messageId: id, recipients: target.recipients, queued };
   }
 
-  /** A copy of `env` for this client's own handlers, at the end of the task. */
+  /**
+   * `env` for this client's own handlers, at the end of the task, as a copy of its own (a handler may change it,
+   * and `env.d` is what travels): the payload as JSON carries it, as other clients get it.
+   */
   deliverToSelf(env: Envelope, id: string): void {
     const ctx = this.#deps.localContext(env, id, false);
     if (!ctx) return;
-    const data = env.d === undefined ? undefined : structuredClone(env.d);
+    const data = snapshot(env.d, env.c, env.e).value;
     this.#deps.core.defer(() => void this.#deps.dispatcher.message(data, ctx));
   }
 
@@ -86,8 +91,7 @@ export class Messages {
     const sender = core.roster.user(from ?? core.userId());
     if (!sender)
       throw new ValidationError(`simulate(): no user with id "${from}"`, { moduleId: channel, event });
-    assertJsonSafe(data, channel, event);
-    const copy = data === undefined ? undefined : structuredClone(data);
+    const copy = snapshot(data, channel, event).value;
     const env = core.out.envelope("msg", channel, event, copy, undefined);
     const ctx = this.#deps.localContext(env, messageId(core.session, env.q), true, sender.id);
     if (ctx) await this.#deps.dispatcher.message(env.d, ctx);

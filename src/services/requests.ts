@@ -2,7 +2,7 @@ import { NoGMError, SocketManagerError, UserOfflineError, ValidationError } from
 import type { MessageContext, RequestAllOptions, RequestOptions, RequestResult } from "../contract/types";
 import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
-import { assertJsonSafe } from "../pipeline/validate";
+import { snapshot } from "../pipeline/snapshot";
 import type { TransportKind } from "../transports/transport";
 import { Answering } from "./answering";
 import type { Core } from "./core";
@@ -171,11 +171,11 @@ export class Requests {
     const network = local ? [] : targets.filter((id) => id !== me);
     const env = core.out.envelope("req", channel, event, data, network);
     // The send path's walk checks and copies the payload (env.d becomes the copy), throwing a ValidationError or
-    // PayloadTooLargeError before anything is open; a request only this client answers is checked on its own.
+    // PayloadTooLargeError before anything is open; a request only this client answers goes through the same walk.
     // The request may leave at once (a lone high-priority envelope does), yet no answer can arrive before the call
     // below is open: every transport delivers in a later task.
     if (network.length > 0) core.out.send(env, { priority: "high" });
-    else assertJsonSafe(data, channel, event);
+    else env.d = snapshot(data, channel, event).value;
     const id = messageId(core.session, env.q);
     const { call, settled } = this.#tracker.open({ id, channel, event, data: env.d, toGM, targets, timeout });
     core.counters.requestsSent++;
@@ -201,7 +201,8 @@ export class Requests {
       this.#tracker.record(call, me, { ok: false, error: new UserOfflineError("this user is unknown") });
       return;
     }
-    const data = call.data === undefined ? undefined : structuredClone(call.data);
+    // A copy of its own for this client's responder, as JSON carries it (as other clients get it).
+    const data = snapshot(call.data, call.channel, call.event).value;
     core.defer(() => {
       void Promise.resolve(this.#deps.dispatcher.request(data, ctx)).then((outcome) => {
         this.#tracker.record(call, me, this.#toResult(outcome, call, me));

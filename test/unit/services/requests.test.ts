@@ -11,6 +11,7 @@ import {
 import { Counters } from "../../../src/metrics/counters";
 import { Dispatcher } from "../../../src/pipeline/dispatch";
 import type { Envelope } from "../../../src/pipeline/envelope";
+import { messageContext } from "../../../src/services/context";
 import { Requests } from "../../../src/services/requests";
 import { fixture, user } from "./fixture";
 
@@ -116,5 +117,35 @@ describe("Requests", () => {
     const timedOut = await silent;
     expect(timedOut.ok === false && timedOut.error).toBeInstanceOf(TimeoutError);
     expect(requests.pending).toBe(0);
+  });
+
+  it("a request this client answers itself gives its responder a copy as JSON carries it", async () => {
+    const f = fixture("p1", [user("gm1", 4), user("p1", 1)]);
+    const seen: unknown[] = [];
+    const responder = (data: unknown) => {
+      seen.push(data);
+      (data as { list: number[] }).list.push(3);
+      return "ok";
+    };
+    const dispatcher = new Dispatcher(
+      () => ({ handlersFor: () => [], responderFor: () => ({ fn: responder, opts: {} }) }),
+      new Counters(),
+      f.core.log,
+    );
+    const requests = new Requests({
+      core: f.core,
+      dispatcher,
+      transport: () => "native",
+      localContext: (env, id, simulated) =>
+        messageContext(env, id, user("p1", 1), "native", simulated, f.clock.now(), () => 0),
+    });
+    const payload = { list: [1, 2], gone: undefined };
+    const answer = requests.request("mod", "ask", payload, { to: "p1" });
+    f.tasks.endOfTask();
+    expect(await answer).toBe("ok");
+    expect(seen[0]).toEqual({ list: [1, 2, 3] });
+    expect(Object.hasOwn(seen[0] as object, "gone")).toBe(false);
+    expect(payload.list).toEqual([1, 2]);
+    expect(f.sent()).toHaveLength(0);
   });
 });
