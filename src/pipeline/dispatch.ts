@@ -4,7 +4,7 @@ import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
 import { isPermitted } from "./permission";
 import { runSchema } from "./schema";
-import { assertJsonSafe } from "./validate";
+import { snapshot } from "./snapshot";
 
 export interface HandlerEntry {
   readonly fn: Handler;
@@ -184,18 +184,17 @@ export class Dispatcher {
   }
 
   /**
-   * A responder's value travels only if JSON carries it as it is. `checkValue` false leaves that to the caller:
-   * an answer sent over the wire is checked by the send path's own walk (see `responderFailed`).
+   * A responder's value travels only if JSON carries it. `checkValue` false leaves that to the caller: an answer
+   * sent over the wire is checked by the send path's own walk (see `responderFailed`). Otherwise (an answer to this
+   * client's own request) the same walk checks it and the requester gets its copy, as JSON carries it.
    */
   #value(value: unknown, ctx: MessageContext, checkValue: boolean): ResponderOutcome {
-    if (checkValue) {
-      try {
-        assertJsonSafe(value, ctx.moduleId, ctx.event);
-      } catch (e) {
-        return this.responderFailed(ctx, e);
-      }
+    if (!checkValue) return { ok: true, value };
+    try {
+      return { ok: true, value: snapshot(value, ctx.moduleId, ctx.event).value };
+    } catch (e) {
+      return this.responderFailed(ctx, e);
     }
-    return { ok: true, value };
   }
 
   /** A responder failed (threw, rejected, or answered what cannot travel): counted, logged, and reported by name. */

@@ -119,13 +119,14 @@ describe("Requests", () => {
     expect(requests.pending).toBe(0);
   });
 
-  it("a request this client answers itself gives its responder a copy as JSON carries it", async () => {
+  it("a request this client answers itself: each side gets a copy as JSON carries it", async () => {
     const f = fixture("p1", [user("gm1", 4), user("p1", 1)]);
     const seen: unknown[] = [];
+    const answered = { ok: true, gone: undefined };
     const responder = (data: unknown) => {
       seen.push(data);
       (data as { list: number[] }).list.push(3);
-      return "ok";
+      return answered;
     };
     const dispatcher = new Dispatcher(
       () => ({ handlersFor: () => [], responderFor: () => ({ fn: responder, opts: {} }) }),
@@ -142,7 +143,10 @@ describe("Requests", () => {
     const payload = { list: [1, 2], gone: undefined };
     const answer = requests.request("mod", "ask", payload, { to: "p1" });
     f.tasks.endOfTask();
-    expect(await answer).toBe("ok");
+    const value = await answer;
+    expect(value).toEqual({ ok: true });
+    expect(value).not.toBe(answered);
+    expect(Object.hasOwn(value as object, "gone")).toBe(false);
     expect(seen[0]).toEqual({ list: [1, 2, 3] });
     expect(Object.hasOwn(seen[0] as object, "gone")).toBe(false);
     expect(payload.list).toEqual([1, 2]);
