@@ -61,10 +61,11 @@ describe("Messages", () => {
     const payload = { a: { b: 1 }, gone: undefined };
     await messages.emit("mod", "ev", payload, { to: "self" });
     f.tasks.endOfTask();
-    expect(received[0]?.data).toEqual({ a: { b: 1 } });
-    expect(Object.hasOwn(received[0]?.data as object, "gone")).toBe(false);
-    expect(received[0]?.data).not.toBe(payload);
-    expect((received[0]?.data as typeof payload).a).not.toBe(payload.a);
+    const got = received[0]?.data as typeof payload | undefined;
+    expect(got).toEqual({ a: { b: 1 } });
+    expect(Object.hasOwn(got as object, "gone")).toBe(false);
+    expect(got).not.toBe(payload);
+    expect(got?.a).not.toBe(payload.a);
     expect(f.sent()).toHaveLength(0);
     const error = await messages.emit("mod", "ev", { when: new Date(0) }, { to: "self" }).catch((e) => e);
     expect(error).toBeInstanceOf(ValidationError);
