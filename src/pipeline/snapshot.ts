@@ -21,11 +21,6 @@ export interface Snapshot {
 const UNSAFE: unique symbol = Symbol("unsafe");
 /** The running size of the walk in progress. */
 let bytes = 0;
-/**
- * Read at the start of each walk. A spread copy holds only the source's own keys, while `for…in` (and so the walk
- * until now) also lists enumerable keys added to Object.prototype: where some were, the copy is built key by key.
- */
-let cleanPrototype = true;
 /** Whether the walk in progress left out a reserved key. */
 let reservedKey = false;
 
@@ -60,7 +55,6 @@ export function copyJson(value: unknown): (Snapshot & { readonly reservedKey: bo
   const outerReserved = reservedKey;
   bytes = 0;
   reservedKey = false;
-  cleanPrototype = prototypeIsClean();
   const copy = copyOf(value, 0);
   const result = copy === UNSAFE ? null : { value: copy, bytes, reservedKey };
   bytes = outer;
@@ -152,59 +146,32 @@ function copyItems(list: unknown[], depth: number): unknown[] | typeof UNSAFE {
 function copyObject(obj: object, depth: number): Record<string, unknown> | typeof UNSAFE {
   const proto = Object.getPrototypeOf(obj);
   if (proto !== Object.prototype && proto !== null) return UNSAFE;
-  if (!cleanPrototype) return copyKeyByKey(obj, depth, bytes);
   // A spread copy keeps the source's shape (one allocation, its properties in the object itself); its values are
-  // then checked and measured, and those that are objects replaced by their copies.
-  const out: Record<string, unknown> = { ...obj };
-  const start = bytes;
-  let members = 0;
-  for (const key in out) {
-    if (isReservedKey(key)) return copyKeyByKey(out, depth, start);
-    const item = out[key];
-    switch (typeof item) {
-      case "string":
-        bytes += wireBytes(item);
-        break;
-      case "number":
-        if (!Number.isFinite(item)) return UNSAFE;
-        bytes += numberBytes(item);
-        if (item === 0) out[key] = 0;
-        break;
-      case "boolean":
-        bytes += item ? 4 : 5;
-        break;
-      case "object": {
-        const copy = copyOf(item, depth);
-        if (copy === UNSAFE) return UNSAFE;
-        out[key] = copy;
-        break;
-      }
-      default:
-        // An `undefined` value is left out, as JSON leaves it out (deleting it would make the copy a slow
-        // dictionary); anything else cannot travel.
-        return item === undefined ? copyKeyByKey(out, depth, start) : UNSAFE;
-    }
-    members++;
-    bytes += keyBytes(key);
-  }
-  bytes += members === 0 ? 2 : members + 1;
-  return out;
+  // then checked and measured in place, and those that are objects replaced by their copies.
+  const spread: Record<string, unknown> = { ...obj };
+  return copyKeys(spread, spread, depth, bytes);
 }
 
 /**
- * A copy built key by key from the keys `for…in` gives, leaving out `undefined` values and reserved keys, with
- * the walk's count reset to `start`: for an object some of whose keys do not travel (`source` is then the spread
- * copy, each value read once), and on a page whose Object.prototype has enumerable keys.
+ * Copies `source`'s values, as `for…in` lists its keys, into `out`, counting from `start`. `out` is `source`
+ * itself for a spread copy, whose values are replaced in place; there, a key that does not travel (a value
+ * `undefined`, a reserved key) starts the copy over into a fresh object, since deleting it would leave the copy a
+ * slow dictionary. Elsewhere such keys are left out, as JSON leaves them out. Every value is stored, so a key
+ * `for…in` lists from an `Object.prototype` that something added enumerable keys to becomes the copy's own.
  */
-function copyKeyByKey(source: object, depth: number, start: number): Record<string, unknown> | typeof UNSAFE {
+function copyKeys(
+  source: Record<string, unknown>,
+  out: Record<string, unknown>,
+  depth: number,
+  start: number,
+): Record<string, unknown> | typeof UNSAFE {
   bytes = start;
-  const out: Record<string, unknown> = {};
   let members = 0;
   for (const key in source) {
-    const item = (source as Record<string, unknown>)[key];
-    if (item === undefined) continue;
-    if (isReservedKey(key)) {
-      reservedKey = true;
+    const item = source[key];
+    if (item === undefined || isReservedKey(key)) {
+      if (out === source) return copyKeys(source, {}, depth, start);
+      if (item !== undefined) reservedKey = true;
       continue;
     }
     const copy = copyOf(item, depth);
@@ -216,10 +183,4 @@ function copyKeyByKey(source: object, depth: number, start: number): Record<stri
   }
   bytes += members === 0 ? 2 : members + 1;
   return out;
-}
-
-/** Whether anything added enumerable keys to Object.prototype (which `for…in` over every object then lists). */
-function prototypeIsClean(): boolean {
-  for (const _ in Object.prototype) return false;
-  return true;
 }
