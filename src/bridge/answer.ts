@@ -2,9 +2,9 @@
 
 import { byteLength } from "../pipeline/codec";
 import { runSchema, type StandardSchemaV1 } from "../pipeline/schema";
-import { assertJsonSafe } from "../pipeline/validate";
 import type { BridgeHandlers } from "./handlers";
 import { BRIDGE_LIMITS } from "./host";
+import { assertJsonSafe } from "./json-safe";
 import { type BridgeErrorCode, frames } from "./protocol";
 import type { BridgeStats } from "./stats";
 

@@ -1,8 +1,8 @@
 /** Events for the backend, kept while the connection is down (bounded: the oldest go first) and sent in batches. */
 import { PayloadTooLargeError, ValidationError } from "../contract/errors";
 import { byteLength } from "../pipeline/codec";
-import { assertJsonSafe } from "../pipeline/validate";
 import { BRIDGE_LIMITS } from "./host";
+import { assertJsonSafe } from "./json-safe";
 import { isEventName, MAX_BATCH } from "./protocol";
 
 /**

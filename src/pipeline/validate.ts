@@ -32,52 +32,12 @@ export function assertModuleId(moduleId: unknown): asserts moduleId is string {
 }
 
 /**
- * Throws a ValidationError naming the first part of `value` that JSON would silently mangle: functions,
- * symbols, BigInt, non-finite numbers, cycles and class instances (Date, Map, Set, your own classes...).
- */
-export function assertJsonSafe(value: unknown, moduleId: string, event: string): void {
-  // The common case costs one lean walk; the walk that names the problem (paths, cycle set) runs only when the
-  // lean one fails, or meets a nesting so deep that it may be a cycle.
-  if (isJsonSafe(value, 0)) return;
-  const problem = findUnsafe(value, "data", new Set(), Number.POSITIVE_INFINITY);
-  if (problem) throw new ValidationError(`payload is not JSON-safe: ${problem}`, { moduleId, event });
-}
-
-/**
  * The first part of `value` that JSON cannot carry, described with its path (`data.a[2] is a function`), or
  * nesting deeper than `maxDepth`; null when there is none. Only for messages: it is the slow, careful walk.
  */
 export function describeUnsafe(value: unknown, maxDepth: number, root = "data"): string | null {
   // Depth is counted in containers: the payload itself is at depth 1 when it is an object or array.
   return findUnsafe(value, root, new Set(), maxDepth);
-}
-
-/** Deeper than this, the lean walk gives up and leaves the verdict to `findUnsafe` (a cycle looks endless). */
-const LEAN_DEPTH = 64;
-
-function isJsonSafe(value: unknown, depth: number): boolean {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-    case "undefined":
-      return true;
-    case "number":
-      return Number.isFinite(value);
-    case "object":
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  if (depth > LEAN_DEPTH) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!isJsonSafe(value[i], depth + 1)) return false;
-    return true;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (const key in value) if (!isJsonSafe((value as Record<string, unknown>)[key], depth + 1)) return false;
-  return true;
 }
 
 function findUnsafe(value: unknown, path: string, seen: Set<object>, depthLeft: number): string | null {

@@ -1,7 +1,7 @@
 import type { EmitReport, MessageContext } from "../contract/types";
 import type { Dispatcher } from "../pipeline/dispatch";
 import type { Envelope } from "../pipeline/envelope";
-import { assertJsonSafe } from "../pipeline/validate";
+import { snapshot } from "../pipeline/snapshot";
 import { ReliableInbox } from "../reliability/inbox";
 import { ReliableSender } from "../reliability/reliable";
 import { isAckPayload, isStreamTags } from "../reliability/streams";
@@ -48,7 +48,8 @@ export class ReliableDelivery {
     timeout: number,
   ): Promise<EmitReport> {
     const { core } = this.#deps;
-    assertJsonSafe(env.d, env.c, env.e);
+    // Checked and copied at the call, whoever it goes to (the send path copies it again as it seals each send).
+    env.d = snapshot(env.d, env.c, env.e).value;
     const me = core.userId();
     const peers = target.recipients
       .filter((userId) => userId !== me)
