@@ -90,56 +90,29 @@ function copyArray(list: unknown[], depth: number): unknown[] | typeof UNSAFE {
   const n = list.length;
   // Brackets, and a comma between items.
   bytes += n === 0 ? 2 : n + 1;
-  // A plain array is copied in one piece (slice keeps its element kind), then its items are checked, measured and
-  // replaced where JSON changes them; an array of a subclass is copied item by item into a plain one.
-  if (list.constructor !== Array) return copyItems(list, depth);
-  const out = list.slice();
+  // Copied in one piece (slice keeps a plain array's element kind), then each item checked, measured and replaced
+  // where JSON changes it.
+  const out = list.constructor === Array ? list.slice() : plainCopy(list);
   for (let i = 0; i < n; i++) {
     const item = out[i];
-    switch (typeof item) {
-      case "string":
-        bytes += wireBytes(item);
-        break;
-      case "number":
-        if (!Number.isFinite(item)) return UNSAFE;
-        bytes += numberBytes(item);
-        if (item === 0) out[i] = 0;
-        break;
-      case "boolean":
-        bytes += item ? 4 : 5;
-        break;
-      case "undefined":
-        // A hole too: JSON writes both as null.
-        bytes += 4;
-        out[i] = null;
-        break;
-      case "object": {
-        const copy = copyOf(item, depth);
-        if (copy === UNSAFE) return UNSAFE;
-        out[i] = copy;
-        break;
-      }
-      default:
-        return UNSAFE;
-    }
-  }
-  return out;
-}
-
-function copyItems(list: unknown[], depth: number): unknown[] | typeof UNSAFE {
-  const n = list.length;
-  const out: unknown[] = [];
-  for (let i = 0; i < n; i++) {
-    const item = list[i];
+    // A hole too: JSON writes both as null.
     if (item === undefined) {
       bytes += 4;
-      out.push(null);
+      out[i] = null;
       continue;
     }
     const copy = copyOf(item, depth);
     if (copy === UNSAFE) return UNSAFE;
-    out.push(copy);
+    // A nested copy, or 0 for -0; other items stay as they are.
+    if (copy !== item || item === 0) out[i] = copy;
   }
+  return out;
+}
+
+/** `list`'s items in a plain array: `slice` would make an array of a subclass into another one of it. */
+function plainCopy(list: unknown[]): unknown[] {
+  const out = new Array<unknown>(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = list[i];
   return out;
 }
 
