@@ -63,10 +63,10 @@ export class Messages {
       const coalesce = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
       ({ queued, bytes } = core.out.send(env, { priority, coalesce, volatile: opts.volatile }));
     } else {
-      // Only this client gets it: the same walk checks it and copies it as JSON carries it.
+      // Nothing travels: the same walk checks it, and its copy is this client's own (no second copy below).
       env.d = snapshot(data, channel, event).value;
     }
-    if (target.self) this.deliverToSelf(env, id);
+    if (target.self) this.deliverToSelf(env, id, networked ? undefined : env.d);
     core.counters.messagesSent++;
     core.metrics.sent(channel, event, bytes, env.a);
     return { messageId: id, recipients: target.recipients, queued };
@@ -74,12 +74,13 @@ export class Messages {
 
   /**
    * `env` for this client's own handlers, at the end of the task, as a copy of its own (a handler may change it,
-   * and `env.d` is what travels): the payload as JSON carries it, as other clients get it.
+   * and `env.d` is what travels): the payload as JSON carries it, as other clients get it. `own`: such a copy
+   * already made, which nothing else holds.
    */
-  deliverToSelf(env: Envelope, id: string): void {
+  deliverToSelf(env: Envelope, id: string, own?: unknown): void {
     const ctx = this.#deps.localContext(env, id, false);
     if (!ctx) return;
-    const data = snapshot(env.d, env.c, env.e).value;
+    const data = own !== undefined ? own : snapshot(env.d, env.c, env.e).value;
     this.#deps.core.defer(() => void this.#deps.dispatcher.message(data, ctx));
   }
 
