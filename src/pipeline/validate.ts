@@ -32,8 +32,9 @@ export function assertModuleId(moduleId: unknown): asserts moduleId is string {
 }
 
 /**
- * The first part of `value` that JSON cannot carry, described with its path (`data.a[2] is a function`), or
- * nesting deeper than `maxDepth`; null when there is none. Only for messages: it is the slow, careful walk.
+ * The first part of `value` that JSON cannot carry, described with its path from `root` (`data.a[2] is a
+ * function`), or nesting deeper than `maxDepth`; null when there is none. Only once a lean walk has failed: it is
+ * the slow, careful one.
  */
 export function describeUnsafe(value: unknown, maxDepth: number, root = "data"): string | null {
   // Depth is counted in containers: the payload itself is at depth 1 when it is an object or array.

@@ -73,12 +73,10 @@ export function readSharedOptions(moduleId: string, key: string, raw: unknown): 
   const fail = (message: string) => new ValidationError(`shared "${key}": ${message}`, { moduleId });
   if (!("initial" in opts)) throw fail(`"initial" is required`);
   // The send path's walk copies and measures it; a shared value refuses what a payload would only leave out.
-  const copy = opts.initial === undefined ? null : copyJson(opts.initial);
-  if (!copy) {
-    const problem =
-      opts.initial === undefined ? null : describeUnsafe(opts.initial, MAX_PAYLOAD_DEPTH, "initial");
-    throw fail(problem ?? "initial is undefined; a shared value must be JSON");
-  }
+  if (opts.initial === undefined) throw fail("initial is undefined; a shared value must be JSON");
+  const copy = copyJson(opts.initial);
+  if (!copy)
+    throw fail(describeUnsafe(opts.initial, MAX_PAYLOAD_DEPTH, "initial") ?? "initial cannot be copied");
   if (copy.reservedKey) throw fail("initial has a reserved key (__proto__, constructor or prototype)");
   const initial = deepFreeze(copy.value as Json);
   if (opts.schema !== undefined && !isStandardSchema(opts.schema))
