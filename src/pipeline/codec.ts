@@ -113,12 +113,11 @@ function seal(env: Envelope, payload: { value: unknown; bytes: number } | undefi
     wireExtras = copy.value;
     bytes += copy.bytes;
   }
-  const wire: unknown[] = [env.q, KIND_CODE[env.k], env.c, env.e, env.a, wireExtras];
-  if (payload !== undefined) {
-    wire.push(payload.value);
-    bytes += 1 + payload.bytes;
-  }
-  return { wire, bytes };
+  // Built whole: pushing a seventh item would reallocate the array's backing store for every envelope.
+  if (payload === undefined)
+    return { wire: [env.q, KIND_CODE[env.k], env.c, env.e, env.a, wireExtras], bytes };
+  const wire = [env.q, KIND_CODE[env.k], env.c, env.e, env.a, wireExtras, payload.value];
+  return { wire, bytes: bytes + 1 + payload.bytes };
 }
 
 /** One frame as it travels: `{ v, s, e }`, the sender's session and its envelopes in wire form. */
@@ -240,8 +239,10 @@ export function readEnvelope(value: unknown): Envelope | null {
   if (k === undefined) return null;
   if (!isName(c) || !isName(e)) return null;
   if (typeof a !== "number" || !Number.isFinite(a)) return null;
-  const env: Envelope = { q, k, c, e, a };
+  // The payload and targets in the literal (undefined when absent): added afterwards, they would cost each
+  // envelope a second allocation for its out-of-object properties.
+  const d = value.length === 7 ? value[6] : undefined;
+  const env: Envelope = { q, k, c, e, a, d, t: undefined };
   if (value[5] !== 0 && !readExtras(value[5], env)) return null;
-  if (value.length === 7) env.d = value[6];
   return env;
 }

@@ -74,12 +74,15 @@ export class Outgoing {
     this.#headerBytes = frameBytes(deps.session, 0, 0);
     this.#headerRoom = Math.max(FRAME_OVERHEAD, this.#headerBytes);
     const cfg = deps.config;
+    // One object, refilled at each push (the batcher reads it at once): a new one would be an allocation per emit.
+    const limits = { maxCount: 0, maxBytes: 0, windowMs: 0 };
     this.#batcher = new Batcher<QueuedEnvelope>({
-      limits: () => ({
-        maxCount: cfg().batchSize,
-        maxBytes: this.#frameBudget(),
-        windowMs: cfg().batchTimeout,
-      }),
+      limits: () => {
+        limits.maxCount = cfg().batchSize;
+        limits.maxBytes = this.#frameBudget();
+        limits.windowMs = cfg().batchTimeout;
+        return limits;
+      },
       clock: deps.clock,
       defer: deps.defer,
       send: (items) => this.#sendFrame(items),
@@ -96,10 +99,9 @@ export class Outgoing {
   }
 
   envelope(kind: Kind, channel: string, event: string, data: unknown, to: string[] | undefined): Envelope {
-    const env: Envelope = { q: ++this.#seq, k: kind, c: channel, e: event, a: this.#deps.clock.now() };
-    if (data !== undefined) env.d = data;
-    if (to !== undefined) env.t = to;
-    return env;
+    // Every field most envelopes carry is in the literal (undefined when absent): added one by one, they would
+    // give each envelope a second allocation for its out-of-object properties.
+    return { q: ++this.#seq, k: kind, c: channel, e: event, a: this.#deps.clock.now(), d: data, t: to };
   }
 
   /**

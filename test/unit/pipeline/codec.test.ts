@@ -219,12 +219,16 @@ describe("encode/decode round trip", () => {
     expect(readEnvelope(JSON.parse(encodeEnvelope(base)))).toEqual(base);
   });
 
-  it("an envelope without payload has no d key after the round trip", () => {
+  it("an envelope without payload reads back without one (undefined, not null) and travels again without one", () => {
     const env: Envelope = { q: 2, k: "ping", c: "socket-manager", e: "$ping", a: 1 };
     const result = decodeFrame(encodeFrame("s", [encodeEnvelope(env)]), MAX);
     const decoded = result.ok ? readEnvelope(result.frame.e[0]) : null;
-    expect(decoded && Object.hasOwn(decoded, "d")).toBe(false);
+    expect(decoded).not.toBeNull();
+    expect(decoded?.d).toBeUndefined();
     expect(decoded).toEqual(env);
+    // No payload slot on the wire: six items, the seventh being the payload.
+    expect(JSON.parse(encodeEnvelope(decoded as Envelope))).toHaveLength(6);
+    expect(sealEnvelope(decoded as Envelope).wire).toHaveLength(6);
   });
 
   it("reports the byte size of a decoded frame", () => {
