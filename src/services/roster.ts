@@ -54,11 +54,14 @@ export class Roster {
     const ids: string[] = [];
     for (const u of this.#users) if (u.active && u.id !== this.#me) ids.push(u.id);
     this.#othersCache = ids;
-    this.#defer(() => {
-      this.#othersCache = null;
-    });
+    this.#defer(this.#forgetOthers);
     return ids;
   }
+
+  // Made once: a closure written inside otherIds would cost every call an allocation, cache hits included.
+  readonly #forgetOthers = (): void => {
+    this.#othersCache = null;
+  };
 
   /** The designated GM, as Foundry picks it (full GM over assistant, then lowest id), minus `exclude`. */
   pickGM(exclude?: string): FoundryUser | null {
