@@ -28,10 +28,7 @@ export class EnvelopeChecks {
   constructor(limits: () => EnvelopeLimits, clock: Pick<Clock, "now">) {
     this.#limits = limits;
     this.#clock = clock;
-    this.#rate = new RateLimiter(
-      () => ({ rate: this.#limits().rateLimit, burst: this.#limits().rateBurst }),
-      clock,
-    );
+    this.#rate = new RateLimiter(limits, clock);
   }
 
   /** The duplicate window of one sender session: look it up once per frame. */

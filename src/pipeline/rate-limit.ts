@@ -1,19 +1,28 @@
 import type { Clock } from "../clock";
 
-/** Per-key token buckets: `rate` tokens per second, holding at most `burst`. */
+/** The limits as the config names them: `rateLimit` tokens per second, a bucket holding at most `rateBurst`. */
+export interface RateLimits {
+  readonly rateLimit: number;
+  readonly rateBurst: number;
+}
+
+/**
+ * Per-key token buckets. `limits` is read at every call, so a new config applies at once; it hands back an
+ * object it already holds (the config itself), since this runs once per received envelope.
+ */
 export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
-  readonly #limits: () => { rate: number; burst: number };
+  readonly #limits: () => RateLimits;
   readonly #clock: Pick<Clock, "now">;
 
-  constructor(limits: () => { rate: number; burst: number }, clock: Pick<Clock, "now">) {
+  constructor(limits: () => RateLimits, clock: Pick<Clock, "now">) {
     this.#limits = limits;
     this.#clock = clock;
   }
 
   /** Takes one token for `key`; false when the bucket is empty. */
   allow(key: string, now = this.#clock.now()): boolean {
-    const { rate, burst } = this.#limits();
+    const { rateLimit: rate, rateBurst: burst } = this.#limits();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       bucket = { tokens: burst, at: now };

@@ -12,7 +12,7 @@ import type { LazyRequests } from "./lazy-requests";
 import type { Peers } from "./peers";
 
 /** Control envelopes one sender may send: 20 per second, in bursts of up to 100. */
-export const CONTROL_LIMIT = { rate: 20, burst: 100 } as const;
+export const CONTROL_LIMIT = { rateLimit: 20, rateBurst: 100 } as const;
 const CONTROL_KINDS: ReadonlySet<Kind> = new Set(["hello", "ping", "pong", "ack"]);
 
 /**

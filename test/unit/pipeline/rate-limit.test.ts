@@ -4,7 +4,7 @@ import { FakeClock } from "../support";
 
 function setup(rate: number, burst: number) {
   const clock = new FakeClock(50_000);
-  const limits = { rate, burst };
+  const limits = { rateLimit: rate, rateBurst: burst };
   const limiter = new RateLimiter(() => limits, clock);
   const allowedOf = (key: string, n: number) => {
     let allowed = 0;
@@ -74,10 +74,10 @@ describe("RateLimiter", () => {
   it("reads the limits on every call", () => {
     const t = setup(1, 1);
     expect(t.allowedOf("u", 3)).toBe(1);
-    t.limits.rate = 10;
+    t.limits.rateLimit = 10;
     t.clock.advance(500);
     expect(t.allowedOf("u", 10)).toBe(1);
-    t.limits.burst = 100;
+    t.limits.rateBurst = 100;
     t.clock.advance(1000);
     expect(t.allowedOf("u", 100)).toBe(10);
   });
