@@ -27,7 +27,19 @@ export class Messages {
     this.#deps = deps;
   }
 
-  async emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
+  /**
+   * Not an async function, though it acts as one (a mistake rejects, never throws): V8 gives every call of an
+   * async function a frame object on the heap, which for an emit costs more than the rest of its allocations.
+   */
+  emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
+    try {
+      return this.#emit(channel, event, data, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #emit(channel: string, event: string, data: unknown, opts: EmitOptions): Promise<EmitReport> {
     const { core } = this.#deps;
     assertEventName(event, channel, channel === MODULE_ID);
     checkKeys(opts, EMIT_KEYS, "emit", channel, event);
@@ -69,7 +81,7 @@ export class Messages {
     if (target.self) this.deliverToSelf(env, id, networked ? undefined : env.d);
     core.counters.messagesSent++;
     core.metrics.sent(channel, event, bytes, env.a);
-    return { messageId: id, recipients: target.recipients, queued };
+    return Promise.resolve({ messageId: id, recipients: target.recipients, queued });
   }
 
   /**
