@@ -23,6 +23,7 @@ import { checkKeys, HANDLER_KEYS } from "./services/options";
 
 /** The options of a call made without any: one shared object, not a new one per message. */
 const NO_OPTIONS = Object.freeze({});
+const NO_HANDLERS: readonly HandlerEntry[] = [];
 
 export type { HandlerEntry, ResponderEntry };
 
@@ -70,7 +71,7 @@ function checkFunction(fn: unknown, moduleId: string, event: string): void {
 
 /** One consumer module's namespace: its handlers, its responders, and its way to send. */
 export class ChannelImpl implements Channel {
-  readonly #handlers = new Map<string, HandlerEntry[]>();
+  readonly #handlers = new Map<string, readonly HandlerEntry[]>();
   readonly #responders = new Map<string, ResponderEntry>();
   readonly #peerListeners = new Set<() => void>();
 
@@ -172,9 +173,14 @@ export class ChannelImpl implements Channel {
     this.#host.disposeShared(this.moduleId);
   }
 
-  /** A snapshot, so handlers may unsubscribe while the list is being run. */
+  /**
+   * The event's handlers as they are now, for the dispatcher, which only reads it. A list is never changed in
+   * place (adding or removing a handler puts a new one in its place), so handlers may subscribe and unsubscribe
+   * while it is being run, and no message pays for a copy. (Not frozen: V8 runs the receive path measurably
+   * slower over frozen arrays.)
+   */
   handlersFor(event: string): readonly HandlerEntry[] {
-    return this.#handlers.get(event)?.slice() ?? [];
+    return this.#handlers.get(event) ?? NO_HANDLERS;
   }
 
   responderFor(event: string): ResponderEntry | undefined {
@@ -195,8 +201,7 @@ export class ChannelImpl implements Channel {
     checkFunction(original, this.moduleId, event);
     const entry: HandlerEntry = { fn, original, opts: checkOptions(opts, this.moduleId, event) };
     const list = this.#handlers.get(event);
-    if (list) list.push(entry);
-    else this.#handlers.set(event, [entry]);
+    this.#handlers.set(event, list ? [...list, entry] : [entry]);
     return () => {
       const current = this.#handlers.get(event);
       if (!current) return;

@@ -1,8 +1,9 @@
 import { ValidationError } from "../contract/errors";
 import { MODULE_ID } from "../contract/ids";
-import type { EmitOptions, EmitReport, MessageContext } from "../contract/types";
+import type { EmitOptions, EmitReport, MessageContext, Priority } from "../contract/types";
 import type { Dispatcher } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
+import type { SendOptions } from "../pipeline/outgoing";
 import { snapshot } from "../pipeline/snapshot";
 import { assertEventName, assertModuleId } from "../pipeline/validate";
 import type { TransportKind } from "../transports/transport";
@@ -18,6 +19,13 @@ export interface MessagesDeps {
   /** The context of a message built here: from this user (or `from`), on this client. */
   localContext(env: Envelope, id: string, simulated: boolean, from?: string): MessageContext | null;
 }
+
+/** How a message neither coalesced nor volatile is sent, by priority: made once, not per emit. */
+const PLAIN: Readonly<Record<Priority, SendOptions>> = {
+  low: { priority: "low" },
+  normal: { priority: "normal" },
+  high: { priority: "high" },
+};
 
 /** Emitting messages: option checks, targets, the send path, delivery to this client, and `simulate()`. */
 export class Messages {
@@ -72,8 +80,11 @@ export class Messages {
     let queued = false;
     let bytes = 0;
     if (networked) {
-      const coalesce = opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`;
-      ({ queued, bytes } = core.out.send(env, { priority, coalesce, volatile: opts.volatile }));
+      const send =
+        opts.coalesce === undefined && !opts.volatile
+          ? PLAIN[priority]
+          : { priority, coalesce: `${channel}\u0000${opts.coalesce}`, volatile: opts.volatile };
+      ({ queued, bytes } = core.out.send(env, send));
     } else {
       // Nothing travels: the same walk checks it, and its copy is this client's own (no second copy below).
       env.d = snapshot(data, channel, event).value;

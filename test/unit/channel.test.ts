@@ -151,7 +151,7 @@ describe("on / off", () => {
     expect(channel.handlerCount("ev")).toBe(1);
   });
 
-  it("handlersFor returns a copy: unsubscribing during dispatch is safe", () => {
+  it("handlersFor is a snapshot: unsubscribing during dispatch is safe", () => {
     const { channel } = setup();
     const log: string[] = [];
     const offs: (() => void)[] = [];
@@ -172,12 +172,33 @@ describe("on / off", () => {
     expect(log).toEqual(["a", "b", "c"]);
   });
 
-  it("mutating the returned list does not change the registrations", () => {
+  it("adding or removing a handler replaces the list, never changes one already handed out", () => {
     const { channel } = setup();
-    channel.on("ev", () => 1);
-    const list = channel.handlersFor("ev") as unknown[];
-    list.length = 0;
-    expect(channel.handlerCount("ev")).toBe(1);
+    const one = () => 1;
+    channel.on("ev", one);
+    const before = channel.handlersFor("ev");
+    const offTwo = channel.on("ev", () => 2);
+    expect(before).toHaveLength(1);
+    const both = channel.handlersFor("ev");
+    expect(both).toHaveLength(2);
+    offTwo();
+    expect(both).toHaveLength(2);
+    channel.off("ev", one);
+    expect(channel.handlersFor("ev")).toHaveLength(0);
+    expect(before).toHaveLength(1);
+  });
+
+  it("a handler added while the list runs waits for the next message", () => {
+    const { channel } = setup();
+    const log: string[] = [];
+    channel.on("ev", () => {
+      log.push("a");
+      if (log.length === 1) channel.on("ev", () => log.push("late"));
+    });
+    dispatch(channel, "ev", null);
+    expect(log).toEqual(["a"]);
+    dispatch(channel, "ev", null);
+    expect(log).toEqual(["a", "a", "late"]);
   });
 
   it("keeps the handler options", () => {
