@@ -17,26 +17,30 @@ const MAX_INCOMING_FRAME = 1_000_000;
 const MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
 
 /** What every envelope of one frame shares. */
-interface FrameBatch {
+/** What every envelope of one frame shares: who sent it, from which session, by which way, and when. */
+export interface Arrival {
   readonly session: string;
   readonly sender: FoundryUser;
   readonly frame: IncomingFrame;
-  readonly now: number;
+  /** When the frame arrived (read once per frame). */
+  readonly receivedAt: number;
+}
+
+interface FrameBatch extends Arrival {
   readonly seen: SeqWindow;
   /** This client's user id, read once per frame. */
   readonly me: string;
 }
 
-/** One envelope that passed every generic check, with what the later stages need to know about it. */
+/**
+ * One envelope that passed every generic check, with what the later stages need to know about it. What its
+ * frame's envelopes share is one object for them all (`from`), so each envelope costs a small object only.
+ */
 export interface Accepted {
   readonly env: Envelope;
-  readonly session: string;
-  readonly sender: FoundryUser;
-  readonly frame: IncomingFrame;
   /** The envelope's size as JSON (a chunked message's: its whole text). */
   readonly bytes: number;
-  /** When the frame arrived (read once per frame). */
-  readonly receivedAt: number;
+  readonly from: Arrival;
 }
 
 export interface ReceiveDeps {
@@ -91,7 +95,7 @@ export class ReceivePath {
       session: decoded.frame.s,
       sender,
       frame,
-      now: this.#deps.clock.now(),
+      receivedAt: this.#deps.clock.now(),
       seen: this.checks.window(sender.id, decoded.frame.s),
       me: this.#deps.userId(),
     };
@@ -107,7 +111,7 @@ export class ReceivePath {
   /** `bytes` is the envelope's size from the frame's walk, negative when the walk refused it. */
   #envelope(wire: unknown, bytes: number, batch: FrameBatch): void {
     const { counters } = this.#deps;
-    const { session, sender, frame, now, seen } = batch;
+    const { session, sender, frame, receivedAt: now, seen } = batch;
     // A reserved key, too deep a nesting, or a wrong shape: the envelope goes, the rest of the frame stays.
     if (bytes === RESERVED_KEY) return counters.drop("reserved-key");
     const env = bytes < 0 ? null : readEnvelope(wire);
@@ -119,7 +123,7 @@ export class ReceivePath {
     const refused = this.checks.check(env, seen, sender.id, frame.simulated, now);
     if (refused) return counters.drop(refused);
     if (env.k !== "chunk") {
-      return this.#deps.accept({ env, session, sender, frame, bytes, receivedAt: now });
+      return this.#deps.accept({ env, bytes, from: batch });
     }
     if (!isChunkPayload(env.d)) return counters.drop("chunk-invalid");
     const result = this.#reassembler.add(sender.id, session, env.d);
@@ -140,6 +144,6 @@ export class ReceivePath {
     if (!parent || parent.k === "chunk" || parent.q !== env.d[0]) return counters.drop("chunk-invalid");
     const again = this.checks.check(parent, seen, sender.id, frame.simulated, now);
     if (again) return counters.drop(again);
-    this.#deps.accept({ env: parent, session, sender, frame, bytes: result.text.length, receivedAt: now });
+    this.#deps.accept({ env: parent, bytes: result.text.length, from: batch });
   }
 }

@@ -50,7 +50,7 @@ export class Contexts {
     this.#transport = deps.transport;
   }
 
-  remote({ env, session, sender, frame, receivedAt }: Accepted): MessageContext {
+  remote({ env, from: { session, sender, frame, receivedAt } }: Accepted): MessageContext {
     const id = messageId(session, env.q);
     return messageContext(env, id, sender, frame.via, frame.simulated, receivedAt, this.#latency);
   }

@@ -51,12 +51,9 @@ export function createRouter(
     report: (e) => core.log.error("a part of Socket Manager could not load or run", e),
   });
   const accept = (message: Accepted) => {
-    const { env, sender } = message;
-    if (
-      CONTROL_KINDS.has(env.k) &&
-      !message.frame.simulated &&
-      !control.allow(sender.id, message.receivedAt)
-    ) {
+    const { env, from } = message;
+    const { sender } = from;
+    if (CONTROL_KINDS.has(env.k) && !from.frame.simulated && !control.allow(sender.id, from.receivedAt)) {
       return core.counters.drop("control-limited");
     }
     core.counters.messagesReceived++;
@@ -85,40 +82,40 @@ export function receiveRoutes(t: RouteTargets): Routes {
   // A peer can name any channel and event: unknown ones are counted under one bucket, never one each.
   const count = (m: Accepted, ctx: MessageContext) =>
     t.knownChannel(ctx.moduleId)
-      ? metrics.received(ctx.moduleId, ctx.event, m.bytes, m.receivedAt)
-      : metrics.received(OTHER_EVENTS, OTHER_EVENTS, m.bytes, m.receivedAt);
+      ? metrics.received(ctx.moduleId, ctx.event, m.bytes, m.from.receivedAt)
+      : metrics.received(OTHER_EVENTS, OTHER_EVENTS, m.bytes, m.from.receivedAt);
   const routes: Record<Kind, Route | undefined> = {
     msg: (m, context) => {
       const ctx = context(m);
       count(m, ctx);
-      if (m.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
+      if (m.from.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
       metrics.recordLatency(ctx.senderId, ctx.sender.name, ctx.latencyMs);
-      if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.session, ctx, m.bytes);
+      if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.from.session, ctx, m.bytes);
       else void t.dispatcher.message(m.env.d, ctx);
     },
     req: (m, context) => {
       const ctx = context(m);
       count(m, ctx);
-      t.requests.answer(m.env, ctx, m.session);
+      t.requests.answer(m.env, ctx, m.from.session);
     },
-    res: (m) => t.requests.reply(m.env, m.sender.id),
-    err: (m) => t.requests.reply(m.env, m.sender.id),
-    hello: (m) => t.peers.onHello(m.env.d, m.sender),
+    res: (m) => t.requests.reply(m.env, m.from.sender.id),
+    err: (m) => t.requests.reply(m.env, m.from.sender.id),
+    hello: (m) => t.peers.onHello(m.env.d, m.from.sender),
     ping: (m, context) => {
       const ctx = context(m);
       if (!t.heartbeat.answer(m.env.d, ctx.receivedAt, ctx.senderId, ctx.messageId))
         counters.drop("envelope-shape");
     },
     pong: (m) => {
-      if (t.heartbeat.pong(m.env.d, m.sender)) t.peers.roundTrip(m.sender.id);
+      if (t.heartbeat.pong(m.env.d, m.from.sender)) t.peers.roundTrip(m.from.sender.id);
       else counters.drop("envelope-shape");
     },
-    ack: (m) => t.reliable.ack(m.sender.id, m.env.d),
+    ack: (m) => t.reliable.ack(m.from.sender.id, m.env.d),
     // Chunks are reassembled by the receive path; a chunk that reaches routing is malformed.
     chunk: undefined,
   };
   const reliable = (m: Accepted) =>
-    m.env.k === "msg" && !m.frame.simulated && ((m.env.f ?? 0) & FLAG_RELIABLE) !== 0;
+    m.env.k === "msg" && !m.from.frame.simulated && ((m.env.f ?? 0) & FLAG_RELIABLE) !== 0;
   return {
     routes,
     waitFor: (m) =>

@@ -10,11 +10,13 @@ import { fixture, user } from "./fixture";
 function accepted(env: Envelope, senderId: string): Accepted {
   return {
     env,
-    session: "theirsession",
-    sender: user(senderId, senderId.startsWith("gm") ? 4 : 1),
-    frame: { raw: "", senderId, via: "native", simulated: false },
     bytes: 10,
-    receivedAt: 1_000_050,
+    from: {
+      session: "theirsession",
+      sender: user(senderId, senderId.startsWith("gm") ? 4 : 1),
+      frame: { raw: "", senderId, via: "native", simulated: false },
+      receivedAt: 1_000_050,
+    },
   };
 }
 
