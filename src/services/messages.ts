@@ -83,7 +83,11 @@ export class Messages {
       const send =
         opts.coalesce === undefined && !opts.volatile
           ? PLAIN[priority]
-          : { priority, coalesce: `${channel}\u0000${opts.coalesce}`, volatile: opts.volatile };
+          : {
+              priority,
+              coalesce: opts.coalesce === undefined ? undefined : `${channel}\u0000${opts.coalesce}`,
+              volatile: opts.volatile,
+            };
       ({ queued, bytes } = core.out.send(env, send));
     } else {
       // Nothing travels: the same walk checks it, and its copy is this client's own (no second copy below).

@@ -83,4 +83,15 @@ describe("Messages", () => {
     expect(received[0]?.ctx).toMatchObject({ senderId: "gm1", simulated: true });
     await expect(messages.simulate("mod", "ev", { f: () => 1 })).rejects.toThrow("data.f is a function");
   });
+  it("a volatile emit is never coalesced unless it names a key; emits that share a key replace each other", async () => {
+    const { f, messages } = setup();
+    for (let i = 0; i < 3; i++) await messages.emit("mod", "cursor", i, { volatile: true });
+    for (let i = 0; i < 3; i++) await messages.emit("mod", "pos", i, { volatile: true, coalesce: "token" });
+    for (let i = 0; i < 2; i++) await messages.emit("mod", "plain", i, { priority: "low" });
+    f.tasks.endOfTask();
+    f.clock.advance(1_000);
+    const sent = f.sent().map((e) => `${e.e}:${e.d}`);
+    expect(sent).toEqual(["cursor:0", "cursor:1", "cursor:2", "pos:2", "plain:0", "plain:1"]);
+    expect(f.core.counters.coalesced).toBe(2);
+  });
 });
