@@ -1,4 +1,4 @@
-import { keyBytes, numberBytes, wireBytes } from "./sizes";
+import { keyBytesAt, numberBytes, wireBytes } from "./sizes";
 import { isReservedKey, MAX_PAYLOAD_DEPTH } from "./snapshot";
 
 /** An envelope is one array holding its payload, so it nests one level more than a payload may. */
@@ -102,8 +102,7 @@ function walk(value: unknown, depth: number): boolean {
     // Only a frame that never left this client (the local transport) can hold one; JSON leaves it out.
     if (item === undefined) continue;
     if (!walk(item, depth + 1)) return false;
-    members++;
-    bytes += keyBytes(key);
+    bytes += keyBytesAt(key, depth, members++);
     if (bytes > limit) return overflow();
   }
   bytes += members === 0 ? 2 : members + 1;

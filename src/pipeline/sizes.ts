@@ -248,6 +248,25 @@ export function numberBytes(n: number): number {
 const KEY_CACHE_LIMIT = 512;
 const keySizes = new Map<string, number>();
 
+/**
+ * Where keys stood in recent objects: slot `i` holds the key last seen at position `i % 16` of an object at depth
+ * `i >> 4`. Payloads of one kind repeat their keys in the same order, so most lookups end in one comparison
+ * (object keys are internalised strings: unequal ones differ by identity) instead of a hash lookup.
+ */
+const SLOTS = 256;
+const slotKeys: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
+const slotSizes: number[] = new Array<number>(SLOTS).fill(0);
+
+/** `keyBytes(key)` for the key at position `index` of an object at nesting depth `depth`. */
+export function keyBytesAt(key: string, depth: number, index: number): number {
+  const slot = ((depth << 4) | (index & 15)) & (SLOTS - 1);
+  if (slotKeys[slot] === key) return slotSizes[slot] as number;
+  const size = keyBytes(key);
+  slotKeys[slot] = key;
+  slotSizes[slot] = size;
+  return size;
+}
+
 /** `wireBytes(key) + 1`: an object key as JSON writes it, quoted, with its colon. */
 export function keyBytes(key: string): number {
   let size = keySizes.get(key);

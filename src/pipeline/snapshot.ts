@@ -1,5 +1,5 @@
 import { ValidationError } from "../contract/errors";
-import { keyBytes, numberBytes, wireBytes } from "./sizes";
+import { keyBytesAt, numberBytes, wireBytes } from "./sizes";
 import { describeUnsafe } from "./validate";
 
 /** Deepest nesting of objects and arrays a payload may have; receivers refuse deeper envelopes. */
@@ -150,9 +150,8 @@ function copyKeys(
     const copy = copyOf(item, depth);
     if (copy === UNSAFE) return UNSAFE;
     out[key] = copy;
-    members++;
     // The key, quoted, and its colon.
-    bytes += keyBytes(key);
+    bytes += keyBytesAt(key, depth, members++);
   }
   bytes += members === 0 ? 2 : members + 1;
   return out;

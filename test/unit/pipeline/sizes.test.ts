@@ -1,7 +1,7 @@
 /** Exact sizes without writing JSON: UTF-8 lengths, strings as JSON writes them, numbers. */
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { byteLength, numberBytes, utf8Length, wireBytes } from "../../../src/pipeline/sizes";
+import { byteLength, keyBytesAt, numberBytes, utf8Length, wireBytes } from "../../../src/pipeline/sizes";
 
 describe("utf8Length", () => {
   it("equals Buffer.byteLength for arbitrary well-formed unicode strings", () => {
@@ -241,5 +241,36 @@ describe("numberBytes", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("keyBytesAt", () => {
+  const exact = (key: string) => Buffer.byteLength(JSON.stringify(key)) + 1;
+
+  it("sizes every key as JSON writes it (quoted, escaped, with its colon), whatever stood at its place before", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.string({ unit: "binary", maxLength: 12 }),
+            fc.integer({ min: 0, max: 40 }),
+            fc.integer({ min: 0, max: 40 }),
+          ),
+          { maxLength: 200 },
+        ),
+        (lookups) => {
+          for (const [key, depth, index] of lookups) expect(keyBytesAt(key, depth, index)).toBe(exact(key));
+        },
+      ),
+    );
+  });
+
+  it("a different key at the same place is measured anew, not answered from the slot", () => {
+    expect(keyBytesAt("x", 0, 0)).toBe(4);
+    expect(keyBytesAt('say "hi"', 0, 0)).toBe(exact('say "hi"'));
+    expect(keyBytesAt("x", 0, 0)).toBe(4);
+    // Places past 16 and depths past 15 share slots with others: still exact.
+    expect(keyBytesAt("é", 3, 17)).toBe(exact("é"));
+    expect(keyBytesAt("ab", 19, 1)).toBe(5);
   });
 });
