@@ -3,6 +3,7 @@
  * pipeline throughput and heap growth on the local transport, and the outbox bound during a long disconnect.
  * Reports one JSON object over IPC.
  */
+import { type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
 import { createApi } from "../src/api";
 import type { Config } from "../src/config";
 import type { Api } from "../src/contract/types";
@@ -25,6 +26,11 @@ export interface PipelineResult {
   /** Median messages/s per send pattern. */
   messagesPerSecond: Record<SendPattern, number>;
   runs: Record<SendPattern, number[]>;
+  /**
+   * Median share of each run's time spent collecting garbage (Node's `gc` performance entries): what the
+   * pipeline's allocations cost it.
+   */
+  gcShare: Record<SendPattern, number>;
   /** The JSON work alone, per message, and the msg/s it allows (see bench/floor.ts). */
   codecFloor: CodecFloor;
 }
@@ -135,6 +141,37 @@ function start(e: FoundryEnv, config: Partial<Config>): { api: Api; manager: Soc
   return { api, manager };
 }
 
+/** Time spent in garbage collection since the last reset, from Node's `gc` performance entries. */
+class GcTime {
+  #ms = 0;
+  readonly #observer = new PerformanceObserver((list) => this.#add(list.getEntries()));
+
+  constructor() {
+    this.#observer.observe({ entryTypes: ["gc"] });
+  }
+
+  reset(): void {
+    this.#observer.takeRecords();
+    this.#ms = 0;
+  }
+
+  /** Node reports a collection a task after it ends: the entries of a run that ended just now come first. */
+  async ms(): Promise<number> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#add(this.#observer.takeRecords());
+    return this.#ms;
+  }
+
+  stop(): void {
+    this.#observer.disconnect();
+  }
+
+  #add(entries: readonly PerformanceEntry[]): void {
+    for (const entry of entries) this.#ms += entry.duration;
+  }
+}
+
 async function pipeline(opts: {
   messages: number;
   repetitions: number;
@@ -145,28 +182,35 @@ async function pipeline(opts: {
   const counter = new Counter();
   api.channel(CHANNEL).on("move", () => counter.hit());
   const channel = api.channel(CHANNEL);
+  const gc = new GcTime();
+  const gcShares: Record<SendPattern, number[]> = { chunked: [], burst: [] };
   const once = async (n: number, pattern: SendPattern) => {
     counter.arm(n);
+    gc.reset();
     const t0 = performance.now();
     await sendAll(n, pattern, (i) => {
       void channel.emit("move", makePayload(i));
     });
     const done = await counter.wait(60_000, `pipeline ${pattern}`);
+    gcShares[pattern].push((await gc.ms()) / (done - t0));
     return Math.round((n / (done - t0)) * 1000);
   };
   await once(opts.warmup, "chunked");
   const runs: Record<SendPattern, number[]> = { chunked: [], burst: [] };
+  gcShares.chunked.length = 0;
   for (let rep = 0; rep < opts.repetitions; rep++) {
     for (const pattern of rep % 2 === 0 ? (["chunked", "burst"] as const) : (["burst", "chunked"] as const)) {
       runs[pattern].push(await once(opts.messages, pattern));
     }
   }
+  gc.stop();
   manager.dispose();
   return {
     messages: opts.messages,
     repetitions: opts.repetitions,
     messagesPerSecond: { chunked: median(runs.chunked), burst: median(runs.burst) },
     runs,
+    gcShare: { chunked: round(median(gcShares.chunked), 3), burst: round(median(gcShares.burst), 3) },
     codecFloor: measureCodecFloor(Math.min(opts.messages, 100_000)),
   };
 }

@@ -583,11 +583,13 @@ function human(r: Report): string {
     parts.push(
       `\n## 6. In-process pipeline, local transport: ${int(p.messages)} messages, median of ${p.repetitions}`,
       table(
-        ["pattern", "msg/s"],
-        [
-          ["chunked", int(p.messagesPerSecond.chunked)],
-          ["burst", int(p.messagesPerSecond.burst)],
-        ],
+        ["pattern", "msg/s", "runs", "time in GC"],
+        (["chunked", "burst"] as const).map((pattern) => [
+          pattern,
+          int(p.messagesPerSecond[pattern]),
+          p.runs[pattern].map(int).join(", "),
+          `${fixed(p.gcShare[pattern] * 100, 1)}%`,
+        ]),
       ),
       `Codec floor (bench/floor.ts: the JSON work alone, ${p.codecFloor.perFrame} envelopes per frame): ` +
         `${fixed(p.codecFloor.inProcessUsPerMessage, 3)} µs per message in process, a ceiling of ${int(p.codecFloor.inProcessCeiling)} msg/s; ` +

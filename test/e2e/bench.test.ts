@@ -51,7 +51,11 @@ describe("npm run bench -- --json", () => {
     expect(run.status, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as Record<string, unknown> & {
       throughput: { patterns: Record<string, { ratioToRaw: { native: number; socketlib: number } }> };
-      pipeline: { messagesPerSecond: Record<string, number>; codecFloor: { inProcessCeiling: number } };
+      pipeline: {
+        messagesPerSecond: Record<string, number>;
+        gcShare: Record<string, number>;
+        codecFloor: { inProcessCeiling: number };
+      };
       bundle: {
         minifiedBytes: number;
         gzipBytes: number;
@@ -83,6 +87,10 @@ describe("npm run bench -- --json", () => {
     }
     expect(report.pipeline.messagesPerSecond.chunked).toBeGreaterThan(0);
     expect(report.pipeline.codecFloor.inProcessCeiling).toBeGreaterThan(0);
+    // A burst of 20,000 messages allocates well past the young generation: some of its time is collection.
+    expect(report.pipeline.gcShare.burst).toBeGreaterThan(0);
+    expect(report.pipeline.gcShare.burst).toBeLessThan(1);
+    expect(report.pipeline.gcShare.chunked).toBeGreaterThanOrEqual(0);
     // The core: the entry and the chunks it imports statically, the lazy chunks apart.
     const { core, lazy } = moduleFiles(dirname(BUNDLE), basename(BUNDLE));
     expect(report.bundle.minifiedBytes).toBe(
