@@ -8,7 +8,7 @@ import {
   type WireFrame,
 } from "./envelope";
 import { measureIncoming, OVER_LIMIT } from "./incoming";
-import { byteLength, numberBytes, utf8Length, wireBytes } from "./sizes";
+import { byteLength, nameBytes, numberBytes, utf8Length, wireBytes } from "./sizes";
 import { snapshot } from "./snapshot";
 
 // Older spellings: other layers (and tests) measure text through the codec.
@@ -100,7 +100,7 @@ export function sealChunk(
 function seal(env: Envelope, payload: { value: unknown; bytes: number } | undefined): SealedEnvelope {
   const x = extras(env);
   // Brackets and five commas, the one-digit kind code, and the fields.
-  let bytes = 8 + numberBytes(env.q) + wireBytes(env.c) + wireBytes(env.e) + numberBytes(env.a);
+  let bytes = 8 + numberBytes(env.q) + nameBytes(env.c, 0) + nameBytes(env.e, 1) + numberBytes(env.a);
   let wireExtras: unknown = 0;
   if (x === 0) bytes += 1;
   else if (isPlainExtras(x)) {

@@ -1,4 +1,4 @@
-import { keyBytesAt, numberBytes, wireBytes } from "./sizes";
+import { keyBytesAt, nameBytes, numberBytes, wireBytes } from "./sizes";
 import { isReservedKey, MAX_PAYLOAD_DEPTH } from "./snapshot";
 
 /** An envelope is one array holding its payload, so it nests one level more than a payload may. */
@@ -28,7 +28,8 @@ let measuring = true;
  */
 export function measureIncoming(value: unknown, maxBytes: number): number {
   begin(maxBytes, true);
-  if (!walk(value, 0)) return over ? OVER_LIMIT : reserved ? RESERVED_KEY : UNSAFE_VALUE;
+  const safe = Array.isArray(value) ? walkEnvelope(value) : walk(value, 0);
+  if (!safe) return over ? OVER_LIMIT : reserved ? RESERVED_KEY : UNSAFE_VALUE;
   // Numbers, booleans and null are not checked one by one: a lone one can still pass the limit.
   return bytes <= limit ? bytes : OVER_LIMIT;
 }
@@ -60,6 +61,21 @@ function begin(maxBytes: number, measure: boolean): void {
 function overflow(): false {
   over = true;
   return false;
+}
+
+/** An envelope's array, as `walk` measures an array, but its channel and event (places 2 and 3) by `nameBytes`. */
+function walkEnvelope(list: unknown[]): boolean {
+  const n = list.length;
+  bytes += n === 0 ? 2 : n + 1;
+  if (bytes > limit) return overflow();
+  for (let i = 0; i < n; i++) {
+    const item = list[i];
+    if ((i === 2 || i === 3) && typeof item === "string") {
+      bytes += nameBytes(item, i === 2 ? 0 : 1);
+      if (bytes > limit) return overflow();
+    } else if (!walk(item, 1)) return false;
+  }
+  return true;
 }
 
 function walk(value: unknown, depth: number): boolean {

@@ -247,6 +247,11 @@ export function numberBytes(n: number): number {
 /** Object keys repeat from message to message: their sizes are remembered (a few hundred at most). */
 const KEY_CACHE_LIMIT = 512;
 const keySizes = new Map<string, number>();
+/**
+ * The longest text the caches below keep. A peer can send keys (and, before the envelope's shape is checked,
+ * names) of any length up to the frame limit: kept, a few hundred of them could hold hundreds of megabytes.
+ */
+export const CACHED_TEXT_LENGTH = 64;
 
 /**
  * Where keys stood in recent objects: slot `i` holds the key last seen at position `i % 16` of an object at depth
@@ -259,6 +264,7 @@ const slotSizes: number[] = new Array<number>(SLOTS).fill(0);
 
 /** `keyBytes(key)` for the key at position `index` of an object at nesting depth `depth`. */
 export function keyBytesAt(key: string, depth: number, index: number): number {
+  if (key.length > CACHED_TEXT_LENGTH) return wireBytes(key) + 1;
   const slot = ((depth << 4) | (index & 15)) & (SLOTS - 1);
   if (slotKeys[slot] === key) return slotSizes[slot] as number;
   const size = keyBytes(key);
@@ -267,8 +273,33 @@ export function keyBytesAt(key: string, depth: number, index: number): number {
   return size;
 }
 
+const names = ["", ""];
+const nameSizes = [2, 2];
+
+/**
+ * `wireBytes(name)` for an envelope's channel (`slot` 0) or event (`slot` 1): names repeat from envelope to
+ * envelope, so the last one of each is kept with its size and most envelopes are measured by one comparison.
+ */
+export function nameBytes(name: string, slot: 0 | 1): number {
+  if (names[slot] === name) return nameSizes[slot] as number;
+  const size = wireBytes(name);
+  if (name.length > CACHED_TEXT_LENGTH) return size;
+  names[slot] = name;
+  nameSizes[slot] = size;
+  return size;
+}
+
+/** The longest text any of the size caches holds now (for tests of the bound). */
+export function longestCachedText(): number {
+  let longest = 0;
+  for (const text of [...keySizes.keys(), ...slotKeys, ...names])
+    longest = Math.max(longest, text?.length ?? 0);
+  return longest;
+}
+
 /** `wireBytes(key) + 1`: an object key as JSON writes it, quoted, with its colon. */
 export function keyBytes(key: string): number {
+  if (key.length > CACHED_TEXT_LENGTH) return wireBytes(key) + 1;
   let size = keySizes.get(key);
   if (size === undefined) {
     size = wireBytes(key) + 1;

@@ -33,6 +33,33 @@ describe("measureIncoming", () => {
     );
   });
 
+  it("property: an envelope's names are sized exactly, whatever names the envelopes before it carried", () => {
+    const unit = fc.constantFrom('"', "\\", "\n", "a", "é", "😀", "\ud800");
+    const name = fc.oneof(
+      fc.constantFrom("mod", "ev", "mod2"),
+      fc.string({ unit, minLength: 1, maxLength: 8 }),
+    );
+    const envelope = fc.tuple(
+      fc.nat(),
+      fc.nat(8),
+      name,
+      name,
+      fc.nat(),
+      fc.constant(0),
+      fc.jsonValue({ maxDepth: 2 }),
+    );
+    fc.assert(
+      fc.property(fc.array(envelope, { maxLength: 30 }), (envelopes) => {
+        for (const env of envelopes) {
+          const parsed = JSON.parse(JSON.stringify(env)) as unknown;
+          if (hasReserved(parsed)) continue;
+          expect(measureIncoming(parsed, Number.POSITIVE_INFINITY)).toBe(jsonBytes(parsed));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it("stops at the limit, whatever the value is made of", () => {
     const zeros = new Array(10_000).fill(0);
     expect(measureIncoming(zeros, 20_001)).toBe(20_001);
