@@ -29,6 +29,11 @@ export class Metrics {
   /** moduleId → event → counts (two levels, so the hot path builds no key strings). */
   readonly #perEvent = new Map<string, Map<string, EventCounts>>();
   #eventKeys = 0;
+  #last: { moduleId: string; event: string; counts: EventCounts | null } = {
+    moduleId: "",
+    event: "",
+    counts: null,
+  };
   readonly #lastWarned = new Map<string, number>();
   readonly #errors: { at: number; message: string }[] = [];
 
@@ -98,7 +103,15 @@ export class Metrics {
   }
 
   #event(moduleId: string, event: string): EventCounts {
-    // Every message of a known event takes this path: two lookups.
+    // Messages come in runs of one event: the last one answers without a lookup (entries are never removed).
+    const last = this.#last;
+    if (last.moduleId === moduleId && last.event === event && last.counts) return last.counts;
+    const counts = this.#lookUp(moduleId, event);
+    this.#last = { moduleId, event, counts };
+    return counts;
+  }
+
+  #lookUp(moduleId: string, event: string): EventCounts {
     const known = this.#perEvent.get(moduleId)?.get(event);
     if (known) return known;
     // Bounded: past MAX_EVENT_KEYS distinct events, new ones share one bucket.

@@ -46,6 +46,23 @@ describe("Metrics per-event counts", () => {
     });
   });
 
+  it("events that take turns, or differ only in module or only in event, each keep their own counts", () => {
+    const t = setup();
+    const calls: [string, string][] = [
+      ["a", "x"],
+      ["a", "y"],
+      ["a", "x"],
+      ["b", "x"],
+      ["b", "x"],
+      ["a", "x"],
+    ];
+    for (const [mod, ev] of calls) t.metrics.received(mod, ev, 1);
+    expect(t.metrics.eventCounts("a", "x")?.received).toBe(3);
+    expect(t.metrics.eventCounts("a", "y")?.received).toBe(1);
+    expect(t.metrics.eventCounts("b", "x")?.received).toBe(2);
+    expect(t.metrics.eventCounts("b", "y")).toBeUndefined();
+  });
+
   it("snapshots copies: changing a snapshot does not change the metrics", () => {
     const t = setup();
     t.metrics.sent("m", "e", 1);
