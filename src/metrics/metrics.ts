@@ -29,11 +29,10 @@ export class Metrics {
   /** moduleId → event → counts (two levels, so the hot path builds no key strings). */
   readonly #perEvent = new Map<string, Map<string, EventCounts>>();
   #eventKeys = 0;
-  #last: { moduleId: string; event: string; counts: EventCounts | null } = {
-    moduleId: "",
-    event: "",
-    counts: null,
-  };
+  /** The last event counted, so a run of one event's messages skips the lookups (fields, not an object: a miss allocates nothing). */
+  #lastModule = "";
+  #lastEvent = "";
+  #lastCounts: EventCounts | null = null;
   readonly #lastWarned = new Map<string, number>();
   readonly #errors: { at: number; message: string }[] = [];
 
@@ -104,10 +103,12 @@ export class Metrics {
 
   #event(moduleId: string, event: string): EventCounts {
     // Messages come in runs of one event: the last one answers without a lookup (entries are never removed).
-    const last = this.#last;
-    if (last.moduleId === moduleId && last.event === event && last.counts) return last.counts;
+    if (this.#lastCounts && this.#lastModule === moduleId && this.#lastEvent === event)
+      return this.#lastCounts;
     const counts = this.#lookUp(moduleId, event);
-    this.#last = { moduleId, event, counts };
+    this.#lastModule = moduleId;
+    this.#lastEvent = event;
+    this.#lastCounts = counts;
     return counts;
   }
 
