@@ -8,7 +8,8 @@ import {
   type WireFrame,
 } from "./envelope";
 import { measureIncoming, OVER_LIMIT } from "./incoming";
-import { byteLength, nameBytes, numberBytes, utf8Length, wireBytes } from "./sizes";
+import { nameBytes } from "./key-sizes";
+import { byteLength, numberBytes, utf8Length, wireBytes } from "./sizes";
 import { snapshot } from "./snapshot";
 
 // Older spellings: other layers (and tests) measure text through the codec.

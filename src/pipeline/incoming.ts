@@ -1,4 +1,5 @@
-import { keyBytesAt, nameBytes, numberBytes, wireBytes } from "./sizes";
+import { keyBytesAt, nameBytes } from "./key-sizes";
+import { numberBytes, wireBytes } from "./sizes";
 import { isReservedKey, MAX_PAYLOAD_DEPTH } from "./snapshot";
 
 /** An envelope is one array holding its payload, so it nests one level more than a payload may. */

@@ -1,5 +1,6 @@
 import { ValidationError } from "../contract/errors";
-import { keyBytesAt, numberBytes, wireBytes } from "./sizes";
+import { keyBytesAt } from "./key-sizes";
+import { numberBytes, wireBytes } from "./sizes";
 import { describeUnsafe } from "./validate";
 
 /** Deepest nesting of objects and arrays a payload may have; receivers refuse deeper envelopes. */
