@@ -49,11 +49,15 @@ export const FLAG_RELIABLE = 1;
 export const MAX_NAME_LENGTH = 64;
 
 /** The last session's `${session}:`, kept whole: built anew for each id, it would cost a second string each time. */
-let prefixOf = { session: "", prefix: ":" };
+let prefixSession = "";
+let prefix = ":";
 
 export function messageId(session: string, seq: number): string {
-  if (prefixOf.session !== session) prefixOf = { session, prefix: `${session}:` };
-  return prefixOf.prefix + seq;
+  if (session !== prefixSession) {
+    prefixSession = session;
+    prefix = `${session}:`;
+  }
+  return prefix + seq;
 }
 
 /** Whether this envelope is addressed to `userId` (broadcast envelopes are for everyone but the sender). */

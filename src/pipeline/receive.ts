@@ -16,7 +16,6 @@ const MAX_INCOMING_FRAME = 1_000_000;
 /** All senders' half-rebuilt chunked messages together. */
 const MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
 
-/** What every envelope of one frame shares. */
 /** What every envelope of one frame shares: who sent it, from which session, by which way, and when. */
 export interface Arrival {
   readonly session: string;
@@ -26,6 +25,7 @@ export interface Arrival {
   readonly receivedAt: number;
 }
 
+/** An arrival, with what the receive checks need of its frame (read once per frame). */
 interface FrameBatch extends Arrival {
   readonly seen: SeqWindow;
   /** This client's user id, read once per frame. */
