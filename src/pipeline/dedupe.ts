@@ -24,9 +24,16 @@ export class SeqWindow {
     const w = this.#window;
     if (seq <= this.#max - w) return true;
     if (seq > this.#max) {
-      // Slots between the old and new maximum now stand for new numbers: clear them.
-      if (seq - this.#max >= w) this.#bits.fill(0);
-      else for (let s = this.#max + 1; s < seq; s++) this.#bits[s % w] = 0;
+      // Slots between the old and new maximum now stand for new numbers: clear them, natively (a peer picks
+      // the gap, so a loop here would let one envelope cost thousands of steps).
+      const gap = seq - this.#max - 1;
+      if (gap >= w) this.#bits.fill(0);
+      else if (gap > 0) {
+        const start = (this.#max + 1) % w;
+        const end = start + gap;
+        this.#bits.fill(0, start, Math.min(end, w));
+        if (end > w) this.#bits.fill(0, 0, end - w);
+      }
       this.#max = seq;
       this.#bits[seq % w] = 1;
       return false;

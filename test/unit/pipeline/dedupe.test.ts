@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { Dedupe } from "../../../src/pipeline/dedupe";
 
 describe("Dedupe", () => {
@@ -87,6 +87,21 @@ describe("Dedupe", () => {
     expect(d.isDuplicate("u", "s", 100_000 - window + 1)).toBe(true);
     expect(d.isDuplicate("u", "s", 5)).toBe(true);
     expect(d.isDuplicate("u", "s", 100_001)).toBe(false);
+  });
+
+  it("clears a gap a peer chose with at most two native fills, not a step per slot", () => {
+    const d = new Dedupe(8192);
+    expect(d.isDuplicate("u", "s", 8000)).toBe(false);
+    const fill = vi.spyOn(Uint8Array.prototype, "fill");
+    try {
+      // 8,000 + 8,191 wraps round the ring: the gap is cleared in two ranges.
+      expect(d.isDuplicate("u", "s", 16_191)).toBe(false);
+      expect(fill).toHaveBeenCalledTimes(2);
+      expect(d.isDuplicate("u", "s", 16_190)).toBe(false);
+      expect(d.isDuplicate("u", "s", 8001)).toBe(false);
+    } finally {
+      fill.mockRestore();
+    }
   });
 
   it("property: matches an exact set model for numbers inside the window", () => {
