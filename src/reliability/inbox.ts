@@ -35,6 +35,9 @@ interface Buffered {
   readonly at: number;
 }
 
+/** Why buffered messages were let go unacked (the sender sends them again): counted by the caller. */
+export type LetGo = "aged" | "evicted";
+
 interface IncomingStream {
   expected: number;
   readonly buffer: Map<number, Buffered>;
@@ -49,11 +52,11 @@ export class ReliableInbox {
   readonly #streams: PerUserSessions<IncomingStream>;
   readonly #usage = new Map<string, { count: number; bytes: number }>();
   readonly #limits: InboxLimits;
-  /** Buffered messages let go because they grew too old. */
-  expired = 0;
+  readonly #onLetGo: (count: number, why: LetGo) => void;
 
-  constructor(limits: Partial<InboxLimits> = {}) {
+  constructor(limits: Partial<InboxLimits> = {}, onLetGo: (count: number, why: LetGo) => void = () => {}) {
     this.#limits = { ...DEFAULT_INBOX_LIMITS, ...limits };
+    this.#onLetGo = onLetGo;
     this.#streams = new PerUserSessions(this.#limits.streamsPerUser, () => ({
       expected: 1,
       buffer: new Map(),
@@ -109,7 +112,10 @@ export class ReliableInbox {
 
   /** The sender settled everything below `floor`: run what is buffered there, in order, and stop waiting. */
   #skipTo(user: string, stream: IncomingStream, floor: number): void {
-    const below = [...stream.buffer.keys()].filter((k) => k < floor).sort((a, b) => a - b);
+    // The floor comes with every reliable envelope: only what lies below it is copied, never the whole buffer.
+    const below: number[] = [];
+    for (const k of stream.buffer.keys()) if (k < floor) below.push(k);
+    if (below.length > 1) below.sort((a, b) => a - b);
     for (const k of below) this.#take(user, stream, k)?.run();
     stream.expected = floor;
     this.#drainBuffer(user, stream);
@@ -126,15 +132,19 @@ export class ReliableInbox {
     }
   }
 
-  /** Lets go of buffered messages older than the age limit (unacked: they will come again). */
+  /**
+   * Lets go of buffered messages older than the age limit (unacked: they will come again). The buffer holds
+   * them in arrival order, so the walk stops at the first one young enough: it runs on every reliable envelope.
+   */
   #age(user: string, stream: IncomingStream, now: number): void {
-    if (stream.buffer.size === 0) return;
     const cutoff = now - this.#limits.maxAgeMs;
-    for (const [k, entry] of [...stream.buffer]) {
-      if (entry.at >= cutoff) continue;
+    let aged = 0;
+    for (const [k, entry] of stream.buffer) {
+      if (entry.at >= cutoff) break;
       this.#take(user, stream, k);
-      this.expired++;
+      aged++;
     }
+    if (aged > 0) this.#onLetGo(aged, "aged");
   }
 
   #take(user: string, stream: IncomingStream, n: number): Buffered | undefined {
@@ -161,6 +171,8 @@ export class ReliableInbox {
         bytes += entry.bytes;
       }
     }
+    const lost = (this.#usage.get(user)?.count ?? 0) - count;
+    if (lost > 0) this.#onLetGo(lost, "evicted");
     if (count === 0) this.#usage.delete(user);
     else this.#usage.set(user, { count, bytes });
   }

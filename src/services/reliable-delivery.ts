@@ -25,13 +25,17 @@ export interface ReliableDeps {
  */
 export class ReliableDelivery {
   readonly #sender: ReliableSender;
-  readonly #inbox = new ReliableInbox();
+  readonly #inbox: ReliableInbox;
   readonly #acksDue = new Map<string, { senderSession: string; numbers: number[] }>();
   readonly #deps: ReliableDeps;
 
   constructor(deps: ReliableDeps) {
     this.#deps = deps;
     const { core } = deps;
+    // Let go unacked, so the sender sends them again; still counted, as every drop is.
+    this.#inbox = new ReliableInbox({}, (count, why) =>
+      core.counters.drop(why === "aged" ? "expired" : "reliable-overflow", count),
+    );
     this.#sender = new ReliableSender({
       out: core.out,
       clock: core.clock,

@@ -314,17 +314,52 @@ describe("ReliableInbox: bounded memory", () => {
   });
 
   it("a buffered message older than maxAgeMs is let go (unacked, so the sender sends it again)", () => {
-    const inbox = new ReliableInbox({ maxAgeMs: 1000 });
+    const letGo: [number, string][] = [];
+    const inbox = new ReliableInbox({ maxAgeMs: 1000 }, (n, why) => letGo.push([n, why]));
     const ran: number[] = [];
     expect(inbox.receive("u", "s", "me", ["me", 2], () => ran.push(2), 10, 0)).toBe("buffered");
     expect(inbox.receive("u", "s", "me", ["me", 3], () => ran.push(3), 10, 1500)).toBe("buffered");
-    expect(inbox.expired).toBe(1);
+    expect(letGo).toEqual([[1, "aged"]]);
     expect(inbox.usage("u")).toEqual({ count: 1, bytes: 10 });
     // The retransmitted 2 arrives with 1: everything runs once, in order.
     expect(inbox.receive("u", "s", "me", ["me", 2], () => ran.push(2), 10, 1600)).toBe("buffered");
     expect(inbox.receive("u", "s", "me", ["me", 1], () => ran.push(1), 10, 1600)).toBe("deliver");
     expect(ran).toEqual([1, 2, 3]);
     expect(inbox.usage("u")).toEqual({ count: 0, bytes: 0 });
+  });
+
+  it("ages out only the oldest buffered messages, in arrival order, and says how many", () => {
+    const letGo: [number, string][] = [];
+    const inbox = new ReliableInbox({ maxAgeMs: 1000 }, (n, why) => letGo.push([n, why]));
+    for (let n = 2; n <= 6; n++) inbox.receive("u", "s", "me", ["me", n], run, 10, n * 100);
+    // At 1,450 the messages that arrived at 200, 300 and 400 are too old; 500 and 600 stay.
+    expect(inbox.receive("u", "s", "me", ["me", 7], run, 10, 1450)).toBe("buffered");
+    expect(letGo).toEqual([[3, "aged"]]);
+    expect(inbox.usage("u")).toEqual({ count: 3, bytes: 30 });
+  });
+
+  it("messages buffered in a stream pushed out by a newer session are counted as let go", () => {
+    const letGo: [number, string][] = [];
+    const inbox = new ReliableInbox({ streamsPerUser: 2 }, (n, why) => letGo.push([n, why]));
+    for (let n = 2; n <= 4; n++) inbox.receive("u", "old", "me", ["me", n], run, 10);
+    inbox.receive("u", "b", "me", ["me", 1], run);
+    expect(letGo).toEqual([]);
+    // A third session pushes out "old", and its three buffered messages with it.
+    inbox.receive("u", "c", "me", ["me", 1], run);
+    expect(letGo).toEqual([[3, "evicted"]]);
+    expect(inbox.usage("u")).toEqual({ count: 0, bytes: 0 });
+  });
+
+  it("a floor that rises by one with every envelope runs what lies below it, in order, whatever else waits", () => {
+    const inbox = new ReliableInbox();
+    const ran: number[] = [];
+    // 500 messages far ahead wait in the buffer; 1 never arrives.
+    for (let n = 1000; n < 1500; n++) inbox.receive("u", "s", "me", ["me", n], () => ran.push(n), 1);
+    inbox.receive("u", "s", "me", ["me", 3], () => ran.push(3), 1);
+    inbox.receive("u", "s", "me", ["me", 5], () => ran.push(5), 1);
+    for (let floor = 2; floor <= 6; floor++) inbox.receive("u", "s", "me", ["me", 999, floor], run, 1);
+    expect(ran).toEqual([3, 5]);
+    expect(inbox.usage("u")).toEqual({ count: 501, bytes: 501 });
   });
 
   it("property: random tags from several invented sessions of one user stay within the documented bounds", () => {
