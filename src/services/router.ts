@@ -94,6 +94,8 @@ export function receiveRoutes(t: RouteTargets): Routes {
       else void t.dispatcher.message(m.env.d, ctx);
     },
     req: (m, context) => {
+      // Honest requests always name who answers: one without targets would have every client reply to everyone.
+      if (m.env.t === undefined) return counters.drop("envelope-shape");
       const ctx = context(m);
       count(m, ctx);
       t.requests.answer(m.env, ctx, m.from.session);

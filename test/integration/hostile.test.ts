@@ -92,4 +92,32 @@ for (const network of NETWORKS)
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(({} as Record<string, unknown>).x).toBeUndefined();
     }, 30_000);
+
+    it("a request addressed to nobody in particular is refused and counted by every client, never answered by all", async () => {
+      world = await createWorld({ users: USERS, network });
+      for (const id of ["gm1", "p1"]) peers.set(id, await startPeer(world.client(id)));
+      const gm = peerOf(peers, "gm1");
+      const p1 = peerOf(peers, "p1");
+      gm.api.channel("demo").handle("ask", () => "from the GM");
+      const mallory = world.client("p2");
+      const now = world.clock.now();
+      const shapeDrops = (p: Peer) => p.api.metrics().dropped["envelope-shape"] ?? 0;
+      const before = [shapeDrops(gm), shapeDrops(p1)];
+      // Kind 1 is a request. Without targets every client would answer, each with a reply to the whole world.
+      mallory.socket.emit("module.socket-manager", {
+        v: 1,
+        s: "m1",
+        e: [[1, 1, "demo", "ask", now, 0, "?"]],
+      });
+      // The same request addressed to the GM, as an honest client sends it: answered, once.
+      mallory.socket.emit("module.socket-manager", {
+        v: 1,
+        s: "m1",
+        e: [[2, 1, "demo", "ask", now, { t: ["gm1"] }, "?"]],
+      });
+      await waitFor(() => gm.api.metrics().requestsAnswered === 1);
+      await waitFor(() => shapeDrops(gm) === (before[0] ?? 0) + 1 && shapeDrops(p1) === (before[1] ?? 0) + 1);
+      expect(p1.api.metrics().requestsAnswered).toBe(0);
+      expect(gm.api.metrics().requestsAnswered).toBe(1);
+    }, 15_000);
   });
