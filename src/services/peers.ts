@@ -1,3 +1,4 @@
+import type { TimerHandle } from "../clock";
 import type { PeerEvent, PeerInfo } from "../contract/types";
 import type { FoundryUser } from "../foundry/types";
 import { PROTOCOL_VERSION } from "../pipeline/envelope";
@@ -8,6 +9,14 @@ import type { Link } from "./link";
 
 /** At most one protocol-mismatch warning per user in this long. */
 export const WARN_EVERY_MS = 60_000;
+
+/**
+ * A user's session may change at most once in this long; a later change waits for the end of it (the newest
+ * one wins). Each change is a leave and a join for every onPeer listener and makes reliable delivery resend
+ * all that user has not acknowledged, so a peer flipping sessions in its hellos must not set the pace; a real
+ * reload takes longer than this.
+ */
+export const SESSION_CHANGE_EVERY_MS = 2_000;
 
 export interface PeersDeps {
   core: Core;
@@ -32,6 +41,9 @@ export class Peers {
   /** The session each connected peer runs now, and whether a round trip with it completed. */
   readonly #live = new Map<string, { session: string; ready: boolean }>();
   readonly #listeners = new Map<PeerEvent, Set<(peer: PeerInfo) => void>>();
+  /** When each user's session last changed, and the newest hello waiting for its turn to change it again. */
+  readonly #changedAt = new Map<string, number>();
+  readonly #waiting = new Map<string, { payload: HelloPayload; sender: FoundryUser; timer: TimerHandle }>();
   readonly #deps: PeersDeps;
 
   constructor(deps: PeersDeps) {
@@ -50,7 +62,11 @@ export class Peers {
       this.#emit("leave", user.id, live.session);
     };
     const id = hooks.on("userConnected", fn as (...args: never[]) => unknown);
-    return () => hooks.off("userConnected", id);
+    return () => {
+      hooks.off("userConnected", id);
+      for (const { timer } of this.#waiting.values()) this.#deps.core.clock.clearTimeout(timer);
+      this.#waiting.clear();
+    };
   }
 
   /** The session of a peer that said hello, if any. */
@@ -80,6 +96,7 @@ export class Peers {
   onHello(payload: unknown, sender: FoundryUser): void {
     const { core, link } = this.#deps;
     if (!isHelloPayload(payload)) return core.counters.drop("envelope-shape");
+    if (this.#tooSoon(payload, sender)) return;
     const { peer, isNew, sessionChanged } = this.#presence.hello(sender.id, payload, core.clock.now());
     link.peerBack(sender.id);
     const live = this.#live.get(sender.id);
@@ -102,6 +119,39 @@ export class Peers {
     }
     if (payload.reply) this.#replyLater(sender.id);
     if (isNew || sessionChanged) this.#deps.heartbeat.ping([sender.id]);
+  }
+
+  /**
+   * Whether this hello changes the user's session too soon after the last change: it then waits for its turn,
+   * replacing (and counting) one that waited already.
+   */
+  #tooSoon(payload: HelloPayload, sender: FoundryUser): boolean {
+    const { clock, counters } = this.#deps.core;
+    const current = this.#presence.get(sender.id)?.session;
+    if (current === undefined || current === payload.s) return false;
+    const now = clock.now();
+    const last = this.#changedAt.get(sender.id);
+    if (last === undefined || now - last >= SESSION_CHANGE_EVERY_MS) {
+      this.#changedAt.set(sender.id, now);
+      return false;
+    }
+    const waiting = this.#waiting.get(sender.id);
+    if (waiting) {
+      counters.drop("control-limited");
+      waiting.payload = payload;
+      waiting.sender = sender;
+      return true;
+    }
+    const timer = clock.setTimeout(
+      () => {
+        const turn = this.#waiting.get(sender.id);
+        this.#waiting.delete(sender.id);
+        if (turn) this.onHello(turn.payload, turn.sender);
+      },
+      last + SESSION_CHANGE_EVERY_MS - now,
+    );
+    this.#waiting.set(sender.id, { payload, sender, timer });
+    return true;
   }
 
   /** A round trip with `userId` completed (a pong): the first one after its join makes it ready. */
