@@ -1,8 +1,8 @@
 /**
  * Who the authority is, and the handover. Becoming it, this client continues from the newest value it may
  * trust (its own, its saved one, a GM's, or a player's that `write` and `schema` would have allowed), in a new
- * epoch numbered above every version reported, and brings every client to it; losing it, it sends what is
- * pending, saves, and becomes a replica.
+ * epoch numbered above every version reported (a player's only up to MAX_CLAIM), and brings every client to
+ * it; losing it, it sends what is pending, saves, and becomes a replica.
  */
 import type { FoundryUser, SharedOp, SharedProposal } from "../contract/types";
 import { isPermitted } from "../pipeline/permission";
@@ -17,7 +17,7 @@ import type { Resync } from "./resync";
 import type { Saver } from "./saver";
 import type { Snapshots } from "./snapshots";
 import type { Waiters } from "./waiters";
-import { MAX_VERSION, type PollReply } from "./wire";
+import { MAX_CLAIM, MAX_VERSION, type PollReply } from "./wire";
 
 export interface HandoverParts {
   queue: ChangeQueue;
@@ -96,8 +96,9 @@ export class Handover {
     const candidates: { user: FoundryUser; v: number }[] = [];
     for (const [userId, a] of answers) {
       if (!a?.s) continue;
-      top = Math.max(top, a.v);
       const user = host.user(userId);
+      if (!this.#believable(user, a.v)) continue;
+      top = Math.max(top, a.v);
       if (user && a.v > base.v) candidates.push({ user, v: a.v });
     }
     candidates.sort((a, b) => b.v - a.v || Number(b.user.isGM) - Number(a.user.isGM));
@@ -105,7 +106,7 @@ export class Handover {
       if (!user.isGM && typeof config.write === "string" && !isPermitted(config.write, user)) continue;
       const got = await host.fetch(ref, user.id).catch(() => null);
       if (!held.authority || held.disposed) return;
-      if (!got || got.v <= base.v) continue;
+      if (!got || got.v <= base.v || !this.#believable(user, got.v)) continue;
       let value: Json;
       try {
         value = frozenJson(got.d);
@@ -168,6 +169,13 @@ export class Handover {
       const patch: SharedOp[] = replaced ? [[[], held.value]] : [];
       held.notify({ version, changedBy: base.from, patch: deepFreeze(patch) });
     }
+  }
+
+  /** A GM's version is trusted; anyone else's only up to MAX_CLAIM (one above it is dropped, counted). */
+  #believable(user: FoundryUser | undefined, v: number): boolean {
+    if (user?.isGM || v <= MAX_CLAIM) return true;
+    this.#held.host.counters.drop("shared-stale");
+    return false;
   }
 
   /** Whether a player's value may be taken at a handover: as if that player had proposed it. */

@@ -35,13 +35,28 @@ export function installRoutes(
     core.counters.drop("permission");
     return false;
   };
+  /** Polls and fetches are answered only for another GM's client (one taking over). */
+  const fromOtherGM = (data: unknown, ctx: MessageContext): StateRef | null => {
+    if (ctx.senderId === core.userId()) return null;
+    if (!ctx.sender.isGM) {
+      core.counters.drop("permission");
+      return null;
+    }
+    const ref = readRef(data);
+    if (!ref) core.counters.drop("envelope-shape");
+    return ref;
+  };
   channel.on(SHARED_EVENTS.patch, (data, ctx) => {
-    const message = fromGM(ctx) ? readPatchMessage(data) : null;
-    if (message) find(message)?.patch(message);
+    if (!fromGM(ctx)) return;
+    const message = readPatchMessage(data);
+    if (!message) return core.counters.drop("envelope-shape");
+    find(message)?.patch(message);
   });
   channel.on(SHARED_EVENTS.snapshot, (data, ctx) => {
-    const message = fromGM(ctx) ? readSnapshotMessage(data) : null;
-    if (message) find(message)?.snapshot(message);
+    if (!fromGM(ctx)) return;
+    const message = readSnapshotMessage(data);
+    if (!message) return core.counters.drop("envelope-shape");
+    find(message)?.snapshot(message);
   });
   channel.on(SHARED_EVENTS.want, (data, ctx) => {
     if (!remote(ctx)) return;
@@ -57,13 +72,11 @@ export function installRoutes(
     return state.propose(message.o, ctx.sender);
   });
   channel.handle(SHARED_EVENTS.poll, (data, ctx): PollReply | null => {
-    const ref = readRef(data);
-    if (!ref || !ctx.sender.isGM || ctx.senderId === core.userId()) return null;
-    return find(ref)?.poll() ?? null;
+    const ref = fromOtherGM(data, ctx);
+    return ref ? (find(ref)?.poll() ?? null) : null;
   });
   channel.handle(SHARED_EVENTS.fetch, (data, ctx): FetchReply | null => {
-    const ref = readRef(data);
-    if (!ref || !ctx.sender.isGM || ctx.senderId === core.userId()) return null;
-    return find(ref)?.fetch() ?? null;
+    const ref = fromOtherGM(data, ctx);
+    return ref ? (find(ref)?.fetch() ?? null) : null;
   });
 }

@@ -1,14 +1,14 @@
 /**
  * The authority's answers to wants (`$sh.w`): a snapshot to a replica that does not hold its value (after the
  * pending patch, a few per user per window), and for a claim of a higher version, its own value numbered past
- * the claim (one claim per user per window), so that replica moves forward too.
+ * the claim (one claim per user per window, none above MAX_CLAIM), so that replica moves forward too.
  */
 import type { FoundryUser } from "../contract/types";
 import type { Committer } from "./commit";
 import type { Held } from "./held";
 import type { PatchWindow } from "./patch-window";
 import type { ChangeQueue } from "./queue";
-import { MAX_VERSION, type SnapshotMessage, type WantMessage } from "./wire";
+import { MAX_CLAIM, type SnapshotMessage, type WantMessage } from "./wire";
 
 /** The authority sends one user at most this many snapshots in this long. */
 export const SNAPSHOTS_PER_WINDOW = 3;
@@ -67,7 +67,7 @@ export class Snapshots {
         // not taken: a handover already took the newest value it could trust), so the sender moves forward.
         const now = held.host.clock.now();
         const last = this.#claimsAt.get(sender.id);
-        if ((last !== undefined && now - last < CLAIM_EVERY_MS) || message.v >= MAX_VERSION) {
+        if ((last !== undefined && now - last < CLAIM_EVERY_MS) || message.v > MAX_CLAIM) {
           held.host.counters.drop("shared-stale");
           return;
         }

@@ -23,8 +23,13 @@ export const SHARED_EVENTS = {
   fetch: "$sh.g",
 } as const;
 
-/** Highest version a state may reach (or a peer may claim): far below 2^53, so versions stay exact. */
+/** Highest version a state may reach: far below 2^53, so versions stay exact. */
 export const MAX_VERSION = 2 ** 50;
+/**
+ * Highest version a peer may claim (a want, a player's poll answer): versions grow by one per change, so
+ * 2^49 is never reached honestly, and numbering past a claim still leaves 2^49 changes below MAX_VERSION.
+ */
+export const MAX_CLAIM = 2 ** 49;
 
 export interface StateRef {
   m: string;

@@ -20,14 +20,18 @@ import {
   SharedStateCore,
   SNAPSHOTS_PER_WINDOW,
 } from "../../../src/shared/state";
-import type {
-  FetchReply,
-  PatchMessage,
-  PollReply,
-  ProposeMessage,
-  ProposeReply,
-  SnapshotMessage,
-  WantMessage,
+import {
+  type FetchReply,
+  MAX_CLAIM,
+  MAX_VERSION,
+  type PatchMessage,
+  type PollReply,
+  type ProposeMessage,
+  type ProposeReply,
+  readPatchMessage,
+  readSnapshotMessage,
+  type SnapshotMessage,
+  type WantMessage,
 } from "../../../src/shared/wire";
 import { FakeClock } from "../support";
 
@@ -437,5 +441,105 @@ describe("on a replica", () => {
     }
     expect(await failed).toBeInstanceOf(NoGMError);
     expect(out.proposals).toHaveLength(PROPOSE_ATTEMPTS);
+  });
+});
+
+describe("versions stay below MAX_VERSION", () => {
+  /** A replica fed what `t` sent, through the wire readers (which drop a version past MAX_VERSION). */
+  function follow(t: ReturnType<typeof setup>) {
+    const r = setup("p2");
+    r.state.setAuthority(false, "gm");
+    let patches = t.out.patches.length;
+    let snapshots = t.out.snapshots.length;
+    /** Patches first, then snapshots: call it after each step, as the two were sent. */
+    const catchUp = () => {
+      for (const p of t.out.patches.slice(patches)) {
+        const message = readPatchMessage(p);
+        if (message) r.state.patch(message);
+      }
+      for (const s of t.out.snapshots.slice(snapshots)) {
+        const message = readSnapshotMessage(s.message);
+        if (message && s.to.includes("p2")) r.state.snapshot(message);
+      }
+      patches = t.out.patches.length;
+      snapshots = t.out.snapshots.length;
+    };
+    return { ...r, catchUp };
+  }
+
+  it("ignores a player's claim above MAX_CLAIM, counted; later changes still reach replicas", async () => {
+    const t = await authority();
+    const r = follow(t);
+    t.state.want({ ...ref, e: null, v: 0 }, USERS.get("p2") as FoundryUser);
+    r.catchUp();
+    expect(r.state.synced).toBe(true);
+    const p1 = USERS.get("p1") as FoundryUser;
+    const stale = t.counters.dropped("shared-stale");
+
+    t.state.want({ ...ref, e: "x", v: MAX_VERSION - 1 }, p1);
+    expect(t.state.version).toBe(0);
+    t.clock.advance(1000);
+    t.state.want({ ...ref, e: "x", v: MAX_CLAIM + 12345 }, p1);
+    expect(t.state.version).toBe(0);
+    expect(t.counters.dropped("shared-stale")).toBe(stale + 2);
+
+    await t.state.update((d) => {
+      (d as Board).n = 2;
+    });
+    t.clock.advance(50);
+    r.catchUp();
+    expect([r.state.version, r.value().n]).toEqual([1, 2]);
+  });
+
+  it("a handover ignores a player's version above MAX_CLAIM (its poll answer or its fetched value), counted", async () => {
+    const huge = setup("gm");
+    huge.script.poll = new Map<string, PollReply | null>([
+      ["gm2", { e: "x.1", v: 8, s: 1 }],
+      ["p1", { e: "x.1", v: MAX_VERSION, s: 1 }],
+    ]);
+    huge.script.fetch.set("gm2", { e: "x.1", v: 8, d: { n: 8, list: [], notes: {} } });
+    huge.state.setAuthority(true, "gm");
+    await settle();
+    expect([huge.state.version, huge.value().n]).toEqual([8, 8]);
+    expect(huge.counters.dropped("shared-stale")).toBe(1);
+    const r = follow(huge);
+    huge.state.want({ ...ref, e: null, v: 0 }, USERS.get("p2") as FoundryUser);
+    r.catchUp();
+    await huge.state.update((d) => {
+      (d as Board).n = 9;
+    });
+    huge.clock.advance(50);
+    r.catchUp();
+    expect([r.state.version, r.value().n]).toEqual([9, 9]);
+
+    // A believable poll answer, then a fetched value numbered past MAX_CLAIM: not taken.
+    const lying = setup("gm", { write: "player" });
+    lying.script.poll = new Map<string, PollReply | null>([["p1", { e: "x.1", v: 4, s: 1 }]]);
+    lying.script.fetch.set("p1", { e: "x.1", v: MAX_VERSION, d: { n: 666, list: [], notes: {} } });
+    lying.state.setAuthority(true, "gm");
+    await settle();
+    expect([lying.state.version, lying.value().n]).toEqual([5, 0]);
+    expect(lying.counters.dropped("shared-stale")).toBe(1);
+    await expect(lying.state.set({ n: 1 })).resolves.toBe(6);
+  });
+
+  it("a GM's answer is trusted, but no change is committed past MAX_VERSION: it is refused, typed", async () => {
+    const t = setup("gm", { write: "player" });
+    t.script.poll = new Map<string, PollReply | null>([["gm2", { e: "x.1", v: MAX_VERSION, s: 1 }]]);
+    t.script.fetch.set("gm2", { e: "x.1", v: MAX_VERSION, d: { n: 8, list: [], notes: {} } });
+    t.state.setAuthority(true, "gm");
+    await settle();
+    expect([t.state.version, t.value().n]).toEqual([MAX_VERSION, 8]);
+
+    const refused = await t.state.set({ n: 9 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SocketManagerError);
+    expect((refused as SocketManagerError).moduleId).toBe("mod");
+    expect((refused as SocketManagerError).message).toMatch(/mod "board".*highest version/);
+    await expect(t.state.propose([[["n"], 9]], USERS.get("p1") as FoundryUser)).resolves.toMatchObject({
+      x: "SocketManagerError",
+    });
+    t.clock.advance(50);
+    expect([t.state.version, t.value().n]).toEqual([MAX_VERSION, 8]);
+    expect(t.out.patches.every((p) => p.v <= MAX_VERSION)).toBe(true);
   });
 });
