@@ -3,7 +3,7 @@ import type { Config } from "../config";
 import type { FoundryUser } from "../foundry/types";
 import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
-import type { IncomingFrame } from "../transports/transport";
+import type { IncomingFrame, TransportKind } from "../transports/transport";
 import { isChunkPayload, Reassembler } from "./chunker";
 import { decodeFrame, readEnvelope } from "./codec";
 import type { SeqWindow } from "./dedupe";
@@ -16,11 +16,16 @@ const MAX_INCOMING_FRAME = 1_000_000;
 /** All senders' half-rebuilt chunked messages together. */
 const MAX_REASSEMBLY_BYTES = 64 * 1024 * 1024;
 
-/** What every envelope of one frame shares: who sent it, from which session, by which way, and when. */
+/**
+ * What every envelope of one frame shares: who sent it, from which session, by which way, and when. Not the
+ * frame itself: an envelope that waits (for a part still loading) must not keep a whole frame alive.
+ */
 export interface Arrival {
   readonly session: string;
   readonly sender: FoundryUser;
-  readonly frame: IncomingFrame;
+  readonly via: TransportKind;
+  /** Injected by `simulate()` on this client (local transport), not received. */
+  readonly simulated: boolean;
   /** When the frame arrived (read once per frame). */
   readonly receivedAt: number;
 }
@@ -94,7 +99,8 @@ export class ReceivePath {
     const batch: FrameBatch = {
       session: decoded.frame.s,
       sender,
-      frame,
+      via: frame.via,
+      simulated: frame.simulated,
       receivedAt: this.#deps.clock.now(),
       seen: this.checks.window(sender.id, decoded.frame.s),
       me: this.#deps.userId(),
@@ -111,16 +117,16 @@ export class ReceivePath {
   /** `bytes` is the envelope's size from the frame's walk, negative when the walk refused it. */
   #envelope(wire: unknown, bytes: number, batch: FrameBatch): void {
     const { counters } = this.#deps;
-    const { session, sender, frame, receivedAt: now, seen } = batch;
+    const { session, sender, simulated, receivedAt: now, seen } = batch;
     // A reserved key, too deep a nesting, or a wrong shape: the envelope goes, the rest of the frame stays.
     if (bytes === RESERVED_KEY) return counters.drop("reserved-key");
     const env = bytes < 0 ? null : readEnvelope(wire);
     if (!env) return counters.drop("envelope-shape");
-    if (!frame.simulated && !isAddressedTo(env, batch.me)) {
+    if (!simulated && !isAddressedTo(env, batch.me)) {
       counters.notForMe++;
       return;
     }
-    const refused = this.checks.check(env, seen, sender.id, frame.simulated, now);
+    const refused = this.checks.check(env, seen, sender.id, simulated, now);
     if (refused) return counters.drop(refused);
     if (env.k !== "chunk") {
       return this.#deps.accept({ env, bytes, from: batch });
@@ -142,7 +148,7 @@ export class ReceivePath {
     }
     // The rebuilt envelope must be what its chunks announced, and passes the same checks as any other.
     if (!parent || parent.k === "chunk" || parent.q !== env.d[0]) return counters.drop("chunk-invalid");
-    const again = this.checks.check(parent, seen, sender.id, frame.simulated, now);
+    const again = this.checks.check(parent, seen, sender.id, simulated, now);
     if (again) return counters.drop(again);
     this.#deps.accept({ env: parent, bytes: result.text.length, from: batch });
   }

@@ -50,9 +50,9 @@ export class Contexts {
     this.#transport = deps.transport;
   }
 
-  remote({ env, from: { session, sender, frame, receivedAt } }: Accepted): MessageContext {
+  remote({ env, from: { session, sender, via, simulated, receivedAt } }: Accepted): MessageContext {
     const id = messageId(session, env.q);
-    return messageContext(env, id, sender, frame.via, frame.simulated, receivedAt, this.#latency);
+    return messageContext(env, id, sender, via, simulated, receivedAt, this.#latency);
   }
 
   /** From `from` on this client; null when that user is unknown. */

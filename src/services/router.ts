@@ -53,7 +53,7 @@ export function createRouter(
   const accept = (message: Accepted) => {
     const { env, from } = message;
     const { sender } = from;
-    if (CONTROL_KINDS.has(env.k) && !from.frame.simulated && !control.allow(sender.id, from.receivedAt)) {
+    if (CONTROL_KINDS.has(env.k) && !from.simulated && !control.allow(sender.id, from.receivedAt)) {
       return core.counters.drop("control-limited");
     }
     core.counters.messagesReceived++;
@@ -88,7 +88,7 @@ export function receiveRoutes(t: RouteTargets): Routes {
     msg: (m, context) => {
       const ctx = context(m);
       count(m, ctx);
-      if (m.from.frame.simulated) return void t.dispatcher.message(m.env.d, ctx);
+      if (m.from.simulated) return void t.dispatcher.message(m.env.d, ctx);
       metrics.recordLatency(ctx.senderId, ctx.sender.name, ctx.latencyMs);
       if ((m.env.f ?? 0) & FLAG_RELIABLE) t.reliable.receive(m.env, m.from.session, ctx, m.bytes);
       else void t.dispatcher.message(m.env.d, ctx);
@@ -117,7 +117,7 @@ export function receiveRoutes(t: RouteTargets): Routes {
     chunk: undefined,
   };
   const reliable = (m: Accepted) =>
-    m.env.k === "msg" && !m.from.frame.simulated && ((m.env.f ?? 0) & FLAG_RELIABLE) !== 0;
+    m.env.k === "msg" && !m.from.simulated && ((m.env.f ?? 0) & FLAG_RELIABLE) !== 0;
   return {
     routes,
     waitFor: (m) =>

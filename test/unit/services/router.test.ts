@@ -14,7 +14,8 @@ function accepted(env: Envelope, senderId: string): Accepted {
     from: {
       session: "theirsession",
       sender: user(senderId, senderId.startsWith("gm") ? 4 : 1),
-      frame: { raw: "", senderId, via: "native", simulated: false },
+      via: "native",
+      simulated: false,
       receivedAt: 1_000_050,
     },
   };
