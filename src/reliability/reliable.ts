@@ -186,7 +186,7 @@ export class ReliableSender {
 
   #stop(entry: Pending): void {
     this.#pending.delete(entry);
-    this.#streams.drop(entry);
+    this.#streams.drop(entry, entry.env.o ?? {});
     if (entry.timer !== null) this.#deps.clock.clearTimeout(entry.timer);
     if (entry.deadline !== null) this.#deps.clock.clearTimeout(entry.deadline);
   }

@@ -137,10 +137,18 @@ export class ReliableStreams<T> {
     return out;
   }
 
-  /** Forgets a message for every recipient (it settled: acked by all or timed out). */
-  drop(message: T): void {
-    for (const pending of this.#unacked.values()) {
-      for (const [n, m] of pending) if (m === message) pending.delete(n);
+  /**
+   * Forgets a message (it settled: acked by all or timed out) for the recipients of `tags`, its current
+   * numbers: a look-up each, not a scan of everything pending (a recipient that never acks keeps many).
+   */
+  drop(message: T, tags: StreamTags): void {
+    for (const userId of Object.keys(tags)) {
+      const pending = this.#unacked.get(userId);
+      const n = tags[userId]?.[1];
+      if (!pending || n === undefined) continue;
+      if (pending.get(n) === message) pending.delete(n);
+      // A number that moved without its tag being told: that recipient's list only.
+      else for (const [k, m] of pending) if (m === message) pending.delete(k);
     }
   }
 }

@@ -24,10 +24,10 @@ describe("ReliableStreams: numbering", () => {
   it("each tag carries the floor: the lowest number still pending for that recipient", () => {
     const s = new ReliableStreams<string>();
     s.number("m1", [alice]);
-    s.number("m2", [alice]);
+    const m2 = s.number("m2", [alice]);
     s.ack("alice", "sa1", [1]);
     expect(s.number("m3", [alice])).toEqual({ alice: ["sa1", 3, 2] });
-    s.drop("m2");
+    s.drop("m2", m2);
     expect(s.retag("alice", ["sa1", 3, 2])).toEqual(["sa1", 3, 3]);
   });
 
@@ -65,11 +65,22 @@ describe("ReliableStreams: acks", () => {
 
   it("drop forgets a message for every recipient", () => {
     const s = new ReliableStreams<string>();
-    s.number("m1", [alice, bob]);
+    const m1 = s.number("m1", [alice, bob]);
     s.number("m2", [alice]);
-    s.drop("m1");
+    s.drop("m1", m1);
     expect(s.ack("alice", "sa1", [1, 2])).toEqual(["m2"]);
     expect(s.ack("bob", "sb1", [1])).toEqual([]);
+  });
+
+  it("drop finds a message by its numbers, and still forgets one whose tag was not renewed after a renumbering", () => {
+    const s = new ReliableStreams<string>();
+    const tags = ["m1", "m2", "m3"].map((m) => s.number(m, [alice, bob]));
+    expect(s.ack("bob", "sb1", [1])).toEqual(["m1"]);
+    // bob reloads: m2 and m3 become his 1 and 2, but m2's tags still say 2 (now m3's number).
+    s.renumber("bob", "sb2");
+    s.drop("m2", tags[1] ?? {});
+    expect(s.ack("alice", "sa1", [1, 2, 3])).toEqual(["m1", "m3"]);
+    expect(s.ack("bob", "sb2", [1, 2])).toEqual(["m3"]);
   });
 });
 
