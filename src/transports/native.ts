@@ -71,7 +71,13 @@ export class NativeTransport implements Transport {
 
   receive(args: unknown[]): void {
     const relayed = splitRelayArgs(args);
-    if (!relayed) return;
+    if (!relayed) {
+      // Not what Foundry's relay hands on (a payload, then the sender it appends): passed on without a payload,
+      // so the receive path refuses it as malformed and counts it, as every dropped message is.
+      const last = args[args.length - 1];
+      const senderId = typeof last === "string" ? last : "";
+      return this.#sink.frame({ raw: undefined, senderId, via: "native", simulated: false });
+    }
     const { payload, senderId } = relayed;
     // A client on the socketlib path: socketlib wraps our frame in its own command message.
     const inner = unwrapSocketlibFrame(payload);

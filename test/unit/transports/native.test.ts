@@ -20,10 +20,24 @@ describe("NativeTransport", () => {
     new NativeTransport(socket, s.sink);
     socket.fire(SOCKET_EVENT, "frame-1", "p1");
     socket.fire(SOCKET_EVENT, "frame-2", "gm", "p2");
-    socket.fire(SOCKET_EVENT, "no-sender");
     expect(s.frames.map((f) => [f.raw, f.senderId, f.via])).toEqual([
       ["frame-1", "p1", "native"],
       ["frame-2", "p2", "native"],
+    ]);
+  });
+
+  it("an emit without a payload, or without a sender, is handed on empty, to be refused and counted as malformed", () => {
+    const socket = fakeSocket();
+    const s = sink();
+    new NativeTransport(socket, s.sink);
+    // The relay appends the sender to an emit that carried nothing: the one argument is the sender.
+    socket.fire(SOCKET_EVENT, "p1");
+    socket.fire(SOCKET_EVENT);
+    socket.fire(SOCKET_EVENT, { v: 1 }, 42);
+    expect(s.frames.map((f) => [f.raw, f.senderId])).toEqual([
+      [undefined, "p1"],
+      [undefined, ""],
+      [undefined, ""],
     ]);
   });
 
