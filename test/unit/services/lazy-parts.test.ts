@@ -53,7 +53,7 @@ describe("parts loaded on first use", () => {
     // message after the request is not routed before the request is.
     ch.on("note", () => void order.push(requestsChunk.loaded ? "note" : "note before the request"));
     c.from([
-      { q: 1, k: "req", c: "mod", e: "ask", a: 1_000_000, d: null },
+      { q: 1, k: "req", c: "mod", e: "ask", a: 1_000_000, d: null, t: ["gm"] },
       { q: 2, k: "msg", c: "mod", e: "note", a: 1_000_000, d: null },
     ]);
     c.tasks.endOfTask();
