@@ -2,19 +2,32 @@ import { errorMessage, ValidationError } from "../contract/errors";
 import type { MessageContext } from "../contract/types";
 import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import type { Envelope } from "../pipeline/envelope";
-import { Answers, answered, parseRequestId } from "./answers";
+import { type Answer, Answers, parseRequestId, type Reply } from "./answers";
 import type { Core } from "./core";
+
+/**
+ * The same answer is sent again at most once per this many ms: an honest requester repeats a request once per
+ * reconnect, and a repeat costs this client a copy of the whole answer, sent to the server and on to everyone.
+ */
+export const REPEAT_INTERVAL = 5_000;
+
+/** Told to a repeat whose answer was not kept (over the byte budgets): the handler is not run a second time. */
+const GONE = {
+  code: "SocketManagerError",
+  message: "the answer to this request is no longer available (it was too large to keep for a repeat)",
+};
 
 /**
  * Answering the requests of other clients: this client's responder runs once per request (a repeat sent after an
  * outage gets the recorded answer), and the answer goes back on the wire, or an error naming why it could not.
  */
 export class Answering {
-  readonly #answers = new Answers();
+  readonly #answers: Answers;
   readonly #deps: { core: Core; dispatcher: Dispatcher };
 
   constructor(deps: { core: Core; dispatcher: Dispatcher }) {
     this.#deps = deps;
+    this.#answers = new Answers(() => deps.core.clock.now());
   }
 
   /**
@@ -29,76 +42,80 @@ export class Answering {
     if (!first) return core.counters.drop("envelope-shape");
     const known = this.#answers.get(ctx.senderId, first.session, first.q);
     if (known?.kind === null) return core.counters.drop("duplicate");
-    if (known) return this.#reply(env, ctx.senderId, requestId, known.kind, known.payload);
+    if (known) return this.#repeat(env, ctx.senderId, requestId, known);
     // The answer's value is checked by the send path's walk, which copies it anyway (see #answered).
     const outcome = this.#deps.dispatcher.request(env.d, ctx, false);
     if (outcome instanceof Promise) {
       // Recorded as running before this task ends, so a repeat arriving while the responder works is ignored.
       const answer = this.#answers.running(ctx.senderId, first.session, first.q);
       void outcome.then((o) => {
-        const sent = this.#answered(env, ctx, requestId, o);
-        answered(answer, sent.kind, sent.payload);
+        this.#answers.answered(ctx.senderId, answer, this.#answered(env, ctx, requestId, o));
       });
       return;
     }
     // A synchronous responder: the answer leaves first, then is recorded (nothing else can arrive meanwhile).
     const sent = this.#answered(env, ctx, requestId, outcome);
-    answered(this.#answers.running(ctx.senderId, first.session, first.q), sent.kind, sent.payload);
+    this.#answers.answered(ctx.senderId, this.#answers.running(ctx.senderId, first.session, first.q), sent);
+  }
+
+  /** A repeat of an answered request: the same answer again, at most once per REPEAT_INTERVAL. */
+  #repeat(env: Envelope, to: string, requestId: string, known: Answer): void {
+    const { core } = this.#deps;
+    const now = core.clock.now();
+    if (now - known.resentAt < REPEAT_INTERVAL) return core.counters.drop("duplicate");
+    known.resentAt = now;
+    // No payload kept (over a budget); `kind` is never null here (a repeat of a running one is ignored before).
+    if (known.bytes === 0 || known.kind === null) this.#reply(env, to, requestId, "err", GONE);
+    else this.#reply(env, to, requestId, known.kind, known.payload);
   }
 
   /**
-   * Sends the answer of `outcome`; returns what was answered, for the record of answers. A value JSON cannot
-   * carry fails the responder, as a throw would have.
+   * Sends the answer of `outcome`; returns what was sent, for the record of answers. A value JSON cannot carry
+   * fails the responder, as a throw would have.
    */
-  #answered(
-    env: Envelope,
-    ctx: MessageContext,
-    requestId: string,
-    outcome: ResponderOutcome,
-  ): { kind: "res" | "err"; payload: unknown } {
+  #answered(env: Envelope, ctx: MessageContext, requestId: string, outcome: ResponderOutcome): Reply {
     this.#deps.core.counters.requestsAnswered++;
     let failure: Extract<ResponderOutcome, { ok: false }>;
     if (outcome.ok) {
       try {
-        this.#sendReply(env, ctx.senderId, requestId, "res", outcome.value);
-        return { kind: "res", payload: outcome.value };
+        return this.#sendReply(env, ctx.senderId, requestId, "res", outcome.value);
       } catch (e) {
-        if (!(e instanceof ValidationError)) {
-          this.#replyFailed(env, ctx.senderId, requestId, e);
-          return { kind: "res", payload: outcome.value };
-        }
+        if (!(e instanceof ValidationError)) return this.#replyFailed(env, ctx.senderId, requestId, e);
         failure = this.#deps.dispatcher.responderFailed(ctx, e);
       }
     } else {
       failure = outcome;
     }
     const payload = { code: failure.code, message: failure.message, issues: failure.issues };
-    this.#reply(env, ctx.senderId, requestId, "err", payload);
-    return { kind: "err", payload };
+    return this.#reply(env, ctx.senderId, requestId, "err", payload);
   }
 
-  #reply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): void {
+  #reply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): Reply {
     try {
-      this.#sendReply(env, to, requestId, kind, payload);
+      return this.#sendReply(env, to, requestId, kind, payload);
     } catch (e) {
-      this.#replyFailed(env, to, requestId, e);
+      return this.#replyFailed(env, to, requestId, e);
     }
   }
 
-  /** Throws, queueing nothing, when the answer cannot travel (not JSON-safe, or too large). */
-  #sendReply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): void {
+  /**
+   * Returns what left: the send path's copy of the payload and the reply's size on the wire. Throws, queueing
+   * nothing, when the answer cannot travel (not JSON-safe, or too large).
+   */
+  #sendReply(env: Envelope, to: string, requestId: string, kind: "res" | "err", payload: unknown): Reply {
     const { core } = this.#deps;
     const reply = core.out.envelope(kind, env.c, env.e, payload, [to]);
     reply.r = requestId;
-    core.out.send(reply, { priority: "high" });
+    const { bytes } = core.out.send(reply, { priority: "high" });
+    return { kind, payload: reply.d, bytes };
   }
 
   /** The answer itself could not be sent (too large): tell the requester rather than leave it waiting. */
-  #replyFailed(env: Envelope, to: string, requestId: string, error: unknown): void {
+  #replyFailed(env: Envelope, to: string, requestId: string, error: unknown): Reply {
     const failure = {
       code: "RemoteHandlerError",
       message: `the answer could not be sent: ${errorMessage(error)}`,
     };
-    this.#sendReply(env, to, requestId, "err", failure);
+    return this.#sendReply(env, to, requestId, "err", failure);
   }
 }

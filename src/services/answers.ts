@@ -1,19 +1,39 @@
 /** Answers a user may still need again: at most this many per user, the oldest forgotten first. */
 export const ANSWERS_PER_USER = 4096;
+/**
+ * How long an answer is kept for a repeat (ms). A repeat comes only while its request is pending, so the
+ * requester's timeout bounds it; the responder does not know that timeout, so this covers the default (10 s)
+ * and any up to 2 minutes: a repeat of a request with a longer one may find its answer forgotten, and run again.
+ */
+export const ANSWER_LIFETIME = 120_000;
+/**
+ * Bytes of kept answers (as sent, on the wire) per requester, and over all requesters: an answer that would
+ * pass either is kept without its payload, so that a repeat is still recognised and told it is gone.
+ */
+export const ANSWER_BYTES_PER_USER = 8 * 1024 * 1024;
+export const ANSWER_BYTES_TOTAL = 32 * 1024 * 1024;
 
 /**
- * One request's answer: still running while `kind` is null, until `answered` fills it in (the same object, so
- * it is looked up once).
+ * One request's answer: still running while `kind` is null, until `Answers.answered` fills it in (the same
+ * object, so it is looked up once).
  */
 export interface Answer {
   kind: "res" | "err" | null;
+  /** What was sent, while it is kept. */
   payload: unknown;
+  /** The kept payload's reply size, charged to the budgets; 0 while running, and when no payload is kept. */
+  bytes: number;
+  /** When it was last sent again, for Answering's limit on repeats. */
+  resentAt: number;
+  /** Let go (expired, or pushed out by newer ones): an answer arriving later is not kept. */
+  forgotten: boolean;
 }
 
-/** The request of `answer` was answered: a repeat of it gets this answer again. */
-export function answered(answer: Answer, kind: "res" | "err", payload: unknown): void {
-  answer.kind = kind;
-  answer.payload = payload;
+/** An answer as it was sent: its kind, its payload (the send path's copy), its size on the wire. */
+export interface Reply {
+  kind: "res" | "err";
+  payload: unknown;
+  bytes: number;
 }
 
 /**
@@ -31,7 +51,7 @@ export function parseRequestId(id: string): { session: string; q: number } | nul
 
 /**
  * One requester's answers, by session and sequence number (numbers are far cheaper Map keys than the id
- * strings), with every kept answer's place oldest first, from `head` on, in three lists that stay in step.
+ * strings), with every kept answer's place oldest first, from `head` on, in four lists that stay in step.
  */
 interface UserAnswers {
   sessions: Map<string, Map<number, Answer>>;
@@ -39,59 +59,145 @@ interface UserAnswers {
   maps: Map<number, Answer>[];
   names: string[];
   numbers: number[];
+  /** When each was recorded. */
+  times: number[];
+  /** Bytes of the payloads kept. */
+  bytes: number;
 }
 
 /**
  * The requests this client answered, per requester (the server-stamped user) and request (the session and
  * sequence number of its first sending), so that a request sent again after an outage is answered once: a
  * repeat of one still running is ignored, a repeat of one answered gets the same answer again without running
- * the handler twice.
+ * the handler twice. Answered ones are kept for ANSWER_LIFETIME, their payloads within the byte budgets.
  */
 export class Answers {
   readonly #byUser = new Map<string, UserAnswers>();
+  readonly #now: () => number;
+  #bytes = 0;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  /** Bytes of the payloads kept, over all requesters. */
+  get bytesHeld(): number {
+    return this.#bytes;
+  }
 
   /** What is known of this request: undefined the first time. */
   get(user: string, session: string, q: number): Answer | undefined {
+    this.#expire();
     return this.#byUser.get(user)?.sessions.get(session)?.get(q);
   }
 
   /** Records a request as running; returns its answer, for `answered`. */
   running(user: string, session: string, q: number): Answer {
-    const answer: Answer = { kind: null, payload: undefined };
+    const answer: Answer = {
+      kind: null,
+      payload: undefined,
+      bytes: 0,
+      resentAt: -Infinity,
+      forgotten: false,
+    };
     let answers = this.#byUser.get(user);
     if (!answers) {
-      answers = { sessions: new Map(), head: 0, maps: [], names: [], numbers: [] };
+      answers = { sessions: new Map(), head: 0, maps: [], names: [], numbers: [], times: [], bytes: 0 };
       this.#byUser.set(user, answers);
     }
+    const old = answers.sessions.get(session)?.get(q);
+    if (old) this.#letGo(answers, old);
+    // Room is made before this session's map is looked up: forgetting its only answer drops the map.
+    else if (answers.numbers.length - answers.head >= ANSWERS_PER_USER) this.#forgetOldest(answers);
     let map = answers.sessions.get(session);
     if (!map) {
       map = new Map();
       answers.sessions.set(session, map);
     }
-    if (!map.has(q)) {
-      if (answers.numbers.length - answers.head >= ANSWERS_PER_USER) this.#forgetOldest(answers);
-      answers.maps.push(map);
-      answers.names.push(session);
-      answers.numbers.push(q);
-    }
+    if (!old) this.#append(answers, map, session, q);
     map.set(q, answer);
     return answer;
   }
 
+  /**
+   * The request of `answer` was answered with `reply`: a repeat of it gets the same. The payload is kept only if
+   * its size fits both budgets, checked before it is kept.
+   */
+  answered(user: string, answer: Answer, reply: Reply): void {
+    this.#expire();
+    answer.kind = reply.kind;
+    const answers = this.#byUser.get(user);
+    if (answer.forgotten || !answers) return;
+    if (answers.bytes + reply.bytes > ANSWER_BYTES_PER_USER || this.#bytes + reply.bytes > ANSWER_BYTES_TOTAL)
+      return;
+    answer.payload = reply.payload;
+    answer.bytes = reply.bytes;
+    answers.bytes += reply.bytes;
+    this.#bytes += reply.bytes;
+  }
+
   clear(): void {
     this.#byUser.clear();
+    this.#bytes = 0;
+  }
+
+  /**
+   * Forgets the answers recorded ANSWER_LIFETIME ago or more: each user's oldest first, stopping at the first
+   * younger one. A request still running moves to the back instead: a repeat of it must still be ignored.
+   */
+  #expire(): void {
+    const now = this.#now();
+    const before = now - ANSWER_LIFETIME;
+    for (const [user, answers] of this.#byUser) {
+      while (answers.head < answers.times.length && (answers.times[answers.head] as number) <= before) {
+        const i = answers.head;
+        const map = answers.maps[i] as Map<number, Answer>;
+        const q = answers.numbers[i] as number;
+        if (map.get(q)?.kind !== null) {
+          this.#forgetOldest(answers);
+          continue;
+        }
+        this.#append(answers, map, answers.names[i] as string, q);
+        this.#advance(answers);
+      }
+      if (answers.head === answers.times.length) this.#byUser.delete(user);
+    }
+  }
+
+  #append(answers: UserAnswers, map: Map<number, Answer>, session: string, q: number): void {
+    answers.maps.push(map);
+    answers.names.push(session);
+    answers.numbers.push(q);
+    answers.times.push(this.#now());
   }
 
   #forgetOldest(answers: UserAnswers): void {
-    const i = answers.head++;
+    const i = answers.head;
     const map = answers.maps[i] as Map<number, Answer>;
-    map.delete(answers.numbers[i] as number);
+    const q = answers.numbers[i] as number;
+    const answer = map.get(q);
+    if (answer) this.#letGo(answers, answer);
+    map.delete(q);
     if (map.size === 0) answers.sessions.delete(answers.names[i] as string);
+    this.#advance(answers);
+  }
+
+  #letGo(answers: UserAnswers, answer: Answer): void {
+    answers.bytes -= answer.bytes;
+    this.#bytes -= answer.bytes;
+    answer.bytes = 0;
+    answer.payload = undefined;
+    answer.forgotten = true;
+  }
+
+  #advance(answers: UserAnswers): void {
+    answers.head++;
     // The lists are cut down now and then: shifting them one place per answer would cost their length each time.
     if (answers.head >= ANSWERS_PER_USER) {
       answers.maps = answers.maps.slice(answers.head);
       answers.names = answers.names.slice(answers.head);
       answers.numbers = answers.numbers.slice(answers.head);
+      answers.times = answers.times.slice(answers.head);
       answers.head = 0;
     }
   }

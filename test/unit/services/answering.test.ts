@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { Dispatcher } from "../../../src/pipeline/dispatch";
 import type { Envelope } from "../../../src/pipeline/envelope";
-import { Answering } from "../../../src/services/answering";
+import { Answering, REPEAT_INTERVAL } from "../../../src/services/answering";
+import { ANSWER_BYTES_PER_USER, ANSWER_LIFETIME } from "../../../src/services/answers";
 import { fixture, user } from "./fixture";
 
 describe("Answering", () => {
@@ -99,6 +100,89 @@ describe("Answering", () => {
     expect(replies()).toEqual([
       ["p1s:5", 7],
       ["p1s:5", 7],
+    ]);
+  });
+
+  it(`sends the same answer again at most once per ${REPEAT_INTERVAL} ms; more repeats are dropped and counted`, () => {
+    let runs = 0;
+    const { f, ask, replies } = answering((n) => {
+      runs++;
+      return (n as number) * 2;
+    });
+    ask(5, 21);
+    ask(6, 21, "p1s:5");
+    // A flood of repeats under fresh sequence numbers: each would have the whole answer copied and sent.
+    for (let q = 7; q < 107; q++) ask(q, 21, "p1s:5");
+    f.clock.advance(REPEAT_INTERVAL - 1);
+    ask(107, 21, "p1s:5");
+    f.clock.advance(1);
+    ask(108, 21, "p1s:5");
+    f.tasks.endOfTask();
+    expect(runs).toBe(1);
+    expect(replies()).toEqual([
+      ["p1s:5", 42],
+      ["p1s:5", 42],
+      ["p1s:5", 42],
+    ]);
+    expect(f.core.counters.dropped("duplicate")).toBe(101);
+  });
+
+  it(`keeps an answer for a repeat ${ANSWER_LIFETIME} ms; past that the request is unknown and runs again`, () => {
+    let runs = 0;
+    const { f, ask, replies } = answering((n) => {
+      runs++;
+      return (n as number) * 2;
+    });
+    ask(5, 21);
+    f.clock.advance(ANSWER_LIFETIME - 1);
+    ask(6, 21, "p1s:5");
+    expect(runs).toBe(1);
+    f.clock.advance(1);
+    ask(7, 21, "p1s:5");
+    f.tasks.endOfTask();
+    expect(runs).toBe(2);
+    expect(replies()).toHaveLength(3);
+  });
+
+  it("an answer past the requester's byte budget is not kept: a repeat is told it is gone, and nothing runs twice", () => {
+    let runs = 0;
+    // Answers of `n` characters (one frame each): `count` of them pass the requester's budget.
+    const { f, ask, replies } = answering((n) => {
+      runs++;
+      return "x".repeat(n as number);
+    });
+    const size = 250_000;
+    const count = Math.ceil(ANSWER_BYTES_PER_USER / size);
+    for (let q = 1; q <= count; q++) ask(q, size);
+    ask(1000, size, "p1s:1");
+    ask(1001, size, `p1s:${count}`);
+    f.tasks.endOfTask();
+    expect(runs).toBe(count);
+    const sent = f.sent();
+    const errors = sent.filter((e) => e.k === "err");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.r).toBe(`p1s:${count}`);
+    expect(errors[0]?.d).toEqual({
+      code: "SocketManagerError",
+      message: expect.stringMatching(/no longer available/),
+    });
+    // The kept one is answered in full.
+    const [id, value] = replies().at(-1) ?? [];
+    expect(id).toBe("p1s:1");
+    expect(value).toBe("x".repeat(size));
+    expect(f.core.counters.requestsAnswered).toBe(count);
+  });
+
+  it("a repeat gets the answer as it was sent, whatever the responder did to its value afterwards", () => {
+    const value = { items: [1] };
+    const { f, ask, replies } = answering(() => value);
+    ask(5, 0);
+    value.items.push(...Array.from({ length: 1000 }, (_, i) => i));
+    ask(6, 0, "p1s:5");
+    f.tasks.endOfTask();
+    expect(replies()).toEqual([
+      ["p1s:5", { items: [1] }],
+      ["p1s:5", { items: [1] }],
     ]);
   });
 });

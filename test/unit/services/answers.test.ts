@@ -1,27 +1,41 @@
 /** What this client answered, per requester: bounded, the oldest forgotten first. */
 import { describe, expect, it } from "vitest";
-import { ANSWERS_PER_USER, Answers, answered, parseRequestId } from "../../../src/services/answers";
+import {
+  ANSWER_BYTES_PER_USER,
+  ANSWER_BYTES_TOTAL,
+  ANSWER_LIFETIME,
+  ANSWERS_PER_USER,
+  Answers,
+  parseRequestId,
+} from "../../../src/services/answers";
+
+/** Answers over a clock the test moves; `res(payload, bytes)` is a reply of that size on the wire. */
+function answers() {
+  const clock = { now: 1_000_000 };
+  return { a: new Answers(() => clock.now), clock };
+}
+const res = (payload: unknown, bytes = 100) => ({ kind: "res" as const, payload, bytes });
 
 describe("Answers", () => {
   it("remembers a running request, then its answer; each requester and each session apart", () => {
-    const a = new Answers();
+    const { a } = answers();
     expect(a.get("p1", "s", 1)).toBeUndefined();
     const answer = a.running("p1", "s", 1);
-    expect(a.get("p1", "s", 1)).toEqual({ kind: null, payload: undefined });
-    answered(answer, "res", 42);
-    expect(a.get("p1", "s", 1)).toEqual({ kind: "res", payload: 42 });
+    expect(a.get("p1", "s", 1)).toMatchObject({ kind: null, payload: undefined });
+    a.answered("p1", answer, res(42));
+    expect(a.get("p1", "s", 1)).toMatchObject({ kind: "res", payload: 42 });
     expect(a.get("p2", "s", 1)).toBeUndefined();
     expect(a.get("p1", "t", 1)).toBeUndefined();
     expect(a.get("p1", "s", 2)).toBeUndefined();
   });
 
   it(`keeps ${ANSWERS_PER_USER} per requester over all its sessions, forgetting the oldest first, over many rounds`, () => {
-    const a = new Answers();
+    const { a } = answers();
     a.running("p2", "s", 1);
     const total = ANSWERS_PER_USER * 3 + 17;
     // Two sessions of one user (two tabs) take turns.
     const place = (i: number) => [i % 2 === 0 ? "even" : "odd", i + 1] as const;
-    for (let i = 0; i < total; i++) answered(a.running("p1", ...place(i)), "res", i);
+    for (let i = 0; i < total; i++) a.answered("p1", a.running("p1", ...place(i)), res(i));
     const kept = (i: number) => a.get("p1", ...place(i)) !== undefined;
     expect(kept(total - ANSWERS_PER_USER - 1)).toBe(false);
     expect(kept(total - ANSWERS_PER_USER)).toBe(true);
@@ -30,11 +44,13 @@ describe("Answers", () => {
     for (let i = 0; i < total; i++) if (kept(i)) count++;
     expect(count).toBe(ANSWERS_PER_USER);
     // One requester's flood never pushes out another's.
-    expect(a.get("p2", "s", 1)).toEqual({ kind: null, payload: undefined });
+    expect(a.get("p2", "s", 1)).toMatchObject({ kind: null, payload: undefined });
+    // What was pushed out is no longer charged.
+    expect(a.bytesHeld).toBe(ANSWERS_PER_USER * 100);
   });
 
   it("a request recorded again keeps its one place in the order", () => {
-    const a = new Answers();
+    const { a } = answers();
     a.running("p1", "s", 1);
     a.running("p1", "s", 1);
     for (let i = 2; i <= ANSWERS_PER_USER; i++) a.running("p1", "s", i);
@@ -42,6 +58,90 @@ describe("Answers", () => {
     a.running("p1", "s", ANSWERS_PER_USER + 1);
     expect(a.get("p1", "s", 1)).toBeUndefined();
     expect(a.get("p1", "s", 2)).toBeDefined();
+  });
+
+  it("a full requester's next answer is kept even when the oldest forgotten was the only one of its session", () => {
+    const { a } = answers();
+    a.running("p1", "tab", 1);
+    for (let q = 1; q < ANSWERS_PER_USER; q++) a.running("p1", "other tab", q);
+    a.running("p1", "tab", 2);
+    expect(a.get("p1", "tab", 1)).toBeUndefined();
+    expect(a.get("p1", "tab", 2)).toMatchObject({ kind: null });
+  });
+
+  it(`forgets an answer ${ANSWER_LIFETIME} ms after it was recorded, every requester's, and lets go of its bytes`, () => {
+    const { a, clock } = answers();
+    a.answered("p1", a.running("p1", "s", 1), res("one", 1000));
+    a.answered("p2", a.running("p2", "s", 1), res("other", 200));
+    clock.now += 60_000;
+    a.answered("p1", a.running("p1", "s", 2), res("two", 500));
+    expect(a.bytesHeld).toBe(1700);
+    clock.now += ANSWER_LIFETIME - 60_000 - 1;
+    expect(a.get("p1", "s", 1)).toMatchObject({ kind: "res", payload: "one" });
+    clock.now += 1;
+    expect(a.get("p1", "s", 1)).toBeUndefined();
+    expect(a.get("p1", "s", 2)).toMatchObject({ kind: "res", payload: "two" });
+    // Asking about p1 let go of p2's answer as well.
+    expect(a.bytesHeld).toBe(500);
+    expect(a.get("p2", "s", 1)).toBeUndefined();
+    clock.now += 60_000;
+    expect(a.get("p1", "s", 2)).toBeUndefined();
+    expect(a.bytesHeld).toBe(0);
+  });
+
+  it("a request still running outlives the window (a repeat of it stays ignored); its answer then expires", () => {
+    const { a, clock } = answers();
+    const running = a.running("p1", "s", 1);
+    clock.now += ANSWER_LIFETIME * 3;
+    expect(a.get("p1", "s", 1)).toBe(running);
+    a.answered("p1", running, res(7, 100));
+    expect(a.bytesHeld).toBe(100);
+    clock.now += ANSWER_LIFETIME - 1;
+    expect(a.get("p1", "s", 1)).toMatchObject({ kind: "res", payload: 7 });
+    clock.now += 1;
+    expect(a.get("p1", "s", 1)).toBeUndefined();
+    expect(a.bytesHeld).toBe(0);
+  });
+
+  it("charges each requester's kept answers to its budget before keeping; past it, keeps the answer without payload", () => {
+    const { a } = answers();
+    const quarter = ANSWER_BYTES_PER_USER / 4;
+    for (let q = 1; q <= 4; q++) a.answered("p1", a.running("p1", "s", q), res(`answer ${q}`, quarter));
+    expect(a.bytesHeld).toBe(ANSWER_BYTES_PER_USER);
+    // One byte more would pass the budget: still known (a repeat is not run again), its payload not kept.
+    a.answered("p1", a.running("p1", "s", 5), res("answer 5", 1));
+    expect(a.get("p1", "s", 5)).toMatchObject({ kind: "res", payload: undefined, bytes: 0 });
+    expect(a.bytesHeld).toBe(ANSWER_BYTES_PER_USER);
+    // Another requester has a budget of its own.
+    a.answered("p2", a.running("p2", "s", 1), res("theirs", quarter));
+    expect(a.get("p2", "s", 1)).toMatchObject({ payload: "theirs", bytes: quarter });
+    expect(a.bytesHeld).toBe(ANSWER_BYTES_PER_USER + quarter);
+  });
+
+  it("charges every requester's kept answers to one total budget", () => {
+    const { a, clock } = answers();
+    const users = ANSWER_BYTES_TOTAL / ANSWER_BYTES_PER_USER;
+    expect(Number.isInteger(users) && users > 1).toBe(true);
+    for (let u = 1; u <= users; u++)
+      a.answered(`p${u}`, a.running(`p${u}`, "s", 1), res(u, ANSWER_BYTES_PER_USER));
+    expect(a.bytesHeld).toBe(ANSWER_BYTES_TOTAL);
+    a.answered("late", a.running("late", "s", 1), res("late", 1));
+    expect(a.get("late", "s", 1)).toMatchObject({ kind: "res", payload: undefined, bytes: 0 });
+    expect(a.bytesHeld).toBe(ANSWER_BYTES_TOTAL);
+    // Once the old ones expire, the room is there again.
+    clock.now += ANSWER_LIFETIME;
+    a.answered("late", a.running("late", "s", 2), res("later", 1));
+    expect(a.get("late", "s", 2)).toMatchObject({ payload: "later", bytes: 1 });
+    expect(a.bytesHeld).toBe(1);
+  });
+
+  it("an answer to a request pushed out while it ran is not kept, nor charged", () => {
+    const { a } = answers();
+    const first = a.running("p1", "s", 1);
+    for (let q = 2; q <= ANSWERS_PER_USER + 1; q++) a.running("p1", "s", q);
+    a.answered("p1", first, res("late", 100));
+    expect(a.get("p1", "s", 1)).toBeUndefined();
+    expect(a.bytesHeld).toBe(0);
   });
 });
 
