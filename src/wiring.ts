@@ -117,7 +117,12 @@ export function wireServices(input: WiringInput): Services {
       reliable: s.reliable,
       requests: s.requests,
       peers: s.peers,
-      knownChannel: (id) => channels.find(id) !== undefined,
+      knownEvent: (id, event) => {
+        const channel = channels.find(id);
+        if (!channel) return false;
+        if (channel.handlerCount(event) > 0 || channel.responderFor(event) !== undefined) return true;
+        return core.metrics.eventCounts(id, event) !== undefined;
+      },
     }),
   );
   s.shared = new LazySharedStates({

@@ -72,16 +72,20 @@ export interface RouteTargets {
   reliable: LazyReliable;
   requests: LazyRequests;
   peers: Peers;
-  /** True for a channel this client uses (it has handlers or sent on it): only those get their own counters. */
-  knownChannel(moduleId: string): boolean;
+  /**
+   * True for an event this client uses (a handler or responder here, or counted before: sent from here): only
+   * those get counters of their own.
+   */
+  knownEvent(moduleId: string, event: string): boolean;
 }
 
 /** Socket Manager's route table: messages, requests and replies, presence, heartbeat, acks. */
 export function receiveRoutes(t: RouteTargets): Routes {
   const { metrics, counters } = t.core;
-  // A peer can name any channel and event: unknown ones are counted under one bucket, never one each.
+  // A peer can name any channel and event: unknown ones are counted under one bucket, never one each (so one
+  // player cannot use up the counters and push this client's own events into that bucket).
   const count = (m: Accepted, ctx: MessageContext) =>
-    t.knownChannel(ctx.moduleId)
+    t.knownEvent(ctx.moduleId, ctx.event)
       ? metrics.received(ctx.moduleId, ctx.event, m.bytes, m.from.receivedAt)
       : metrics.received(OTHER_EVENTS, OTHER_EVENTS, m.bytes, m.from.receivedAt);
   const routes: Record<Kind, Route | undefined> = {

@@ -120,4 +120,24 @@ for (const network of NETWORKS)
       expect(p1.api.metrics().requestsAnswered).toBe(0);
       expect(gm.api.metrics().requestsAnswered).toBe(1);
     }, 15_000);
+
+    it("event names a player makes up share one counter: they cannot use up the counters of the events this client uses", async () => {
+      world = await createWorld({ users: USERS, network });
+      for (const id of ["gm1", "p1"]) peers.set(id, await startPeer(world.client(id)));
+      const gm = peerOf(peers, "gm1");
+      const got: unknown[] = [];
+      gm.api.channel("demo").on("news", (d) => void got.push(d));
+      const mallory = world.client("p2");
+      const now = world.clock.now();
+      // 600 made-up events on a channel the GM uses: more than the 512 counters metrics keeps.
+      const made = Array.from({ length: 600 }, (_, i) => [i + 1, 0, "demo", `made-up-${i}`, now, 0, i]);
+      mallory.socket.emit("module.socket-manager", { v: 1, s: "m1", e: made });
+      await waitFor(() => (gm.api.metrics().dropped["no-handler"] ?? 0) >= 600);
+      await peerOf(peers, "p1").api.channel("demo").emit("news", "honest");
+      await waitFor(() => got.length === 1);
+      const events = gm.api.metrics().events;
+      expect(events["demo/news"]?.received).toBe(1);
+      expect(events["(other)/(other)"]?.received).toBe(600);
+      expect(Object.keys(events).some((k) => k.includes("made-up"))).toBe(false);
+    }, 15_000);
   });
