@@ -11,6 +11,12 @@ import type { Core } from "./core";
  */
 export const REPEAT_INTERVAL = 5_000;
 
+/**
+ * What repeats may have sent again to one requester within REPEAT_INTERVAL: past it, a repeat is dropped and
+ * counted (rate-limited), so a player repeating many answered requests cannot turn small envelopes into a flood.
+ */
+export const REPEAT_BYTES = 1024 * 1024;
+
 /** Told to a repeat whose answer was not kept (over the byte budgets): the handler is not run a second time. */
 const GONE = {
   code: "SocketManagerError",
@@ -23,6 +29,8 @@ const GONE = {
  */
 export class Answering {
   readonly #answers: Answers;
+  /** Per requester: bytes re-sent by repeats since `since` (one window of REPEAT_INTERVAL). */
+  readonly #resent = new Map<string, { since: number; bytes: number }>();
   readonly #deps: { core: Core; dispatcher: Dispatcher };
 
   constructor(deps: { core: Core; dispatcher: Dispatcher }) {
@@ -63,6 +71,13 @@ export class Answering {
     const { core } = this.#deps;
     const now = core.clock.now();
     if (now - known.resentAt < REPEAT_INTERVAL) return core.counters.drop("duplicate");
+    let resent = this.#resent.get(to);
+    if (!resent || now - resent.since >= REPEAT_INTERVAL) {
+      resent = { since: now, bytes: 0 };
+      this.#resent.set(to, resent);
+    }
+    if (resent.bytes + known.bytes > REPEAT_BYTES) return core.counters.drop("rate-limited");
+    resent.bytes += known.bytes;
     known.resentAt = now;
     // No payload kept (over a budget); `kind` is never null here (a repeat of a running one is ignored before).
     if (known.bytes === 0 || known.kind === null) this.#reply(env, to, requestId, "err", GONE);

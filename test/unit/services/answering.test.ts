@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { Dispatcher } from "../../../src/pipeline/dispatch";
 import type { Envelope } from "../../../src/pipeline/envelope";
-import { Answering, REPEAT_INTERVAL } from "../../../src/services/answering";
+import { Answering, REPEAT_BYTES, REPEAT_INTERVAL } from "../../../src/services/answering";
 import { ANSWER_BYTES_PER_USER, ANSWER_LIFETIME } from "../../../src/services/answers";
 import { fixture, user } from "./fixture";
 
@@ -125,6 +125,25 @@ describe("Answering", () => {
       ["p1s:5", 42],
     ]);
     expect(f.core.counters.dropped("duplicate")).toBe(101);
+  });
+
+  it("repeats of many answered requests re-send at most REPEAT_BYTES to one requester per window", () => {
+    const big = "x".repeat(200_000);
+    const { f, ask, replies } = answering(() => big);
+    for (let q = 1; q <= 10; q++) ask(q, q);
+    f.tasks.endOfTask();
+    expect(replies()).toHaveLength(10);
+    // One repeat of each of the ten: about 2 MB of answers asked for again by ten small envelopes.
+    for (let q = 1; q <= 10; q++) ask(100 + q, q, `p1s:${q}`);
+    f.tasks.endOfTask();
+    const fit = Math.floor(REPEAT_BYTES / 200_050);
+    expect(replies()).toHaveLength(10 + fit);
+    expect(f.core.counters.dropped("rate-limited")).toBe(10 - fit);
+    // The next window has room again.
+    f.clock.advance(REPEAT_INTERVAL);
+    ask(200, 10, "p1s:10");
+    f.tasks.endOfTask();
+    expect(replies()).toHaveLength(11 + fit);
   });
 
   it(`keeps an answer for a repeat ${ANSWER_LIFETIME} ms; past that the request is unknown and runs again`, () => {
