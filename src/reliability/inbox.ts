@@ -16,6 +16,10 @@ export interface InboxLimits {
   maxBuffered: number;
   /** Their payload bytes, per user. */
   maxBytes: number;
+  /** Messages buffered over all users: 4× per user, so one user at its bound fills at most a quarter. */
+  maxBufferedTotal: number;
+  /** Their payload bytes over all users (4× per user). */
+  maxBytesTotal: number;
   /** A buffered message older than this is let go (the sender, never having had an ack, sends it again). */
   maxAgeMs: number;
   /** Streams (sender sessions) per user. */
@@ -25,9 +29,16 @@ export interface InboxLimits {
 export const DEFAULT_INBOX_LIMITS: Readonly<InboxLimits> = Object.freeze({
   maxBuffered: 1000,
   maxBytes: 8 * 1024 * 1024,
+  maxBufferedTotal: 4000,
+  maxBytesTotal: 32 * 1024 * 1024,
   maxAgeMs: 30_000,
   streamsPerUser: 4,
 });
+
+interface Usage {
+  count: number;
+  bytes: number;
+}
 
 interface Buffered {
   readonly run: () => void;
@@ -46,11 +57,13 @@ interface IncomingStream {
 /**
  * Receiver side: in-order, exactly-once delivery per (user, session) stream. Only what ran is acked, so
  * anything this side lets go (over a bound, too old) is sent again by the sender. Buffers are bounded per
- * server-stamped user, and a user's invented sessions only push out its own streams.
+ * server-stamped user and in total, and a user's invented sessions only push out its own streams.
  */
 export class ReliableInbox {
   readonly #streams: PerUserSessions<IncomingStream>;
-  readonly #usage = new Map<string, { count: number; bytes: number }>();
+  readonly #usage = new Map<string, Usage>();
+  /** The sum of `#usage` over all users. */
+  readonly #total: Usage = { count: 0, bytes: 0 };
   readonly #limits: InboxLimits;
   readonly #onLetGo: (count: number, why: LetGo) => void;
 
@@ -67,8 +80,9 @@ export class ReliableInbox {
     return this.#streams.size;
   }
 
-  /** Messages and bytes buffered for `user`. */
-  usage(user: string): { count: number; bytes: number } {
+  /** Messages and bytes buffered for `user`, or over all users without one. */
+  usage(user?: string): Usage {
+    if (user === undefined) return { ...this.#total };
     return { ...(this.#usage.get(user) ?? { count: 0, bytes: 0 }) };
   }
 
@@ -95,19 +109,35 @@ export class ReliableInbox {
     if (n < stream.expected) return "duplicate";
     if (stream.buffer.has(n)) return "waiting";
     if (n > stream.expected) {
-      const used = this.#usage.get(user) ?? { count: 0, bytes: 0 };
-      if (used.count >= this.#limits.maxBuffered || used.bytes + bytes > this.#limits.maxBytes)
-        return "overflow";
+      if (!this.#fits(user, bytes)) return "overflow";
       stream.buffer.set(n, { run: deliver, bytes, at: now });
-      used.count++;
-      used.bytes += bytes;
-      this.#usage.set(user, used);
+      this.#charge(user, 1, bytes);
       return "buffered";
     }
     deliver();
     stream.expected++;
     this.#drainBuffer(user, stream);
     return "deliver";
+  }
+
+  /** Whether one more message of `bytes` may be buffered for `user`, within its bound and the total. */
+  #fits(user: string, bytes: number): boolean {
+    const used = this.#usage.get(user) ?? { count: 0, bytes: 0 };
+    const total = this.#total;
+    const limits = this.#limits;
+    if (used.count >= limits.maxBuffered || used.bytes + bytes > limits.maxBytes) return false;
+    return total.count < limits.maxBufferedTotal && total.bytes + bytes <= limits.maxBytesTotal;
+  }
+
+  /** Adds `count` messages and `bytes` (either may be negative) to `user`'s usage and the total. */
+  #charge(user: string, count: number, bytes: number): void {
+    const used = this.#usage.get(user) ?? { count: 0, bytes: 0 };
+    used.count += count;
+    used.bytes += bytes;
+    this.#total.count += count;
+    this.#total.bytes += bytes;
+    if (used.count <= 0) this.#usage.delete(user);
+    else this.#usage.set(user, used);
   }
 
   /** The sender settled everything below `floor`: run what is buffered there, in order, and stop waiting. */
@@ -151,12 +181,7 @@ export class ReliableInbox {
     const entry = stream.buffer.get(n);
     if (!entry) return undefined;
     stream.buffer.delete(n);
-    const used = this.#usage.get(user);
-    if (used) {
-      used.count--;
-      used.bytes -= entry.bytes;
-      if (used.count <= 0) this.#usage.delete(user);
-    }
+    this.#charge(user, -1, -entry.bytes);
     return entry;
   }
 
@@ -171,9 +196,9 @@ export class ReliableInbox {
         bytes += entry.bytes;
       }
     }
-    const lost = (this.#usage.get(user)?.count ?? 0) - count;
+    const used = this.usage(user);
+    const lost = used.count - count;
     if (lost > 0) this.#onLetGo(lost, "evicted");
-    if (count === 0) this.#usage.delete(user);
-    else this.#usage.set(user, { count, bytes });
+    this.#charge(user, -lost, bytes - used.bytes);
   }
 }

@@ -1,11 +1,18 @@
 import type { FoundrySocket } from "../foundry/types";
-import { unwrapSocketlibFrame } from "./native";
+import { splitRelayArgs, unwrapSocketlibFrame } from "./native";
 import { mayBeFrame, SOCKET_EVENT } from "./transport";
 
 /** At most this many socket events are held between `init` and the start of the manager. */
 export const EARLY_MAX_EVENTS = 2048;
 /** ...and at most this many characters of frames in all (see `roughSize`). */
 export const EARLY_MAX_CHARS = 8 * 1024 * 1024;
+/**
+ * No one sender may hold more than a quarter of either: shutting everyone else out then takes four hostile
+ * accounts, while a quarter (512 events, 2 M characters: two frames of the largest size a sender may use) is
+ * still far more than a peer sends in the seconds before `ready`. Reliable messages refused here are sent again.
+ */
+export const EARLY_SENDER_MAX_EVENTS = EARLY_MAX_EVENTS / 4;
+export const EARLY_SENDER_MAX_CHARS = EARLY_MAX_CHARS / 4;
 /** Nesting past this is not held: the receive path would refuse it anyway. */
 const ROUGH_MAX_DEPTH = 128;
 
@@ -35,18 +42,64 @@ export function roughSize(value: unknown, limit: number): number {
   return walk(value, 0) ? chars : Number.POSITIVE_INFINITY;
 }
 
+const NO_SHARE = Object.freeze({ events: 0, chars: 0 });
+
+/**
+ * What arrived early, bounded in total and per server-stamped sender, each charged before anything is kept.
+ * Shared by the `game.socket` hold below and socketlib's (src/transports/socketlib.ts).
+ */
+export class EarlyHold<T> {
+  #items: T[] = [];
+  #chars = 0;
+  #dropped = 0;
+  #shares = new Map<string, { events: number; chars: number }>();
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  /** How many were refused, over this hold's life. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Keeps `item` if `frame` fits the total and `sender`'s share; otherwise counts it dropped. */
+  keep(sender: string, frame: unknown, item: T): void {
+    const share = this.#shares.get(sender) ?? NO_SHARE;
+    if (this.#items.length >= EARLY_MAX_EVENTS || share.events >= EARLY_SENDER_MAX_EVENTS)
+      return this.refuse();
+    const room = Math.min(EARLY_MAX_CHARS - this.#chars, EARLY_SENDER_MAX_CHARS - share.chars);
+    const chars = roughSize(frame, room);
+    if (chars > room) return this.refuse();
+    this.#shares.set(sender, { events: share.events + 1, chars: share.chars + chars });
+    this.#chars += chars;
+    this.#items.push(item);
+  }
+
+  refuse(): void {
+    this.#dropped++;
+  }
+
+  /** Everything held, in arrival order; the hold is empty afterwards. */
+  take(): T[] {
+    const items = this.#items;
+    this.#items = [];
+    this.#chars = 0;
+    this.#shares = new Map();
+    return items;
+  }
+}
+
 /**
  * Holds the `module.socket-manager` events that arrive before the manager starts (it starts at `ready`, when
  * settings and users are known). Foundry records socket events until `ready` and replays them just before
  * it, so a listener added at `init` sees an early event twice; the receive path's duplicate check keeps one.
- * Bounded: past either limit the newest events are dropped and counted.
+ * Bounded (see EarlyHold): past a limit the newest events are dropped and counted.
  */
 export class EarlyFrames {
-  #held: unknown[][] = [];
-  #chars = 0;
-  #dropped = 0;
+  readonly #hold = new EarlyHold<unknown[]>();
   #socket: FoundrySocket | null;
-  readonly #listener = (...args: unknown[]) => this.#hold(args);
+  readonly #listener = (...args: unknown[]) => this.#keep(args);
 
   constructor(socket: FoundrySocket) {
     this.#socket = socket;
@@ -54,17 +107,14 @@ export class EarlyFrames {
   }
 
   get held(): number {
-    return this.#held.length;
+    return this.#hold.size;
   }
 
   /** Stops listening and hands every held event to `receive`, in arrival order. Returns how many were dropped. */
   drain(receive: (args: unknown[]) => void): number {
     this.stop();
-    const held = this.#held;
-    this.#held = [];
-    this.#chars = 0;
-    for (const args of held) receive(args);
-    return this.#dropped;
+    for (const args of this.#hold.take()) receive(args);
+    return this.#hold.dropped;
   }
 
   stop(): void {
@@ -72,16 +122,12 @@ export class EarlyFrames {
     this.#socket = null;
   }
 
-  #hold(args: unknown[]): void {
+  #keep(args: unknown[]): void {
     const wrapped = unwrapSocketlibFrame(args[0]);
     const frame = wrapped ?? (mayBeFrame(args[0]) ? args[0] : null);
     // Anything that is not a frame (ours, or ours wrapped by socketlib) would be dropped on arrival anyway.
-    const chars = frame === null ? Number.POSITIVE_INFINITY : roughSize(frame, EARLY_MAX_CHARS - this.#chars);
-    if (this.#held.length >= EARLY_MAX_EVENTS || this.#chars + chars > EARLY_MAX_CHARS) {
-      this.#dropped++;
-      return;
-    }
-    this.#chars += chars;
-    this.#held.push(args);
+    if (frame === null) return this.#hold.refuse();
+    // Without the sender the server appends, the receive path refuses it as malformed; all such share sender "".
+    this.#hold.keep(splitRelayArgs(args)?.senderId ?? "", frame, args);
   }
 }

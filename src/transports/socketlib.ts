@@ -1,5 +1,5 @@
 import type { FoundrySocket, SocketlibHandlerThis, SocketlibSocket } from "../foundry/types";
-import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS, roughSize } from "./early";
+import { EarlyHold } from "./early";
 import { splitRelayArgs, watchConnectivity } from "./native";
 import {
   type IncomingFrame,
@@ -20,9 +20,7 @@ import {
 interface Slot {
   sink: TransportSink | null;
   /** Frames held until the first transport attaches; null once one did. */
-  early: IncomingFrame[] | null;
-  earlyChars: number;
-  earlyDropped: number;
+  early: EarlyHold<IncomingFrame> | null;
 }
 
 const slots = new WeakMap<SocketlibSocket, Slot>();
@@ -30,7 +28,7 @@ const slots = new WeakMap<SocketlibSocket, Slot>();
 /** Registers Socket Manager's frame handler on socketlib's socket. Call in `socketlib.ready`. Idempotent. */
 export function registerFrameHandler(socket: SocketlibSocket): void {
   if (slots.has(socket)) return;
-  const slot: Slot = { sink: null, early: [], earlyChars: 0, earlyDropped: 0 };
+  const slot: Slot = { sink: null, early: new EarlyHold() };
   slots.set(socket, slot);
   socket.register(SOCKETLIB_HANDLER, function (this: SocketlibHandlerThis, ...args: never[]) {
     const senderId = this?.socketdata?.userId;
@@ -38,14 +36,7 @@ export function registerFrameHandler(socket: SocketlibSocket): void {
     if (typeof senderId !== "string") return;
     const frame: IncomingFrame = { raw, senderId, via: "socketlib", simulated: false };
     if (slot.sink) return slot.sink.frame(frame);
-    if (!slot.early) return;
-    const chars = roughSize(raw, EARLY_MAX_CHARS - slot.earlyChars);
-    if (slot.early.length >= EARLY_MAX_EVENTS || slot.earlyChars + chars > EARLY_MAX_CHARS) {
-      slot.earlyDropped++;
-      return;
-    }
-    slot.earlyChars += chars;
-    slot.early.push(frame);
+    slot.early?.keep(senderId, raw, frame);
   });
 }
 
@@ -62,8 +53,8 @@ function attach(socket: SocketlibSocket, sink: TransportSink | null): number {
   const early = slot.early;
   if (!sink || !early) return 0;
   slot.early = null;
-  for (const frame of early) sink.frame(frame);
-  return slot.earlyDropped;
+  for (const frame of early.take()) sink.frame(frame);
+  return early.dropped;
 }
 
 /**

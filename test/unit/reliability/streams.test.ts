@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ReceiveVerdict, ReliableInbox } from "../../../src/reliability/inbox";
-import { isAckPayload, isStreamTags, ReliableStreams } from "../../../src/reliability/streams";
+import { DEFAULT_INBOX_LIMITS, type ReceiveVerdict, ReliableInbox } from "../../../src/reliability/inbox";
+import {
+  isAckPayload,
+  isStreamTags,
+  ReliableStreams,
+  type StreamTag,
+} from "../../../src/reliability/streams";
 
 const alice = { userId: "alice", session: "sa1" };
 const bob = { userId: "bob", session: "sb1" };
@@ -322,6 +327,60 @@ describe("ReliableInbox: bounded memory", () => {
     expect(inbox.receive("mallory", "s0", "me", ["me", 9], run, 10)).toBe("overflow");
     expect(inbox.receive("honest", "s", "me", ["me", 2], run, 900)).toBe("buffered");
     expect(inbox.receive("honest", "s", "me", ["me", 3], run, 200)).toBe("overflow");
+  });
+
+  it("what all users buffer is bounded in total (4x a user's bound): past it, every user overflows", () => {
+    const inbox = new ReliableInbox();
+    const { maxBuffered, maxBytes } = DEFAULT_INBOX_LIMITS;
+    const users = ["m1", "m2", "m3", "m4"];
+    for (const u of users)
+      for (let n = 2; n <= maxBuffered + 1; n++) inbox.receive(u, "s", "me", ["me", n], run, 1);
+    expect(inbox.usage()).toEqual({ count: 4 * maxBuffered, bytes: 4 * maxBuffered });
+    expect(inbox.receive("honest", "s", "me", ["me", 2], run, 1)).toBe("overflow");
+    // Once a stream's gap fills, its buffer runs and frees room for everyone.
+    expect(inbox.receive("m1", "s", "me", ["me", 1], run)).toBe("deliver");
+    expect(inbox.usage()).toEqual({ count: 3 * maxBuffered, bytes: 3 * maxBuffered });
+    expect(inbox.receive("honest", "s", "me", ["me", 2], run, 1)).toBe("buffered");
+
+    const bytes = new ReliableInbox();
+    for (const u of users) expect(bytes.receive(u, "s", "me", ["me", 2], run, maxBytes)).toBe("buffered");
+    expect(bytes.receive("honest", "s", "me", ["me", 2], run, 1)).toBe("overflow");
+    expect(bytes.usage()).toEqual({ count: 4, bytes: 4 * maxBytes });
+  });
+
+  it("the total stays exactly the sum of every user's usage through delivery, aging, floors and eviction", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            user: fc.constantFrom("a", "b", "c"),
+            session: fc.constantFrom("s1", "s2", "s3"),
+            n: fc.integer({ min: 1, max: 40 }),
+            floor: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }),
+            bytes: fc.nat({ max: 300 }),
+            dt: fc.nat({ max: 400 }),
+          }),
+          { maxLength: 300 },
+        ),
+        (ops) => {
+          const limits = { maxBuffered: 20, maxBytes: 2000, maxBufferedTotal: 30, maxBytesTotal: 3000 };
+          const inbox = new ReliableInbox({ ...limits, maxAgeMs: 2000, streamsPerUser: 2 });
+          let now = 0;
+          for (const op of ops) {
+            now += op.dt;
+            const tag: StreamTag = op.floor === undefined ? ["me", op.n] : ["me", op.n, op.floor];
+            inbox.receive(op.user, op.session, "me", tag, run, op.bytes, now);
+            const each = ["a", "b", "c"].map((u) => inbox.usage(u));
+            const total = inbox.usage();
+            expect(total.count).toBe(each.reduce((sum, u) => sum + u.count, 0));
+            expect(total.bytes).toBe(each.reduce((sum, u) => sum + u.bytes, 0));
+            expect(total.count).toBeLessThanOrEqual(limits.maxBufferedTotal);
+            expect(total.bytes).toBeLessThanOrEqual(limits.maxBytesTotal);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it("a buffered message older than maxAgeMs is let go (unacked, so the sender sends it again)", () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS, EarlyFrames, roughSize } from "../../../src/transports/early";
+import {
+  EARLY_MAX_EVENTS,
+  EARLY_SENDER_MAX_CHARS,
+  EARLY_SENDER_MAX_EVENTS,
+  EarlyFrames,
+  roughSize,
+} from "../../../src/transports/early";
 import { SOCKET_EVENT } from "../../../src/transports/transport";
 import { fakeSocket } from "./fake-socket";
 
@@ -29,34 +35,62 @@ describe("EarlyFrames", () => {
     const early = new EarlyFrames(socket);
     socket.fire(SOCKET_EVENT, { huge: "x".repeat(100) }, "p1");
     socket.fire(SOCKET_EVENT, 42, "p1");
-    for (let i = 0; i < EARLY_MAX_EVENTS + 5; i++) socket.fire(SOCKET_EVENT, "f", "gm");
+    for (let i = 0; i < EARLY_MAX_EVENTS + 5; i++) socket.fire(SOCKET_EVENT, "f", `u${i % 8}`);
     expect(early.held).toBe(EARLY_MAX_EVENTS);
     expect(early.drain(() => {})).toBe(2 + 5);
 
     const big = new EarlyFrames(fakeSocket());
     const socket2 = fakeSocket();
     const bounded = new EarlyFrames(socket2);
-    const half = "y".repeat(EARLY_MAX_CHARS / 2);
-    socket2.fire(SOCKET_EVENT, half, "gm");
-    socket2.fire(SOCKET_EVENT, half, "gm");
-    socket2.fire(SOCKET_EVENT, "z", "gm");
-    expect(bounded.held).toBe(2);
+    // A string costs its length and its two quotes: four senders' full shares fill the total exactly.
+    const share = "y".repeat(EARLY_SENDER_MAX_CHARS - 2);
+    for (const user of ["gm", "p1", "p2", "p3"]) socket2.fire(SOCKET_EVENT, share, user);
+    socket2.fire(SOCKET_EVENT, "z", "p4");
+    expect(bounded.held).toBe(4);
     expect(bounded.drain(() => {})).toBe(1);
     big.stop();
   });
 
-  it("holds object frames, bounded by their size: large ones past EARLY_MAX_CHARS and absurd nesting are dropped", () => {
+  it("holds object frames, bounded by their size: large ones past a sender's share and absurd nesting are dropped", () => {
     const socket = fakeSocket();
     const early = new EarlyFrames(socket);
     const frame = (d: unknown) => ({ v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, d]] });
     let deep: unknown = 1;
     for (let i = 0; i < 10_000; i++) deep = [deep];
-    socket.fire(SOCKET_EVENT, frame("x".repeat(EARLY_MAX_CHARS / 2)), "gm");
+    socket.fire(SOCKET_EVENT, frame("x".repeat(EARLY_SENDER_MAX_CHARS / 2)), "gm");
     socket.fire(SOCKET_EVENT, { handlerName: "frame", type: 0, args: [frame("y")] }, "p1");
-    socket.fire(SOCKET_EVENT, frame("z".repeat(EARLY_MAX_CHARS / 2)), "gm");
-    socket.fire(SOCKET_EVENT, frame(deep), "p2");
+    socket.fire(SOCKET_EVENT, frame("z".repeat(EARLY_SENDER_MAX_CHARS)), "p2");
+    socket.fire(SOCKET_EVENT, frame(deep), "p3");
     expect(early.held).toBe(2);
     expect(early.drain(() => {})).toBe(2);
+  });
+
+  it("no sender holds more than its share of events: a flood from one player leaves room for the others", () => {
+    const socket = fakeSocket();
+    const early = new EarlyFrames(socket);
+    for (let i = 0; i < EARLY_MAX_EVENTS; i++) socket.fire(SOCKET_EVENT, "f", "mallory");
+    socket.fire(SOCKET_EVENT, "hello", "gm");
+    socket.fire(SOCKET_EVENT, "hello", "p1");
+    expect(early.held).toBe(EARLY_SENDER_MAX_EVENTS + 2);
+    const got: unknown[][] = [];
+    expect(early.drain((args) => got.push(args))).toBe(EARLY_MAX_EVENTS - EARLY_SENDER_MAX_EVENTS);
+    expect(got.slice(-2)).toEqual([
+      ["hello", "gm"],
+      ["hello", "p1"],
+    ]);
+  });
+
+  it("no sender holds more than its share of characters, wrapped by socketlib or not", () => {
+    const socket = fakeSocket();
+    const early = new EarlyFrames(socket);
+    const frame = (d: unknown) => ({ v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, d]] });
+    const big = frame("x".repeat(EARLY_SENDER_MAX_CHARS / 2));
+    socket.fire(SOCKET_EVENT, big, "mallory");
+    socket.fire(SOCKET_EVENT, { handlerName: "frame", type: 0, args: [big] }, "mallory");
+    socket.fire(SOCKET_EVENT, frame("y"), "mallory");
+    socket.fire(SOCKET_EVENT, big, "gm");
+    expect(early.held).toBe(3);
+    expect(early.drain(() => {})).toBe(1);
   });
 });
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { SocketlibHandler, SocketlibSocket } from "../../../src/foundry/types";
-import { EARLY_MAX_CHARS, EARLY_MAX_EVENTS } from "../../../src/transports/early";
+import {
+  EARLY_MAX_EVENTS,
+  EARLY_SENDER_MAX_CHARS,
+  EARLY_SENDER_MAX_EVENTS,
+} from "../../../src/transports/early";
 import { registerFrameHandler, SocketlibTransport, stopHolding } from "../../../src/transports/socketlib";
 import { type IncomingFrame, type LinkState, SOCKETLIB_HANDLER } from "../../../src/transports/transport";
 import { fakeSocket } from "./fake-socket";
@@ -55,7 +59,7 @@ describe("socketlib transport", () => {
   it("the early hold is bounded and counts what it drops; a handler call without a sender is ignored", () => {
     const { lib, deliver, handlers } = fakeLib();
     registerFrameHandler(lib);
-    for (let i = 0; i < EARLY_MAX_EVENTS + 3; i++) deliver("f", "gm");
+    for (let i = 0; i < EARLY_MAX_EVENTS + 3; i++) deliver("f", `u${i % 8}`);
     (handlers.get(SOCKETLIB_HANDLER) as (this: unknown, f: unknown) => void).call({}, "no sender");
     const s = sink();
     const t = new SocketlibTransport(lib, fakeSocket(), s.sink);
@@ -108,11 +112,26 @@ describe("socketlib transport", () => {
   it("the early hold measures object frames: a flood of large ones stops at EARLY_MAX_CHARS", () => {
     const { lib, deliver } = fakeLib();
     registerFrameHandler(lib);
-    const big = { v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, "x".repeat(EARLY_MAX_CHARS / 4)]] };
-    for (let i = 0; i < 5; i++) deliver(big, "gm");
+    const big = { v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, "x".repeat(EARLY_SENDER_MAX_CHARS / 2)]] };
+    for (let i = 0; i < 10; i++) deliver(big, `u${i}`);
     const s = sink();
     const t = new SocketlibTransport(lib, fakeSocket(), s.sink);
-    expect(s.frames).toHaveLength(3);
-    expect(t.earlyDropped).toBe(2);
+    expect(s.frames).toHaveLength(7);
+    expect(t.earlyDropped).toBe(3);
+  });
+
+  it("no sender holds more than its share of the early hold, in events or in characters", () => {
+    const { lib, deliver } = fakeLib();
+    registerFrameHandler(lib);
+    for (let i = 0; i < EARLY_MAX_EVENTS; i++) deliver("f", "mallory");
+    const big = { v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, "x".repeat(EARLY_SENDER_MAX_CHARS / 2)]] };
+    for (let i = 0; i < 3; i++) deliver(big, "eve");
+    deliver("hello", "gm");
+    const s = sink();
+    const t = new SocketlibTransport(lib, fakeSocket(), s.sink);
+    expect(s.frames.filter((f) => f.senderId === "mallory")).toHaveLength(EARLY_SENDER_MAX_EVENTS);
+    expect(s.frames.filter((f) => f.senderId === "eve")).toHaveLength(1);
+    expect(s.frames.at(-1)?.raw).toBe("hello");
+    expect(t.earlyDropped).toBe(EARLY_MAX_EVENTS - EARLY_SENDER_MAX_EVENTS + 2);
   });
 });
