@@ -107,7 +107,10 @@ export class SharedStates {
             timeout: POLL_TIMEOUT_MS,
           },
         );
-        return readFetchReply(raw);
+        if (raw === null || raw === undefined) return null;
+        const reply = readFetchReply(raw);
+        if (!reply) core.counters.drop("envelope-shape");
+        return reply;
       },
       loadPersisted: (ref) => persisted.load(ref),
       savePersisted: (ref, version, value) => persisted.save(ref, version, value),
@@ -209,8 +212,16 @@ export class SharedStates {
       { m: ref.m, k: ref.k },
       { to: others, timeout: POLL_TIMEOUT_MS },
     );
-    for (const [userId, result] of results) out.set(userId, result.ok ? readPollReply(result.value) : null);
+    for (const [userId, result] of results) out.set(userId, result.ok ? this.#pollReply(result.value) : null);
     return out;
+  }
+
+  /** A client without the state answers null; any other answer that is not a poll reply is counted. */
+  #pollReply(raw: unknown): PollReply | null {
+    if (raw === null || raw === undefined) return null;
+    const reply = readPollReply(raw);
+    if (!reply) this.#deps.core.counters.drop("envelope-shape");
+    return reply;
   }
 
   /** The `$sh.*` handlers, added to Socket Manager's own channel with the first shared state. */
