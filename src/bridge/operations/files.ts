@@ -9,8 +9,14 @@ export const MAX_FILE_ENTRIES = 1000;
 /** "s3" needs a bucket and other hosts' sources are their own: only Foundry's two local sources. */
 export const FILE_SOURCES = ["data", "public"] as const;
 
-const noParentSegments = (v: { target: string }) =>
-  v.target.split("/").includes("..") ? 'target must not contain ".." segments' : null;
+/**
+ * Folders are named with `/` alone: a backslash or a percent escape could spell `..` in a form this check does not
+ * see (Foundry's server keeps to its own root anyway; this is the second fence).
+ */
+const noParentSegments = (v: { target: string }) => {
+  if (/[\\%]/.test(v.target)) return "target must not contain a backslash or a percent sign";
+  return v.target.split("/").includes("..") ? 'target must not contain ".." segments' : null;
+};
 
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === "string" && s.length <= 4096) : [];

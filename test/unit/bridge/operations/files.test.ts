@@ -45,6 +45,10 @@ describe("files.list", () => {
       'files.list: data target must not contain ".." segments',
     );
     expect((await f.error("files.list", { extensions: ["webp"] })).code).toBe("VALIDATION");
+    for (const target of ["maps\\..\\..\\etc", "maps/%2e%2e/%2e%2e/etc", "maps/..%2Fetc"])
+      expect((await f.error("files.list", { target })).message).toBe(
+        "files.list: data target must not contain a backslash or a percent sign",
+      );
     expect(f.sim.browsed).toEqual([]);
   });
 
