@@ -15,7 +15,7 @@ import { isPermitted } from "../pipeline/permission";
 import { runSchema } from "../pipeline/schema";
 import type { Committer } from "./commit";
 import type { Held } from "./held";
-import { type Json, toJson } from "./json";
+import { type Json, jsonBytes, toJson } from "./json";
 import { type Applied, applyPatch, diff } from "./patch";
 import type { ChangeQueue } from "./queue";
 import type { ProposeReply } from "./wire";
@@ -38,6 +38,21 @@ export function checkSizes(held: Held, { bytes, patchBytes }: Applied<number>): 
     );
 }
 
+/** A refusal as the proposer's reply: the error's code and message, a schema's issues, whether to try again. */
+function refusal(error: SocketManagerError): ProposeReply {
+  const reply: ProposeReply = {
+    x: error.code,
+    m: error.message.replace(/^Socket Manager \| [^:]*: /, ""),
+  };
+  if (error instanceof ValidationError && error.issues.length > 0)
+    reply.i = error.issues.map((i) => ({
+      message: i.message,
+      ...(i.path ? { path: [...i.path] } : {}),
+    }));
+  if (error instanceof NoGMError) reply.r = 1;
+  return reply;
+}
+
 export class Authority {
   readonly #held: Held;
   readonly #queue: ChangeQueue;
@@ -55,31 +70,32 @@ export class Authority {
     return this.tryCommit(diff(this.#held.value, value, "index"), null);
   }
 
-  /** A proposal from `sender`, answered once: the new version, or the refusal as a value. */
+  /**
+   * A proposal from `sender`, answered once: the new version, or the refusal as a value. Its operations are
+   * measured before it waits, so what waits is bounded in bytes and a change too large is never applied.
+   */
   answer(ops: SharedOp[], sender: FoundryUser): Promise<ProposeReply> {
     const held = this.#held;
+    const bytes = jsonBytes(ops);
+    const { maxPatchBytes } = held.config;
+    if (bytes > maxPatchBytes)
+      return Promise.resolve(
+        refusal(
+          new PayloadTooLargeError(
+            `the change is ${bytes} bytes; maxPatchBytes is ${maxPatchBytes}`,
+            held.details(),
+          ),
+        ),
+      );
     return this.#queue
-      .add(sender.id, () => {
+      .add({ id: sender.id, bytes }, () => {
         if (!held.authority) throw new NoGMError("this client is not the authority", held.details());
         return this.tryCommit(ops, sender);
       })
       .then(
         (v): ProposeReply => ({ v }),
-        (e: unknown): ProposeReply => {
-          const error =
-            e instanceof SocketManagerError ? e : new SocketManagerError(String(e), held.details());
-          const reply: ProposeReply = {
-            x: error.code,
-            m: error.message.replace(/^Socket Manager \| [^:]*: /, ""),
-          };
-          if (error instanceof ValidationError && error.issues.length > 0)
-            reply.i = error.issues.map((i) => ({
-              message: i.message,
-              ...(i.path ? { path: [...i.path] } : {}),
-            }));
-          if (error instanceof NoGMError) reply.r = 1;
-          return reply;
-        },
+        (e: unknown) =>
+          refusal(e instanceof SocketManagerError ? e : new SocketManagerError(String(e), held.details())),
       );
   }
 

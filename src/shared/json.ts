@@ -1,18 +1,17 @@
 /**
- * Pure helpers for shared values: JSON-exact deep copies and sizes (deep freezing and equality: frozen.ts). A shared
- * value must look the same on every client, so it holds only what JSON carries exactly.
+ * Pure helpers for shared values: JSON-exact deep copies and sizes (deep freezing, equality and the nesting
+ * limit: frozen.ts). A shared value must look the same on every client, so it holds only what JSON carries
+ * exactly.
  */
 
 import { ValidationError } from "../contract/errors";
 import { measureIncoming } from "../pipeline/incoming";
 import { byteLength } from "../pipeline/sizes";
-import { isReservedKey, MAX_PAYLOAD_DEPTH } from "../pipeline/snapshot";
-
-/** Deepest nesting a shared value (or a path into one) may have: a payload's. */
-export const MAX_DEPTH = MAX_PAYLOAD_DEPTH;
+import { isReservedKey } from "../pipeline/snapshot";
+import { MAX_DEPTH } from "./frozen";
 
 /** Keys no payload carries (receivers refuse them), so no shared value holds one either. */
-export { isReservedKey };
+export { isReservedKey, MAX_DEPTH };
 
 export type JsonObject = { [key: string]: Json };
 export type Json = null | boolean | number | string | Json[] | JsonObject;

@@ -7,7 +7,7 @@ import { isStandardSchema, runSchema } from "../pipeline/schema";
 import { copyJson, MAX_PAYLOAD_DEPTH } from "../pipeline/snapshot";
 import { describeUnsafe } from "../pipeline/validate";
 import { checkKeys } from "../services/options";
-import { deepFreeze, jsonEqual } from "./frozen";
+import { deepFreeze, jsonEqual, MAX_DEPTH, nestsWithin } from "./frozen";
 import type { Json } from "./json";
 
 export const SHARED_DEFAULTS = {
@@ -78,6 +78,7 @@ export function readSharedOptions(moduleId: string, key: string, raw: unknown): 
   if (!copy)
     throw fail(describeUnsafe(opts.initial, MAX_PAYLOAD_DEPTH, "initial") ?? "initial cannot be copied");
   if (copy.reservedKey) throw fail("initial has a reserved key (__proto__, constructor or prototype)");
+  if (!nestsWithin(copy.value, MAX_DEPTH)) throw fail(`initial is nested deeper than ${MAX_DEPTH} levels`);
   const initial = deepFreeze(copy.value as Json);
   if (opts.schema !== undefined && !isStandardSchema(opts.schema))
     throw fail("schema must implement the Standard Schema interface (~standard)");

@@ -6,8 +6,8 @@
  */
 import { ValidationError } from "../contract/errors";
 import type { SharedOp, SharedPatch, SharedPathSegment } from "../contract/types";
-import { deepFreeze, jsonEqual } from "./frozen";
-import { isPlainObject, isReservedKey, jsonBytes, MAX_DEPTH } from "./json";
+import { deepFreeze, jsonEqual, MAX_DEPTH, nestsWithin } from "./frozen";
+import { isPlainObject, isReservedKey, jsonBytes } from "./json";
 
 export type { SharedOp, SharedPatch, SharedPathSegment };
 
@@ -61,6 +61,29 @@ function diffInto(
 
 type Container = Record<string, unknown> | unknown[];
 
+/**
+ * The containers one `applyPatch` copied: later operations change them in place. An object's keys are counted
+ * once, when an operation first needs the count, then kept up to date, so each operation costs the same
+ * however many keys its object holds.
+ */
+class Copies {
+  readonly #keys = new Map<Container, number | undefined>();
+
+  own(node: Container): Container {
+    if (this.#keys.has(node)) return node;
+    const copy: Container = Array.isArray(node) ? node.slice() : { ...node };
+    this.#keys.set(copy, undefined);
+    return copy;
+  }
+
+  /** The keys `node` (a copy made here) holds, before an operation adds (`change` 1) or removes (−1) one. */
+  keysBefore(node: Record<string, unknown>, change: 1 | -1): number {
+    const count = this.#keys.get(node) ?? Object.keys(node).length;
+    this.#keys.set(node, count + change);
+    return count;
+  }
+}
+
 /** Sizes nothing: for a value whose size is not known, so no change to it is measured either. */
 const unmeasured = (_value: unknown): number => 0;
 
@@ -76,8 +99,10 @@ export interface Applied<Size extends number | null> {
  * Applies `ops` to `base` (whose JSON is `baseBytes` long): returns the new value, deeply frozen, sharing
  * every unchanged part with `base`, and the sizes. Values inside `ops` become part of the result (and are
  * frozen): pass values nobody else holds. Throws a ValidationError for an operation that does not fit the
- * value (a path through a missing key or a non-container, an index past the end, a reserved key); `base` is
- * never changed. With `baseBytes` null (a size nobody measured yet) the sizes stay null and nothing is measured.
+ * value (a path through a missing key or a non-container, an index past the end, a reserved key, a value that
+ * would nest deeper than {@link MAX_DEPTH} where it goes); `base` is never changed. With `baseBytes` null (a
+ * size nobody measured yet) the sizes stay null and nothing is measured. Each operation costs its path and its
+ * value, however many keys the objects it changes hold.
  */
 export function applyPatch(base: unknown, ops: readonly SharedOp[], baseBytes: number): Applied<number>;
 export function applyPatch(
@@ -95,16 +120,10 @@ export function applyPatch(
   let bytes = baseBytes ?? 0;
   // `[` and `]`, and a comma between two operations.
   let patchBytes = 2 + Math.max(0, ops.length - 1);
-  /** Containers copied by this call: changed in place by later operations. */
-  const fresh = new Set<Container>();
-  const own = (node: Container): Container => {
-    if (fresh.has(node)) return node;
-    const copy: Container = Array.isArray(node) ? node.slice() : { ...node };
-    fresh.add(copy);
-    return copy;
-  };
+  const copies = new Copies();
   for (const op of ops) {
     const path = op[0];
+    if (op.length === 2) checkDepth(path, op[1]);
     const size = op.length === 2 ? measure(op[1]) : 0;
     // `[path]` or `[path,value]`.
     patchBytes += 2 + measure(path) + (op.length === 2 ? 1 + size : 0);
@@ -114,17 +133,19 @@ export function applyPatch(
       bytes = size;
       continue;
     }
-    root = own(asContainer(root, path, 0));
+    root = copies.own(asContainer(root, path, 0));
     let node = root as Container;
     for (let i = 0; i < path.length - 1; i++) {
       const seg = path[i] as SharedPathSegment;
-      const child = own(asContainer(read(node, seg, path, i), path, i + 1));
+      const child = copies.own(asContainer(read(node, seg, path, i), path, i + 1));
       (node as Record<SharedPathSegment, unknown>)[seg] = child;
       node = child;
     }
     const last = path[path.length - 1] as SharedPathSegment;
     bytes +=
-      op.length === 2 ? setAt(node, last, op[1], size, path, measure) : deleteAt(node, last, path, measure);
+      op.length === 2
+        ? setAt(node, last, op[1], size, path, measure, copies)
+        : deleteAt(node, last, path, measure, copies);
   }
   const measured = baseBytes !== null;
   return {
@@ -136,6 +157,17 @@ export function applyPatch(
 
 function where(path: readonly SharedPathSegment[], upTo: number): string {
   return JSON.stringify(path.slice(0, upTo));
+}
+
+/**
+ * Refuses a value that would nest deeper than {@link MAX_DEPTH} where `path` puts it: no message could then carry
+ * the state's value, nor a patch the part of it.
+ */
+function checkDepth(path: readonly SharedPathSegment[], value: unknown): void {
+  if (path.length > MAX_DEPTH || !nestsWithin(value, MAX_DEPTH - path.length))
+    throw new ValidationError(
+      `patch path ${where(path, path.length)}: the value would nest deeper than ${MAX_DEPTH} levels`,
+    );
 }
 
 function asContainer(value: unknown, path: readonly SharedPathSegment[], at: number): Container {
@@ -173,6 +205,7 @@ function setAt(
   size: number,
   path: readonly SharedPathSegment[],
   measure: (value: unknown) => number,
+  copies: Copies,
 ): number {
   if (Array.isArray(node)) {
     if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0 || seg > node.length)
@@ -196,7 +229,7 @@ function setAt(
     node[seg] = value;
     return size - before;
   }
-  const empty = Object.keys(node).length === 0;
+  const empty = copies.keysBefore(node, 1) === 0;
   node[seg] = value;
   return measure(seg) + 1 + size + (empty ? 0 : 1);
 }
@@ -207,6 +240,7 @@ function deleteAt(
   seg: SharedPathSegment,
   path: readonly SharedPathSegment[],
   measure: (value: unknown) => number,
+  copies: Copies,
 ): number {
   if (Array.isArray(node)) {
     if (typeof seg !== "number" || !Number.isInteger(seg) || seg < 0 || seg > node.length)
@@ -225,7 +259,7 @@ function deleteAt(
       `patch path ${where(path, path.length)}: cannot delete key ${JSON.stringify(seg)}`,
     );
   if (!Object.hasOwn(node, seg)) return 0;
-  const alone = Object.keys(node).length === 1;
+  const alone = copies.keysBefore(node, -1) === 1;
   const removed = measure(seg) + 1 + measure(node[seg]) + (alone ? 0 : 1);
   delete node[seg];
   return -removed;

@@ -59,7 +59,7 @@ export class Snapshots {
   want(message: WantMessage, sender: FoundryUser): void {
     const held = this.#held;
     void this.#queue
-      .add(sender.id, () => {
+      .add({ id: sender.id, bytes: 0 }, () => {
         if (!held.authority) return;
         if (message.e === held.epoch && message.v === held.version) return;
         if (message.v <= held.version) return this.#sendTo(sender.id);

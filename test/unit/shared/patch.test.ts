@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/contract/errors";
 import { deepFreeze } from "../../../src/shared/frozen";
-import { type Json, jsonBytes, toJson } from "../../../src/shared/json";
+import { type Json, jsonBytes, MAX_DEPTH, toJson } from "../../../src/shared/json";
 import { type ArrayMode, applyPatch, diff, readPatch, type SharedOp } from "../../../src/shared/patch";
 
 /** JSON values over a few keys, so that two of them share structure often enough for a diff to matter. */
@@ -142,7 +142,7 @@ describe("readPatch", () => {
     ["a negative index", [[["a", -1], 1]]],
     ["a fractional index", [[["a", 1.5], 1]]],
     ["a boolean step", [[[true], 1]]],
-    ["a path deeper than 100", [[Array.from({ length: 101 }, () => "a"), 1]]],
+    ["a path deeper than MAX_DEPTH", [[Array.from({ length: MAX_DEPTH + 1 }, () => "a"), 1]]],
   ])("refuses %s", (_what, raw) => {
     expect(readPatch(raw)).toBeNull();
   });
