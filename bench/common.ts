@@ -1,4 +1,6 @@
 /** Shared pieces of the benchmark: payloads, clients, send patterns, bounded waits, progress output. */
+import v8 from "node:v8";
+import vm from "node:vm";
 import type { Config } from "../src/config";
 import { createSimClient, type SimClient, type UserSpec } from "../test/harness/client";
 import { type Peer, startPeer } from "../test/harness/managers";
@@ -67,6 +69,23 @@ export async function sendAll(n: number, pattern: SendPattern, send: (i: number)
 
 export function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+let fullCollection: (() => void) | null = null;
+
+/**
+ * Lets the last run's stragglers arrive, then collects all garbage: every timed run starts from the same heap,
+ * so a major collection owed to one contender's run is never billed to the next (a contender run right after
+ * raw socket.io's 100,000 packets used to pay for them, twice the CPU in some repetitions).
+ */
+export async function settleBetweenRuns(): Promise<void> {
+  await nextMacrotask();
+  if (!fullCollection) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (!exposed) v8.setFlagsFromString("--expose-gc");
+    fullCollection = exposed ?? (vm.runInNewContext("gc") as () => void);
+  }
+  fullCollection();
 }
 
 export function sleep(ms: number): Promise<void> {

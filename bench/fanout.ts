@@ -14,10 +14,10 @@ import {
   failure,
   log,
   makePayload,
-  nextMacrotask,
   rotate,
   type SendPattern,
   sendAll,
+  settleBetweenRuns,
   startPeers,
   UNLIMITED,
 } from "./common";
@@ -138,7 +138,7 @@ export async function benchFanout(
           runs[c.name].push(failure(e));
           log(`fan-out ${rep + 1}/${opts.repetitions} ${c.name} FAILED: ${failure(e).error}`);
         }
-        await nextMacrotask();
+        await settleBetweenRuns();
       }
     }
     const ok = (r: FanoutRun | Failure): r is FanoutRun => !("error" in r);

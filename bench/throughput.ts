@@ -16,10 +16,10 @@ import {
   failure,
   log,
   makePayload,
-  nextMacrotask,
   rotate,
   type SendPattern,
   sendAll,
+  settleBetweenRuns,
   startPeers,
   UNLIMITED,
 } from "./common";
@@ -206,8 +206,7 @@ export async function benchThroughput(
           }
           const key = `${pattern}/${c.name}`;
           runs.set(key, [...(runs.get(key) ?? []), r]);
-          // Let stragglers and GC settle so one contender's garbage is not billed to the next.
-          await nextMacrotask();
+          await settleBetweenRuns();
         }
       }
     }
