@@ -44,34 +44,24 @@ const headerJson: Shape = (messages, target) => [
   ]),
 ];
 
-/**
- * A names table and a time base per frame; each header a short text of numbers: `q,kind,sentAt - base,channel
- * index,event index[,target index]`.
- */
-const headerCompact: Shape = (messages, target) => {
+/** A frame with a names table and a time base: `[2, session, base, names, ...envelopes]`. */
+function tableFrame(
+  messages: readonly Message[],
+  target: string | undefined,
+  envelope: (m: Message, base: number) => unknown[],
+): unknown[] {
   const base = messages[0]?.at ?? 0;
   const names = target ? ["bench", "move", target] : ["bench", "move"];
-  return [
-    2,
-    SESSION,
-    base,
-    names,
-    ...messages.flatMap((m) => [`${m.q},0,${m.at - base},0,1${target ? ",2" : ""}`, m.payload]),
-  ];
-};
+  return [2, SESSION, base, names, ...messages.flatMap((m) => envelope(m, base))];
+}
 
-/** The names table and time base, with the header's numbers as items of the list instead of one text. */
-const compactItems: Shape = (messages, target) => {
-  const base = messages[0]?.at ?? 0;
-  const names = target ? ["bench", "move", target] : ["bench", "move"];
-  return [
-    2,
-    SESSION,
-    base,
-    names,
-    ...messages.map((m) => [m.q, 0, m.at - base, 0, 1, target ? 2 : -1, m.payload]),
-  ];
-};
+/** Each header a short text of numbers: `q,kind,sentAt - base,channel index,event index[,target index]`. */
+const headerCompact: Shape = (messages, target) =>
+  tableFrame(messages, target, (m, base) => [`${m.q},0,${m.at - base},0,1${target ? ",2" : ""}`, m.payload]);
+
+/** The header's numbers as items of the list instead of one text. */
+const compactItems: Shape = (messages, target) =>
+  tableFrame(messages, target, (m, base) => [[m.q, 0, m.at - base, 0, 1, target ? 2 : -1, m.payload]]);
 
 const SHAPES: [string, Shape][] = [
   ["protocol 1 (today)", v1],

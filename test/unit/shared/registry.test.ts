@@ -8,15 +8,10 @@ import { Roster } from "../../../src/services/roster";
 import { SharedStates, type SharedStatesDeps } from "../../../src/shared/registry";
 import { SHARED_EVENTS } from "../../../src/shared/wire";
 import { fakeEnv } from "../fake-env";
+import { user as fixtureUser } from "../services/fixture";
 import { FakeClock } from "../support";
 
-const user = (id: string, isGM: boolean): FoundryUser => ({
-  id,
-  name: id,
-  role: isGM ? 4 : 1,
-  isGM,
-  active: true,
-});
+const user = (id: string, isGM: boolean): FoundryUser => fixtureUser(id, isGM ? 4 : 1);
 
 /** This client is the only GM, so starting makes it the authority, which polls every other client. */
 function gmWithPollAnswers(

@@ -7,14 +7,9 @@ import type { Core } from "../../../src/services/core";
 import { installRoutes } from "../../../src/shared/routes";
 import type { SharedStateCore } from "../../../src/shared/state";
 import { SHARED_EVENTS } from "../../../src/shared/wire";
+import { user as fixtureUser } from "../services/fixture";
 
-const user = (id: string, isGM: boolean): FoundryUser => ({
-  id,
-  name: id,
-  role: isGM ? 4 : 1,
-  isGM,
-  active: true,
-});
+const user = (id: string, isGM: boolean): FoundryUser => fixtureUser(id, isGM ? 4 : 1);
 const ref = { m: "mod", k: "board" };
 
 function setup() {
