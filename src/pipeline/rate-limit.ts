@@ -20,8 +20,11 @@ export class RateLimiter {
     this.#clock = clock;
   }
 
-  /** Takes one token for `key`; false when the bucket is empty. */
-  allow(key: string, now = this.#clock.now()): boolean {
+  /**
+   * Takes `cost` tokens (default one) for `key`; false when the bucket holds fewer. A cost above the burst passes
+   * once the bucket is full, leaving it in debt: something larger than a burst is slowed down, never barred.
+   */
+  allow(key: string, now = this.#clock.now(), cost = 1): boolean {
     const { rateLimit: rate, rateBurst: burst } = this.#limits();
     let bucket = this.#buckets.get(key);
     if (!bucket) {
@@ -31,8 +34,8 @@ export class RateLimiter {
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
       bucket.at = now;
     }
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    if (bucket.tokens < (cost <= burst ? cost : burst)) return false;
+    bucket.tokens -= cost;
     return true;
   }
 

@@ -33,6 +33,11 @@ export interface SharedHost {
   newEpoch(): string;
   sendPatch(message: PatchMessage): void;
   sendSnapshot(message: SnapshotMessage, to: string[]): void;
+  /**
+   * Takes `bytes` from what snapshots may still carry to `userId` (one budget per user over every state of this
+   * client); false when it is spent.
+   */
+  snapshotBudget(userId: string, bytes: number): boolean;
   sendWant(message: WantMessage, to: string): void;
   propose(message: ProposeMessage): Promise<ProposeReply>;
   poll(ref: StateRef): Promise<Map<string, PollReply | null>>;

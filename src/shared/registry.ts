@@ -16,6 +16,7 @@ import type {
   SharedInfo,
   SharedState,
 } from "../contract/types";
+import { RateLimiter, type RateLimits } from "../pipeline/rate-limit";
 import type { Core } from "../services/core";
 import type { TransportKind } from "../transports/transport";
 import { facadeOf } from "./facade";
@@ -57,6 +58,16 @@ function id(moduleId: string, key: string): string {
   return `${moduleId}\u0000${key}`;
 }
 
+/**
+ * Bytes of snapshots the authority sends one user, over all its states: a want is a few bytes and a snapshot up
+ * to a whole value that the server relays to every client, so asking must not set the pace. 8 MiB at once holds
+ * a late joiner's states in most worlds; a larger value still goes, when the budget is full.
+ */
+export const SNAPSHOT_BYTES: RateLimits = Object.freeze({
+  rateLimit: 1024 * 1024,
+  rateBurst: 8 * 1024 * 1024,
+});
+
 export class SharedStates {
   readonly #deps: SharedStatesDeps;
   readonly #states = new Map<string, { core: SharedStateCore; facade: SharedState<unknown> }>();
@@ -67,6 +78,7 @@ export class SharedStates {
   #epochs = 0;
   #unhooks: (() => void)[] = [];
   readonly #host: SharedHost;
+  readonly #snapshotBytes: RateLimiter;
 
   constructor(deps: SharedStatesDeps) {
     this.#deps = deps;
@@ -75,6 +87,7 @@ export class SharedStates {
     });
     const { core } = deps;
     const persisted = new PersistedValues(core);
+    this.#snapshotBytes = new RateLimiter(() => SNAPSHOT_BYTES, core.clock);
     this.#host = {
       get me() {
         return core.userId();
@@ -89,6 +102,7 @@ export class SharedStates {
       newEpoch: () => `${core.session}.${++this.#epochs}`,
       sendPatch: (message) => this.#send(SHARED_EVENTS.patch, message, "others"),
       sendSnapshot: (message, to) => this.#send(SHARED_EVENTS.snapshot, message, to),
+      snapshotBudget: (userId, bytes) => this.#snapshotBytes.allow(userId, core.clock.now(), bytes),
       sendWant: (message, to) => this.#send(SHARED_EVENTS.want, message, [to]),
       propose: async (message) => {
         const raw = await deps.request<unknown>(SHARED_EVENTS.propose, message, { to: "gm" });

@@ -81,8 +81,8 @@ export class Snapshots {
 
   /**
    * Sends `userId` the value (after the pending patch, so the two arrive in order), at most
-   * {@link SNAPSHOTS_PER_WINDOW} times per {@link SNAPSHOT_WINDOW_MS}: beyond that an ask is dropped, and a
-   * replica still behind asks again after its back-off.
+   * {@link SNAPSHOTS_PER_WINDOW} times per {@link SNAPSHOT_WINDOW_MS} and within that user's byte budget over all
+   * states: beyond that an ask is dropped, and a replica still behind asks again after its back-off.
    */
   #sendTo(userId: string): void {
     const { host } = this.#held;
@@ -92,7 +92,8 @@ export class Snapshots {
       sent = { since: now, count: 0 };
       this.#sent.set(userId, sent);
     }
-    if (sent.count >= SNAPSHOTS_PER_WINDOW) return host.counters.drop("shared-stale");
+    if (sent.count >= SNAPSHOTS_PER_WINDOW || !host.snapshotBudget(userId, this.#held.bytes))
+      return host.counters.drop("shared-stale");
     sent.count++;
     this.#window.flush();
     host.sendSnapshot(this.message(), [userId]);

@@ -15,6 +15,23 @@ function setup(rate: number, burst: number) {
 }
 
 describe("RateLimiter", () => {
+  it("takes a cost from the bucket; a cost above the burst passes only when the bucket is full, leaving a debt", () => {
+    const t = setup(100, 300);
+    expect(t.limiter.allow("u", t.clock.now(), 250)).toBe(true);
+    expect(t.limiter.allow("u", t.clock.now(), 100)).toBe(false);
+    expect(t.limiter.allow("u", t.clock.now(), 50)).toBe(true);
+    // 1,000 is over the burst: refused until the bucket is full again (3 s at 100 a second), then it goes.
+    t.clock.advance(2_900);
+    expect(t.limiter.allow("u", t.clock.now(), 1000)).toBe(false);
+    t.clock.advance(100);
+    expect(t.limiter.allow("u", t.clock.now(), 1000)).toBe(true);
+    // 700 in debt: nothing until the bucket has refilled past it.
+    t.clock.advance(7_000);
+    expect(t.limiter.allow("u", t.clock.now(), 1)).toBe(false);
+    t.clock.advance(10);
+    expect(t.limiter.allow("u", t.clock.now(), 1)).toBe(true);
+  });
+
   it("allows a burst, then refuses", () => {
     const t = setup(10, 5);
     for (let i = 0; i < 5; i++) expect(t.limiter.allow("u")).toBe(true);

@@ -47,6 +47,7 @@ async function authority(opts: Record<string, unknown>) {
     newEpoch: () => "gm.1",
     sendPatch: (message) => void out.patches.push(structuredClone(message)),
     sendSnapshot: (message) => void out.snapshots.push(structuredClone(message)),
+    snapshotBudget: () => true,
     sendWant: () => {},
     propose: () => Promise.resolve({ v: 1 }),
     poll: () => Promise.resolve(new Map()),

@@ -161,6 +161,7 @@ function host(me: string): SharedHost {
     newEpoch: () => "e",
     sendPatch: none,
     sendSnapshot: none,
+    snapshotBudget: () => true,
     sendWant: none,
     propose: () => Promise.resolve({ v: 1 }),
     poll: () => Promise.resolve(new Map()),

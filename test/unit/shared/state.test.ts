@@ -10,6 +10,7 @@ import {
 import type { FoundryUser, SharedChange, StandardSchemaV1 } from "../../../src/contract/types";
 import type { Logger } from "../../../src/log";
 import { Counters } from "../../../src/metrics/counters";
+import { RateLimiter } from "../../../src/pipeline/rate-limit";
 import { readSharedOptions } from "../../../src/shared/options";
 import {
   MAX_QUEUED_PER_USER,
@@ -76,6 +77,7 @@ function setup(me: string, opts: Record<string, unknown> = {}) {
     fetch: new Map<string, FetchReply>(),
     stored: null as { v: number; d: unknown } | null,
     propose: (_m: ProposeMessage): Promise<ProposeReply> => Promise.resolve({ v: 1 }),
+    budget: (_userId: string, _bytes: number): boolean => true,
   };
   let epochs = 0;
   const host: SharedHost = {
@@ -90,6 +92,7 @@ function setup(me: string, opts: Record<string, unknown> = {}) {
     newEpoch: () => `${me}.${++epochs}`,
     sendPatch: (message) => void out.patches.push(structuredClone(message)),
     sendSnapshot: (message, to) => void out.snapshots.push({ message: structuredClone(message), to }),
+    snapshotBudget: (userId, bytes) => script.budget(userId, bytes),
     sendWant: (message, to) => void out.wants.push({ message, to }),
     propose: (message) => {
       out.proposals.push(message);
@@ -289,6 +292,34 @@ describe("on the authority", () => {
     expect(out.snapshots.at(-1)?.message).toMatchObject({ v: 10, d: { ...INITIAL, n: 1 } });
     state.want({ ...ref, e: "old.7", v: 50 }, p1);
     expect(state.version).toBe(10);
+  });
+
+  it("answers wants only within the asker's byte budget for snapshots; dropped asks are counted", async () => {
+    const { state, out, clock, script, counters } = await authority();
+    const limiter = new RateLimiter(() => ({ rateLimit: 1000, rateBurst: 2000 }), clock);
+    const asked: number[] = [];
+    script.budget = (userId, bytes) => {
+      asked.push(bytes);
+      return limiter.allow(userId, clock.now(), bytes);
+    };
+    const p1 = USERS.get("p1") as FoundryUser;
+    const big = "x".repeat(900);
+    await state.update((d) => {
+      (d as Board).notes = { big };
+    });
+    const before = counters.dropped("shared-stale");
+    // Each snapshot of this value is about 950 bytes: two fit the 2,000-byte burst, the third must wait.
+    for (let i = 0; i < 3; i++) {
+      state.want({ ...ref, e: null, v: 0 }, p1);
+      clock.advance(400);
+    }
+    expect(out.snapshots).toHaveLength(2);
+    expect(asked[0]).toBeGreaterThan(900);
+    expect(counters.dropped("shared-stale")).toBe(before + 1);
+    // The budget refills at 1,000 bytes a second.
+    clock.advance(1000);
+    state.want({ ...ref, e: null, v: 0 }, p1);
+    expect(out.snapshots).toHaveLength(3);
   });
 
   it("persist: resumes from the saved value at its handover, and saves at most once per PERSIST_EVERY_MS", async () => {
