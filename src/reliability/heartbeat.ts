@@ -70,6 +70,12 @@ export interface HeartbeatDeps {
   defer: (fn: () => void) => void;
 }
 
+/** Send times of this client's latest pings: a pong counts only if it answers one of them. */
+const RECENT_PINGS = 16;
+
+/** What a pong was: a round trip measured, not a pong at all, or no answer to a ping of ours (or a second one). */
+export type PongVerdict = "measured" | "malformed" | "stale";
+
 /**
  * Pings every peer each `interval`, answers their pings, and turns pongs into round-trip times and clock
  * offsets (kept in `clocks`). `probe()` is api.test(): one round trip to each given peer, bounded in time.
@@ -80,6 +86,9 @@ export class Heartbeat {
   readonly #waiters = new Map<string, Set<(rtt: number) => void>>();
   /** Pings to answer at the end of the task: the latest per peer (a flood of pings gets one pong). */
   readonly #pongsDue = new Map<string, { sentAt: number; receivedAt: number; pingId: string }>();
+  readonly #pingsSent: number[] = [];
+  /** Per peer: the send time of the ping it answered last (each ping is measured once per peer). */
+  readonly #answered = new Map<string, number>();
   #timer: TimerHandle | null = null;
 
   constructor(deps: HeartbeatDeps) {
@@ -105,7 +114,11 @@ export class Heartbeat {
 
   /** Pings `to` (undefined: everyone) when peers can be reached. */
   ping(to: string[] | undefined): void {
-    if (this.#deps.reachable()) this.#deps.send("ping", this.#deps.clock.now(), to);
+    if (!this.#deps.reachable()) return;
+    const now = this.#deps.clock.now();
+    if (this.#pingsSent.at(-1) !== now) this.#pingsSent.push(now);
+    if (this.#pingsSent.length > RECENT_PINGS) this.#pingsSent.shift();
+    this.#deps.send("ping", now, to);
   }
 
   /**
@@ -127,16 +140,22 @@ export class Heartbeat {
     return true;
   }
 
-  /** Takes a pong; false when its payload is malformed. */
-  pong(payload: unknown, sender: { id: string; name: string }): boolean {
-    if (!isPongPayload(payload)) return false;
+  /**
+   * Takes a pong. Only one answering a ping this client sent, once per peer and ping, is measured: a pong made
+   * up by a peer would put any figure it likes into the RTT metrics and settle `api.test()` without a round trip.
+   */
+  pong(payload: unknown, sender: { id: string; name: string }): PongVerdict {
+    if (!isPongPayload(payload)) return "malformed";
+    const sentAt = payload[0];
+    if (!this.#pingsSent.includes(sentAt) || sentAt <= (this.#answered.get(sender.id) ?? -1)) return "stale";
+    this.#answered.set(sender.id, sentAt);
     const sample = clockSample(payload[0], payload[1], payload[2], this.#deps.clock.now());
     const best = this.clocks.add(sender.id, sample);
     this.#deps.onSample(sender, sample.rtt, best.offset);
     const waiters = this.#waiters.get(sender.id);
     this.#waiters.delete(sender.id);
     for (const resolve of waiters ?? []) resolve(sample.rtt);
-    return true;
+    return "measured";
   }
 
   /** One round trip to each peer; every result settles within `timeout`. */

@@ -113,8 +113,9 @@ export function receiveRoutes(t: RouteTargets): Routes {
         counters.drop("envelope-shape");
     },
     pong: (m) => {
-      if (t.heartbeat.pong(m.env.d, m.from.sender)) t.peers.roundTrip(m.from.sender.id);
-      else counters.drop("envelope-shape");
+      const verdict = t.heartbeat.pong(m.env.d, m.from.sender);
+      if (verdict === "measured") t.peers.roundTrip(m.from.sender.id);
+      else counters.drop(verdict === "stale" ? "stale-reply" : "envelope-shape");
     },
     ack: (m) => t.reliable.ack(m.from.sender.id, m.env.d),
     // Chunks are reassembled by the receive path; a chunk that reaches routing is malformed.

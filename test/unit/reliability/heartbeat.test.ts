@@ -240,13 +240,29 @@ describe("Heartbeat", () => {
 
   it("turns a pong into a sample: RTT and the best offset so far", () => {
     const { clock, samples, hb } = setup();
+    hb.ping(undefined);
     // Sent at 1,000,000 (ours); the peer, 600,000 ms ahead, received and answered at once; back 20 ms later.
     clock.advance(20);
-    expect(hb.pong([1_000_000, 1_600_010, 1_600_010], { id: "p1", name: "P1" })).toBe(true);
+    expect(hb.pong([1_000_000, 1_600_010, 1_600_010], { id: "p1", name: "P1" })).toBe("measured");
     expect(samples).toEqual([{ id: "p1", rtt: 20, offset: 600_000 }]);
     expect(hb.clocks.latestRtt("p1")).toBe(20);
-    expect(hb.pong([1, 2], { id: "p1", name: "P1" })).toBe(false);
+    expect(hb.pong([1, 2], { id: "p1", name: "P1" })).toBe("malformed");
     expect(samples).toHaveLength(1);
+  });
+
+  it("measures only pongs that answer a ping it sent, once per peer and ping: made-up ones are stale", () => {
+    const { clock, samples, hb } = setup();
+    const p1 = { id: "p1", name: "P1" };
+    // No ping sent yet: a pong naming any send time is made up.
+    expect(hb.pong([1_000_000, 1_000_000, 1_000_000], p1)).toBe("stale");
+    hb.ping(undefined);
+    clock.advance(10);
+    expect(hb.pong([999_999, 1_000_005, 1_000_005], p1)).toBe("stale");
+    expect(hb.pong([1_000_000, 1_000_005, 1_000_005], p1)).toBe("measured");
+    // The same ping answered again by p1: one sample per peer and ping; p2 answers it once too.
+    expect(hb.pong([1_000_000, 1_000_001, 1_000_001], p1)).toBe("stale");
+    expect(hb.pong([1_000_000, 1_000_005, 1_000_005], { id: "p2", name: "P2" })).toBe("measured");
+    expect(samples.map((s) => s.id)).toEqual(["p1", "p2"]);
   });
 
   it("probe() resolves with each peer's round trip, or an error within its timeout", async () => {
