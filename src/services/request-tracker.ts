@@ -147,6 +147,43 @@ export class RequestTracker {
   }
 }
 
+/**
+ * How much of a remote error is kept: its text is another client's, of any size and shape, and goes into an
+ * error's message and `issues`, which callers log or show.
+ */
+export const REMOTE_ERROR_LIMITS = Object.freeze({
+  text: 2_000,
+  issues: 100,
+  issueText: 500,
+  pathSegments: 32,
+});
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function isPathSegment(s: unknown): s is string | number {
+  return (typeof s === "string" && s.length <= 200) || (typeof s === "number" && Number.isFinite(s));
+}
+
+/** A remote ValidationError's issues as the contract types them: what is not an issue is left out. */
+function remoteIssues(raw: unknown): { message: string; path?: (string | number)[] }[] {
+  if (!Array.isArray(raw)) return [];
+  const { issues, issueText, pathSegments } = REMOTE_ERROR_LIMITS;
+  const out: { message: string; path?: (string | number)[] }[] = [];
+  for (let i = 0; i < raw.length && out.length < issues; i++) {
+    const { message, path } = (typeof raw[i] === "object" && raw[i] !== null ? raw[i] : {}) as {
+      message?: unknown;
+      path?: unknown;
+    };
+    if (typeof message !== "string") continue;
+    const issue: { message: string; path?: (string | number)[] } = { message: clip(message, issueText) };
+    if (Array.isArray(path) && path.length <= pathSegments && path.every(isPathSegment)) issue.path = path;
+    out.push(issue);
+  }
+  return out;
+}
+
 /** Rebuilds the typed error a responder reported (locally or over the wire). */
 export function errorFromOutcome(payload: unknown, call: PendingCall, userId: string, who: string): Error {
   const p = (typeof payload === "object" && payload !== null ? payload : {}) as {
@@ -154,7 +191,10 @@ export function errorFromOutcome(payload: unknown, call: PendingCall, userId: st
     message?: unknown;
     issues?: unknown;
   };
-  const message = typeof p.message === "string" ? p.message : "the remote client reported an error";
+  const message =
+    typeof p.message === "string"
+      ? clip(p.message, REMOTE_ERROR_LIMITS.text)
+      : "the remote client reported an error";
   const details = { moduleId: call.channel, event: call.event, userId };
   switch (p.code) {
     case "NoHandlerError":
@@ -164,7 +204,7 @@ export function errorFromOutcome(payload: unknown, call: PendingCall, userId: st
     case "ValidationError":
       return new ValidationError(`${who} refused the payload: ${message}`, {
         ...details,
-        issues: Array.isArray(p.issues) ? (p.issues as { message: string }[]) : [],
+        issues: remoteIssues(p.issues),
       });
     case "RemoteHandlerError":
       return new RemoteHandlerError(`${who}'s handler failed: ${message}`, {

@@ -1,8 +1,8 @@
 /** The request tracker: every call settles, by answers, a hand-over or its own timeout, and leaves no timer behind. */
 import { describe, expect, it } from "vitest";
-import { TimeoutError } from "../../../src/contract/errors";
+import { type RemoteHandlerError, TimeoutError, ValidationError } from "../../../src/contract/errors";
 import type { RequestResult } from "../../../src/contract/types";
-import { RequestTracker } from "../../../src/services/request-tracker";
+import { errorFromOutcome, REMOTE_ERROR_LIMITS, RequestTracker } from "../../../src/services/request-tracker";
 import { FakeClock } from "../support";
 
 function setup() {
@@ -139,5 +139,51 @@ describe("RequestTracker", () => {
     await t.flush();
     const result = t.settled.r1?.get("gm2");
     expect(result?.ok === false && result.error).toBeInstanceOf(TimeoutError);
+  });
+});
+
+describe("errorFromOutcome", () => {
+  const call = {
+    id: "s:1",
+    channel: "mod",
+    event: "ask",
+    data: 1,
+    toGM: false,
+    waiting: new Set<string>(),
+    results: new Map(),
+  };
+
+  it("keeps a remote error's text and issues within bounds, and only issues of the contract's shape", () => {
+    const { text, issues, issueText } = REMOTE_ERROR_LIMITS;
+    const payload = {
+      code: "ValidationError",
+      message: "m".repeat(1_000_000),
+      issues: [
+        null,
+        5,
+        { message: {}, path: "x" },
+        { message: "bad x", path: ["x", 0] },
+        { message: "i".repeat(10_000), path: [{ evil: true }] },
+        ...Array.from({ length: 100_000 }, (_, i) => ({ message: `more ${i}` })),
+      ],
+    };
+    const error = errorFromOutcome(payload, call, "p1", "p1") as ValidationError;
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message.length).toBeLessThan(text + 200);
+    expect(error.issues).toHaveLength(issues);
+    expect(error.issues[0]).toEqual({ message: "bad x", path: ["x", 0] });
+    expect(error.issues[1]?.message.length).toBe(issueText + 1);
+    expect(error.issues[1]?.path).toBeUndefined();
+    for (const issue of error.issues) expect(typeof issue.message).toBe("string");
+  });
+
+  it("cuts a remote handler's message too", () => {
+    const error = errorFromOutcome(
+      { code: "RemoteHandlerError", message: "x".repeat(50_000) },
+      call,
+      "p1",
+      "p1",
+    ) as RemoteHandlerError;
+    expect(error.remoteMessage.length).toBe(REMOTE_ERROR_LIMITS.text + 1);
   });
 });
