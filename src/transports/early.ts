@@ -128,6 +128,6 @@ export class EarlyFrames {
     // Anything that is not a frame (ours, or ours wrapped by socketlib) would be dropped on arrival anyway.
     if (frame === null) return this.#hold.refuse();
     // Without the sender the server appends, the receive path refuses it as malformed; all such share sender "".
-    this.#hold.keep(splitRelayArgs(args)?.senderId ?? "", frame, args);
+    this.#hold.keep(splitRelayArgs(args).senderId, frame, args);
   }
 }

@@ -25,12 +25,14 @@ export function unwrapSocketlibFrame(payload: unknown): unknown {
 
 /**
  * The server appends the sender's user id after whatever the client emitted, so the trustworthy id is the
- * last argument; a client that emits extra arguments cannot push a forged id into its place.
+ * last argument; a client that emits extra arguments cannot push a forged id into its place. Anything else
+ * (no payload, or no sender id) comes out with no payload, so the receive path refuses it as malformed and counts
+ * it, and with the sender id `""` when there is none.
  */
-export function splitRelayArgs(args: unknown[]): { payload: unknown; senderId: string } | null {
-  if (args.length < 2) return null;
-  const senderId = args[args.length - 1];
-  return typeof senderId === "string" ? { payload: args[0], senderId } : null;
+export function splitRelayArgs(args: unknown[]): { payload: unknown; senderId: string } {
+  const last = args[args.length - 1];
+  if (typeof last !== "string") return { payload: undefined, senderId: "" };
+  return { payload: args.length < 2 ? undefined : args[0], senderId: last };
 }
 
 /**
@@ -70,15 +72,7 @@ export class NativeTransport implements Transport {
   }
 
   receive(args: unknown[]): void {
-    const relayed = splitRelayArgs(args);
-    if (!relayed) {
-      // Not what Foundry's relay hands on (a payload, then the sender it appends): passed on without a payload,
-      // so the receive path refuses it as malformed and counts it, as every dropped message is.
-      const last = args[args.length - 1];
-      const senderId = typeof last === "string" ? last : "";
-      return this.#sink.frame({ raw: undefined, senderId, via: "native", simulated: false });
-    }
-    const { payload, senderId } = relayed;
+    const { payload, senderId } = splitRelayArgs(args);
     // A client on the socketlib path: socketlib wraps our frame in its own command message.
     const inner = unwrapSocketlibFrame(payload);
     if (inner !== null) this.#sink.frame({ raw: inner, senderId, via: "socketlib", simulated: false });

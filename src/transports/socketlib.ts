@@ -87,10 +87,8 @@ export class SocketlibTransport implements Transport {
 
   /** Unwrapped frames from native-path clients; socketlib's own messages reach the registered handler. */
   receive(args: unknown[]): void {
-    const relayed = splitRelayArgs(args);
-    if (relayed && mayBeFrame(relayed.payload)) {
-      this.#sink.frame({ raw: relayed.payload, senderId: relayed.senderId, via: "native", simulated: false });
-    }
+    const { payload, senderId } = splitRelayArgs(args);
+    if (mayBeFrame(payload)) this.#sink.frame({ raw: payload, senderId, via: "native", simulated: false });
   }
 
   send(frame: OutgoingFrame): void {
