@@ -121,10 +121,7 @@ export class SharedStates {
             timeout: POLL_TIMEOUT_MS,
           },
         );
-        if (raw === null || raw === undefined) return null;
-        const reply = readFetchReply(raw);
-        if (!reply) core.counters.drop("envelope-shape");
-        return reply;
+        return this.#answer(raw, readFetchReply);
       },
       loadPersisted: (ref) => persisted.load(ref),
       savePersisted: (ref, version, value) => persisted.save(ref, version, value),
@@ -226,14 +223,15 @@ export class SharedStates {
       { m: ref.m, k: ref.k },
       { to: others, timeout: POLL_TIMEOUT_MS },
     );
-    for (const [userId, result] of results) out.set(userId, result.ok ? this.#pollReply(result.value) : null);
+    for (const [userId, result] of results)
+      out.set(userId, result.ok ? this.#answer(result.value, readPollReply) : null);
     return out;
   }
 
-  /** A client without the state answers null; any other answer that is not a poll reply is counted. */
-  #pollReply(raw: unknown): PollReply | null {
+  /** A peer's answer to a poll or fetch: null from a client without the state; one `read` refuses is counted. */
+  #answer<T>(raw: unknown, read: (raw: unknown) => T | null): T | null {
     if (raw === null || raw === undefined) return null;
-    const reply = readPollReply(raw);
+    const reply = read(raw);
     if (!reply) this.#deps.core.counters.drop("envelope-shape");
     return reply;
   }
