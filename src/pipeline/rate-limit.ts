@@ -23,9 +23,23 @@ export class RateLimiter {
   /**
    * Takes `cost` tokens (default one) for `key`; false when the bucket holds fewer. A cost above the burst passes
    * once the bucket is full, leaving it in debt: something larger than a burst is slowed down, never barred.
+   * A cost of 0 asks only whether the bucket is out of debt.
    */
   allow(key: string, now = this.#clock.now(), cost = 1): boolean {
-    const { rateLimit: rate, rateBurst: burst } = this.#limits();
+    const limits = this.#limits();
+    const bucket = this.#refilled(key, now, limits);
+    if (bucket.tokens < (cost <= limits.rateBurst ? cost : limits.rateBurst)) return false;
+    bucket.tokens -= cost;
+    return true;
+  }
+
+  /** Takes `cost` tokens for work already done, whatever the bucket holds: it may go into debt. */
+  spend(key: string, cost: number, now = this.#clock.now()): void {
+    this.#refilled(key, now, this.#limits()).tokens -= cost;
+  }
+
+  #refilled(key: string, now: number, limits: RateLimits): { tokens: number; at: number } {
+    const { rateLimit: rate, rateBurst: burst } = limits;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       bucket = { tokens: burst, at: now };
@@ -34,9 +48,7 @@ export class RateLimiter {
       bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
       bucket.at = now;
     }
-    if (bucket.tokens < (cost <= burst ? cost : burst)) return false;
-    bucket.tokens -= cost;
-    return true;
+    return bucket;
   }
 
   forget(key: string): void {

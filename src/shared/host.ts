@@ -6,6 +6,7 @@ import type { Clock } from "../clock";
 import type { FoundryUser } from "../contract/types";
 import type { Logger } from "../log";
 import type { Counters } from "../metrics/counters";
+import type { ProposalWork } from "./proposal-work";
 import type { SharedStateCore } from "./state";
 import type {
   FetchReply,
@@ -38,6 +39,8 @@ export interface SharedHost {
    * client); false when it is spent.
    */
   snapshotBudget(userId: string, bytes: number): boolean;
+  /** What players' proposals may cost this client as the authority (one budget per user over every state). */
+  readonly proposalWork: Pick<ProposalWork, "may" | "spend">;
   sendWant(message: WantMessage, to: string): void;
   propose(message: ProposeMessage): Promise<ProposeReply>;
   poll(ref: StateRef): Promise<Map<string, PollReply | null>>;

@@ -23,6 +23,7 @@ import { facadeOf } from "./facade";
 import type { SharedHost } from "./host";
 import { assertSharedKey, readSharedOptions, type SharedConfig, sharedMismatch } from "./options";
 import { PersistedValues } from "./persisted";
+import { ProposalWork } from "./proposal-work";
 import { installRoutes } from "./routes";
 import { SharedStateCore } from "./state";
 import {
@@ -103,6 +104,7 @@ export class SharedStates {
       sendPatch: (message) => this.#send(SHARED_EVENTS.patch, message, "others"),
       sendSnapshot: (message, to) => this.#send(SHARED_EVENTS.snapshot, message, to),
       snapshotBudget: (userId, bytes) => this.#snapshotBytes.allow(userId, core.clock.now(), bytes),
+      proposalWork: new ProposalWork(core.clock),
       sendWant: (message, to) => this.#send(SHARED_EVENTS.want, message, [to]),
       propose: async (message) => {
         const raw = await deps.request<unknown>(SHARED_EVENTS.propose, message, { to: "gm" });

@@ -111,4 +111,19 @@ describe("RateLimiter", () => {
     expect(allowed).toBeGreaterThanOrEqual(505);
     expect(allowed).toBeLessThanOrEqual(511);
   });
+
+  it("spend takes work already done whatever the bucket holds; a cost of 0 asks whether it is out of debt", () => {
+    const t = setup(100, 50);
+    expect(t.limiter.allow("u", undefined, 0)).toBe(true);
+    t.limiter.spend("u", 250);
+    // 50 − 250: 200 in debt, paid back at 100 a second.
+    expect(t.limiter.allow("u", undefined, 0)).toBe(false);
+    t.clock.advance(1900);
+    expect(t.limiter.allow("u", undefined, 0)).toBe(false);
+    t.clock.advance(100);
+    expect(t.limiter.allow("u", undefined, 0)).toBe(true);
+    expect(t.limiter.allow("u")).toBe(false);
+    // Other keys keep their own buckets.
+    expect(t.allowedOf("v", 100)).toBe(50);
+  });
 });

@@ -12,6 +12,7 @@ import { deepFreeze } from "../../../src/shared/frozen";
 import { type Json, jsonBytes, MAX_DEPTH, toJson } from "../../../src/shared/json";
 import { readSharedOptions } from "../../../src/shared/options";
 import { applyPatch } from "../../../src/shared/patch";
+import { ProposalWork } from "../../../src/shared/proposal-work";
 import { MAX_QUEUED_PATCHES, MAX_QUEUED_PATCHES_PER_USER } from "../../../src/shared/queue";
 import { type SharedHost, SharedStateCore } from "../../../src/shared/state";
 import type { PatchMessage, ProposeReply, SnapshotMessage } from "../../../src/shared/wire";
@@ -33,11 +34,12 @@ function chain(levels: number): Json {
 }
 
 /** A state on the authority (this client, "gm"), after its handover, with what it sent. */
-async function authority(opts: Record<string, unknown>) {
+async function authority(opts: Record<string, unknown>, work?: (clock: FakeClock) => ProposalWork) {
   const out = { patches: [] as PatchMessage[], snapshots: [] as SnapshotMessage[] };
+  const clock = new FakeClock(1_000_000);
   const host: SharedHost = {
     me: "gm",
-    clock: new FakeClock(1_000_000),
+    clock,
     log: quiet,
     counters: new Counters(),
     requestTimeout: () => 10_000,
@@ -48,6 +50,7 @@ async function authority(opts: Record<string, unknown>) {
     sendPatch: (message) => void out.patches.push(structuredClone(message)),
     sendSnapshot: (message) => void out.snapshots.push(structuredClone(message)),
     snapshotBudget: () => true,
+    proposalWork: work ? work(clock) : new ProposalWork(clock),
     sendWant: () => {},
     propose: () => Promise.resolve({ v: 1 }),
     poll: () => Promise.resolve(new Map()),
@@ -59,7 +62,7 @@ async function authority(opts: Record<string, unknown>) {
   const state = new SharedStateCore(ref, readSharedOptions("mod", "board", opts), host);
   state.setAuthority(true, "gm");
   await settle();
-  return { state, out };
+  return { state, out, clock, counters: host.counters };
 }
 
 /**
@@ -233,5 +236,69 @@ describe("proposals waiting on the authority", () => {
     await settle();
     expect(refused("late")).toBe(1);
     for (let u = 2; u <= users; u++) expect(refused(`p${u}`)).toBe(0);
+  });
+});
+
+describe("the work players' proposals cost the authority", () => {
+  const KEYS = 1000;
+  /** One change to a top object of KEYS keys: a copy of it (1 + KEYS) and the operation (1). */
+  const COST = KEYS + 2;
+  const wide = () => Object.fromEntries(Array.from({ length: KEYS }, (_, i) => [`k${i}`, 0]));
+  const perUser = { rateLimit: 5 * COST, rateBurst: 10 * COST };
+  const total = { rateLimit: 10 * COST, rateBurst: 15 * COST };
+  const setup = () =>
+    authority({ initial: wide(), write: "player" }, (clock) => new ProposalWork(clock, perUser, total));
+  let n = 0;
+  /** Proposes `count` changes from `user` one after another; the replies in order. */
+  async function proposeMany(state: SharedStateCore, user: string, count: number, ops?: SharedOp[]) {
+    const replies: ProposeReply[] = [];
+    for (let i = 0; i < count; i++) replies.push(await state.propose(ops ?? [[["k1"], ++n]], player(user)));
+    return replies;
+  }
+  const refusedForWork = (r: ProposeReply) => "x" in r && /faster than the GM can apply/.test(r.m);
+
+  it("refuses a user in debt, counted, until the debt is paid back; other users go on", async () => {
+    const { state, clock, counters } = await setup();
+    const p1 = await proposeMany(state, "p1", 14);
+    // The budget is spent by the tenth change: the eleventh goes into debt, the rest are refused.
+    expect(p1.slice(0, 11).every((r) => "v" in r)).toBe(true);
+    expect(p1.slice(11).every(refusedForWork)).toBe(true);
+    expect(counters.dropped("rate-limited")).toBe(3);
+    expect((await proposeMany(state, "p2", 1))[0]).toHaveProperty("v");
+    // One change's debt (COST), paid back at 5 × COST a second.
+    clock.advance(150);
+    expect(refusedForWork((await proposeMany(state, "p1", 1))[0] as ProposeReply)).toBe(true);
+    clock.advance(100);
+    expect((await proposeMany(state, "p1", 1))[0]).toHaveProperty("v");
+  });
+
+  it("bounds everyone together: a user with budget left is refused while the total is in debt", async () => {
+    const { state, clock } = await setup();
+    await proposeMany(state, "p1", 11);
+    const p2 = await proposeMany(state, "p2", 6);
+    // 15 × COST in all: p2's fifth takes the total into debt.
+    expect(p2.slice(0, 5).every((r) => "v" in r)).toBe(true);
+    expect(refusedForWork(p2[5] as ProposeReply)).toBe(true);
+    expect(refusedForWork((await proposeMany(state, "p3", 1))[0] as ProposeReply)).toBe(true);
+    clock.advance(200);
+    expect((await proposeMany(state, "p3", 1))[0]).toHaveProperty("v");
+  });
+
+  it("charges a change that fails half-way for the copies it made", async () => {
+    const { state } = await setup();
+    const failing: SharedOp[] = [
+      [["k1"], 1],
+      [["missing", "x"], 1],
+    ];
+    const replies = await proposeMany(state, "p1", 12, failing);
+    // Each copies the top object before its second operation fails: the budget runs out all the same.
+    expect(replies.slice(0, 10).every((r) => "x" in r && r.x === "ValidationError")).toBe(true);
+    expect(replies.slice(-1).every(refusedForWork)).toBe(true);
+  });
+
+  it("does not slow down changes to small values: 2,000 at once from one user with the default budget", async () => {
+    const { state } = await authority({ initial: { a: { b: 0 } }, write: "player" });
+    const replies = await proposeMany(state, "p1", 2000, undefined);
+    expect(replies.filter((r) => "v" in r)).toHaveLength(2000);
   });
 });

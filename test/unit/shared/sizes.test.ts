@@ -162,6 +162,7 @@ function host(me: string): SharedHost {
     sendPatch: none,
     sendSnapshot: none,
     snapshotBudget: () => true,
+    proposalWork: { may: () => true, spend: () => {} },
     sendWant: none,
     propose: () => Promise.resolve({ v: 1 }),
     poll: () => Promise.resolve(new Map()),

@@ -12,6 +12,7 @@ import type { Logger } from "../../../src/log";
 import { Counters } from "../../../src/metrics/counters";
 import { RateLimiter } from "../../../src/pipeline/rate-limit";
 import { readSharedOptions } from "../../../src/shared/options";
+import { ProposalWork } from "../../../src/shared/proposal-work";
 import {
   MAX_QUEUED_PER_USER,
   PERSIST_EVERY_MS,
@@ -93,6 +94,7 @@ function setup(me: string, opts: Record<string, unknown> = {}) {
     sendPatch: (message) => void out.patches.push(structuredClone(message)),
     sendSnapshot: (message, to) => void out.snapshots.push({ message: structuredClone(message), to }),
     snapshotBudget: (userId, bytes) => script.budget(userId, bytes),
+    proposalWork: new ProposalWork(clock),
     sendWant: (message, to) => void out.wants.push({ message, to }),
     propose: (message) => {
       out.proposals.push(message);
