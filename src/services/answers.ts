@@ -75,6 +75,8 @@ export class Answers {
   readonly #byUser = new Map<string, UserAnswers>();
   readonly #now: () => number;
   #bytes = 0;
+  /** No kept answer expires before this: until then a look-up walks nobody's list. */
+  #nextExpiry = Infinity;
 
   constructor(now: () => number) {
     this.#now = now;
@@ -139,15 +141,19 @@ export class Answers {
   clear(): void {
     this.#byUser.clear();
     this.#bytes = 0;
+    this.#nextExpiry = Infinity;
   }
 
   /**
    * Forgets the answers recorded ANSWER_LIFETIME ago or more: each user's oldest first, stopping at the first
-   * younger one. A request still running moves to the back instead: a repeat of it must still be ignored.
+   * younger one. A request still running moves to the back instead: a repeat of it must still be ignored. Runs
+   * only once the oldest answer of some user may have expired.
    */
   #expire(): void {
     const now = this.#now();
+    if (now < this.#nextExpiry) return;
     const before = now - ANSWER_LIFETIME;
+    let next = Infinity;
     for (const [user, answers] of this.#byUser) {
       while (answers.head < answers.times.length && (answers.times[answers.head] as number) <= before) {
         const i = answers.head;
@@ -161,14 +167,19 @@ export class Answers {
         this.#advance(answers);
       }
       if (answers.head === answers.times.length) this.#byUser.delete(user);
+      else next = Math.min(next, (answers.times[answers.head] as number) + ANSWER_LIFETIME);
     }
+    this.#nextExpiry = next;
   }
 
   #append(answers: UserAnswers, map: Map<number, Answer>, session: string, q: number): void {
     answers.maps.push(map);
     answers.names.push(session);
     answers.numbers.push(q);
-    answers.times.push(this.#now());
+    const now = this.#now();
+    answers.times.push(now);
+    // It may stay earlier than needed (the answer it was for pushed out meanwhile): that costs one walk, no more.
+    if (now + ANSWER_LIFETIME < this.#nextExpiry) this.#nextExpiry = now + ANSWER_LIFETIME;
   }
 
   #forgetOldest(answers: UserAnswers): void {

@@ -89,6 +89,27 @@ describe("Answers", () => {
     expect(a.bytesHeld).toBe(0);
   });
 
+  it("a look-up walks the requesters' lists only once an answer may have expired", () => {
+    const { a, clock } = answers();
+    for (let u = 0; u < 500; u++) a.answered(`p${u}`, a.running(`p${u}`, "s", 1), res(u, 10));
+    const iterate = Map.prototype[Symbol.iterator];
+    let walks = 0;
+    Map.prototype[Symbol.iterator] = function (this: Map<unknown, unknown>) {
+      walks++;
+      return iterate.call(this);
+    };
+    try {
+      for (let i = 0; i < 1000; i++) a.get("p1", "s", 1);
+      expect(walks).toBe(0);
+      clock.now += ANSWER_LIFETIME;
+      expect(a.get("p1", "s", 1)).toBeUndefined();
+      expect(walks).toBe(1);
+      expect(a.bytesHeld).toBe(0);
+    } finally {
+      Map.prototype[Symbol.iterator] = iterate;
+    }
+  });
+
   it("a request still running outlives the window (a repeat of it stays ignored); its answer then expires", () => {
     const { a, clock } = answers();
     const running = a.running("p1", "s", 1);
