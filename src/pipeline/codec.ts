@@ -36,25 +36,34 @@ const KIND_CODE: Readonly<Record<Kind, number>> = Object.fromEntries(KINDS.map((
 
 /** The fields most envelopes leave out travel together in one object, or as `0` when there are none. */
 function extras(env: Envelope): WireExtras | 0 {
-  if (env.t === undefined && env.r === undefined && env.f === undefined && env.o === undefined) return 0;
+  if (
+    env.t === undefined &&
+    env.r === undefined &&
+    env.f === undefined &&
+    env.o === undefined &&
+    env.w === undefined
+  )
+    return 0;
   const x: WireExtras = {};
   if (env.t !== undefined) x.t = env.t;
   if (env.r !== undefined) x.r = env.r;
   if (env.f !== undefined) x.f = env.f;
   if (env.o !== undefined) x.o = env.o;
+  if (env.w !== undefined) x.w = env.w;
   return x;
 }
 
-/** Extras of user ids, a request id and flags only, each of its type (a stream tag `o` takes the walk). */
+/** Extras of user ids, a request id, flags and a wait only, each of its type (a stream tag `o` takes the walk). */
 function isPlainExtras(x: WireExtras): x is Omit<WireExtras, "o"> {
   if (x.o !== undefined) return false;
   if (x.r !== undefined && typeof x.r !== "string") return false;
   if (x.f !== undefined && !Number.isFinite(x.f)) return false;
+  if (x.w !== undefined && !Number.isFinite(x.w)) return false;
   if (x.t !== undefined) for (const id of x.t) if (typeof id !== "string") return false;
   return true;
 }
 
-/** `JSON.stringify(x)`'s UTF-8 size for plain extras: `{"t":[…],"r":…,"f":…}`. */
+/** `JSON.stringify(x)`'s UTF-8 size for plain extras: `{"t":[…],"r":…,"f":…,"w":…}`. */
 function plainExtrasBytes(x: Omit<WireExtras, "o">): number {
   // The braces, and the commas between fields (one less than the fields, added below).
   let bytes = 1;
@@ -65,6 +74,7 @@ function plainExtrasBytes(x: Omit<WireExtras, "o">): number {
   }
   if (x.r !== undefined) bytes += 5 + wireBytes(x.r);
   if (x.f !== undefined) bytes += 5 + numberBytes(x.f);
+  if (x.w !== undefined) bytes += 5 + numberBytes(x.w);
   return bytes;
 }
 
@@ -203,7 +213,7 @@ function isName(v: unknown): v is string {
 /** Copies the extras object's fields onto `env`; false when one of them has the wrong shape. */
 function readExtras(x: unknown, env: Envelope): boolean {
   if (!isPlainObject(x)) return false;
-  const { t, r, f, o } = x;
+  const { t, r, f, o, w } = x;
   if (t !== undefined) {
     if (!Array.isArray(t) || t.length > 10_000) return false;
     for (const id of t) if (typeof id !== "string") return false;
@@ -220,6 +230,10 @@ function readExtras(x: unknown, env: Envelope): boolean {
   if (o !== undefined) {
     if (!isPlainObject(o)) return false;
     env.o = o as Envelope["o"];
+  }
+  if (w !== undefined) {
+    if (typeof w !== "number" || !Number.isFinite(w) || w < 0) return false;
+    env.w = w;
   }
   return true;
 }

@@ -30,6 +30,11 @@ export interface Envelope {
   f?: number;
   /** Reliable messages: each recipient's place in its stream, `{ userId: [recipientSession, n, floor] }`. */
   o?: Record<string, [string, number, number?]>;
+  /**
+   * A request that may wait longer than an answer is usually kept: its timeout (ms), so that the answering
+   * client keeps the answer as long for a repeat after an outage (src/services/answers.ts).
+   */
+  w?: number;
 }
 
 /** A decoded frame whose envelopes are still in wire form, to be checked one by one. */
@@ -41,7 +46,7 @@ export interface WireFrame {
 }
 
 /** The rarely used envelope fields, sent as one object in the envelope's sixth place (or `0`). */
-export type WireExtras = Partial<Pick<Envelope, "t" | "r" | "f" | "o">>;
+export type WireExtras = Partial<Pick<Envelope, "t" | "r" | "f" | "o" | "w">>;
 
 /** The recipient must acknowledge (reliable delivery). */
 export const FLAG_RELIABLE = 1;

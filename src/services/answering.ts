@@ -55,7 +55,7 @@ export class Answering {
     const outcome = this.#deps.dispatcher.request(env.d, ctx, false);
     if (outcome instanceof Promise) {
       // Recorded as running before this task ends, so a repeat arriving while the responder works is ignored.
-      const answer = this.#answers.running(ctx.senderId, first.session, first.q);
+      const answer = this.#answers.running(ctx.senderId, first.session, first.q, env.w);
       void outcome.then((o) => {
         this.#answers.answered(ctx.senderId, answer, this.#answered(env, ctx, requestId, o));
       });
@@ -63,7 +63,8 @@ export class Answering {
     }
     // A synchronous responder: the answer leaves first, then is recorded (nothing else can arrive meanwhile).
     const sent = this.#answered(env, ctx, requestId, outcome);
-    this.#answers.answered(ctx.senderId, this.#answers.running(ctx.senderId, first.session, first.q), sent);
+    const answer = this.#answers.running(ctx.senderId, first.session, first.q, env.w);
+    this.#answers.answered(ctx.senderId, answer, sent);
   }
 
   /** A repeat of an answered request: the same answer again, at most once per REPEAT_INTERVAL. */

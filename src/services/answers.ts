@@ -1,3 +1,5 @@
+import { MAX_TIMEOUT_MS } from "./options";
+
 /** Answers a user may still need again: at most this many per user, the oldest forgotten first. */
 export const ANSWERS_PER_USER = 4096;
 /**
@@ -6,6 +8,11 @@ export const ANSWERS_PER_USER = 4096;
  * and any up to 2 minutes: a repeat of a request with a longer one may find its answer forgotten, and run again.
  */
 export const ANSWER_LIFETIME = 120_000;
+/**
+ * The longest a request may ask its answer to be kept (`w`, its timeout when that is longer than
+ * ANSWER_LIFETIME): the longest timeout a request may have.
+ */
+export const ANSWER_LIFETIME_MAX = MAX_TIMEOUT_MS;
 /**
  * Bytes of kept answers (as sent, on the wire) per requester, and over all requesters: an answer that would
  * pass either is kept without its payload, so that a repeat is still recognised and told it is gone.
@@ -27,6 +34,11 @@ export interface Answer {
   resentAt: number;
   /** Let go (expired, or pushed out by newer ones): an answer arriving later is not kept. */
   forgotten: boolean;
+  /**
+   * Kept at least until then: the request's timeout after it was recorded, when longer than ANSWER_LIFETIME (an
+   * answer past ANSWER_LIFETIME is looked at again once per ANSWER_LIFETIME, so it goes within one more of them).
+   */
+  keepUntil: number;
 }
 
 /** An answer as it was sent: its kind, its payload (the send path's copy), its size on the wire. */
@@ -93,14 +105,19 @@ export class Answers {
     return this.#byUser.get(user)?.sessions.get(session)?.get(q);
   }
 
-  /** Records a request as running; returns its answer, for `answered`. */
-  running(user: string, session: string, q: number): Answer {
+  /**
+   * Records a request as running; returns its answer, for `answered`. `keepMs`: how long the requester may wait
+   * (the request's `w`); its answer is kept that long, at least ANSWER_LIFETIME and at most ANSWER_LIFETIME_MAX.
+   */
+  running(user: string, session: string, q: number, keepMs = 0): Answer {
+    const keep = Math.min(Math.max(keepMs, ANSWER_LIFETIME), ANSWER_LIFETIME_MAX);
     const answer: Answer = {
       kind: null,
       payload: undefined,
       bytes: 0,
       resentAt: -Infinity,
       forgotten: false,
+      keepUntil: this.#now() + keep,
     };
     let answers = this.#byUser.get(user);
     if (!answers) {
@@ -146,8 +163,9 @@ export class Answers {
 
   /**
    * Forgets the answers recorded ANSWER_LIFETIME ago or more: each user's oldest first, stopping at the first
-   * younger one. A request still running moves to the back instead: a repeat of it must still be ignored. Runs
-   * only once the oldest answer of some user may have expired.
+   * younger one. A request still running, or one whose requester may still be waiting (`keepUntil`), moves to the
+   * back instead: a repeat of it must still be ignored or answered. Runs only once the oldest answer of some user
+   * may have expired.
    */
   #expire(): void {
     const now = this.#now();
@@ -159,7 +177,8 @@ export class Answers {
         const i = answers.head;
         const map = answers.maps[i] as Map<number, Answer>;
         const q = answers.numbers[i] as number;
-        if (map.get(q)?.kind !== null) {
+        const answer = map.get(q);
+        if (answer?.kind !== null && !(answer && answer.keepUntil > now)) {
           this.#forgetOldest(answers);
           continue;
         }

@@ -24,10 +24,11 @@ export interface PendingCall {
   readonly toGM: boolean;
   readonly waiting: Set<string>;
   readonly results: Map<string, RequestResult<unknown>>;
+  /** How long (ms) the caller waits in all; Infinity for a call without a timeout. */
+  readonly timeout: number;
 }
 
 interface Entry extends PendingCall {
-  readonly timeout: number;
   deadline: Deadline<Entry> | null;
   finish(results: Map<string, RequestResult<unknown>>): void;
 }
@@ -53,7 +54,7 @@ export class RequestTracker {
     return this.#calls.size;
   }
 
-  open(spec: Omit<PendingCall, "waiting" | "results"> & { targets: readonly string[]; timeout: number }): {
+  open(spec: Omit<PendingCall, "waiting" | "results"> & { targets: readonly string[] }): {
     call: PendingCall;
     settled: Promise<Map<string, RequestResult<unknown>>>;
   } {

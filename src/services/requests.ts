@@ -5,6 +5,7 @@ import { type Envelope, messageId } from "../pipeline/envelope";
 import { snapshot } from "../pipeline/snapshot";
 import type { TransportKind } from "../transports/transport";
 import { Answering } from "./answering";
+import { ANSWER_LIFETIME, ANSWER_LIFETIME_MAX } from "./answers";
 import type { Core } from "./core";
 import { checkKeys, checkTimeout, REQUEST_KEYS } from "./options";
 import { errorFromOutcome, type PendingCall, RequestTracker } from "./request-tracker";
@@ -15,6 +16,15 @@ export interface RequestsDeps {
   transport(): TransportKind | null;
   /** The context of a request this client answers itself. */
   localContext(env: Envelope, id: string, simulated: boolean): MessageContext | null;
+}
+
+/**
+ * A request whose requester may wait longer than an answer is usually kept says how long (`w`), so that a repeat
+ * sent after an outage still finds its answer instead of running the handler again.
+ */
+function waits(env: Envelope, timeout: number): Envelope {
+  if (timeout > ANSWER_LIFETIME) env.w = Math.min(timeout, ANSWER_LIFETIME_MAX);
+  return env;
 }
 
 /**
@@ -113,7 +123,10 @@ export class Requests {
       }
       // Another GM takes over under a new id, so a late answer from the old GM is ignored.
       core.log.debug(`GM ${userId} left; ${next.id} takes over ${call.channel} "${call.event}"`);
-      const env = core.out.envelope("req", call.channel, call.event, call.data, [next.id]);
+      const env = waits(
+        core.out.envelope("req", call.channel, call.event, call.data, [next.id]),
+        call.timeout,
+      );
       this.#tracker.reassign(call, userId, next.id, messageId(core.session, env.q));
       if (next.id === core.userId()) this.#answerLocally(call);
       else this.#send(call, env);
@@ -132,7 +145,7 @@ export class Requests {
     for (const call of this.#tracker.all()) {
       const to = [...call.waiting].filter((id) => id !== me && core.roster.user(id)?.active);
       if (to.length === 0) continue;
-      const env = core.out.envelope("req", call.channel, call.event, call.data, to);
+      const env = waits(core.out.envelope("req", call.channel, call.event, call.data, to), call.timeout);
       env.r = call.id;
       this.#send(call, env);
     }
@@ -169,7 +182,7 @@ export class Requests {
     const me = core.userId();
     const local = this.#deps.transport() === "local";
     const network = local ? [] : targets.filter((id) => id !== me);
-    const env = core.out.envelope("req", channel, event, data, network);
+    const env = waits(core.out.envelope("req", channel, event, data, network), timeout);
     // The send path's walk checks and copies the payload (env.d becomes the copy), throwing a ValidationError or
     // PayloadTooLargeError before anything is open; a request only this client answers goes through the same walk.
     // The request may leave at once (a lone high-priority envelope does), yet no answer can arrive before the call

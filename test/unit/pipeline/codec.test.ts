@@ -61,6 +61,7 @@ const envelopeArb: fc.Arbitrary<Envelope> = fc.record(
     a: fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n)),
     r: fc.string({ maxLength: 200 }),
     f: fc.integer(),
+    w: fc.integer({ min: 0, max: 3_600_000 }),
     o: fc.dictionary(
       fc.string({ minLength: 1, maxLength: 16 }).filter((k) => !FORBIDDEN.includes(k)),
       fc.tuple(
@@ -393,9 +394,17 @@ describe("readEnvelope", () => {
   it("accepts a minimal envelope and one with every optional field", () => {
     expect(readEnvelope(wire())).toEqual(good);
     const full = readEnvelope(
-      wire({ 5: { t: ["u1"], r: "s:1", f: 1, o: { u1: ["sess", 3] } }, 6: { x: 1 } }),
+      wire({ 5: { t: ["u1"], r: "s:1", f: 1, o: { u1: ["sess", 3] }, w: 600_000 }, 6: { x: 1 } }),
     );
-    expect(full).toEqual({ ...good, d: { x: 1 }, t: ["u1"], r: "s:1", f: 1, o: { u1: ["sess", 3] } });
+    expect(full).toEqual({
+      ...good,
+      d: { x: 1 },
+      t: ["u1"],
+      r: "s:1",
+      f: 1,
+      o: { u1: ["sess", 3] },
+      w: 600_000,
+    });
   });
 
   it("ignores extras keys it does not know", () => {
@@ -432,6 +441,9 @@ describe("readEnvelope", () => {
     ["stream tags as an array", { 5: { o: [["s", 1]] } }],
     ["stream tags as a string", { 5: { o: "u1" } }],
     ["null stream tags", { 5: { o: null } }],
+    ["string wait", { 5: { w: "600000" } }],
+    ["negative wait", { 5: { w: -1 } }],
+    ["null wait", { 5: { w: null } }],
   ])("refuses %s", (_label, patch) => {
     expect(readEnvelope(wire(patch))).toBeNull();
   });

@@ -15,9 +15,10 @@ describe("Answering", () => {
       core: f.core,
       dispatcher: new Dispatcher(() => source, f.core.counters, f.core.log),
     });
-    const ask = (q: number, data: unknown, r?: string) => {
+    const ask = (q: number, data: unknown, r?: string, w?: number) => {
       const env: Envelope = { q, k: "req", c: "mod", e: "ask", a: 0, d: data, t: ["gm1"] };
       if (r !== undefined) env.r = r;
+      if (w !== undefined) env.w = w;
       const ctx = {
         moduleId: "mod",
         event: "ask",
@@ -161,6 +162,26 @@ describe("Answering", () => {
     f.tasks.endOfTask();
     expect(runs).toBe(2);
     expect(replies()).toHaveLength(3);
+  });
+
+  it("keeps the answer to a request that may wait longer (its `w`) at least that long, for a repeat", () => {
+    let runs = 0;
+    const { f, ask, replies } = answering((n) => {
+      runs++;
+      return (n as number) * 2;
+    });
+    const wait = 10 * 60_000;
+    ask(5, 21, undefined, wait);
+    f.clock.advance(wait - 1);
+    ask(6, 21, "p1s:5", wait);
+    f.tasks.endOfTask();
+    expect(runs).toBe(1);
+    expect(replies()).toHaveLength(2);
+    // Looked at again once per ANSWER_LIFETIME: forgotten within one more of them.
+    f.clock.advance(ANSWER_LIFETIME + 1);
+    ask(7, 21, "p1s:5", wait);
+    f.tasks.endOfTask();
+    expect(runs).toBe(2);
   });
 
   it("an answer past the requester's byte budget is not kept: a repeat is told it is gone, and nothing runs twice", () => {

@@ -4,6 +4,7 @@ import {
   ANSWER_BYTES_PER_USER,
   ANSWER_BYTES_TOTAL,
   ANSWER_LIFETIME,
+  ANSWER_LIFETIME_MAX,
   ANSWERS_PER_USER,
   Answers,
   parseRequestId,
@@ -108,6 +109,32 @@ describe("Answers", () => {
     } finally {
       Map.prototype[Symbol.iterator] = iterate;
     }
+  });
+
+  it("keeps an answer at least as long as its requester said it may wait, from ANSWER_LIFETIME up to ANSWER_LIFETIME_MAX", () => {
+    const { a, clock } = answers();
+    a.answered("p1", a.running("p1", "s", 1, 10 * 60_000), res("long", 10));
+    a.answered("p1", a.running("p1", "s", 2), res("usual", 10));
+    a.answered("p1", a.running("p1", "s", 3, 1000), res("short", 10));
+    a.answered("p1", a.running("p1", "s", 4, Number.MAX_SAFE_INTEGER), res("endless", 10));
+    clock.now += ANSWER_LIFETIME;
+    expect([1, 2, 3, 4].map((q) => a.get("p1", "s", q)?.payload)).toEqual([
+      "long",
+      undefined,
+      undefined,
+      "endless",
+    ]);
+    clock.now += 10 * 60_000 - ANSWER_LIFETIME - 1;
+    expect(a.get("p1", "s", 1)?.payload).toBe("long");
+    // Looked at again once per ANSWER_LIFETIME: gone within one more of them.
+    clock.now += ANSWER_LIFETIME + 1;
+    expect(a.get("p1", "s", 1)).toBeUndefined();
+    expect(a.get("p1", "s", 4)?.payload).toBe("endless");
+    clock.now = 1_000_000 + ANSWER_LIFETIME_MAX - 1;
+    expect(a.get("p1", "s", 4)?.payload).toBe("endless");
+    clock.now += ANSWER_LIFETIME + 1;
+    expect(a.get("p1", "s", 4)).toBeUndefined();
+    expect(a.bytesHeld).toBe(0);
   });
 
   it("a request still running outlives the window (a repeat of it stays ignored); its answer then expires", () => {

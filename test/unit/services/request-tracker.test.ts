@@ -151,6 +151,7 @@ describe("errorFromOutcome", () => {
     toGM: false,
     waiting: new Set<string>(),
     results: new Map(),
+    timeout: 10_000,
   };
 
   it("keeps a remote error's text and issues within bounds, and only issues of the contract's shape", () => {

@@ -11,6 +11,7 @@ import {
 import { Counters } from "../../../src/metrics/counters";
 import { Dispatcher } from "../../../src/pipeline/dispatch";
 import type { Envelope } from "../../../src/pipeline/envelope";
+import { ANSWER_LIFETIME } from "../../../src/services/answers";
 import { messageContext } from "../../../src/services/context";
 import { Requests } from "../../../src/services/requests";
 import { fixture, user } from "./fixture";
@@ -93,6 +94,39 @@ describe("Requests", () => {
     expect(second).toMatchObject({ t: ["gm2"], d: { hp: 10 } });
     reply("gm2", second!, "ok");
     expect(await result).toEqual({ ok: true, value: "ok" });
+  });
+
+  it("a request that may wait longer than an answer is usually kept says how long, when sent, resent and taken over", async () => {
+    const { f, requests, settle } = setup();
+    void settle(requests.request("mod", "ask", 1, { timeout: ANSWER_LIFETIME }));
+    void settle(requests.request("mod", "ask", 2, { timeout: 300_000 }));
+    f.tasks.endOfTask();
+    const [usual, long] = f.sent();
+    expect(usual?.w).toBeUndefined();
+    expect(long?.w).toBe(300_000);
+    requests.resendPending();
+    f.tasks.endOfTask();
+    expect(
+      f
+        .sent()
+        .slice(2)
+        .map((e) => [e.d, e.r === undefined ? null : "r", e.w]),
+    ).toEqual([
+      [1, "r", undefined],
+      [2, "r", 300_000],
+    ]);
+    f.users[0] = user("gm1", 4, false);
+    requests.userLeft("gm1");
+    f.tasks.endOfTask();
+    expect(
+      f
+        .sent()
+        .slice(4)
+        .map((e) => [e.d, e.t, e.w]),
+    ).toEqual([
+      [1, ["gm2"], undefined],
+      [2, ["gm2"], 300_000],
+    ]);
   });
 
   it("when the answering GM leaves and no other GM is there, NoGMError at once", async () => {
