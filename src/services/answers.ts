@@ -4,8 +4,8 @@ import { MAX_TIMEOUT_MS } from "./options";
 export const ANSWERS_PER_USER = 4096;
 /**
  * How long an answer is kept for a repeat (ms). A repeat comes only while its request is pending, so the
- * requester's timeout bounds it; the responder does not know that timeout, so this covers the default (10 s)
- * and any up to 2 minutes: a repeat of a request with a longer one may find its answer forgotten, and run again.
+ * requester's timeout bounds it: this covers the default (10 s) and any up to 2 minutes; a request with a longer
+ * timeout says so (`w`) and its answer is kept as long.
  */
 export const ANSWER_LIFETIME = 120_000;
 /**
@@ -178,7 +178,8 @@ export class Answers {
         const map = answers.maps[i] as Map<number, Answer>;
         const q = answers.numbers[i] as number;
         const answer = map.get(q);
-        if (answer?.kind !== null && !(answer && answer.keepUntil > now)) {
+        const kept = answer !== undefined && (answer.kind === null || answer.keepUntil > now);
+        if (!kept) {
           this.#forgetOldest(answers);
           continue;
         }

@@ -114,23 +114,22 @@ export class Authority {
         held.details(),
       );
     }
+    const work = held.host.proposalWork;
+    if (sender && !work.may(sender.id)) {
+      held.host.counters.drop("rate-limited");
+      throw new SocketManagerError(
+        `${sender.name} changes shared states faster than the GM can apply them; try again in a moment`,
+        held.details(),
+      );
+    }
+    // A player's proposal is charged what it cost, even when it fails half-way.
+    const meter = { work: 0 };
     let applied: Applied<number>;
-    if (sender) {
-      const work = held.host.proposalWork;
-      if (!work.may(sender.id)) {
-        held.host.counters.drop("rate-limited");
-        throw new SocketManagerError(
-          `${sender.name} changes shared states faster than the GM can apply them; try again in a moment`,
-          held.details(),
-        );
-      }
-      const meter = { work: 0 };
-      try {
-        applied = applyPatch(held.value, ops, held.bytes, meter);
-      } finally {
-        work.spend(sender.id, meter.work);
-      }
-    } else applied = applyPatch(held.value, ops, held.bytes);
+    try {
+      applied = applyPatch(held.value, ops, held.bytes, meter);
+    } finally {
+      if (sender) work.spend(sender.id, meter.work);
+    }
     checkSizes(held, applied);
     const { value, bytes } = applied;
     // A proposal the value already holds (sent again after a handover) changes nothing.
