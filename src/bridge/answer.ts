@@ -9,7 +9,7 @@ import { type BridgeErrorCode, frames } from "./protocol";
 import type { BridgeStats } from "./stats";
 
 /** Codes a handler chooses itself by throwing a `BridgeAnswerError`; every other throw is HANDLER_ERROR. */
-export type HandlerErrorCode = "NOT_FOUND" | "PERMISSION";
+export type HandlerErrorCode = "NOT_FOUND" | "PERMISSION" | "RATE_LIMITED";
 
 /** Thrown by a bridge handler to answer with `code`, e.g. NOT_FOUND for a document that does not exist. */
 export class BridgeAnswerError extends Error {

@@ -8,6 +8,7 @@ import type {
   FoundryWorldCollection,
   WorldDocuments,
 } from "../../foundry/documents";
+import type { RateLimiter, RateLimits } from "../../pipeline/rate-limit";
 import { BridgeAnswerError } from "../answer";
 import { documentId, documentUuid, integer, object, optional, refine, schema } from "./schema";
 
@@ -29,20 +30,29 @@ export const reference = (kind: string) =>
 /** The data type a schema lets through. */
 export type DataOf<S> = S extends StandardSchemaV1<unknown, infer T> ? T : never;
 
+/**
+ * Index entries and world documents this client's searches may compare, together: a million a second, four
+ * million at once (about 100 ms of the GM's time a second). A search is refused while it is in debt.
+ */
+export const SCAN_BUDGET: RateLimits = Object.freeze({ rateLimit: 1_000_000, rateBurst: 4_000_000 });
+
+/** What the operations of one client may scan (`allow(key, now, 0)`: out of debt; `spend`: charge a search). */
+export type ScanBudget = Pick<RateLimiter, "allow" | "spend">;
+
 export interface WorldOperation {
   readonly kind: WorldOperationKind;
   readonly schema: StandardSchemaV1;
   /** Runs with data that passed `schema` (the bridge runs the schema first). */
-  run(docs: WorldDocuments, data: unknown): Promise<unknown>;
+  run(docs: WorldDocuments, data: unknown, scans: ScanBudget): Promise<unknown>;
 }
 
 /** Declares an operation; its `run` is typed by what its schema lets through. */
 export function operation<T>(
   kind: WorldOperationKind,
   schema: StandardSchemaV1<unknown, T>,
-  run: (docs: WorldDocuments, data: T) => Promise<unknown>,
+  run: (docs: WorldDocuments, data: T, scans: ScanBudget) => Promise<unknown>,
 ): WorldOperation {
-  return { kind, schema, run: (docs, data) => run(docs, data as T) };
+  return { kind, schema, run: (docs, data, scans) => run(docs, data as T, scans) };
 }
 
 export function worldCollection(

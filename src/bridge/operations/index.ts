@@ -6,9 +6,10 @@
 import type { BridgeHandler, BridgeHandlerOptions } from "../../contract/bridge";
 import type { WorldOperationKind } from "../../foundry/bridge-settings";
 import { type FoundryDocumentsScope, worldDocuments } from "../../foundry/documents";
+import { RateLimiter, type RateLimits } from "../../pipeline/rate-limit";
 import { BridgeAnswerError } from "../answer";
 import { ACTOR_OPERATIONS } from "./actors";
-import type { WorldOperation } from "./common";
+import { SCAN_BUDGET, type WorldOperation } from "./common";
 import { filesList } from "./files";
 import { ITEM_OPERATIONS } from "./items";
 import { journalsCreate } from "./journals";
@@ -46,6 +47,10 @@ export interface WorldOperationsOptions {
   isEnabled: (kind: WorldOperationKind) => boolean;
   /** An operation could not be registered (another handler holds its kind); default: a console warning. */
   onError?: (kind: WorldOperationKind, error: unknown) => void;
+  /** The clock of the scan budget (SCAN_BUDGET); default `Date.now`. */
+  now?: () => number;
+  /** Default SCAN_BUDGET. */
+  scanBudget?: RateLimits;
 }
 
 export interface WorldOperationsHandle {
@@ -59,6 +64,8 @@ export interface WorldOperationsHandle {
 
 export function installWorldOperations(opts: WorldOperationsOptions): WorldOperationsHandle {
   const docs = worldDocuments(() => opts.scope() as FoundryDocumentsScope);
+  const limits = opts.scanBudget ?? SCAN_BUDGET;
+  const scans = new RateLimiter(() => limits, { now: opts.now ?? Date.now });
   const registered = new Map<WorldOperationKind, () => void>();
   const warn =
     opts.onError ??
@@ -71,7 +78,7 @@ export function installWorldOperations(opts: WorldOperationsOptions): WorldOpera
     (data) => {
       // A GM can be demoted while connected; the bridge only ever runs on a GM's client, but check anyway.
       if (!docs.isGM()) throw new BridgeAnswerError("PERMISSION", `${op.kind}: this client is not a GM's`);
-      return op.run(docs, data);
+      return op.run(docs, data, scans);
     };
 
   const wanted = (kind: WorldOperationKind): boolean => {

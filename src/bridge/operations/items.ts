@@ -1,11 +1,22 @@
 /** items.search (world items and Item compendiums, through their indexes) and items.get. */
 import type { FoundryCompendium, FoundryIndexEntry, WorldDocuments } from "../../foundry/documents";
-import { type DataOf, findDocument, operation, page, reference, worldCollection } from "./common";
+import { BridgeAnswerError } from "../answer";
+import {
+  type DataOf,
+  findDocument,
+  operation,
+  page,
+  reference,
+  type ScanBudget,
+  worldCollection,
+} from "./common";
 import { fetchResult, type SearchHit, type SearchResult } from "./results";
 import { flag, object, optional, schema, text } from "./schema";
 
 /** Packs looked at, and index entries and world items compared, per search (the rest is not searched). */
 export const SEARCH_BOUNDS = Object.freeze({ packs: 1000, scanned: 500_000 });
+/** The key searches are charged to in the client's scan budget. */
+const SCANS = "items.search";
 /** The index fields a search reads; Foundry's default index already has them (docs/FOUNDRY.md). */
 const INDEX_FIELDS = ["name", "type", "img"];
 
@@ -48,9 +59,22 @@ async function searchPack(pack: FoundryCompendium, needle: string, type: string 
   }
 }
 
-async function search(docs: WorldDocuments, data: SearchData): Promise<SearchResult> {
-  const needle = data.query.toLowerCase();
+async function search(docs: WorldDocuments, data: SearchData, scans: ScanBudget): Promise<SearchResult> {
+  if (!scans.allow(SCANS, undefined, 0))
+    throw new BridgeAnswerError(
+      "RATE_LIMITED",
+      "items.search: the searches of the last seconds compared too many entries; try again shortly",
+    );
   const out = new Page(data.offset, data.limit);
+  try {
+    return await searchAll(docs, data, out);
+  } finally {
+    scans.spend(SCANS, out.scanned);
+  }
+}
+
+async function searchAll(docs: WorldDocuments, data: SearchData, out: Page): Promise<SearchResult> {
+  const needle = data.query.toLowerCase();
   for (const doc of worldCollection(docs, "items.search", "Item").contents) {
     if (out.full) break;
     out.scanned++;

@@ -8,6 +8,7 @@ import { installWorldOperations } from "../../../../src/bridge/operations/index"
 import { BridgeStats } from "../../../../src/bridge/stats";
 import type { WorldOperationKind } from "../../../../src/foundry/bridge-settings";
 import type { FoundryDocumentsScope } from "../../../../src/foundry/documents";
+import type { RateLimits } from "../../../../src/pipeline/rate-limit";
 import { createSimDocuments, type SimDocumentsOptions } from "../../../harness/foundry-documents";
 
 export type Response =
@@ -20,6 +21,8 @@ export interface FixtureOptions extends SimDocumentsOptions {
   enabled?: (kind: WorldOperationKind) => boolean;
   /** Before `setup`: the world collections are not there yet. */
   loaded?: boolean;
+  now?: () => number;
+  scanBudget?: RateLimits;
 }
 
 export function operationsFixture(opts: FixtureOptions = {}) {
@@ -48,6 +51,8 @@ export function operationsFixture(opts: FixtureOptions = {}) {
     scope: () => scope as FoundryDocumentsScope,
     handle: (kind, fn, o) => handlers.add(kind, fn, o),
     isEnabled: (kind) => enabled.fn(kind),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.scanBudget ? { scanBudget: opts.scanBudget } : {}),
   });
   ops.refresh();
   let ids = 0;

@@ -19,6 +19,29 @@ async function withItems() {
 }
 
 describe("items.search", () => {
+  it("shares one scan budget per client: a search is refused while the budget is in debt, until it is paid", async () => {
+    const clock = { now: 1_000_000 };
+    const f = operationsFixture({
+      compendiumItems: [],
+      now: () => clock.now,
+      scanBudget: { rateLimit: 1000, rateBurst: 2000 },
+    });
+    for (let i = 0; i < 1000; i++)
+      f.sim.items.add({ _id: `item${String(i).padStart(12, "0")}`, name: `Item ${i}` });
+    const search = () => f.call("items.search", { query: "item", compendiums: false });
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await search();
+      codes.push(r.ok ? "ok" : r.error.code);
+    }
+    // 2,000 at once: two searches spend it, the third runs at zero and goes into debt, the fourth waits.
+    expect(codes).toEqual(["ok", "ok", "ok", "RATE_LIMITED"]);
+    clock.now += 999;
+    expect(await search()).toMatchObject({ ok: false, error: { code: "RATE_LIMITED" } });
+    clock.now += 1;
+    expect(await search()).toMatchObject({ ok: true });
+  });
+
   it("finds names containing the query, any case, in world items then Item compendiums", async () => {
     const f = await withItems();
     const found = await f.ok<SearchResult>("items.search", { query: "sWoRd" });
