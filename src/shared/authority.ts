@@ -14,9 +14,10 @@ import type { FoundryUser, SharedOp, SharedProposal } from "../contract/types";
 import { isPermitted } from "../pipeline/permission";
 import { runSchema } from "../pipeline/schema";
 import type { Committer } from "./commit";
+import { diff } from "./diff";
 import type { Held } from "./held";
 import { type Json, jsonBytes, toJson } from "./json";
-import { type Applied, applyPatch, diff } from "./patch";
+import { type Applied, applyPatch } from "./patch";
 import type { ChangeQueue } from "./queue";
 import type { ProposeReply } from "./wire";
 

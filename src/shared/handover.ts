@@ -7,10 +7,10 @@
 import type { FoundryUser, SharedOp, SharedProposal } from "../contract/types";
 import { isPermitted } from "../pipeline/permission";
 import { runSchema } from "../pipeline/schema";
+import { diff } from "./diff";
 import { deepFreeze } from "./frozen";
 import type { Held } from "./held";
 import { frozenJson, type Json, jsonBytes } from "./json";
-import { diff } from "./patch";
 import type { PatchWindow } from "./patch-window";
 import type { ChangeQueue } from "./queue";
 import type { Resync } from "./resync";

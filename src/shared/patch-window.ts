@@ -3,9 +3,9 @@
  * version before the first to the version after the last (`patchRate` 0: each change at once).
  */
 import type { TimerHandle } from "../clock";
+import { diff } from "./diff";
 import type { Held } from "./held";
 import type { Json } from "./json";
-import { diff } from "./patch";
 
 interface Window {
   base: Json;

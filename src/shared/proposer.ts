@@ -12,9 +12,10 @@ import {
   ValidationError,
 } from "../contract/errors";
 import { type Authority, checkSizes } from "./authority";
+import { diff } from "./diff";
 import type { Held } from "./held";
 import { type Json, toJson } from "./json";
-import { applyPatch, diff } from "./patch";
+import { applyPatch } from "./patch";
 import type { ChangeQueue } from "./queue";
 import type { Resync } from "./resync";
 import type { Waiters } from "./waiters";

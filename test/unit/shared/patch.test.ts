@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/contract/errors";
+import { type ArrayMode, diff } from "../../../src/shared/diff";
 import { deepFreeze } from "../../../src/shared/frozen";
 import { type Json, jsonBytes, MAX_DEPTH, toJson } from "../../../src/shared/json";
-import { type ArrayMode, applyPatch, diff, readPatch, type SharedOp } from "../../../src/shared/patch";
+import { applyPatch, readPatch, type SharedOp } from "../../../src/shared/patch";
 
 /** JSON values over a few keys, so that two of them share structure often enough for a diff to matter. */
 const json: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({

@@ -7,12 +7,13 @@ import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/contract/errors";
 import { Counters } from "../../../src/metrics/counters";
 import { byteLength, UTF8_WINDOW } from "../../../src/pipeline/sizes";
+import { diff } from "../../../src/shared/diff";
 import { deepFreeze } from "../../../src/shared/frozen";
 import { Held } from "../../../src/shared/held";
 import type { SharedHost } from "../../../src/shared/host";
 import { frozenJson, type Json, jsonBytes, toJson } from "../../../src/shared/json";
 import { readSharedOptions } from "../../../src/shared/options";
-import { applyPatch, diff, type SharedOp } from "../../../src/shared/patch";
+import { applyPatch, type SharedOp } from "../../../src/shared/patch";
 import { SharedStateCore } from "../../../src/shared/state";
 import { thrownBy } from "../support";
 
