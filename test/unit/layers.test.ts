@@ -1,5 +1,6 @@
 /** Imports in src/ only run downward through the layers of scripts/layers.ts (docs/ARCHITECTURE.md). */
-import { dirname, resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { arrowsIn, importsOf, layerOf, violations } from "../../scripts/layers";
@@ -36,5 +37,17 @@ describe("the layers of src/", () => {
       "pipeline/side-effect.ts",
     ]);
     expect(layerOf("contract/types.ts")).toBeLessThan(layerOf("pipeline/dispatch.ts"));
+  });
+
+  it("no file of src/ is over 300 lines: one job per file", () => {
+    const files = readdirSync(SRC, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    expect(files.length).toBeGreaterThan(100);
+    const long = files
+      .map((f) => ({
+        file: relative(SRC, join(SRC, f)),
+        lines: readFileSync(join(SRC, f), "utf8").split("\n").length - 1,
+      }))
+      .filter((f) => f.lines > 300);
+    expect(long).toEqual([]);
   });
 });
