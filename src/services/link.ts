@@ -36,6 +36,11 @@ export class Link {
   #inboundHeld: IncomingFrame[] | null = null;
   /** After a reconnect: the peers whose hello the outbox replay waits for. */
   #replay: { waitingFor: Set<string>; timer: TimerHandle } | null = null;
+  /**
+   * Peers the last replay hold waited for in vain (no hello within REPLAY_SETTLE_MS) and that have not said hello
+   * since: the next hold does not wait for them, so a peer that stays silent delays one replay, not every one.
+   */
+  readonly #silent = new Set<string>();
   readonly #listeners = new Set<StateListener>();
   readonly #deps: LinkDeps;
 
@@ -129,6 +134,7 @@ export class Link {
 
   /** A peer said hello: the replay hold ends once every awaited peer has. */
   peerBack(userId: string): void {
+    this.#silent.delete(userId);
     if (this.#replay?.waitingFor.delete(userId) && this.#replay.waitingFor.size === 0) this.#release(true);
   }
 
@@ -197,14 +203,20 @@ export class Link {
 
   /**
    * After an outage every client reconnects on its own schedule; frames sent before a peer is back are lost
-   * to it. So the outbox waits until each peer known before the outage said hello again, or REPLAY_SETTLE_MS.
+   * to it. So the outbox waits until each peer known before the outage said hello again, or REPLAY_SETTLE_MS
+   * (not for a peer that let the last wait run out and has been silent since).
    */
   #hold(): void {
     const { core } = this.#deps;
     this.#release(false);
-    const waitingFor = new Set(this.#deps.knownPeers().filter((id) => core.roster.user(id)?.active));
+    const waitingFor = new Set(
+      this.#deps.knownPeers().filter((id) => !this.#silent.has(id) && core.roster.user(id)?.active),
+    );
     if (waitingFor.size === 0) return core.out.flushOutbox();
-    const timer = core.clock.setTimeout(() => this.#release(true), REPLAY_SETTLE_MS);
+    const timer = core.clock.setTimeout(() => {
+      for (const id of waitingFor) this.#silent.add(id);
+      this.#release(true);
+    }, REPLAY_SETTLE_MS);
     this.#replay = { waitingFor, timer };
   }
 

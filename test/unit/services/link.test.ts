@@ -75,4 +75,31 @@ describe("Link", () => {
     f.clock.advance(REPLAY_SETTLE_MS);
     expect(link.replayHeld).toBe(false);
   });
+
+  it("a peer that let a replay wait run out is not waited for again until it says hello", () => {
+    const { f, socket, link } = setup(["gm1", "p2"]);
+    link.start();
+    const outage = () => {
+      socket.connected = false;
+      socket.fire("disconnect");
+      socket.connected = true;
+      socket.fire("connect");
+    };
+    outage();
+    link.peerBack("gm1");
+    f.clock.advance(REPLAY_SETTLE_MS);
+    expect(link.replayHeld).toBe(false);
+    // p2 stayed silent: the next replay waits for gm1 alone.
+    outage();
+    expect(link.replayHeld).toBe(true);
+    link.peerBack("gm1");
+    expect(link.replayHeld).toBe(false);
+    // Once p2 says hello again, it is waited for again.
+    link.peerBack("p2");
+    outage();
+    link.peerBack("gm1");
+    expect(link.replayHeld).toBe(true);
+    link.peerBack("p2");
+    expect(link.replayHeld).toBe(false);
+  });
 });
