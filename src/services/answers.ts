@@ -19,6 +19,13 @@ export const ANSWER_LIFETIME_MAX = MAX_TIMEOUT_MS;
  */
 export const ANSWER_BYTES_PER_USER = 8 * 1024 * 1024;
 export const ANSWER_BYTES_TOTAL = 32 * 1024 * 1024;
+/**
+ * The share of those budgets that answers kept past ANSWER_LIFETIME (for requests that said they may wait long)
+ * may take, per requester and in all: the rest is only ever held for ANSWER_LIFETIME, so long waits cannot keep
+ * everyone else's repeats from being answered for an hour.
+ */
+export const LONG_ANSWER_BYTES_PER_USER = 2 * 1024 * 1024;
+export const LONG_ANSWER_BYTES_TOTAL = 8 * 1024 * 1024;
 
 /**
  * One request's answer: still running while `kind` is null, until `Answers.answered` fills it in (the same
@@ -39,6 +46,8 @@ export interface Answer {
    * answer past ANSWER_LIFETIME is looked at again once per ANSWER_LIFETIME, so it goes within one more of them).
    */
   keepUntil: number;
+  /** Kept past ANSWER_LIFETIME (its request said it may wait long): its bytes count against the long budgets too. */
+  long: boolean;
 }
 
 /** An answer as it was sent: its kind, its payload (the send path's copy), its size on the wire. */
@@ -75,6 +84,8 @@ interface UserAnswers {
   times: number[];
   /** Bytes of the payloads kept. */
   bytes: number;
+  /** The part of them kept for long waits. */
+  longBytes: number;
 }
 
 /**
@@ -87,6 +98,7 @@ export class Answers {
   readonly #byUser = new Map<string, UserAnswers>();
   readonly #now: () => number;
   #bytes = 0;
+  #longBytes = 0;
   /** No kept answer expires before this: until then a look-up walks nobody's list. */
   #nextExpiry = Infinity;
 
@@ -97,6 +109,11 @@ export class Answers {
   /** Bytes of the payloads kept, over all requesters. */
   get bytesHeld(): number {
     return this.#bytes;
+  }
+
+  /** The part of bytesHeld kept for requests that may wait long. */
+  get longBytesHeld(): number {
+    return this.#longBytes;
   }
 
   /** What is known of this request: undefined the first time. */
@@ -118,10 +135,20 @@ export class Answers {
       resentAt: -Infinity,
       forgotten: false,
       keepUntil: this.#now() + keep,
+      long: keep > ANSWER_LIFETIME,
     };
     let answers = this.#byUser.get(user);
     if (!answers) {
-      answers = { sessions: new Map(), head: 0, maps: [], names: [], numbers: [], times: [], bytes: 0 };
+      answers = {
+        sessions: new Map(),
+        head: 0,
+        maps: [],
+        names: [],
+        numbers: [],
+        times: [],
+        bytes: 0,
+        longBytes: 0,
+      };
       this.#byUser.set(user, answers);
     }
     const old = answers.sessions.get(session)?.get(q);
@@ -140,7 +167,7 @@ export class Answers {
 
   /**
    * The request of `answer` was answered with `reply`: a repeat of it gets the same. The payload is kept only if
-   * its size fits both budgets, checked before it is kept.
+   * its size fits both budgets (and, for a long wait, both long budgets), checked before it is kept.
    */
   answered(user: string, answer: Answer, reply: Reply): void {
     this.#expire();
@@ -149,6 +176,15 @@ export class Answers {
     if (answer.forgotten || !answers) return;
     if (answers.bytes + reply.bytes > ANSWER_BYTES_PER_USER || this.#bytes + reply.bytes > ANSWER_BYTES_TOTAL)
       return;
+    if (answer.long) {
+      if (
+        answers.longBytes + reply.bytes > LONG_ANSWER_BYTES_PER_USER ||
+        this.#longBytes + reply.bytes > LONG_ANSWER_BYTES_TOTAL
+      )
+        return;
+      answers.longBytes += reply.bytes;
+      this.#longBytes += reply.bytes;
+    }
     answer.payload = reply.payload;
     answer.bytes = reply.bytes;
     answers.bytes += reply.bytes;
@@ -158,6 +194,7 @@ export class Answers {
   clear(): void {
     this.#byUser.clear();
     this.#bytes = 0;
+    this.#longBytes = 0;
     this.#nextExpiry = Infinity;
   }
 
@@ -216,6 +253,10 @@ export class Answers {
   #letGo(answers: UserAnswers, answer: Answer): void {
     answers.bytes -= answer.bytes;
     this.#bytes -= answer.bytes;
+    if (answer.long) {
+      answers.longBytes -= answer.bytes;
+      this.#longBytes -= answer.bytes;
+    }
     answer.bytes = 0;
     answer.payload = undefined;
     answer.forgotten = true;

@@ -7,6 +7,8 @@ import {
   ANSWER_LIFETIME_MAX,
   ANSWERS_PER_USER,
   Answers,
+  LONG_ANSWER_BYTES_PER_USER,
+  LONG_ANSWER_BYTES_TOTAL,
   parseRequestId,
 } from "../../../src/services/answers";
 
@@ -181,6 +183,58 @@ describe("Answers", () => {
     a.answered("late", a.running("late", "s", 2), res("later", 1));
     expect(a.get("late", "s", 2)).toMatchObject({ payload: "later", bytes: 1 });
     expect(a.bytesHeld).toBe(1);
+  });
+
+  it("answers kept for long waits draw on budgets of their own, per requester, within the requester's budget", () => {
+    const { a } = answers();
+    const quarter = LONG_ANSWER_BYTES_PER_USER / 4;
+    for (let q = 1; q <= 4; q++)
+      a.answered("p1", a.running("p1", "s", q, ANSWER_LIFETIME_MAX), res(`long ${q}`, quarter));
+    expect(a.longBytesHeld).toBe(LONG_ANSWER_BYTES_PER_USER);
+    // One byte more of long answers would pass p1's long budget: known, its payload not kept.
+    a.answered("p1", a.running("p1", "s", 5, ANSWER_LIFETIME_MAX), res("long 5", 1));
+    expect(a.get("p1", "s", 5)).toMatchObject({ kind: "res", payload: undefined, bytes: 0 });
+    // Its ordinary answers still have the rest of its budget.
+    const rest = ANSWER_BYTES_PER_USER - LONG_ANSWER_BYTES_PER_USER;
+    a.answered("p1", a.running("p1", "s", 6), res("ordinary", rest));
+    expect(a.get("p1", "s", 6)).toMatchObject({ payload: "ordinary", bytes: rest });
+    expect(a.bytesHeld).toBe(ANSWER_BYTES_PER_USER);
+    expect(a.longBytesHeld).toBe(LONG_ANSWER_BYTES_PER_USER);
+    // A wait of ANSWER_LIFETIME or less is an ordinary answer.
+    a.answered("p2", a.running("p2", "s", 1, ANSWER_LIFETIME), res("short", quarter));
+    expect(a.longBytesHeld).toBe(LONG_ANSWER_BYTES_PER_USER);
+  });
+
+  it("long waits over all requesters take at most their total: the rest stays for everyone else's repeats", () => {
+    const { a, clock } = answers();
+    const users = LONG_ANSWER_BYTES_TOTAL / LONG_ANSWER_BYTES_PER_USER;
+    expect(Number.isInteger(users) && users > 1).toBe(true);
+    for (let u = 1; u <= users; u++)
+      a.answered(
+        `p${u}`,
+        a.running(`p${u}`, "s", 1, ANSWER_LIFETIME_MAX),
+        res(u, LONG_ANSWER_BYTES_PER_USER),
+      );
+    a.answered("late", a.running("late", "s", 1, ANSWER_LIFETIME_MAX), res("late", 1));
+    expect(a.get("late", "s", 1)).toMatchObject({ payload: undefined, bytes: 0 });
+    expect(a.longBytesHeld).toBe(LONG_ANSWER_BYTES_TOTAL);
+    // Everything else in the total budget is there for ordinary answers, whoever holds the long ones.
+    const others = ANSWER_BYTES_TOTAL - LONG_ANSWER_BYTES_TOTAL;
+    for (let u = 1; u * ANSWER_BYTES_PER_USER <= others; u++)
+      a.answered(`o${u}`, a.running(`o${u}`, "s", 1), res(u, ANSWER_BYTES_PER_USER));
+    expect(a.bytesHeld).toBe(ANSWER_BYTES_TOTAL);
+    // Ordinary answers go after ANSWER_LIFETIME; the long ones stay, and so does their charge.
+    clock.now += ANSWER_LIFETIME;
+    expect(a.get("o1", "s", 1)).toBeUndefined();
+    expect(a.bytesHeld).toBe(LONG_ANSWER_BYTES_TOTAL);
+    expect(a.get("p1", "s", 1)).toMatchObject({ payload: 1 });
+    // When their requesters can no longer be waiting, the long ones go and give their room back.
+    clock.now += ANSWER_LIFETIME_MAX;
+    expect(a.get("p1", "s", 1)).toBeUndefined();
+    expect(a.longBytesHeld).toBe(0);
+    a.answered("late", a.running("late", "s", 2, ANSWER_LIFETIME_MAX), res("later", 5));
+    expect(a.get("late", "s", 2)).toMatchObject({ payload: "later", bytes: 5 });
+    expect(a.longBytesHeld).toBe(5);
   });
 
   it("an answer to a request pushed out while it ran is not kept, nor charged", () => {
