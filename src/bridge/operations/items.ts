@@ -22,15 +22,34 @@ const INDEX_FIELDS = ["name", "type", "img"];
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 
-/** Collects matches: counts all of them, keeps the page asked for. */
+/**
+ * Collects matches: counts all of them, keeps the page asked for. Each synchronous scan (the world's items, one
+ * pack's index once it is fetched) first checks the client's scan budget and is charged at once: searches that
+ * run at the same time meet at their awaits, so none scans on a budget another one already spent.
+ */
 class Page {
   total = 0;
   scanned = 0;
+  #charged = 0;
   readonly results: SearchHit[] = [];
   constructor(
     readonly offset: number,
     readonly limit: number,
+    readonly scans: ScanBudget,
   ) {}
+  /** Throws RATE_LIMITED while the budget is in debt. */
+  checkBudget(): void {
+    if (!this.scans.allow(SCANS, undefined, 0))
+      throw new BridgeAnswerError(
+        "RATE_LIMITED",
+        "items.search: the searches of the last seconds compared too many entries; try again shortly",
+      );
+  }
+  /** Charges what was scanned since the last charge. */
+  charge(): void {
+    this.scans.spend(SCANS, this.scanned - this.#charged);
+    this.#charged = this.scanned;
+  }
   get full(): boolean {
     return this.scanned >= SEARCH_BOUNDS.scanned;
   }
@@ -45,6 +64,21 @@ const matches = (needle: string, type: string | undefined, name: unknown, docTyp
 
 async function searchPack(pack: FoundryCompendium, needle: string, type: string | undefined, out: Page) {
   const index: Iterable<FoundryIndexEntry> = await pack.getIndex({ fields: INDEX_FIELDS });
+  out.checkBudget();
+  try {
+    scanIndex(pack, index, needle, type, out);
+  } finally {
+    out.charge();
+  }
+}
+
+function scanIndex(
+  pack: FoundryCompendium,
+  index: Iterable<FoundryIndexEntry>,
+  needle: string,
+  type: string | undefined,
+  out: Page,
+): void {
   for (const entry of index) {
     if (out.full) return;
     out.scanned++;
@@ -60,16 +94,12 @@ async function searchPack(pack: FoundryCompendium, needle: string, type: string 
 }
 
 async function search(docs: WorldDocuments, data: SearchData, scans: ScanBudget): Promise<SearchResult> {
-  if (!scans.allow(SCANS, undefined, 0))
-    throw new BridgeAnswerError(
-      "RATE_LIMITED",
-      "items.search: the searches of the last seconds compared too many entries; try again shortly",
-    );
-  const out = new Page(data.offset, data.limit);
+  const out = new Page(data.offset, data.limit, scans);
+  out.checkBudget();
   try {
     return await searchAll(docs, data, out);
   } finally {
-    scans.spend(SCANS, out.scanned);
+    out.charge();
   }
 }
 
@@ -81,6 +111,7 @@ async function searchAll(docs: WorldDocuments, data: SearchData, out: Page): Pro
     if (!matches(needle, data.type, doc.name, doc.type)) continue;
     out.add({ uuid: doc.uuid, name: doc.name ?? "", type: str(doc.type), img: str(doc.img), pack: null });
   }
+  out.charge();
   if (data.compendiums) {
     const packs = docs
       .packs()

@@ -42,6 +42,21 @@ describe("items.search", () => {
     expect(await search()).toMatchObject({ ok: true });
   });
 
+  it("searches running at once meet the budget at each scan: none scans on what another already spent", async () => {
+    const f = operationsFixture({
+      compendiumItems: Array.from({ length: 1000 }, (_, i) => ({ name: `Item ${i}`, type: "loot" })),
+      now: () => 1_000_000,
+      scanBudget: { rateLimit: 1000, rateBurst: 2000 },
+    });
+    // All six pass the first check (no world items to scan) and wait for the pack's index.
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, () => f.call("items.search", { query: "item", compendiums: true })),
+    );
+    const codes = replies.map((r) => (r.ok ? "ok" : r.error.code));
+    // Two scans spend the 2,000, the third scans at zero and goes into debt, the others are refused.
+    expect(codes).toEqual(["ok", "ok", "ok", "RATE_LIMITED", "RATE_LIMITED", "RATE_LIMITED"]);
+  });
+
   it("finds names containing the query, any case, in world items then Item compendiums", async () => {
     const f = await withItems();
     const found = await f.ok<SearchResult>("items.search", { query: "sWoRd" });
