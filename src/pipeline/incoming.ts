@@ -18,6 +18,19 @@ let over = false;
 let reserved = false;
 /** False for `checkIncoming`: strings are not measured (the one costly part of the walk). */
 let measuring = true;
+/** What the walk cost, in steps of about 30 ns (see `lastWalkSteps`). */
+let steps = 0;
+/** Past this many keys V8 keeps an object as a dictionary, and walking it costs 10 to 20 times more a key. */
+const DICTIONARY_KEYS = 1000;
+
+/**
+ * What the last walk cost, in steps of about 30 ns (measured: 13–27 ns a key of a small object, 230–580 ns a key
+ * of one past DICTIONARY_KEYS, 5–10 ns an array element, 0.4–1.2 ns a character): for a caller that charges
+ * someone for the walk (a player's change to a shared value, src/shared/patch.ts).
+ */
+export function lastWalkSteps(): number {
+  return steps;
+}
 
 /**
  * The receive path's one walk over a received envelope (or a rebuilt one): its exact size as JSON, and the
@@ -57,6 +70,7 @@ function begin(maxBytes: number, measure: boolean): void {
   over = false;
   reserved = false;
   measuring = measure;
+  steps = 0;
 }
 
 function overflow(): false {
@@ -82,6 +96,7 @@ function walkEnvelope(list: unknown[]): boolean {
 function walk(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case "string":
+      steps += 1 + (value.length >> 5);
       if (measuring) bytes += wireBytes(value);
       return bytes <= limit || overflow();
     case "number":
@@ -103,6 +118,7 @@ function walk(value: unknown, depth: number): boolean {
   if (depth >= MAX_ENVELOPE_DEPTH) return false;
   if (Array.isArray(value)) {
     const n = value.length;
+    steps += 1 + (n >> 1);
     // Brackets and commas first: a huge array of small items stops here.
     bytes += n === 0 ? 2 : n + 1;
     if (bytes > limit) return overflow();
@@ -122,6 +138,7 @@ function walk(value: unknown, depth: number): boolean {
     bytes += keyBytesAt(key, depth, members++);
     if (bytes > limit) return overflow();
   }
+  steps += members > DICTIONARY_KEYS ? members << 4 : members + 1;
   bytes += members === 0 ? 2 : members + 1;
   return bytes <= limit || overflow();
 }

@@ -145,7 +145,7 @@ export class Authority {
       };
       let allowed = false;
       try {
-        allowed = write(sender, change) === true;
+        allowed = work.timed(sender.id, () => write(sender, change)) === true;
       } catch (e) {
         held.host.log.error(`the write check of shared "${held.ref.k}" (${held.ref.m}) threw`, e);
       }
@@ -156,7 +156,7 @@ export class Authority {
     }
     const by = sender?.id ?? held.host.me;
     if (!schema) return this.#committer.commit(value as Json, bytes, ops, by);
-    const checked = runSchema(schema, value);
+    const checked = sender ? work.timed(sender.id, () => runSchema(schema, value)) : runSchema(schema, value);
     const finish = (outcome: Awaited<typeof checked>): number => {
       if (!outcome.ok) {
         held.host.counters.drop("schema");

@@ -40,7 +40,7 @@ export interface SharedHost {
    */
   snapshotBudget(userId: string, bytes: number): boolean;
   /** What players' proposals may cost this client as the authority (one budget per user over every state). */
-  readonly proposalWork: Pick<ProposalWork, "may" | "spend">;
+  readonly proposalWork: Pick<ProposalWork, "may" | "spend" | "timed">;
   sendWant(message: WantMessage, to: string): void;
   propose(message: ProposeMessage): Promise<ProposeReply>;
   poll(ref: StateRef): Promise<Map<string, PollReply | null>>;

@@ -8,7 +8,7 @@
 import { ValidationError } from "../contract/errors";
 import type { SharedOp, SharedPatch, SharedPathSegment } from "../contract/types";
 import { deepFreeze, MAX_DEPTH, nestsWithin } from "./frozen";
-import { isPlainObject, isReservedKey, jsonBytes } from "./json";
+import { isPlainObject, isReservedKey, jsonBytes, lastJsonBytesWork } from "./json";
 
 export type { SharedOp, SharedPatch, SharedPathSegment };
 
@@ -72,8 +72,9 @@ export interface Applied<Size extends number | null> {
  * value (a path through a missing key or a non-container, an index past the end, a reserved key, a value that
  * would nest deeper than {@link MAX_DEPTH} where it goes); `base` is never changed. With `baseBytes` null (a
  * size nobody measured yet) the sizes stay null and nothing is measured. Each container on an operation's path is
- * copied once per patch; after that, each operation costs its path and its value, however many keys the objects
- * it changes hold. `meter.work` grows by what the copies cost, failed patches included.
+ * copied once per patch; after that, each operation costs its path, its value and the value it replaces or deletes
+ * (measured, to keep the size), however many keys the objects it changes hold. `meter.work` grows by what the copies
+ * and those measurements cost, failed patches included.
  */
 export function applyPatch(
   base: unknown,
@@ -93,7 +94,14 @@ export function applyPatch(
   baseBytes: number | null,
   meter: PatchMeter = { work: 0 },
 ): Applied<number | null> {
-  const measure = baseBytes === null ? unmeasured : jsonBytes;
+  const measure =
+    baseBytes === null
+      ? unmeasured
+      : (value: unknown) => {
+          const size = jsonBytes(value);
+          meter.work += lastJsonBytesWork();
+          return size;
+        };
   let root = base;
   let bytes = baseBytes ?? 0;
   // `[` and `]`, and a comma between two operations.

@@ -296,6 +296,81 @@ describe("the work players' proposals cost the authority", () => {
     expect(replies.slice(-1).every(refusedForWork)).toBe(true);
   });
 
+  it("charges measuring the value a change replaces or deletes, by what walking it costs", () => {
+    const big = Object.fromEntries(Array.from({ length: 35_000 }, (_, i) => [`key${i}`, `value ${i}`]));
+    const base = deepFreeze({ big, list: Array.from({ length: 40_000 }, (_, i) => i), s: 0 });
+    const bytes = jsonBytes(base);
+    const cost = (ops: SharedOp[]) => {
+      const meter = { work: 0 };
+      try {
+        applyPatch(base, ops, bytes, meter);
+      } catch {
+        // A failed patch reports its work all the same.
+      }
+      return meter.work;
+    };
+    // An object past a thousand keys costs about half a microsecond a key to walk (a unit is about one).
+    expect(cost([[["big"], 0]])).toBeGreaterThanOrEqual(35_000 / 2);
+    expect(cost([[["big"]]])).toBeGreaterThanOrEqual(35_000 / 2);
+    // The attack that fails at its second operation, so that it can be sent again and again.
+    expect(
+      cost([
+        [["big"], 0],
+        [["big", "x"], 1],
+      ]),
+    ).toBeGreaterThanOrEqual(35_000 / 2);
+    // Cutting an array measures every element it removes.
+    expect(cost([[["list", 0]]])).toBeGreaterThanOrEqual(40_000 / 64);
+    // A small change to a small part stays cheap.
+    expect(cost([[["s"], 1]])).toBeLessThan(10);
+  });
+
+  it("refuses a player who keeps replacing a large object, at the default budget", async () => {
+    const big = Object.fromEntries(Array.from({ length: 35_000 }, (_, i) => [`key${i}`, i]));
+    const { state, counters } = await authority({ initial: { big, s: 0 }, write: "player" });
+    const attack: SharedOp[] = [
+      [["big"], 0],
+      [["big", "x"], 1],
+    ];
+    const replies = await proposeMany(state, "p1", 60, attack);
+    // Each costs the GM about 20 ms; the budget is 500 ms at once.
+    const refused = replies.filter(refusedForWork).length;
+    expect(refused).toBeGreaterThanOrEqual(20);
+    expect(counters.dropped("rate-limited")).toBe(refused);
+  });
+
+  it("charges the time a state's own write function and schema take over a player's proposal", async () => {
+    let clock: FakeClock | undefined;
+    /** A check that takes 50 ms of the test's clock. */
+    const slow = () => clock?.set(clock.now() + 50);
+    const schema: StandardSchemaV1 = {
+      "~standard": {
+        version: 1,
+        vendor: "test",
+        validate: (value) => {
+          slow();
+          return { value };
+        },
+      },
+    };
+    const write = () => {
+      slow();
+      return true;
+    };
+    for (const opts of [{ schema, write: "player" }, { write }]) {
+      const { state, counters } = await authority({ initial: { a: 0 }, ...opts }, (c) => {
+        clock = c;
+        return new ProposalWork(c);
+      });
+      // 50 ms each, 5 ms of it paid back meanwhile (not the first's: the budget was full): the eleventh goes into
+      // debt, the rest are refused.
+      const replies = await proposeMany(state, "p1", 20, undefined);
+      expect(replies.slice(0, 11).every((r) => "v" in r)).toBe(true);
+      expect(replies.slice(11).every(refusedForWork)).toBe(true);
+      expect(counters.dropped("rate-limited")).toBe(9);
+    }
+  });
+
   it("does not slow down changes to small values: 2,000 at once from one user with the default budget", async () => {
     const { state } = await authority({ initial: { a: { b: 0 } }, write: "player" });
     const replies = await proposeMany(state, "p1", 2000, undefined);

@@ -163,7 +163,7 @@ function host(me: string): SharedHost {
     sendPatch: none,
     sendSnapshot: none,
     snapshotBudget: () => true,
-    proposalWork: { may: () => true, spend: () => {} },
+    proposalWork: { may: () => true, spend: () => {}, timed: (_user, check) => check() },
     sendWant: none,
     propose: () => Promise.resolve({ v: 1 }),
     poll: () => Promise.resolve(new Map()),
