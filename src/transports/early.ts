@@ -1,5 +1,5 @@
 import type { FoundrySocket } from "../foundry/types";
-import { splitRelayArgs, unwrapSocketlibFrame } from "./native";
+import { socketlibFrameMessage, splitRelayArgs, unwrapSocketlibFrame } from "./native";
 import { mayBeFrame, SOCKET_EVENT } from "./transport";
 
 /** At most this many socket events are held between `init` and the start of the manager. */
@@ -127,7 +127,12 @@ export class EarlyFrames {
     const frame = wrapped ?? (mayBeFrame(args[0]) ? args[0] : null);
     // Anything that is not a frame (ours, or ours wrapped by socketlib) would be dropped on arrival anyway.
     if (frame === null) return this.#hold.refuse();
-    // Without the sender the server appends, the receive path refuses it as malformed; all such share sender "".
-    this.#hold.keep(splitRelayArgs(args).senderId, frame, args);
+    const { payload, senderId } = splitRelayArgs(args);
+    // Only what is charged is kept: the frame (in a bare socketlib message when it came in one) and the sender,
+    // not the rest of what a peer sent along. Without the sender the server appends, the receive path refuses it
+    // as malformed; all such share sender "".
+    const kept =
+      payload === undefined ? [] : [wrapped === null ? frame : socketlibFrameMessage(frame), senderId];
+    this.#hold.keep(senderId, frame, kept);
   }
 }

@@ -23,6 +23,15 @@ export function unwrapSocketlibFrame(payload: unknown): unknown {
   return mayBeFrame(msg.args[0]) ? msg.args[0] : null;
 }
 
+/** A bare socketlib command message carrying `frame`: what `unwrapSocketlibFrame` reads, and nothing else. */
+export function socketlibFrameMessage(frame: unknown): {
+  handlerName: string;
+  type: number;
+  args: unknown[];
+} {
+  return { handlerName: SOCKETLIB_HANDLER, type: SOCKETLIB_COMMAND, args: [frame] };
+}
+
 /**
  * The server appends the sender's user id after whatever the client emitted, so the trustworthy id is the
  * last argument; a client that emits extra arguments cannot push a forged id into its place. Anything else

@@ -92,6 +92,26 @@ describe("EarlyFrames", () => {
     expect(early.held).toBe(3);
     expect(early.drain(() => {})).toBe(1);
   });
+
+  it("keeps only what it charged: the frame and the sender, not what a peer sent along with them", () => {
+    const socket = fakeSocket();
+    const early = new EarlyFrames(socket);
+    const pad = "x".repeat(EARLY_SENDER_MAX_CHARS);
+    const frame = { v: 1, s: "s", e: [[1, 0, "m", "e", 0, 0, "d"]] };
+    // Beside the wrapped frame, in socketlib's message; and as extra arguments before the server's sender id.
+    for (let i = 0; i < 8; i++) {
+      socket.fire(SOCKET_EVENT, { handlerName: "frame", type: 0, args: [frame], pad }, "mallory");
+      socket.fire(SOCKET_EVENT, frame, { pad }, pad, "mallory");
+    }
+    expect(early.held).toBe(16);
+    const got: unknown[][] = [];
+    early.drain((args) => got.push(args));
+    expect(got.slice(0, 2)).toEqual([
+      [{ handlerName: "frame", type: 0, args: [frame] }, "mallory"],
+      [frame, "mallory"],
+    ]);
+    expect(JSON.stringify(got).length).toBeLessThan(16 * 100);
+  });
 });
 
 describe("roughSize", () => {
