@@ -1,5 +1,6 @@
 /** Answers one request from the backend: its handler's result, or a typed error code (docs/BRIDGE.md). */
 
+import { errorMessage } from "../contract/errors";
 import { byteLength } from "../pipeline/codec";
 import { runSchema, type StandardSchemaV1 } from "../pipeline/schema";
 import type { BridgeHandlers } from "./handlers";
@@ -60,7 +61,7 @@ export class Answerer {
         result = await handler.fn(input, { id, kind });
       } catch (e) {
         if (e instanceof BridgeAnswerError) return fail(e.code, e.message);
-        return fail("HANDLER_ERROR", e instanceof Error ? e.message : String(e));
+        return fail("HANDLER_ERROR", errorMessage(e));
       }
       let text: string;
       try {

@@ -106,9 +106,21 @@ export class TransportError extends SocketManagerError {
   }
 }
 
-/** The message of anything thrown. */
+/**
+ * The message of anything thrown; never throws itself. A handler may throw what a peer sent (`throw data`), and
+ * `String()` throws for an object whose `toString` is not a function (`{"toString": 1}` is valid JSON).
+ */
 export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  if (e instanceof Error && typeof e.message === "string") return e.message;
+  try {
+    return String(e);
+  } catch {
+    try {
+      return Object.prototype.toString.call(e);
+    } catch {
+      return "(a value that cannot be shown as text)";
+    }
+  }
 }
 
 export const errors = Object.freeze({

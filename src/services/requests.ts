@@ -1,4 +1,10 @@
-import { NoGMError, SocketManagerError, UserOfflineError, ValidationError } from "../contract/errors";
+import {
+  errorMessage,
+  NoGMError,
+  SocketManagerError,
+  UserOfflineError,
+  ValidationError,
+} from "../contract/errors";
 import type { MessageContext, RequestAllOptions, RequestOptions, RequestResult } from "../contract/types";
 import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import { type Envelope, messageId } from "../pipeline/envelope";
@@ -201,7 +207,7 @@ export class Requests {
     try {
       this.#deps.core.out.send(env, { priority: "high" });
     } catch (e) {
-      this.#tracker.failAll(call, () => (e instanceof Error ? e : new SocketManagerError(String(e))));
+      this.#tracker.failAll(call, () => (e instanceof Error ? e : new SocketManagerError(errorMessage(e))));
     }
   }
 

@@ -4,6 +4,7 @@
  * a proposal's answer travels as a value (the new version, or the refusal's code and message).
  */
 import {
+  errorMessage,
   NoGMError,
   PayloadTooLargeError,
   PermissionDeniedError,
@@ -96,7 +97,9 @@ export class Authority {
       .then(
         (v): ProposeReply => ({ v }),
         (e: unknown) =>
-          refusal(e instanceof SocketManagerError ? e : new SocketManagerError(String(e), held.details())),
+          refusal(
+            e instanceof SocketManagerError ? e : new SocketManagerError(errorMessage(e), held.details()),
+          ),
       );
   }
 

@@ -4,6 +4,7 @@
  * GM hands over), with the GM's refusals rebuilt as typed errors under this state's module and key.
  */
 import {
+  errorMessage,
   NoGMError,
   PayloadTooLargeError,
   PermissionDeniedError,
@@ -93,7 +94,8 @@ export class Proposer {
 
   /** An error from the request machinery, under this state's module and key. */
   #retyped(e: unknown): Error {
-    if (!(e instanceof SocketManagerError)) return e instanceof Error ? e : new SocketManagerError(String(e));
+    if (!(e instanceof SocketManagerError))
+      return e instanceof Error ? e : new SocketManagerError(errorMessage(e));
     const message = e.message.replace(/^Socket Manager \| [^:]*: /, "");
     const details = { ...this.#held.details(), cause: e, ...(e.userId ? { userId: e.userId } : {}) };
     if (e instanceof TimeoutError) return new TimeoutError(message, { ...details, missing: e.missing });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  errorMessage,
   errors,
   NoGMError,
   NoHandlerError,
@@ -12,6 +13,8 @@ import {
   UserOfflineError,
   ValidationError,
 } from "../../src/contract/errors";
+import { Metrics } from "../../src/metrics/metrics";
+import { remembering } from "../../src/services/core";
 
 const CLASSES = [
   ["SocketManagerError", SocketManagerError],
@@ -103,5 +106,31 @@ describe("error-specific fields", () => {
     const issues = [{ message: "too small", path: ["a", 0] }, { message: "bad" }];
     expect(new ValidationError("invalid", { issues }).issues).toEqual(issues);
     expect(new ValidationError("invalid").issues).toEqual([]);
+  });
+});
+
+describe("errorMessage", () => {
+  it("gives the text of anything thrown and never throws, even for what a peer sent", () => {
+    expect(errorMessage(new Error("boom"))).toBe("boom");
+    expect(errorMessage("plain")).toBe("plain");
+    expect(errorMessage(undefined)).toBe("undefined");
+    // Valid JSON: String() of it throws "Cannot convert object to primitive value".
+    const hostile = JSON.parse('{"toString":1}');
+    expect(() => String(hostile)).toThrow();
+    expect(errorMessage(hostile)).toBe("[object Object]");
+    expect(errorMessage(JSON.parse('{"toString":1,"valueOf":1}'))).toBe("[object Object]");
+  });
+
+  it("lets the logger that remembers errors for the status window log a peer's object", () => {
+    const seen: unknown[][] = [];
+    const quiet = { debug() {}, info() {}, warn: (...a: unknown[]) => void seen.push(a), error() {} };
+    const metrics = new Metrics(
+      () => 0,
+      () => false,
+      () => {},
+    );
+    const log = remembering(quiet, metrics);
+    expect(() => log.warn("a handler threw:", JSON.parse('{"toString":1}'))).not.toThrow();
+    expect(seen).toHaveLength(1);
   });
 });

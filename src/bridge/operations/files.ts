@@ -1,4 +1,5 @@
 /** files.list: one folder of the user data or core data storage, through Foundry's FilePicker.browse. */
+import { errorMessage } from "../../contract/errors";
 import { BridgeAnswerError } from "../answer";
 import { operation } from "./common";
 import type { FileListResult } from "./results";
@@ -42,7 +43,7 @@ export const filesList = operation(
       result = await picker.browse(source, target, extensions ? { extensions } : {});
     } catch (e) {
       // Foundry rejects a folder that does not exist (or may not be read) with its own message.
-      const why = e instanceof Error ? e.message : String(e);
+      const why = errorMessage(e);
       throw new BridgeAnswerError("NOT_FOUND", `files.list: cannot browse "${target}" in ${source}: ${why}`);
     }
     const dirs = strings(result.dirs);

@@ -79,6 +79,26 @@ describe("Dispatcher.message", () => {
     expect(logged).toHaveLength(2);
   });
 
+  it("a handler that throws what a peer sent, even an object String() cannot convert, stays isolated", async () => {
+    // Valid JSON, not a reserved key: String() of it throws "Cannot convert object to primitive value".
+    const hostile = JSON.parse('{"toString":1}');
+    const ran: string[] = [];
+    const { dispatcher, counters, logged } = setup([
+      entry((d) => {
+        throw d;
+      }),
+      entry(async (d) => {
+        throw d;
+      }),
+      entry(() => void ran.push("third")),
+    ]);
+    expect(() => dispatcher.message(hostile, ctx(PLAYER))).not.toThrow();
+    expect(ran).toEqual(["third"]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(counters.handlerErrors).toBe(2);
+    expect(logged).toHaveLength(2);
+  });
+
   it("an asynchronous schema makes message() wait: the handlers after it run once it settled, in order", async () => {
     const ran: string[] = [];
     const asyncDouble = {
@@ -160,6 +180,23 @@ describe("Dispatcher.request", () => {
       code: "RemoteHandlerError",
       message: "boom",
     });
+    // A responder that throws (or rejects with) what a peer sent still gets an answer out.
+    const hostile = JSON.parse('{"toString":1}');
+    for (const fn of [
+      (d: unknown) => {
+        throw d;
+      },
+      async (d: unknown) => {
+        throw d;
+      },
+    ]) {
+      const thrower = setup([], { fn, opts: {} });
+      expect(await thrower.dispatcher.request(hostile, ctx(PLAYER))).toEqual({
+        ok: false,
+        code: "RemoteHandlerError",
+        message: "[object Object]",
+      });
+    }
     const none = setup([]);
     expect(await none.dispatcher.request(1, ctx(PLAYER))).toMatchObject({
       ok: false,
