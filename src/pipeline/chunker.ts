@@ -108,6 +108,8 @@ interface PartialMessage {
   readonly pieces: Map<number, string>;
   /** Bytes charged: SET_COST for the set, and each piece's length (at least PIECE_COST). */
   charged: number;
+  /** What the set holds in memory, charged to the total: `charged`, with pieces beyond Latin-1 counted twice. */
+  memory: number;
   readonly startedAt: number;
   /** The server-stamped user id the set is charged to. */
   readonly user: string;
@@ -136,6 +138,8 @@ export const MAX_SETS = 256;
 /** What a set costs before any piece arrives, and the least a piece costs (so empty pieces count). */
 export const SET_COST = 256;
 export const PIECE_COST = 64;
+
+const BEYOND_LATIN1 = /[\u0100-\uffff]/;
 
 /** What one user may hold: the largest message, plus the fixed cost of its open sets. */
 const userBudget = (limits: ReassemblerLimits) =>
@@ -190,11 +194,18 @@ export class Reassembler {
         account.sets >= MAX_SETS_PER_USER ||
         this.#partials.size >= MAX_SETS ||
         total * PIECE_COST > limits.maxMessageBytes ||
-        !this.#fits(account, SET_COST, limits)
+        !this.#fits(account, SET_COST, SET_COST, limits)
       ) {
         return { status: "over-budget" };
       }
-      partial = { total, pieces: new Map(), charged: SET_COST, startedAt: this.#clock.now(), user };
+      partial = {
+        total,
+        pieces: new Map(),
+        charged: SET_COST,
+        memory: SET_COST,
+        startedAt: this.#clock.now(),
+        user,
+      };
       this.#partials.set(key, partial);
       account.sets++;
       account.bytes += SET_COST;
@@ -207,17 +218,20 @@ export class Reassembler {
     }
     if (partial.pieces.has(index)) return { status: "duplicate" };
     const cost = Math.max(piece.length, PIECE_COST);
+    // A string holding anything beyond Latin-1 takes two bytes a character.
+    const memory = BEYOND_LATIN1.test(piece) ? 2 * cost : cost;
     if (
       partial.charged + cost > limits.maxMessageBytes + SET_COST + PIECE_COST ||
-      !this.#fits(account, cost, limits)
+      !this.#fits(account, cost, memory, limits)
     ) {
       this.#discard(key, partial);
       return { status: "over-budget" };
     }
     partial.pieces.set(index, piece);
     partial.charged += cost;
+    partial.memory += memory;
     account.bytes += cost;
-    this.#totalBytes += cost;
+    this.#totalBytes += memory;
     if (partial.pieces.size < partial.total) return { status: "pending" };
     this.#discard(key, partial);
     let text = "";
@@ -243,8 +257,9 @@ export class Reassembler {
     this.#totalBytes = 0;
   }
 
-  #fits(account: { bytes: number }, cost: number, limits: ReassemblerLimits): boolean {
-    return account.bytes + cost <= userBudget(limits) && this.#totalBytes + cost <= limits.maxTotalBytes;
+  /** `cost` counts against the user's budget (characters), `memory` against everyone's (bytes held). */
+  #fits(account: { bytes: number }, cost: number, memory: number, limits: ReassemblerLimits): boolean {
+    return account.bytes + cost <= userBudget(limits) && this.#totalBytes + memory <= limits.maxTotalBytes;
   }
 
   #discard(key: string, partial: PartialMessage): void {
@@ -255,6 +270,6 @@ export class Reassembler {
       account.sets--;
       if (account.sets <= 0) this.#byUser.delete(partial.user);
     }
-    this.#totalBytes -= partial.charged;
+    this.#totalBytes -= partial.memory;
   }
 }

@@ -287,6 +287,22 @@ describe("Reassembler", () => {
     expect(t.r.pendingSets).toBe(2);
   });
 
+  it("charges everyone's total what pieces hold in memory: text beyond Latin-1 takes two bytes a character", () => {
+    const wide = "中".repeat(600);
+    const narrow = "é".repeat(600);
+    // Room for four narrow pieces in all: two wide ones fill it, whoever sends them.
+    const t = reassembler({ maxMessageBytes: 10_000, maxTotalBytes: 4 * charge(narrow) });
+    expect(t.r.add("u1", "s", [1, 0, 2, wide]).status).toBe("pending");
+    expect(t.r.add("u2", "s", [1, 0, 2, wide]).status).toBe("pending");
+    expect(t.r.add("u3", "s", [1, 0, 2, narrow])).toEqual({ status: "over-budget" });
+    expect(t.r.pendingBytes).toBe(2 * (SET_COST + 2 * wide.length));
+    // A user's own budget counts characters, so one message near the limit still fits whatever its text.
+    const one = reassembler({ maxMessageBytes: 1200, maxTotalBytes: 10_000 });
+    expect(one.r.add("u", "s", [1, 0, 2, wide]).status).toBe("pending");
+    expect(one.r.add("u", "s", [1, 1, 2, wide])).toMatchObject({ status: "complete" });
+    expect(one.r.pendingBytes).toBe(0);
+  });
+
   it("drops incomplete sets older than maxAgeMs on the next add, reporting how many", () => {
     const t = reassembler({ maxAgeMs: 1000 });
     t.r.add("u1", "s", [1, 0, 2, "aa"]);
