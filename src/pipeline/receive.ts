@@ -32,7 +32,11 @@ export interface Arrival {
 
 /** An arrival, with what the receive checks need of its frame (read once per frame). */
 interface FrameBatch extends Arrival {
-  readonly seen: SeqWindow;
+  /**
+   * The sender session's duplicate window, looked up at the frame's first envelope addressed to this client: a
+   * frame of a new session costs a window (8 KiB) only once it carries something this client checks.
+   */
+  seen: SeqWindow | null;
   /** This client's user id, read once per frame. */
   readonly me: string;
 }
@@ -102,7 +106,7 @@ export class ReceivePath {
       via: frame.via,
       simulated: frame.simulated,
       receivedAt: this.#deps.clock.now(),
-      seen: this.checks.window(sender.id, decoded.frame.s),
+      seen: null,
       me: this.#deps.userId(),
     };
     const { sizes } = decoded;
@@ -117,7 +121,7 @@ export class ReceivePath {
   /** `bytes` is the envelope's size from the frame's walk, negative when the walk refused it. */
   #envelope(wire: unknown, bytes: number, batch: FrameBatch): void {
     const { counters } = this.#deps;
-    const { session, sender, simulated, receivedAt: now, seen } = batch;
+    const { session, sender, simulated, receivedAt: now } = batch;
     // A reserved key, too deep a nesting, or a wrong shape: the envelope goes, the rest of the frame stays.
     if (bytes === RESERVED_KEY) return counters.drop("reserved-key");
     const env = bytes < 0 ? null : readEnvelope(wire);
@@ -126,6 +130,8 @@ export class ReceivePath {
       counters.notForMe++;
       return;
     }
+    batch.seen ??= this.checks.window(sender.id, session);
+    const seen = batch.seen;
     const refused = this.checks.check(env, seen, sender.id, simulated, now);
     if (refused) return counters.drop(refused);
     if (env.k !== "chunk") {

@@ -1,5 +1,5 @@
 /** The receive path on its own: what an accepted envelope carries of the frame it came in. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config";
 import type { FoundryUser } from "../../../src/foundry/types";
 import { Metrics } from "../../../src/metrics/metrics";
@@ -59,5 +59,24 @@ describe("ReceivePath", () => {
       expect(value).not.toBe(frame);
       expect(value).not.toBe(raw);
     }
+  });
+
+  it("a frame costs a duplicate window only once it carries an envelope for this client", () => {
+    const { clock, receive, accepted } = path();
+    const windows = vi.spyOn(receive.checks, "window");
+    const send = (session: string, e: unknown[]) =>
+      receive.receive({ raw: { v: 1, s: session, e }, senderId: "p1", via: "native", simulated: false });
+    // A new session in every frame: empty ones, and ones for somebody else.
+    for (let i = 0; i < 100; i++) send(`empty-${i}`, []);
+    for (let i = 0; i < 100; i++) send(`other-${i}`, [[1, 0, "demo", "e", clock.now(), { t: ["p2"] }, 1]]);
+    expect(windows).not.toHaveBeenCalled();
+    send("mine", [
+      [1, 0, "demo", "e", clock.now(), 0, 1],
+      [2, 0, "demo", "e", clock.now(), 0, 2],
+      [2, 0, "demo", "e", clock.now(), 0, 2],
+    ]);
+    expect(windows).toHaveBeenCalledTimes(1);
+    // The one window serves the whole frame: the repeat is caught.
+    expect(accepted.map((a) => a.env.d)).toEqual([1, 2]);
   });
 });
