@@ -57,13 +57,16 @@ export interface Reply {
   bytes: number;
 }
 
+/** The longest session id a frame may carry (src/pipeline/codec.ts), and so a request id's session part. */
+const MAX_SESSION_LENGTH = 64;
+
 /**
  * A request's id (`messageId`: its sender's session, a colon, its sequence number) read back into its parts;
  * null when it is not one.
  */
 export function parseRequestId(id: string): { session: string; q: number } | null {
   const colon = id.lastIndexOf(":");
-  if (colon < 1) return null;
+  if (colon < 1 || colon > MAX_SESSION_LENGTH) return null;
   const digits = id.slice(colon + 1);
   const q = Number(digits);
   if (!Number.isSafeInteger(q) || q < 1 || String(q) !== digits) return null;

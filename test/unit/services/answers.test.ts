@@ -267,7 +267,10 @@ describe("parseRequestId", () => {
       "s:x",
       "s: 3",
       "s:9007199254740993",
+      // No frame carries a session longer than 64 characters, so no request id does either.
+      `${"中".repeat(65)}:1`,
     ])
       expect(parseRequestId(id), id).toBeNull();
+    expect(parseRequestId(`${"s".repeat(64)}:1`)).toEqual({ session: "s".repeat(64), q: 1 });
   });
 });
