@@ -8,6 +8,7 @@
  * handler, running this client's own, taking the arguments as JSON. What goes over the wire arrives with a
  * chunk on first use (./socketlib/remote.ts); until then the call's promise waits for it.
  */
+import { errorMessage } from "./contract/errors";
 import type { HandlerOptions, SocketlibCompatOptions, SocketlibCompatSocket } from "./contract/types";
 import type { SocketManager } from "./manager";
 import { isPermitted } from "./pipeline/permission";
@@ -117,11 +118,20 @@ export function createSocketlibCompat(
         return;
       }
       const handler = fn as unknown as CompatHandler;
-      functions.set(name, { fn: handler, opts: handlerOpts });
       const onMessage = (data: unknown, ctx: { senderId: string }) =>
         handler.call({ socketdata: { userId: ctx.senderId } }, ...(Array.isArray(data) ? data : []));
-      channel.on(name, onMessage, handlerOpts);
-      channel.handle(name, onMessage, handlerOpts);
+      // socketlib never throws here: a name Socket Manager cannot carry (over 64 characters, or starting with
+      // "$") is logged and left unregistered, not half-registered (callable here, unknown on the wire).
+      let off: (() => void) | undefined;
+      try {
+        off = channel.on(name, onMessage, handlerOpts);
+        channel.handle(name, onMessage, handlerOpts);
+      } catch (e) {
+        off?.();
+        manager.log.error(`${moduleId}: cannot register socket handler "${name}": ${errorMessage(e)}`);
+        return;
+      }
+      functions.set(name, { fn: handler, opts: handlerOpts });
     },
     executeAsGM: <R>(ref: HandlerRef, ...args: unknown[]) =>
       ask<R>(ref, args, isGM(), (r, name, json) => r.asGM<R>(name, json)),
@@ -136,7 +146,13 @@ export function createSocketlibCompat(
       // socketlib removes the caller from the array it was given; migrating code may rely on that.
       const selfIndex = find(ref) ? userIds.indexOf(me()) : -1;
       if (selfIndex >= 0) userIds.splice(selfIndex, 1);
-      await tell(ref, args, [...userIds], selfIndex >= 0);
+      // Runs here once, however many times the caller is listed (socketlib's socket never echoes to its sender).
+      await tell(
+        ref,
+        args,
+        userIds.filter((id) => id !== me()),
+        selfIndex >= 0,
+      );
     },
   });
 }

@@ -29,17 +29,21 @@ export interface ConnectOptions {
 /** What the connection chose; `api.version` tells the version behind it. */
 export type Connection = "module" | "embedded";
 
-const parse = (v: string) =>
-  v
-    .split(/[-+]/)[0]
-    ?.split(".")
-    .map((n) => Number(n) || 0) ?? [];
+/** `major.minor.patch` of a version (a pre-release or build suffix ignored); null when it is not one. */
+function parse(v: unknown): number[] | null {
+  const m = typeof v === "string" ? /^(\d{1,9})\.(\d{1,9})\.(\d{1,9})(?:[-+].*)?$/.exec(v) : null;
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+}
 
-/** Whether the installed module can serve a consumer that bundles `wanted`: same major, not older. */
-export function satisfies(installed: string, wanted: string): boolean {
+/**
+ * Whether the installed module can serve a consumer that bundles `wanted`: not older, same major, and the same
+ * minor while the major is 0 (SemVer lets a 0.x minor release break the API). A version that is not
+ * `major.minor.patch` serves nobody.
+ */
+export function satisfies(installed: unknown, wanted: string): boolean {
   const [a, b] = [parse(installed), parse(wanted)];
-  if (a[0] !== b[0]) return false;
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  if (!a || !b || a[0] !== b[0] || (a[0] === 0 && a[1] !== b[1])) return false;
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return (a[i] ?? 0) > (b[i] ?? 0);
   return true;
 }
 

@@ -162,6 +162,32 @@ describe("socketlib drop-in", () => {
     expect(gmRan).toEqual(["gms"]);
   });
 
+  it("executeForUsers runs the local handler once however often the caller is listed", async () => {
+    const w = world("p1");
+    const socket = w.api.socketlib.registerModule("legacy");
+    const ran: string[] = [];
+    socket.register("hit", ((tag: string) => void ran.push(tag)) as never);
+    await socket.executeForUsers("hit", ["p1", "p2", "p1"], "users");
+    w.tasks.endOfTask();
+    expect(ran).toEqual(["users"]);
+    const sent = w.sent().filter((e) => e.e === "hit");
+    expect(sent.map((e) => e.t)).toEqual([["p2"]]);
+  });
+
+  it("a name Socket Manager cannot carry is logged and left unregistered, never thrown", async () => {
+    const w = world("gm");
+    const socket = w.api.socketlib.registerModule("legacy");
+    const fn = () => "ran";
+    expect(() => socket.register("$reserved", fn as never)).not.toThrow();
+    expect(() => socket.register("x".repeat(65), fn as never)).not.toThrow();
+    expect(w.errors.map((e) => String(e[0]))).toEqual([
+      expect.stringContaining('cannot register socket handler "$reserved"'),
+      expect.stringContaining("cannot register socket handler"),
+    ]);
+    const err = await settle(socket.executeAsGM("$reserved"));
+    expect(!err.ok && err.error).toBeInstanceOf(w.api.socketlib.errors.SocketlibUnregisteredHandlerError);
+  });
+
   it("a throwing local handler is logged, never thrown or rejected", async () => {
     const w = world("p1");
     const socket = w.api.socketlib.registerModule("legacy");

@@ -7,7 +7,8 @@ import { renamedEnv, renamedHook } from "../../../src/library/renamed-env";
 describe("satisfies: can the installed module serve a consumer that bundles this version?", () => {
   it.each([
     ["0.1.0", "0.1.0", true],
-    ["0.2.0", "0.1.0", true],
+    ["0.2.0", "0.1.0", false],
+    ["0.1.9", "0.1.0", true],
     ["0.1.5", "0.1.4", true],
     ["0.1.0", "0.2.0", false],
     ["1.0.0", "0.9.0", false],
@@ -16,6 +17,9 @@ describe("satisfies: can the installed module serve a consumer that bundles this
     ["2.0.0", "1.9.9", false],
     ["1.2.3-beta.1", "1.2.3", true],
     ["test", "0.1.0", false],
+    ["", "0.0.0-dev", false],
+    [undefined, "0.1.0", false],
+    [42, "0.1.0", false],
   ])("module %s, bundled %s → %s", (installed, wanted, ok) => {
     expect(satisfies(installed, wanted)).toBe(ok);
   });
