@@ -1,7 +1,9 @@
+import type { Config } from "../config";
 import { errorMessage, ValidationError } from "../contract/errors";
 import type { MessageContext } from "../contract/types";
 import type { Dispatcher, ResponderOutcome } from "../pipeline/dispatch";
 import type { Envelope } from "../pipeline/envelope";
+import { RateLimiter, type RateLimits } from "../pipeline/rate-limit";
 import { type Answer, Answers, parseRequestId, type Reply } from "./answers";
 import type { Core } from "./core";
 
@@ -16,6 +18,14 @@ export const REPEAT_INTERVAL = 5_000;
  * counted (rate-limited), so a player repeating many answered requests cannot turn small envelopes into a flood.
  */
 export const REPEAT_BYTES = 1024 * 1024;
+
+/**
+ * Requests one requester may have answered by this client: a tenth of the per-sender message limits (1,000 a
+ * second, bursts of 20,000 by default). Every answer is a frame the server sends to everyone, so without it a
+ * player naming every user in many requests (for an event nobody handles, say) would have each client answer
+ * each one, and the server carry every answer to every client.
+ */
+export const ANSWER_SHARE = 10;
 
 /** Told to a repeat whose answer was not kept (over the byte budgets): the handler is not run a second time. */
 const GONE = {
@@ -32,10 +42,24 @@ export class Answering {
   /** Per requester: bytes re-sent by repeats since `since` (one window of REPEAT_INTERVAL). */
   readonly #resent = new Map<string, { since: number; bytes: number }>();
   readonly #deps: { core: Core; dispatcher: Dispatcher };
+  readonly #budget: RateLimiter;
 
   constructor(deps: { core: Core; dispatcher: Dispatcher }) {
     this.#deps = deps;
     this.#answers = new Answers(() => deps.core.clock.now());
+    let source: Readonly<Config> | null = null;
+    let limits: RateLimits = { rateLimit: 1, rateBurst: 1 };
+    this.#budget = new RateLimiter(() => {
+      const config = deps.core.config();
+      if (config !== source) {
+        source = config;
+        limits = {
+          rateLimit: Math.max(1, config.rateLimit / ANSWER_SHARE),
+          rateBurst: Math.max(1, config.rateBurst / ANSWER_SHARE),
+        };
+      }
+      return limits;
+    }, deps.core.clock);
   }
 
   /**
@@ -51,6 +75,7 @@ export class Answering {
     const known = this.#answers.get(ctx.senderId, first.session, first.q);
     if (known?.kind === null) return core.counters.drop("duplicate");
     if (known) return this.#repeat(env, ctx.senderId, requestId, known);
+    if (!this.#budget.allow(ctx.senderId)) return core.counters.drop("rate-limited");
     // The answer's value is checked by the send path's walk, which copies it anyway (see #answered).
     const outcome = this.#deps.dispatcher.request(env.d, ctx, false);
     if (outcome instanceof Promise) {

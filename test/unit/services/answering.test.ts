@@ -1,8 +1,9 @@
 /** Answering other clients' requests: once per request, the reply on the wire, or an error naming why not. */
 import { describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "../../../src/config";
 import { Dispatcher } from "../../../src/pipeline/dispatch";
 import type { Envelope } from "../../../src/pipeline/envelope";
-import { Answering, REPEAT_BYTES, REPEAT_INTERVAL } from "../../../src/services/answering";
+import { ANSWER_SHARE, Answering, REPEAT_BYTES, REPEAT_INTERVAL } from "../../../src/services/answering";
 import { ANSWER_BYTES_PER_USER, ANSWER_LIFETIME } from "../../../src/services/answers";
 import { fixture, user } from "./fixture";
 
@@ -35,6 +36,20 @@ describe("Answering", () => {
         .map((e) => [e.r, e.d]);
     return { f, ask, replies };
   }
+
+  it("answers one requester's requests within a tenth of the message limits; the rest are dropped, counted", () => {
+    let runs = 0;
+    const { f, ask } = answering(() => ++runs);
+    const burst = DEFAULT_CONFIG.rateBurst / ANSWER_SHARE;
+    const rate = DEFAULT_CONFIG.rateLimit / ANSWER_SHARE;
+    for (let q = 1; q <= burst + 5; q++) ask(q, q);
+    expect(runs).toBe(burst);
+    expect(f.core.counters.dropped("rate-limited")).toBe(5);
+    f.clock.advance(1000);
+    for (let q = burst + 6; q <= burst + 6 + rate; q++) ask(q, q);
+    expect(runs).toBe(burst + rate);
+    expect(f.core.counters.dropped("rate-limited")).toBe(6);
+  });
 
   it("answers once per request id: a request sent again gets the first answer without running twice", () => {
     let runs = 0;
