@@ -11,13 +11,14 @@ const PREFIX = "Socket Manager |";
 export function createLogger(
   isDebug: () => boolean,
   sink: Pick<Console, "debug" | "info" | "warn" | "error"> = console,
+  prefix = PREFIX,
 ): Logger {
   return {
     debug: (...args) => {
-      if (isDebug()) sink.debug(PREFIX, ...args);
+      if (isDebug()) sink.debug(prefix, ...args);
     },
-    info: (...args) => sink.info(PREFIX, ...args),
-    warn: (...args) => sink.warn(PREFIX, ...args),
-    error: (...args) => sink.error(PREFIX, ...args),
+    info: (...args) => sink.info(prefix, ...args),
+    warn: (...args) => sink.warn(prefix, ...args),
+    error: (...args) => sink.error(prefix, ...args),
   };
 }

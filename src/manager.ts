@@ -41,6 +41,8 @@ export interface ManagerOptions {
   logger?: Logger;
   /** Random source for session ids and jitter. */
   random?: () => number;
+  /** The package running this instance when it is not the module (a library's embedded copy): errors and logs name it. */
+  embeddedIn?: string;
 }
 
 /**
@@ -75,7 +77,7 @@ export class SocketManager implements ChannelHost {
     this.env = opts.env;
     this.clock = opts.clock ?? systemClock;
     this.version = opts.version ?? "0.0.0";
-    this.#cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config) : DEFAULT_CONFIG;
+    this.#cfg = opts.config ? mergeConfig(DEFAULT_CONFIG, opts.config, opts.embeddedIn) : DEFAULT_CONFIG;
     const defer = opts.defer ?? ((fn: () => void) => queueMicrotask(fn));
     const random = opts.random ?? Math.random;
     const config = () => this.#cfg;
@@ -84,7 +86,12 @@ export class SocketManager implements ChannelHost {
       () => this.#cfg.performanceMonitoring,
       (message) => this.log.warn(message),
     );
-    this.log = remembering(opts.logger ?? createLogger(() => this.#cfg.enableDebugLogging), this.metrics);
+    const prefix =
+      opts.embeddedIn === undefined ? undefined : `Socket Manager (embedded in ${opts.embeddedIn}) |`;
+    this.log = remembering(
+      opts.logger ?? createLogger(() => this.#cfg.enableDebugLogging, console, prefix),
+      this.metrics,
+    );
     this.session = randomSession(random);
     const services = wireServices({
       env: this.env,

@@ -56,6 +56,7 @@ export function startEmbedded(globals: FoundryGlobalScope, opts: EmbeddedOptions
   const manager = new SocketManager({
     env,
     version: opts.version,
+    embeddedIn: opts.id,
     ...(opts.config ? { config: opts.config } : {}),
   });
   const api = createApi(manager);

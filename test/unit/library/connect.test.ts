@@ -61,6 +61,41 @@ describe("connectSocketManager's checks", () => {
   });
 });
 
+describe("an embedded instance names the package at fault", () => {
+  it("in a configuration error, and in every line it logs", async () => {
+    const readyHooks: (() => void)[] = [];
+    const globals = {
+      Hooks: {
+        once: (name: string, fn: () => void) => (name === "ready" ? readyHooks.push(fn) : 1),
+        on: () => 1,
+        off: () => {},
+        callAll: () => true,
+      },
+      game: {
+        modules: new Map([["my-mod", { id: "my-mod", active: true, socket: true }]]),
+        socket: null,
+      },
+    } as Record<string, unknown>;
+    const bad = connectSocketManager({ id: "my-mod", scope: "module", globals, config: { rateLimit: -1 } });
+    await expect(bad).rejects.toThrow(ValidationError);
+    await expect(bad).rejects.toThrow(/^Socket Manager \| my-mod: /);
+    const lines: unknown[][] = [];
+    const kept = { ...console };
+    for (const level of ["debug", "info", "warn", "error"] as const)
+      console[level] = (...a: unknown[]) => void lines.push(a);
+    try {
+      const api = await connectSocketManager({ id: "my-mod", scope: "module", globals });
+      api.configure({ enableDebugLogging: true });
+      // Foundry's ready: the instance starts, with no socket, in local mode (it says so).
+      for (const fn of readyHooks) fn();
+    } finally {
+      Object.assign(console, kept);
+    }
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l[0] === "Socket Manager (embedded in my-mod) |")).toBe(true);
+  });
+});
+
 describe("an embedded instance's names", () => {
   it("renames the module's hooks to the consumer's and leaves Foundry's alone", () => {
     expect(renamedHook("socket-manager.ready", "my-system")).toBe("my-system.socket-manager.ready");
