@@ -10,6 +10,18 @@ export function clockSample(t0: number, t1: number, t2: number, t3: number): { r
   return { rtt: Math.max(0, t3 - t0 - (t2 - t1)), offset: (t1 - t0 + (t2 - t3)) / 2 };
 }
 
+/** The furthest apart two clients' clocks are believed to be: a pong claiming more is refused. */
+export const MAX_CLOCK_OFFSET_MS = 86_400_000;
+
+/**
+ * Whether a pong's times can be true: the peer held the ping no longer than the whole round trip took, and its
+ * clock is within a day of ours. Anything else would put made-up figures into the RTT metrics and the offset.
+ */
+export function isPlausibleSample(t0: number, t1: number, t2: number, t3: number): boolean {
+  const held = t2 - t1;
+  return held >= 0 && held <= t3 - t0 && Math.abs((t1 - t0 + (t2 - t3)) / 2) <= MAX_CLOCK_OFFSET_MS;
+}
+
 export function isPongPayload(value: unknown): value is [number, number, number] {
   return (
     Array.isArray(value) &&
@@ -148,8 +160,10 @@ export class Heartbeat {
     if (!isPongPayload(payload)) return "malformed";
     const sentAt = payload[0];
     if (!this.#pingsSent.includes(sentAt) || sentAt <= (this.#answered.get(sender.id) ?? -1)) return "stale";
+    const now = this.#deps.clock.now();
+    if (!isPlausibleSample(sentAt, payload[1], payload[2], now)) return "malformed";
     this.#answered.set(sender.id, sentAt);
-    const sample = clockSample(payload[0], payload[1], payload[2], this.#deps.clock.now());
+    const sample = clockSample(payload[0], payload[1], payload[2], now);
     const best = this.clocks.add(sender.id, sample);
     this.#deps.onSample(sender, sample.rtt, best.offset);
     const waiters = this.#waiters.get(sender.id);

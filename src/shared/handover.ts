@@ -117,7 +117,9 @@ export class Handover {
       if (bytes > config.maxBytes) continue;
       if (!user.isGM && !(await this.#wouldAllow(user, base.value, value, got.v))) continue;
       if (!held.authority || held.disposed) return;
-      base = { e: got.e, v: got.v, value, bytes, from: user.id };
+      // A player's answer names an epoch and version it may not hold that value at: the clients that do hold
+      // them would be moved on by a patch without the value. Only a GM's is taken at its word.
+      base = { e: user.isGM ? got.e : null, v: got.v, value, bytes, from: user.id };
       top = Math.max(top, got.v);
       break;
     }

@@ -66,7 +66,10 @@ export function installRoutes(
   });
   channel.handle(SHARED_EVENTS.propose, (data, ctx): Promise<ProposeReply> | ProposeReply => {
     const message = readProposeMessage(data);
-    if (!message) return { x: "ValidationError", m: "the change is not a list of operations" };
+    if (!message) {
+      core.counters.drop("envelope-shape");
+      return { x: "ValidationError", m: "the change is not a list of operations" };
+    }
     const state = find(message);
     if (!state) return { x: "NoGMError", m: `the GM has no shared state "${message.k}" (yet)`, r: 1 };
     return state.propose(message.o, ctx.sender);

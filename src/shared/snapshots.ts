@@ -60,7 +60,8 @@ export class Snapshots {
     const held = this.#held;
     void this.#queue
       .add({ id: sender.id, bytes: 0 }, () => {
-        if (!held.authority) return;
+        // A want sent to a client that is not the authority (every client gets every frame): counted, not kept.
+        if (!held.authority) return held.host.counters.drop("shared-stale");
         if (message.e === held.epoch && message.v === held.version) return;
         if (message.v <= held.version) return this.#sendTo(sender.id);
         // The sender holds a higher version than this authority: number the value above it (its content is

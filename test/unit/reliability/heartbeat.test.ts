@@ -265,6 +265,21 @@ describe("Heartbeat", () => {
     expect(samples.map((s) => s.id)).toEqual(["p1", "p2"]);
   });
 
+  it("refuses a pong whose times cannot be true: held longer than the round trip, backwards, or a clock a day off", () => {
+    const { clock, samples, hb } = setup();
+    const p1 = { id: "p1", name: "P1" };
+    hb.ping(undefined);
+    clock.advance(10);
+    expect(hb.pong([1_000_000, 8e307, -8e307], p1)).toBe("malformed");
+    expect(hb.pong([1_000_000, 1_000_005, 1_000_004], p1)).toBe("malformed");
+    expect(hb.pong([1_000_000, 1_000_000, 1_000_011], p1)).toBe("malformed");
+    expect(hb.pong([1_000_000, 1_000_000 + 86_400_001 * 2, 1_000_000 + 86_400_001 * 2], p1)).toBe("malformed");
+    expect(samples).toEqual([]);
+    // The ping can still be answered truly.
+    expect(hb.pong([1_000_000, 1_000_003, 1_000_008], p1)).toBe("measured");
+    expect(samples).toEqual([{ id: "p1", rtt: 5, offset: 0.5 }]);
+  });
+
   it("probe() resolves with each peer's round trip, or an error within its timeout", async () => {
     const { clock, sent, hb } = setup();
     const results = hb.probe(

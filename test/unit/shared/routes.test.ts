@@ -61,4 +61,10 @@ describe("shared routes", () => {
     expect(counters.dropped("permission")).toBe(2);
     expect(counters.dropped("envelope-shape")).toBe(2);
   });
+
+  it("answers a malformed proposal with a refusal, and counts it", () => {
+    const { counters, send } = setup();
+    expect(send(SHARED_EVENTS.propose, { ...ref, o: "not a patch" }, p1)).toMatchObject({ x: "ValidationError" });
+    expect(counters.dropped("envelope-shape")).toBe(1);
+  });
 });

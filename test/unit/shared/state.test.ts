@@ -371,7 +371,8 @@ describe("a handover", () => {
     free.state.setAuthority(true, "gm");
     await settle();
     expect([free.state.version, free.value().n]).toEqual([4, 4]);
-    expect(free.out.snapshots).toEqual([]);
+    // A player's value reaches everyone as a snapshot, its source included (see the next test).
+    expect(free.out.snapshots.map((s) => [s.message.v, s.to])).toEqual([[4, ["p1"]]]);
 
     const strict = setup("gm", { write: "trusted" });
     strict.script.poll = poll;
@@ -380,6 +381,24 @@ describe("a handover", () => {
     await settle();
     expect([strict.state.version, strict.value().n]).toEqual([5, 0]);
     expect(strict.out.snapshots.map((s) => [s.message.v, s.to])).toEqual([[5, ["p1"]]]);
+  });
+
+  it("never moves clients on by a patch from a player's answer: a lie about its epoch cannot split them", async () => {
+    // p2 honestly holds x.1 at 4; p1 claims 5 to be asked first, then answers a value of its own "at x.1, 4".
+    const t = setup("gm", { write: "player" });
+    t.script.poll = new Map<string, PollReply | null>([
+      ["p1", { e: "x.1", v: 5, s: 1 }],
+      ["p2", { e: "x.1", v: 4, s: 1 }],
+    ]);
+    t.script.fetch.set("p1", { e: "x.1", v: 4, d: { n: 666, list: [], notes: {} } });
+    t.state.setAuthority(true, "gm");
+    await settle();
+    expect(t.value().n).toBe(666);
+    // No move patch (which p2 would take from what it holds): both get the value the GM now holds.
+    expect(t.out.patches.filter((p) => p.pe !== undefined)).toEqual([]);
+    expect(t.out.snapshots.map((s) => [s.message.v, s.message.d, [...s.to].sort()])).toEqual([
+      [6, t.value(), ["p1", "p2"]],
+    ]);
   });
 });
 
@@ -390,6 +409,15 @@ describe("on a replica", () => {
     expect(t.out.wants).toEqual([{ message: { ...ref, e: null, v: 0 }, to: "gm" }]);
     return t;
   }
+
+  it("counts a want sent to it (it is not the authority) and answers nothing", async () => {
+    const { state, out, counters } = await replica();
+    const p2: FoundryUser = { id: "p2", name: "P2", role: 1, isGM: false, active: true };
+    state.want({ ...ref, e: null, v: 0 }, p2);
+    await settle();
+    expect(counters.dropped("shared-stale")).toBe(1);
+    expect(out.snapshots).toEqual([]);
+  });
 
   it("shows `initial` until a snapshot, applies the patches that continue it, and never goes back", async () => {
     const { state, out, clock, seen, counters, value } = await replica();
