@@ -273,7 +273,9 @@ describe("Heartbeat", () => {
     expect(hb.pong([1_000_000, 8e307, -8e307], p1)).toBe("malformed");
     expect(hb.pong([1_000_000, 1_000_005, 1_000_004], p1)).toBe("malformed");
     expect(hb.pong([1_000_000, 1_000_000, 1_000_011], p1)).toBe("malformed");
-    expect(hb.pong([1_000_000, 1_000_000 + 86_400_001 * 2, 1_000_000 + 86_400_001 * 2], p1)).toBe("malformed");
+    expect(hb.pong([1_000_000, 1_000_000 + 86_400_001 * 2, 1_000_000 + 86_400_001 * 2], p1)).toBe(
+      "malformed",
+    );
     expect(samples).toEqual([]);
     // The ping can still be answered truly.
     expect(hb.pong([1_000_000, 1_000_003, 1_000_008], p1)).toBe("measured");

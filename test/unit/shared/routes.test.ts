@@ -64,7 +64,9 @@ describe("shared routes", () => {
 
   it("answers a malformed proposal with a refusal, and counts it", () => {
     const { counters, send } = setup();
-    expect(send(SHARED_EVENTS.propose, { ...ref, o: "not a patch" }, p1)).toMatchObject({ x: "ValidationError" });
+    expect(send(SHARED_EVENTS.propose, { ...ref, o: "not a patch" }, p1)).toMatchObject({
+      x: "ValidationError",
+    });
     expect(counters.dropped("envelope-shape")).toBe(1);
   });
 });
