@@ -19,7 +19,7 @@ export const MAX_CLOCK_OFFSET_MS = 86_400_000;
  */
 export function isPlausibleSample(t0: number, t1: number, t2: number, t3: number): boolean {
   const held = t2 - t1;
-  return held >= 0 && held <= t3 - t0 && Math.abs((t1 - t0 + (t2 - t3)) / 2) <= MAX_CLOCK_OFFSET_MS;
+  return held >= 0 && held <= t3 - t0 && Math.abs(clockSample(t0, t1, t2, t3).offset) <= MAX_CLOCK_OFFSET_MS;
 }
 
 export function isPongPayload(value: unknown): value is [number, number, number] {
